@@ -1,0 +1,84 @@
+# lxdeck - one plain Makefile.  Objects go under build/, every library comes
+# from pkg-config.  `make` builds build/lxdeck and build/lxdeckd; `make test`
+# installs what the tests need, sets the host up and runs every test;
+# `make run` sets up and opens the TUI on local:.
+#
+# Sources are found by directory: a new .c file in common/, engine/, remote/
+# or tui/ is built without touching this file.  Files named *-main.c are
+# program entry points and stay out of the library.
+
+CC	?= cc
+PKGS	 = lxc sqlite3 json-c libuv libwebsockets ncursesw vterm yaml-0.1 openssl
+WARN	 = -Wall -Wextra -Wformat=2 -Wshadow -Wmissing-prototypes \
+	   -Wstrict-prototypes -Wvla -Wpointer-arith -Wno-unused-parameter \
+	   -Wno-format-nonliteral
+ifeq ($(CI),true)
+WARN	+= -Werror
+endif
+ifdef WERROR
+WARN	+= -Werror
+endif
+OPT	?= -O2 -g
+CFLAGS	+= -std=gnu11 $(OPT) $(WARN) -D_GNU_SOURCE -MMD -MP \
+	   $(shell pkg-config --cflags $(PKGS))
+LDLIBS	+= $(shell pkg-config --libs $(PKGS)) -lm
+ifdef SANITIZER
+CFLAGS	+= -fsanitize=$(SANITIZER) -fno-omit-frame-pointer
+LDFLAGS	+= -fsanitize=$(SANITIZER)
+endif
+
+B	 = build
+LIBSRC	 = $(filter-out %-main.c,$(wildcard common/*.c engine/*.c remote/*.c tui/*.c))
+LIBOBJ	 = $(LIBSRC:%.c=$(B)/%.o)
+UNITSRC	 = $(wildcard tests/unit/test-*.c)
+UNITBIN	 = $(UNITSRC:tests/unit/%.c=$(B)/tests/%)
+FUZZSRC	 = $(wildcard tests/fuzz/fuzz-*.c)
+TOOLSRC	 = $(wildcard tests/tools/*.c)
+TOOLBIN	 = $(TOOLSRC:tests/tools/%.c=$(B)/tools/%)
+
+all: $(B)/lxdeck $(B)/lxdeckd $(UNITBIN) $(TOOLBIN)
+
+$(B)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(B)/liblxdeck.a: $(LIBOBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(B)/lxdeck: $(B)/tui/lxdeck-main.o $(B)/liblxdeck.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/lxdeckd: $(B)/remote/lxdeckd-main.o $(B)/liblxdeck.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/tests/%: $(B)/tests/unit/%.o $(B)/liblxdeck.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/tools/%: $(B)/tests/tools/%.o $(B)/liblxdeck.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# Unit tests only: no root, no containers, seconds.
+check: all
+	tests/run-tests --unit
+
+# Everything, on a fresh Debian/Ubuntu host, as root.
+test:
+	tests/run-all
+
+run:
+	scripts/run-local
+
+clean:
+	rm -rf $(B)
+
+lint:
+	cppcheck --quiet --enable=warning,performance,portability --std=c11 \
+	    --suppress=missingIncludeSystem common engine remote tui
+	clang-tidy $(LIBSRC) -- $(CFLAGS)
+
+.PHONY: all check test run clean lint
+-include $(shell find $(B) -name '*.d' 2>/dev/null)
+.SECONDARY:

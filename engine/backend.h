@@ -1,0 +1,485 @@
+/*
+ * backend.h - the contract between the layers.
+ *
+ * The TUI and the API server see containers only through this file: the
+ * model (instances, snapshots, profiles, images, operations, events) and a
+ * vtable, struct backend_ops, implemented three times:
+ *
+ *   engine/backend-local.c   the embedded engine (liblxc on this host, local:)
+ *   remote/backend-remote.c  the LXD REST API (lxdeckd, LXD, Incus)
+ *   engine/backend-fake.c    a deterministic in-memory fake for screen tests
+ *
+ * Rules of the contract:
+ * - Every method takes the backend first and a struct err * last, returns 0
+ *   on success and -1 with the error set (code = HTTP status, message names
+ *   the object) on failure.
+ * - Objects handed out (struct instance *, arrays of them, char * ids) belong
+ *   to the caller, who frees them with the matching *_free function below.
+ *   Objects passed in are borrowed for the duration of the call.
+ * - Slow actions (create, start, stop, delete, snapshot, restore, image
+ *   import, publish, ...) are operations: the method returns at once with the
+ *   operation id in *op_id (caller frees; op_id may be NULL when the caller
+ *   does not care).  Completion is reported by an EV_OPERATION event whose
+ *   op has a final status (>= 200), and op_wait() blocks (running the
+ *   backend's loop) until then.  A method that fails before the operation
+ *   starts (bad name, unknown key, ...) returns -1 and creates no operation.
+ * - Events are delivered on the loop the backend was created with, from
+ *   within uv_run(); subscribers must not block.
+ */
+#ifndef LXDECK_BACKEND_H
+#define LXDECK_BACKEND_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "../common/common.h"
+
+/* LXD status codes (lxd-api.md 1.2); instance and operation status use them. */
+enum status_code {
+	STATUS_NONE		= 0,
+	STATUS_CREATED		= 100,
+	STATUS_STARTED		= 101,
+	STATUS_STOPPED		= 102,
+	STATUS_RUNNING		= 103,
+	STATUS_CANCELLING	= 104,
+	STATUS_PENDING		= 105,
+	STATUS_STARTING		= 106,
+	STATUS_STOPPING		= 107,
+	STATUS_ABORTING		= 108,
+	STATUS_FREEZING		= 109,
+	STATUS_FROZEN		= 110,
+	STATUS_THAWED		= 111,
+	STATUS_ERROR		= 112,
+	STATUS_READY		= 113,
+	STATUS_SUCCESS		= 200,
+	STATUS_FAILURE		= 400,
+	STATUS_CANCELLED	= 401,
+};
+/* "Running", "Stopped", ... as LXD spells them; "" for unknown codes. */
+const char *status_code_name(int code);
+
+struct nic_addr {
+	char	*family;	/* inet, inet6 */
+	char	*address;
+	char	*netmask;	/* prefix length as text, "24" */
+	char	*scope;		/* global, link, local */
+};
+
+struct nic_state {
+	char		*name;		/* eth0 */
+	char		*type;		/* broadcast, loopback */
+	char		*state;		/* up, down */
+	char		*hwaddr;
+	char		*host_name;	/* host side veth */
+	int		 mtu;
+	int64_t		 bytes_received, bytes_sent;
+	int64_t		 packets_received, packets_sent;
+	size_t		 naddrs;
+	struct nic_addr	*addrs;
+};
+
+struct instance_state {
+	int		 status;	/* STATUS_RUNNING, STATUS_STOPPED, ... */
+	pid_t		 pid;		/* init's pid on the host, 0 if stopped */
+	int64_t		 processes;
+	int64_t		 memory_usage, memory_peak;	/* bytes */
+	int64_t		 swap_usage, swap_peak;
+	int64_t		 cpu_usage_ns;
+	int64_t		 disk_usage;	/* root disk bytes, -1 unknown */
+	size_t		 nnics;
+	struct nic_state *nics;
+};
+
+struct snapshot {
+	char		*name;		/* bare name, "snap0" */
+	char		*architecture;
+	char		*description;
+	bool		 stateful;
+	bool		 ephemeral;
+	int64_t		 created_ns;
+	int64_t		 last_used_ns;
+	int64_t		 expires_ns;	/* 0: never */
+	int64_t		 size;		/* bytes, -1 unknown */
+	struct strv	 profiles;
+	struct strmap	 config;
+	struct devmap	 devices;
+	struct strmap	 expanded_config;
+	struct devmap	 expanded_devices;
+};
+
+struct instance {
+	char		*name;
+	char		*description;
+	char		*architecture;	/* x86_64 */
+	char		*type;		/* "container" */
+	char		*location;	/* "none" unless clustered */
+	char		*project;	/* "default" */
+	int		 status;	/* STATUS_RUNNING, ... */
+	bool		 ephemeral;
+	bool		 stateful;
+	int64_t		 created_ns;
+	int64_t		 last_used_ns;
+	struct strv	 profiles;	/* in expansion order */
+	struct strmap	 config;	/* local, includes volatile.* */
+	struct devmap	 devices;	/* local */
+	struct strmap	 expanded_config;
+	struct devmap	 expanded_devices;
+
+	/* Filled only when asked for with INSTANCE_WITH_STATE / _SNAPSHOTS. */
+	struct instance_state *state;
+	size_t		 nsnapshots;
+	struct snapshot	*snapshots;
+};
+
+/* Flags for instance_list() and instance_get(). */
+#define INSTANCE_WITH_STATE	0x1
+#define INSTANCE_WITH_SNAPSHOTS	0x2
+
+/* What a create request carries (POST /1.0/instances). */
+enum instance_source_type {
+	SOURCE_IMAGE,		/* from a local image: alias, fingerprint or prefix */
+	SOURCE_COPY,		/* from an instance or "instance/snapshot" */
+	SOURCE_NONE,		/* empty instance */
+};
+
+struct instance_create {
+	const char	*name;		/* NULL or "": the backend picks one */
+	const char	*description;
+	enum instance_source_type source;
+	const char	*image;		/* SOURCE_IMAGE: alias, fingerprint or unique prefix */
+	const char	*image_server;	/* NULL: local; else a remote image server URL */
+	const char	*image_protocol; /* "simplestreams" | "lxd" */
+	const char	*copy_from;	/* SOURCE_COPY: "inst" or "inst/snap" */
+	bool		 instance_only;	/* SOURCE_COPY: do not copy snapshots */
+	bool		 has_profiles;	/* false: image's profiles or ["default"] */
+	struct strv	 profiles;	/* used when has_profiles (may be empty) */
+	struct strmap	 config;
+	struct devmap	 devices;
+	bool		 ephemeral;
+	const char	*storage;	/* NULL: default ("overlay" where supported) */
+};
+
+/* The writable part of an instance (PUT /1.0/instances/NAME). */
+struct instance_put {
+	const char	*description;
+	bool		 ephemeral;
+	struct strv	 profiles;
+	struct strmap	 config;	/* full local config, volatile.* as read */
+	struct devmap	 devices;
+};
+
+struct profile {
+	char		*name;
+	char		*description;
+	struct strmap	 config;
+	struct devmap	 devices;
+	struct strv	 used_by;	/* "/1.0/instances/NAME" */
+};
+
+struct image_alias {
+	char	*name;
+	char	*description;
+	char	*target;	/* fingerprint */
+	char	*type;		/* "container" */
+};
+
+struct image {
+	char		*fingerprint;	/* sha256 hex, 64 chars */
+	char		*filename;
+	char		*architecture;
+	char		*type;		/* "container" */
+	int64_t		 size;
+	bool		 public;
+	bool		 auto_update;
+	bool		 cached;	/* pulled from a server, may expire */
+	struct strmap	 properties;	/* os, release, description, ... */
+	struct strv	 profiles;
+	size_t		 naliases;
+	struct image_alias *aliases;
+	int64_t		 created_ns, uploaded_ns, last_used_ns, expires_ns;
+	struct strmap	 update_source;	/* server, protocol, alias, certificate */
+};
+
+enum op_class { OP_CLASS_TASK, OP_CLASS_WEBSOCKET, OP_CLASS_TOKEN };
+
+/* A snapshot of an operation's public state (GET /1.0/operations/ID). */
+struct op_info {
+	char		*id;		/* UUID */
+	enum op_class	 cls;
+	char		*description;	/* "Creating instance" */
+	int64_t		 created_ns, updated_ns;
+	int		 status;	/* STATUS_PENDING, _RUNNING, _SUCCESS, ... */
+	bool		 may_cancel;
+	char		*err;		/* failure message, "" otherwise */
+	char		*location;	/* "none" */
+	/* resources: "instances" -> ["/1.0/instances/x"], "containers" -> ... */
+	struct strmap	 resources;	/* value: comma-separated URLs */
+	/* Free-form string metadata: "*_progress" texts, "fingerprint", ... */
+	struct strmap	 metadata;
+	bool		 has_return;	/* exec: metadata "return" is the exit code */
+	int		 ret;
+};
+
+enum event_type { EVENT_LIFECYCLE, EVENT_OPERATION, EVENT_LOGGING };
+
+struct event {
+	enum event_type	 type;
+	int64_t		 timestamp_ns;
+	const char	*project;	/* "default" */
+	const char	*location;	/* "none" */
+	/* EVENT_LIFECYCLE */
+	const char	*action;	/* "instance-started" */
+	const char	*source;	/* "/1.0/instances/c1" */
+	const struct strmap *context;
+	/* EVENT_OPERATION */
+	const struct op_info *op;
+	/* EVENT_LOGGING */
+	const char	*level;		/* "info", "debug", ... */
+	const char	*message;
+};
+/* Everything an event points to is borrowed for the duration of the call. */
+typedef void (*event_cb)(const struct event *, void *arg);
+
+/*
+ * A running exec or console session.  For an interactive session fds[0] is
+ * the pty master (read output, write input) and fds[1], fds[2] are -1;
+ * otherwise fds[0..2] are stdin (write), stdout and stderr (read).  The
+ * backend owns the fds: they stay open until exec_close().  When the process
+ * exits (or the console detaches), exited becomes true, status holds the
+ * exit status as LXD reports it (128+signal for a signal death) and on_exit,
+ * if set, is called from the loop.
+ */
+struct exec_handle {
+	int	 fds[3];
+	bool	 interactive;
+	bool	 exited;
+	int	 status;
+	char	*op_id;			/* the operation of the session */
+	void	(*on_exit)(struct exec_handle *, void *arg);
+	void	*arg;
+	void	*priv;			/* the backend's */
+};
+
+struct exec_req {
+	struct strv	 argv;
+	struct strmap	 env;		/* added to the instance's environment.* */
+	bool		 interactive;
+	int		 width, height;
+	uid_t		 uid;
+	gid_t		 gid;
+	const char	*cwd;		/* NULL: /root */
+};
+
+enum file_type { FILE_REGULAR, FILE_DIRECTORY, FILE_SYMLINK };
+
+struct file_info {
+	enum file_type	 type;
+	uid_t		 uid;
+	gid_t		 gid;
+	mode_t		 mode;		/* permission bits */
+	int64_t		 mtime_ns;
+	char		*content;	/* regular file (size len), symlink target */
+	size_t		 len;
+	struct strv	 entries;	/* directory */
+};
+
+struct server_info {
+	char		*server;	/* "lxdeck" */
+	char		*server_name;	/* hostname */
+	char		*server_version;
+	char		*kernel_version;
+	char		*kernel_architecture;
+	char		*os_name, *os_version;
+	char		*driver, *driver_version;	/* "lxc", "5.0.2" */
+	char		*storage, *storage_version;
+	struct strv	 storage_drivers;		/* "dir", "overlay" */
+	struct strv	 architectures;
+	struct strmap	 kernel_features;
+	struct strmap	 config;			/* server config */
+	bool		 stateful_supported;		/* CRIU usable */
+	char		*stateful_reason;		/* why not */
+	pid_t		 server_pid;
+};
+
+struct backend;
+struct uv_loop_s;
+
+struct backend_ops {
+	const char *name;	/* "local", "remote", "fake" */
+
+	/* Frees the backend; closes sessions, unsubscribes everyone. */
+	void	(*free)(struct backend *);
+
+	int	(*server_info)(struct backend *, struct server_info *out, struct err *);
+	/* Replaces the server config (PUT /1.0). */
+	int	(*server_update)(struct backend *, const struct strmap *config, struct err *);
+
+	/* Instances.  flags: INSTANCE_WITH_*.  *out is an array of *n. */
+	int	(*instance_list)(struct backend *, unsigned flags,
+		    struct instance **out, size_t *n, struct err *);
+	int	(*instance_get)(struct backend *, const char *name, unsigned flags,
+		    struct instance **out, struct err *);
+	int	(*instance_state)(struct backend *, const char *name,
+		    struct instance_state **out, struct err *);
+	int	(*instance_create)(struct backend *, const struct instance_create *,
+		    char **op_id, struct err *);
+	/* Validates at once (unknown keys, bad values, missing profiles). */
+	int	(*instance_update)(struct backend *, const char *name,
+		    const struct instance_put *, char **op_id, struct err *);
+	/* action: "start", "stop", "restart", "freeze", "unfreeze".
+	 * timeout in seconds (-1: the default, 0: none; stop falls back to
+	 * force when it expires). */
+	int	(*instance_action)(struct backend *, const char *name, const char *action,
+		    int timeout, bool force, bool stateful, char **op_id, struct err *);
+	/* Refused with 400 while running. */
+	int	(*instance_delete)(struct backend *, const char *name, char **op_id,
+		    struct err *);
+	int	(*instance_rename)(struct backend *, const char *name, const char *newname,
+		    char **op_id, struct err *);
+
+	/* Snapshots of one instance, oldest first. */
+	int	(*snapshot_list)(struct backend *, const char *inst,
+		    struct snapshot **out, size_t *n, struct err *);
+	int	(*snapshot_get)(struct backend *, const char *inst, const char *snap,
+		    struct snapshot **out, struct err *);
+	/* name NULL or "": next free snapN.  expires_ns 0: from snapshots.expiry
+	 * or never.  stateful: refused up front where CRIU does not work. */
+	int	(*snapshot_create)(struct backend *, const char *inst, const char *snap,
+		    bool stateful, int64_t expires_ns, char **op_id, struct err *);
+	int	(*snapshot_rename)(struct backend *, const char *inst, const char *snap,
+		    const char *newname, char **op_id, struct err *);
+	int	(*snapshot_delete)(struct backend *, const char *inst, const char *snap,
+		    char **op_id, struct err *);
+	int	(*snapshot_restore)(struct backend *, const char *inst, const char *snap,
+		    bool stateful, char **op_id, struct err *);
+	int	(*snapshot_update)(struct backend *, const char *inst, const char *snap,
+		    int64_t expires_ns, struct err *);
+
+	/* Profiles. */
+	int	(*profile_list)(struct backend *, struct profile **out, size_t *n,
+		    struct err *);
+	int	(*profile_get)(struct backend *, const char *name, struct profile **out,
+		    struct err *);
+	int	(*profile_create)(struct backend *, const struct profile *, struct err *);
+	/* Replaces config, description and devices; re-applies to used_by. */
+	int	(*profile_update)(struct backend *, const char *name,
+		    const struct profile *, struct err *);
+	int	(*profile_rename)(struct backend *, const char *name, const char *newname,
+		    struct err *);
+	/* Refused with 400 while in use, naming the users. */
+	int	(*profile_delete)(struct backend *, const char *name, struct err *);
+
+	/* Images.  ref: alias, full fingerprint or unique prefix. */
+	int	(*image_list)(struct backend *, struct image **out, size_t *n,
+		    struct err *);
+	int	(*image_get)(struct backend *, const char *ref, struct image **out,
+		    struct err *);
+	/* Imports a unified tarball (rootfs == NULL) or a split image from files
+	 * on this host.  Final op metadata: "fingerprint", "size". */
+	int	(*image_import)(struct backend *, const char *meta_path,
+		    const char *rootfs_path, const struct strmap *properties,
+		    bool public, char **op_id, struct err *);
+	int	(*image_update)(struct backend *, const char *fingerprint,
+		    const struct image *put, struct err *);
+	int	(*image_delete)(struct backend *, const char *fingerprint, char **op_id,
+		    struct err *);
+	/* Writes the image as LXD exports it into dir; *paths gets the files
+	 * written (one for unified, two for split). */
+	int	(*image_export)(struct backend *, const char *fingerprint,
+		    const char *dir, struct strv *paths, struct err *);
+	/* source: "inst" or "inst/snap".  Final op metadata: "fingerprint". */
+	int	(*image_publish)(struct backend *, const char *source,
+		    const struct strmap *properties, bool public,
+		    const char *compression, char **op_id, struct err *);
+	int	(*image_alias_list)(struct backend *, struct image_alias **out, size_t *n,
+		    struct err *);
+	int	(*image_alias_get)(struct backend *, const char *name,
+		    struct image_alias **out, struct err *);
+	int	(*image_alias_create)(struct backend *, const char *name,
+		    const char *target, const char *description, struct err *);
+	int	(*image_alias_delete)(struct backend *, const char *name, struct err *);
+
+	/* Exec and console. */
+	int	(*exec_start)(struct backend *, const char *inst, const struct exec_req *,
+		    struct exec_handle **out, struct err *);
+	int	(*console_attach)(struct backend *, const char *inst, int width,
+		    int height, struct exec_handle **out, struct err *);
+	int	(*exec_resize)(struct backend *, struct exec_handle *, int width,
+		    int height, struct err *);
+	int	(*exec_signal)(struct backend *, struct exec_handle *, int signo,
+		    struct err *);
+	/* Kills a session still running (console: detaches) and frees h. */
+	void	(*exec_close)(struct backend *, struct exec_handle *h);
+	/* The console log (what the console printed), raw bytes. */
+	int	(*console_log)(struct backend *, const char *inst, char **buf,
+		    size_t *len, struct err *);
+
+	/* Files inside an instance; paths are resolved inside its rootfs and
+	 * never follow a link out of it. */
+	int	(*file_get)(struct backend *, const char *inst, const char *path,
+		    struct file_info *out, struct err *);
+	/* info->content/len: data (or the link target); append: add to the end. */
+	int	(*file_put)(struct backend *, const char *inst, const char *path,
+		    const struct file_info *info, bool append, struct err *);
+	int	(*file_delete)(struct backend *, const char *inst, const char *path,
+		    struct err *);
+
+	/* Operations. */
+	int	(*op_list)(struct backend *, struct op_info **out, size_t *n,
+		    struct err *);
+	int	(*op_get)(struct backend *, const char *id, struct op_info *out,
+		    struct err *);
+	int	(*op_cancel)(struct backend *, const char *id, struct err *);
+	/* Runs the loop until the op is final or timeout_ms passes (-1:
+	 * forever); out (may be NULL) gets the op as it then is.  Returns 0
+	 * when the op succeeded, -1 with err set to the op's error when it
+	 * failed, was cancelled or did not finish in time (408). */
+	int	(*op_wait)(struct backend *, const char *id, int timeout_ms,
+		    struct op_info *out, struct err *);
+
+	/* Events.  Returns a subscription id (> 0) for unsubscribe. */
+	int	(*subscribe)(struct backend *, event_cb, void *arg);
+	void	(*unsubscribe)(struct backend *, int id);
+};
+
+struct backend {
+	const struct backend_ops *ops;
+	char			 *name;		/* the remote's name: "local" */
+	struct uv_loop_s	 *loop;
+	bool			  read_only;
+};
+
+/* model.c: freeing and copying the model (all safe on NULL). */
+void	 nic_state_free_contents(struct nic_state *);
+void	 instance_state_free(struct instance_state *);
+void	 snapshot_free_contents(struct snapshot *);
+void	 snapshot_array_free(struct snapshot *, size_t n);
+void	 instance_free_contents(struct instance *);
+void	 instance_free(struct instance *);
+void	 instance_array_free(struct instance *, size_t n);
+void	 instance_create_free_contents(struct instance_create *);
+void	 profile_free_contents(struct profile *);
+void	 profile_free(struct profile *);
+void	 profile_array_free(struct profile *, size_t n);
+void	 image_alias_free_contents(struct image_alias *);
+void	 image_alias_array_free(struct image_alias *, size_t n);
+void	 image_free_contents(struct image *);
+void	 image_free(struct image *);
+void	 image_array_free(struct image *, size_t n);
+void	 op_info_free_contents(struct op_info *);
+void	 op_info_array_free(struct op_info *, size_t n);
+void	 op_info_copy(struct op_info *dst, const struct op_info *src);
+void	 file_info_free_contents(struct file_info *);
+void	 server_info_free_contents(struct server_info *);
+void	 exec_req_free_contents(struct exec_req *);
+void	 instance_copy(struct instance *dst, const struct instance *src);
+void	 snapshot_copy(struct snapshot *dst, const struct snapshot *src);
+void	 profile_copy(struct profile *dst, const struct profile *src);
+void	 image_copy(struct image *dst, const struct image *src);
+void	 instance_state_copy(struct instance_state *dst, const struct instance_state *src);
+
+/* Constructors of the three backends.  NULL with err set on failure. */
+struct backend *backend_local_create(struct uv_loop_s *, const char *dir, struct err *);
+struct backend *backend_fake_create(struct uv_loop_s *, struct err *);
+#endif

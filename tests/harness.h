@@ -1,0 +1,52 @@
+/*
+ * harness.h - an honest tiny test harness for C unit tests.
+ *
+ * Each check prints one TAP line ("ok N - what" / "not ok N - what", with
+ * the file and line of a failure); tests/run-tests counts them.  A test
+ * program exits non-zero when any check failed.  Use:
+ *
+ *	TEST(name) { CHECK(x == 1); CHECK_STR(a, "b"); }
+ *	int main(void) { RUN(name); return harness_done(); }
+ */
+#ifndef LXDECK_HARNESS_H
+#define LXDECK_HARNESS_H
+
+#include <stdio.h>
+#include <string.h>
+
+static int harness_n, harness_failed;
+static const char *harness_test = "";
+
+static inline void
+harness_check(int ok, const char *what, const char *file, int line)
+{
+	harness_n++;
+	if (ok) {
+		printf("ok %d - %s: %s\n", harness_n, harness_test, what);
+	} else {
+		harness_failed++;
+		printf("not ok %d - %s: %s (%s:%d)\n", harness_n, harness_test,
+		    what, file, line);
+	}
+	fflush(stdout);
+}
+
+#define TEST(name) static void test_##name(void)
+#define RUN(name) do { harness_test = #name; test_##name(); } while (0)
+#define CHECK(x) harness_check(!!(x), #x, __FILE__, __LINE__)
+#define CHECK_STR(a, b) do {						\
+	const char *ha_ = (a), *hb_ = (b);				\
+	int ok_ = (ha_ != NULL && hb_ != NULL && strcmp(ha_, hb_) == 0); \
+	if (!ok_)							\
+		printf("# got \"%s\", want \"%s\"\n",			\
+		    ha_ ? ha_ : "(null)", hb_ ? hb_ : "(null)");	\
+	harness_check(ok_, #a " == " #b, __FILE__, __LINE__);		\
+} while (0)
+
+static inline int
+harness_done(void)
+{
+	printf("1..%d\n", harness_n);
+	return harness_failed ? 1 : 0;
+}
+#endif

@@ -1,0 +1,68 @@
+# lib.sh - TAP helpers for shell test suites.  Source it, then:
+#   ok "what" CMD...        passes when CMD succeeds
+#   is "what" GOT WANT      passes when the strings are equal
+#   like "what" GOT REGEX   passes when GOT matches the extended regex
+#   done_testing            prints the plan; exit status says if all passed
+TAP_N=0
+TAP_FAILED=0
+LXDECK_SRC=${LXDECK_SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+BUILD=$LXDECK_SRC/build
+
+tap_result() {
+	TAP_N=$((TAP_N + 1))
+	if [ "$1" -eq 0 ]; then
+		echo "ok $TAP_N - $2"
+	else
+		echo "not ok $TAP_N - $2"
+		TAP_FAILED=$((TAP_FAILED + 1))
+	fi
+}
+ok() {
+	local what=$1
+	shift
+	"$@" >/tmp/lxdeck-tap.$$ 2>&1
+	local rc=$?
+	if [ $rc -ne 0 ]; then
+		sed 's/^/# /' /tmp/lxdeck-tap.$$ | tail -20
+	fi
+	rm -f /tmp/lxdeck-tap.$$
+	tap_result $rc "$what"
+}
+nok() {
+	local what=$1
+	shift
+	"$@" >/tmp/lxdeck-tap.$$ 2>&1
+	local rc=$?
+	if [ $rc -eq 0 ]; then
+		sed 's/^/# /' /tmp/lxdeck-tap.$$ | tail -20
+	fi
+	rm -f /tmp/lxdeck-tap.$$
+	[ $rc -ne 0 ]
+	tap_result $? "$what"
+}
+is() {
+	if [ "$2" = "$3" ]; then
+		tap_result 0 "$1"
+	else
+		echo "# got:  '$2'"
+		echo "# want: '$3'"
+		tap_result 1 "$1"
+	fi
+}
+like() {
+	if [[ "$2" =~ $3 ]]; then
+		tap_result 0 "$1"
+	else
+		echo "# got:  '$2'"
+		echo "# want match: '$3'"
+		tap_result 1 "$1"
+	fi
+}
+skip_all() {
+	echo "1..0 # SKIP $1"
+	exit 0
+}
+done_testing() {
+	echo "1..$TAP_N"
+	[ "$TAP_FAILED" -eq 0 ]
+}
