@@ -1,0 +1,164 @@
+/*
+ * engine.h - the embedded engine's own header: the map of engine/.
+ *
+ * The engine manages real LXC system containers the way LXD does.  Its
+ * state lives under one directory (LXDECK_DIR, default /var/lib/lxdeck):
+ *
+ *   lxdeck.db                  sqlite3 (WAL), the source of truth
+ *   containers/NAME/config     the LXC config the engine renders
+ *   containers/NAME/rootfs     the root filesystem (dir) or overlay mount point
+ *   containers/NAME/ov/        overlay upper + work dirs (overlay storage)
+ *   containers/NAME/console.log, lxc.log
+ *   snapshots/NAME/SNAP/       snapshot contents (rootfs or ov/upper)
+ *   images/FP                  image file as imported (unified, or split metadata)
+ *   images/FP.rootfs           split image rootfs tarball
+ *   images/FP.d/               unpacked image: metadata.yaml, rootfs/, templates/
+ *   seccomp.policy, server.crt/key, unix.socket
+ *
+ * Only engine/ includes liblxc and sqlite headers.  The TUI and the server
+ * see the engine through struct backend_ops (backend-local.c).
+ */
+#ifndef LXDECK_ENGINE_H
+#define LXDECK_ENGINE_H
+
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <uv.h>
+
+#include "../common/common.h"
+#include "backend.h"
+
+#define ENGINE_DEFAULT_DIR	"/var/lib/lxdeck"
+#define ENGINE_BRIDGE		"lxdeckbr0"
+#define ENGINE_IDMAP_RANGE	65536
+
+struct op;
+
+struct engine {
+	struct backend	 base;		/* first: backend-local.c casts */
+	char		*dir;		/* LXDECK_DIR */
+	char		*lxcpath;	/* dir/containers */
+	sqlite3		*db;
+	uv_loop_t	*loop;
+
+	/* Host facts found at open. */
+	bool		 has_overlay;
+	bool		 has_idmapped_mounts;
+	bool		 criu_works;
+	char		*criu_reason;
+	uint32_t	 idmap_base;	/* from root's /etc/subuid */
+	uint32_t	 idmap_range;
+	char		*arch;		/* x86_64 */
+};
+
+enum config_scope { CONFIG_INSTANCE, CONFIG_PROFILE };
+
+/*
+ * Everything the LXC config of one container is rendered from.  Paths are
+ * absolute.  expanded_* are the result of config_expand(); local_config
+ * holds volatile.* keys (hwaddr, host_name) the engine keeps per instance.
+ */
+struct lxc_render {
+	const char		*name;
+	const char		*rootfs;	/* directory to use as rootfs */
+	bool			 rootfs_idmap;	/* add idmap=container (dir storage) */
+	bool			 privileged;
+	uint32_t		 idmap_base;
+	uint32_t		 idmap_range;
+	const struct strmap	*expanded_config;
+	const struct devmap	*expanded_devices;
+	const struct strmap	*local_config;	/* volatile.<nic>.hwaddr, ... */
+	const char		*log_file;
+	const char		*console_log;
+	const char		*seccomp_policy;
+	const char		*hook_dir;	/* lxdeck hooks (may be NULL) */
+	bool			 cgroup2;	/* unified hierarchy only */
+};
+
+/* db.c */
+int	 db_open(const char *path, sqlite3 **out, struct err *);
+void	 db_close(sqlite3 *);
+int	 db_exec(sqlite3 *, const char *sql, struct err *);
+int	 db_begin(sqlite3 *, struct err *);	/* BEGIN IMMEDIATE, retried */
+int	 db_commit(sqlite3 *, struct err *);
+void	 db_rollback(sqlite3 *);
+int	 db_schema_version(sqlite3 *);
+/* key/value child tables: table(owner_col, key, value). */
+int	 db_map_load(sqlite3 *, const char *table, const char *owner_col,
+	    int64_t owner, struct strmap *out, struct err *);
+int	 db_map_save(sqlite3 *, const char *table, const char *owner_col,
+	    int64_t owner, const struct strmap *m, struct err *);
+/* device child tables: table(owner_col, name, key, value). */
+int	 db_devices_load(sqlite3 *, const char *table, const char *owner_col,
+	    int64_t owner, struct devmap *out, struct err *);
+int	 db_devices_save(sqlite3 *, const char *table, const char *owner_col,
+	    int64_t owner, const struct devmap *d, struct err *);
+
+/* instance-config.c: the config language (keys, values, devices, expansion,
+ * translation to LXC).  Pure functions but for the host lookups of devices. */
+int	 config_validate(const struct strmap *, enum config_scope, struct err *);
+int	 config_validate_key(const char *key, const char *value, enum config_scope,
+	    struct err *);
+int	 devices_validate(const struct devmap *, enum config_scope, struct err *);
+/* profiles[i] applied in order, then the local config and devices. */
+void	 config_expand(const struct profile *profiles, size_t n,
+	    const struct strmap *config, const struct devmap *devices,
+	    struct strmap *out_config, struct devmap *out_devices);
+int	 config_parse_bool(const char *, bool *);
+/* "64MiB", "1GB", "512", "50%" (of host RAM); -EINVAL on nonsense. */
+int	 config_parse_size(const char *, int64_t *bytes);
+/* The LXC config text for one container (caller frees). */
+char	*config_render_lxc(const struct lxc_render *, struct err *);
+/* The cgroup items a running container gets for its expanded config, as
+ * liblxc's set_cgroup_item() keys ("memory.limit_in_bytes" -> "67108864"). */
+int	 config_cgroup_items(const struct strmap *expanded, bool cgroup2,
+	    struct strmap *out, struct err *);
+/* Writes the seccomp policy every container gets (LXD's deny list). */
+int	 config_write_seccomp(const char *path, struct err *);
+
+/* name.c */
+/* LXD's rules: 1-63 chars, letters, digits and '-', not starting with a
+ * digit or '-', not ending with '-'. */
+int	 name_validate_instance(const char *, struct err *);
+int	 name_validate_snapshot(const char *, struct err *);
+int	 name_validate_profile(const char *, struct err *);
+
+/* image.c: local images, content addressed (lxd-api.md 4.1). */
+/* Imports a unified tarball (rootfs_path NULL) or a split image; computes
+ * LXD's fingerprint, reads metadata.yaml, unpacks into images/FP.d/.
+ * props are added to the image's properties. */
+int	 image_import(struct engine *, const char *meta_path, const char *rootfs_path,
+	    const struct strmap *props, bool public, const char *filename,
+	    char **fp_out, struct err *);
+/* alias, full fingerprint or unique prefix -> full fingerprint. */
+int	 image_resolve(struct engine *, const char *ref, char **fp_out, struct err *);
+int	 image_load(struct engine *, const char *fp, struct image *out, struct err *);
+int	 image_load_all(struct engine *, struct image **out, size_t *n, struct err *);
+int	 image_save_props(struct engine *, const char *fp, const struct image *put,
+	    struct err *);
+int	 image_remove(struct engine *, const char *fp, struct err *);
+/* The unpacked rootfs directory of an image (unpacks again if missing). */
+char	*image_rootfs_dir(struct engine *, const char *fp, struct err *);
+int	 image_export_files(struct engine *, const char *fp, const char *dir,
+	    struct strv *paths, struct err *);
+/* Packs metadata + a rootfs directory into a unified tarball, imports it. */
+int	 image_pack(struct engine *, const char *rootfs_dir, const char *arch,
+	    const struct strmap *props, const char *compression, bool public,
+	    char **fp_out, struct err *);
+int	 image_alias_load_all(struct engine *, struct image_alias **out, size_t *n,
+	    struct err *);
+int	 image_alias_load(struct engine *, const char *name, struct image_alias *out,
+	    struct err *);
+int	 image_alias_add(struct engine *, const char *name, const char *target,
+	    const char *description, struct err *);
+int	 image_alias_remove(struct engine *, const char *name, struct err *);
+/* sha256 of the concatenated files, lowercase hex (caller frees). */
+char	*image_fingerprint_files(const char *const *paths, size_t n, struct err *);
+
+/* image-build.c: images made with no network. */
+int	 image_build_busybox(const char *out_tarball, struct err *);
+int	 image_build_debootstrap(const char *out_tarball, const char *suite,
+	    const char *mirror, struct err *);
+#endif
