@@ -290,4 +290,83 @@ int64_t	 storage_usage(struct engine *, const char *driver, const char *name);
 
 /* network.c: the default bridge and its dnsmasq. */
 int	 network_ensure(struct engine *, const char *bridge, struct err *);
+
+/* profile.c */
+int	 profile_ensure_defaults(struct engine *, struct err *);
+int	 profile_load(struct engine *, const char *name, struct profile *out,
+	    struct err *);
+int	 profile_load_all(struct engine *, struct profile **out, size_t *n,
+	    struct err *);
+int	 profile_add(struct engine *, const struct profile *, struct err *);
+int	 profile_replace(struct engine *, const char *name, const struct profile *,
+	    struct err *);
+int	 profile_rename_to(struct engine *, const char *name, const char *newname,
+	    struct err *);
+int	 profile_remove(struct engine *, const char *name, struct err *);
+/* Loads the profiles named in list, in order; 404 naming a missing one. */
+int	 profile_load_list(struct engine *, const struct strv *names,
+	    struct profile **out, struct err *);
+
+/* instance.c */
+int	 instance_load(struct engine *, const char *name, unsigned flags,
+	    struct instance *out, struct err *);
+int	 instance_load_all(struct engine *, unsigned flags, struct instance **out,
+	    size_t *n, struct err *);
+int	 instance_read_state(struct engine *, const char *name,
+	    struct instance_state *out, struct err *);
+int	 instance_op_create(struct engine *, const struct instance_create *,
+	    char **op_id, struct err *);
+int	 instance_op_update(struct engine *, const char *name,
+	    const struct instance_put *, char **op_id, struct err *);
+int	 instance_op_action(struct engine *, const char *name, const char *action,
+	    int timeout, bool force, bool stateful, char **op_id, struct err *);
+int	 instance_op_delete(struct engine *, const char *name, char **op_id,
+	    struct err *);
+int	 instance_op_rename(struct engine *, const char *name, const char *newname,
+	    char **op_id, struct err *);
+/* Re-renders the LXC config of an instance (after a profile change). */
+int	 instance_apply(struct engine *, const char *name, struct err *);
+/* Removes half-made instances left by a killed process. */
+void	 instance_recover(struct engine *);
+int	 instance_id(struct engine *, const char *name, int64_t *id, char **storage,
+	    char **base_image, struct err *);
+bool	 instance_is_running(struct engine *, const char *name);
+/* Start / stop for use inside helpers (snapshot restore). */
+int	 instance_do_start(struct engine *, const char *name, struct err *);
+int	 instance_do_stop(struct engine *, const char *name, int timeout, bool force,
+	    struct err *);
+
+/* instance-exec.c */
+int	 instance_exec(struct engine *, const char *name, const struct exec_req *,
+	    struct exec_handle **out, struct err *);
+int	 instance_console(struct engine *, const char *name, int w, int h,
+	    struct exec_handle **out, struct err *);
+int	 instance_exec_resize(struct engine *, struct exec_handle *, int w, int h,
+	    struct err *);
+int	 instance_exec_signal(struct engine *, struct exec_handle *, int sig,
+	    struct err *);
+void	 instance_exec_close(struct engine *, struct exec_handle *);
+
+/* snapshot.c */
+int	 snapshot_load_all(struct engine *, const char *inst, struct snapshot **out,
+	    size_t *n, struct err *);
+int	 snapshot_load(struct engine *, const char *inst, const char *snap,
+	    struct snapshot *out, struct err *);
+int	 snapshot_op_create(struct engine *, const char *inst, const char *snap,
+	    bool stateful, int64_t expires_ns, char **op_id, struct err *);
+int	 snapshot_op_rename(struct engine *, const char *inst, const char *snap,
+	    const char *newname, char **op_id, struct err *);
+int	 snapshot_op_delete(struct engine *, const char *inst, const char *snap,
+	    char **op_id, struct err *);
+int	 snapshot_op_restore(struct engine *, const char *inst, const char *snap,
+	    bool stateful, char **op_id, struct err *);
+int	 snapshot_set_expiry(struct engine *, const char *inst, const char *snap,
+	    int64_t expires_ns, struct err *);
+/* Deletes expired snapshots (run from a timer). */
+void	 snapshot_expire(struct engine *);
+/* Copies an instance's snapshot rows to another instance (copy). */
+int	 snapshot_copy_rows(struct engine *, int64_t from_id, int64_t to_id,
+	    struct err *);
+/* CRIU usable here?  Cached; reason filled when not. */
+bool	 snapshot_stateful_supported(struct engine *);
 #endif
