@@ -40,8 +40,10 @@ err_prefix(struct err *e, const char *fmt, ...)
 	va_end(ap);
 	if (e->code == 0)
 		e->code = 500;
+	/* Both halves fit 256 bytes each; the message is cut at its end. */
 	if (old[0] != '\0')
-		snprintf(e->msg, sizeof e->msg, "%s: %s", head, old);
+		snprintf(e->msg, sizeof e->msg, "%.*s: %.*s", (int)(sizeof e->msg / 2),
+		    head, (int)(sizeof e->msg / 2), old);
 	else
 		snprintf(e->msg, sizeof e->msg, "%s", head);
 	return -1;
