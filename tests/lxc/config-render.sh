@@ -122,6 +122,8 @@ ok "$P: lxc-stop -k" lxc-stop -P "$LXCP" -n "$P" -k
 U=lxdeck-cfg-unpriv-$$
 start "$U" --idmap 1000000:65536 --rootfs-idmap -c limits.memory=128MiB \
     -c limits.cpu=1 \
+    -d "share:type=disk" -d "share:source=$TMP/share" -d "share:path=/mnt/share" \
+    -d "share:shift=true" \
     -d "null2:type=unix-char" -d "null2:source=/dev/null" -d "null2:path=/dev/null2"
 like "$U: init runs under seccomp filter mode" "$(in_ct "$U" grep Seccomp: /proc/self/status)" \
     '^Seccomp:[[:space:]]+2'
@@ -136,11 +138,22 @@ is "$U: files of the rootfs stay uid 0 on disk" \
 is "$U: ... and show uid 0 inside" "$(in_ct "$U" stat -c %u /bin/busybox)" 0
 is "$U: memory limit applied" "$(cg_v1 "$U" memory memory.limit_in_bytes)" 134217728
 is "$U: cpuset applied" "$(cg_v1 "$U" cpuset cpuset.cpus)" 0
+is "$U: shifted disk shows host uid 0 as uid 0" \
+    "$(in_ct "$U" stat -c %u /mnt/share/greeting)" 0
 ok "$U: unix-char device works" lxc-attach -P "$LXCP" -n "$U" -- sh -c 'echo x >/dev/null2'
 like "$U: device cgroup is deny-by-default" "$(cg_v1 "$U" devices devices.list)" \
     'c 1:3 rwm'
 unlike_all() { ! grep -q '^a \*:\* rwm' <<<"$1"; }
 ok "$U: ... not allow-all" unlike_all "$(cg_v1 "$U" devices devices.list)"
 ok "$U: lxc-stop -k" lxc-stop -P "$LXCP" -n "$U" -k
+
+# --- unprivileged with security.nesting ------------------------------------
+N=lxdeck-cfg-nest-$$
+start "$N" --idmap 1000000:65536 --rootfs-idmap -c security.nesting=true
+like "$N: init runs under seccomp filter mode" "$(in_ct "$N" grep Seccomp: /proc/1/status)" \
+    '^Seccomp:[[:space:]]+2'
+like "$N: nesting.conf's extra /proc is mounted" "$(in_ct "$N" mount)" \
+    'proc on /dev/.lxc/proc type proc'
+ok "$N: lxc-stop -k" lxc-stop -P "$LXCP" -n "$N" -k
 
 done_testing
