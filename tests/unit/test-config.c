@@ -424,12 +424,15 @@ TEST(expand)
 	dev_set(&pr[0].devices, "root", "type=disk", "path=/", "pool=default", NULL);
 	dev_set(&pr[1].devices, "data", "type=disk", "path=/mnt", "source=/opt", NULL);
 	strmap_set(&local, "user.from", "local");
-	strmap_set(&local, "limits.cpu", "");	/* unset hides the profile's */
+	/* Empty = unset (LXD deletes it): the profile's value shows through. */
+	strmap_set(&local, "limits.cpu", "");
+	strmap_set(&local, "user.empty", "");
 
 	config_expand(pr, 2, &local, &ldev, &out, &odev);
 	CHECK_STR(strmap_get(&out, "limits.memory"), "2GB");
 	CHECK_STR(strmap_get(&out, "user.from"), "local");
-	CHECK(strmap_get(&out, "limits.cpu") == NULL);
+	CHECK_STR(strmap_get(&out, "limits.cpu"), "1");
+	CHECK(strmap_get(&out, "user.empty") == NULL);
 	CHECK(odev.n == 2);
 	data = devmap_get(&odev, "data");
 	CHECK(data != NULL && data->n == 3);
@@ -731,7 +734,7 @@ TEST(render_devices)
 	CHECK(t == NULL);
 	CHECK(e.code == 400);
 	CHECK(strstr(e.msg, "\"gone\"") != NULL);
-	CHECK(strstr(e.msg, "instance \"c1\"") != NULL);
+	CHECK(strncmp(e.msg, "Device \"gone\"", 13) == 0);
 	devmap_unset(&d, "gone");
 
 	/* unix-char that is no char device */
