@@ -1302,6 +1302,22 @@ devices_validate(const struct devmap *d, enum config_scope scope, struct err *e)
 /* ---------------------------------------------------------------------- */
 /* Expansion */
 
+/*
+ * An empty value is an unset key, as in LXD (which deletes it on update):
+ * it is skipped, so it neither appears in the result nor hides what an
+ * earlier profile set.
+ */
+static void
+config_merge_set(struct strmap *dst, const struct strmap *src)
+{
+	size_t i;
+
+	for (i = 0; src != NULL && i < src->n; i++) {
+		if (src->vals[i][0] != '\0')
+			strmap_set(dst, src->keys[i], src->vals[i]);
+	}
+}
+
 void
 config_expand(const struct profile *profiles, size_t n, const struct strmap *config,
     const struct devmap *devices, struct strmap *out_config, struct devmap *out_devices)
@@ -1311,25 +1327,15 @@ config_expand(const struct profile *profiles, size_t n, const struct strmap *con
 	strmap_free(out_config);
 	devmap_free(out_devices);
 	for (i = 0; i < n; i++) {
-		strmap_merge(out_config, &profiles[i].config);
+		config_merge_set(out_config, &profiles[i].config);
 		/* Whole devices: devmap_set replaces a same-named one. */
 		for (k = 0; k < profiles[i].devices.n; k++)
 			devmap_set(out_devices, profiles[i].devices.names[k],
 			    &profiles[i].devices.props[k]);
 	}
-	if (config != NULL)
-		strmap_merge(out_config, config);
-	if (devices != NULL) {
-		for (k = 0; k < devices->n; k++)
-			devmap_set(out_devices, devices->names[k], &devices->props[k]);
-	}
-	/* An empty value is an unset key: it hides what a profile set. */
-	for (i = 0; i < out_config->n;) {
-		if (out_config->vals[i][0] == '\0')
-			strmap_unset(out_config, out_config->keys[i]);
-		else
-			i++;
-	}
+	config_merge_set(out_config, config);
+	for (k = 0; devices != NULL && k < devices->n; k++)
+		devmap_set(out_devices, devices->names[k], &devices->props[k]);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -1882,11 +1888,9 @@ fail:
 		fatal("open_memstream: out of memory");
 	if (rc != 0) {
 		free(buf);
+		/* The cause only: the caller names the instance (err.c). */
 		if (e != NULL && !err_is_set(e))
 			err_set(e, 500, "Failed to render the LXC config");
-		if (e != NULL)
-			err_prefix(e, "Failed to render the config of instance \"%s\"",
-			    r->name);
 		return NULL;
 	}
 	return buf;
