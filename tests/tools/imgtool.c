@@ -1,0 +1,119 @@
+/*
+ * imgtool.c - drives engine/image.c from shell tests, on an engine made by
+ * hand over DIR (DIR/lxdeck.db, DIR/images/).  Prints what the engine says;
+ * exits 1 with "imgtool: CODE MESSAGE" on stderr when it fails.
+ *
+ *	imgtool DIR import FILE [ROOTFS]	prints the fingerprint
+ *	imgtool DIR show REF			key=value lines
+ *	imgtool DIR rootfs REF			the unpacked rootfs directory
+ *	imgtool DIR alias NAME REF
+ *	imgtool DIR export REF OUTDIR		prints the files written
+ *	imgtool DIR pack ROOTFS [COMPRESSION]	prints the fingerprint
+ *	imgtool DIR remove REF
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+
+#include "../../engine/engine.h"
+
+static int
+fail(const struct err *e)
+{
+	fprintf(stderr, "imgtool: %d %s\n", e->code, e->msg);
+	return 1;
+}
+
+static int
+show(struct engine *eng, const char *ref, struct err *e)
+{
+	struct image im = { 0 };
+	char *fp = NULL;
+	size_t i;
+
+	if (image_resolve(eng, ref, &fp, e) < 0 || image_load(eng, fp, &im, e) < 0) {
+		free(fp);
+		return -1;
+	}
+	printf("fingerprint=%s\narchitecture=%s\ntype=%s\nsize=%lld\n"
+	    "filename=%s\npublic=%d\ncreated=%lld\n", im.fingerprint,
+	    im.architecture, im.type, (long long)im.size, im.filename,
+	    im.public, (long long)(im.created_ns / 1000000000));
+	for (i = 0; i < im.properties.n; i++)
+		printf("properties.%s=%s\n", im.properties.keys[i],
+		    im.properties.vals[i]);
+	for (i = 0; i < im.naliases; i++)
+		printf("alias=%s\n", im.aliases[i].name);
+	image_free_contents(&im);
+	free(fp);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct engine eng = { 0 };
+	struct err e = { 0 };
+	struct utsname u;
+	struct strv paths = { 0 };
+	char *db, *fp = NULL, *s;
+	const char *cmd;
+	int rc = -1;
+	size_t i;
+
+	if (argc < 3) {
+		fprintf(stderr, "usage: imgtool DIR import|show|rootfs|alias|"
+		    "export|pack|remove ...\n");
+		return 2;
+	}
+	mkdir(argv[1], 0700);
+	uname(&u);
+	eng.dir = argv[1];
+	eng.arch = u.machine;
+	db = xasprintf("%s/lxdeck.db", argv[1]);
+	if (db_open(db, &eng.db, &e) < 0)
+		return fail(&e);
+	free(db);
+	cmd = argv[2];
+	if (strcmp(cmd, "import") == 0 && argc >= 4) {
+		rc = image_import(&eng, argv[3], argc > 4 ? argv[4] : NULL, NULL,
+		    false, NULL, &fp, &e);
+		if (rc == 0)
+			printf("%s\n", fp);
+	} else if (strcmp(cmd, "show") == 0 && argc == 4) {
+		rc = show(&eng, argv[3], &e);
+	} else if (strcmp(cmd, "rootfs") == 0 && argc == 4) {
+		if (image_resolve(&eng, argv[3], &fp, &e) == 0 &&
+		    (s = image_rootfs_dir(&eng, fp, &e)) != NULL) {
+			printf("%s\n", s);
+			free(s);
+			rc = 0;
+		}
+	} else if (strcmp(cmd, "alias") == 0 && argc == 5) {
+		rc = image_alias_add(&eng, argv[3], argv[4], "", &e);
+	} else if (strcmp(cmd, "export") == 0 && argc == 5) {
+		if (image_resolve(&eng, argv[3], &fp, &e) == 0 &&
+		    image_export_files(&eng, fp, argv[4], &paths, &e) == 0) {
+			for (i = 0; i < paths.n; i++)
+				printf("%s\n", paths.v[i]);
+			rc = 0;
+		}
+		strv_free(&paths);
+	} else if (strcmp(cmd, "pack") == 0 && argc >= 4) {
+		rc = image_pack(&eng, argv[3], NULL, NULL, argc > 4 ? argv[4] : NULL,
+		    false, &fp, &e);
+		if (rc == 0)
+			printf("%s\n", fp);
+	} else if (strcmp(cmd, "remove") == 0 && argc == 4) {
+		if (image_resolve(&eng, argv[3], &fp, &e) == 0)
+			rc = image_remove(&eng, fp, &e);
+	} else {
+		fprintf(stderr, "imgtool: bad command\n");
+		return 2;
+	}
+	free(fp);
+	db_close(eng.db);
+	return rc < 0 ? fail(&e) : 0;
+}
