@@ -73,7 +73,7 @@ engine_reopen_db(struct engine *e, struct err *err)
 	sqlite3 *db = NULL;
 	int rc;
 
-	/* The parent's connection must not be used across fork: leak it. */
+	db_close(e->db);
 	e->db = NULL;
 	rc = db_open(path, &db, err);
 	free(path);

@@ -123,11 +123,30 @@ network_ensure(struct engine *e, const char *bridge, struct err *err)
 {
 	char *key = xasprintf("network.%s.ipv4.address", bridge);
 	char *cidr = config_value(e, key), *addr = NULL, *slash;
-	char *pidfile = engine_path(e, "dnsmasq.%s.pid", bridge);
-	char *leases = engine_path(e, "dnsmasq.%s.leases", bridge);
+	/* The bridge is the host's, whatever LXDECK_DIR: so is its dnsmasq. */
+	char *pidfile = xasprintf("/run/lxdeck/dnsmasq.%s.pid", bridge);
+	char *leases = xasprintf("/run/lxdeck/dnsmasq.%s.leases", bridge);
 	char *range = NULL, *listen = NULL, *pidopt = NULL, *leaseopt = NULL;
 	int rc = -1;
 
+	util_mkdir_p("/run/lxdeck", 0755);
+	if (bridge_exists(bridge)) {
+		/* Made earlier (maybe by another LXDECK_DIR): use its address. */
+		const char *argv[] = { "ip", "-4", "-o", "addr", "show", "dev", bridge,
+		    NULL };
+		char *out = NULL, *p;
+
+		if (util_run_output(argv, &out, NULL) == 0 &&
+		    (p = strstr(out, " inet ")) != NULL) {
+			char net[64];
+
+			if (sscanf(p + 6, "%63s", net) == 1) {
+				free(cidr);
+				cidr = xstrdup(net);
+			}
+		}
+		free(out);
+	}
 	if (cidr == NULL) {
 		cidr = pick_subnet(bridge, err);
 		if (cidr == NULL)

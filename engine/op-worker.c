@@ -155,8 +155,21 @@ op_worker_spawn(struct engine *e, struct op *op, struct err *err)
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
 		return err_set(err, 500, "Failed to create a helper socket: %s",
 		    strerror(errno));
+	/*
+	 * sqlite must not see a connection cross fork (its locks are per
+	 * process): close ours, fork, and both sides open a fresh one.
+	 */
+	db_close(e->db);
+	e->db = NULL;
 	fflush(NULL);
 	pid = fork();
+	if (pid != 0 && engine_reopen_db(e, err) < 0) {
+		if (pid > 0)
+			kill(pid, SIGKILL);
+		close(sv[0]);
+		close(sv[1]);
+		return -1;
+	}
 	if (pid < 0) {
 		close(sv[0]);
 		close(sv[1]);
