@@ -118,6 +118,13 @@ engine_open(uv_loop_t *loop, const char *dir, struct err *err)
 		}
 		free(path);
 	}
+	/* Unprivileged containers (host uid 1000000+) must traverse it. */
+	{
+		struct stat st;
+
+		if (stat(e->dir, &st) == 0 && (st.st_mode & 0011) != 0011)
+			chmod(e->dir, (st.st_mode & 07777) | 0011);
+	}
 	e->lxcpath = engine_path(e, "containers");
 	path = engine_path(e, "lxdeck.db");
 	if (db_open(path, &e->db, err) < 0) {
