@@ -252,6 +252,8 @@ app_stdin_cb(uv_poll_t *h, int status, int events)
 	int key;
 
 	while (!t->quit && (key = getch()) != ERR) {
+		if (key == '\r' || key == KEY_ENTER)
+			key = '\n';
 		if (key == KEY_RESIZE) {
 			screen_resize(t);
 			continue;
