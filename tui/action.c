@@ -73,8 +73,10 @@ action_run(struct tui *t, const char *verb, const struct strv *names)
 		else if (strcmp(verb, "snapshot") == 0)
 			rc = t->b->ops->snapshot_create(t->b, n, NULL, false, 0, &op, &e);
 		else
-			rc = t->b->ops->instance_action(t->b, n, verb, -1,
-			    strcmp(verb, "stop") == 0 ? false : false, false, &op, &e);
+			/* stop: clean with the backend's default timeout, then
+			 * it forces by itself. */
+			rc = t->b->ops->instance_action(t->b, n, verb, -1, false,
+			    false, &op, &e);
 		if (rc < 0) {
 			if (strstr(e.msg, n) != NULL)
 				status_set(t, STATUS_ERR, "%s", e.msg);

@@ -10,6 +10,7 @@
  * catches anything an event stream could miss.  When nothing happens, no
  * handle is due and the process sleeps in the kernel.
  */
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -164,9 +165,17 @@ app_refresh_now(struct tui *t)
 			n = 0;
 		}
 	}
+	/* The list needs snapshot counts, not snapshots: keep it small (the
+	 * detail and snapshot views fetch their own). */
+	for (i = 0; i < (int)n; i++) {
+		snapshot_array_free(v[i].snapshots, v[i].nsnapshots);
+		v[i].snapshots = NULL;
+		devmap_free(&v[i].expanded_devices);
+	}
 	instance_array_free(t->insts, t->ninsts);
 	t->insts = v;
 	t->ninsts = n;
+	malloc_trim(0);		/* give the fetch's transient copies back */
 	t->refreshed_ms = app_now_ms(t);
 	t->nrefresh++;
 	for (i = 0; i < t->depth; i++)
