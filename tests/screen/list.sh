@@ -33,4 +33,10 @@ out=$(VT_ENV="LXDECK_FAKE_INSTANCES=1000" vt 'wait-text c0020; dump')
 ms=$(( ($(date +%s%N) - start) / 1000000 ))
 like "1000 instances counted" "$out" "Instances \(1000\)"
 ok "1000 instances first frame within 2 s (${ms} ms)" test "$ms" -lt 2000
+
+# Idle costs nothing: no busy polling while nothing happens.
+out=$(vt 'wait-text web2; sleep 300; cpu-ticks; sleep 2000; cpu-ticks')
+a=$(echo "$out" | sed -n 's/^cpu //p' | sed -n 1p)
+b=$(echo "$out" | sed -n 's/^cpu //p' | sed -n 2p)
+ok "idle for 2 s uses at most 2 clock ticks ($a -> $b)" test "$((b - a))" -le 2
 done_testing

@@ -24,6 +24,8 @@
  *   expect-not TEXT      fail if TEXT is on screen now
  *   shell CMD            run CMD with /bin/sh (e.g. poke a control FIFO)
  *   wait-exit            wait for the child to exit, print "exit N"
+ *   cpu-ticks            print "cpu N": the child's user+system clock ticks
+ *   rss                  print "rss N": the child's resident set in kB
  *
  * A failing command prints "vtscreen: ..." and the screen to stderr and exits
  * 1; the child is killed on exit.  Colours print as "default", "idx:N" or
@@ -421,6 +423,30 @@ run_line(char *line)
 	} else if (strcmp(cmd, "shell") == 0) {
 		if (system(a) != 0)
 			fail("shell command failed: %s", a);
+	} else if (strcmp(cmd, "cpu-ticks") == 0 || strcmp(cmd, "rss") == 0) {
+		char path[64], buf[1024], *p;
+		unsigned long ut = 0, st = 0;
+		long kb = -1;
+		FILE *fp;
+
+		snprintf(path, sizeof path, "/proc/%d/%s", (int)child,
+		    cmd[0] == 'c' ? "stat" : "status");
+		if ((fp = fopen(path, "r")) == NULL)
+			fail("cannot read %s", path);
+		if (cmd[0] == 'c') {
+			if (fgets(buf, sizeof buf, fp) == NULL ||
+			    (p = strrchr(buf, ')')) == NULL ||
+			    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u "
+			    "%lu %lu", &ut, &st) != 2)
+				fail("cannot parse %s", path);
+			printf("cpu %lu\n", ut + st);
+		} else {
+			while (fgets(buf, sizeof buf, fp) != NULL)
+				if (sscanf(buf, "VmRSS: %ld", &kb) == 1)
+					break;
+			printf("rss %ld\n", kb);
+		}
+		fclose(fp);
 	} else if (strcmp(cmd, "wait-exit") == 0) {
 		end = now_ms() + timeout_ms;
 		while (!child_done && now_ms() < end)
