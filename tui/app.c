@@ -1,0 +1,519 @@
+/*
+ * app.c - the program's state and its one event loop.
+ *
+ * struct tui owns the backend of the current remote, the instance cache all
+ * views read, and the libuv handles: stdin (a uv_poll), SIGWINCH/SIGTERM/
+ * SIGINT (uv_signal), a uv_prepare that is the "before sleep" draw pass, and
+ * three timers.  Backend events never redraw directly: a lifecycle event asks
+ * for a refresh, and refreshes are coalesced on a timer so a burst of events
+ * fetches the list at most ~10 times a second; a slow fallback poll (15 s)
+ * catches anything an event stream could miss.  When nothing happens, no
+ * handle is due and the process sleeps in the kernel.
+ */
+#include <malloc.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curses.h>
+
+#include "tui.h"
+
+#define APP_COALESCE_MS		100	/* at most ~10 fetches a second */
+#define APP_GATHER_MS		15	/* let a burst arrive before fetching */
+#define APP_POLL_MS		15000	/* fallback poll */
+
+uint64_t
+app_now_ms(struct tui *t)
+{
+	uv_update_time(t->loop);
+	return uv_now(t->loop);
+}
+
+static void
+app_record_event(struct tui *t, const struct event *ev)
+{
+	char ts[40], *line = NULL;
+	const char *src;
+
+	time_format_rfc3339(ev->timestamp_ns, ts, sizeof ts);
+	ts[19] = '\0';	/* seconds are enough on screen */
+	if (ev->type == EVENT_LIFECYCLE) {
+		src = ev->source ? ev->source : "";
+		line = xasprintf("%s lifecycle %-28s %s", ts + 11,
+		    ev->action ? ev->action : "", src);
+	} else if (ev->type == EVENT_OPERATION && ev->op != NULL) {
+		char *res = NULL;
+		const char *r = strmap_get(&ev->op->resources, "instances");
+
+		if (r != NULL)
+			res = xstrdup(r);
+		line = xasprintf("%s operation %-28s %-8s %s%s%s", ts + 11,
+		    ev->op->description ? ev->op->description : "",
+		    status_code_name(ev->op->status), res ? res : "",
+		    ev->op->err && *ev->op->err ? " error: " : "",
+		    ev->op->err ? ev->op->err : "");
+		free(res);
+	} else if (ev->type == EVENT_LOGGING)
+		line = xasprintf("%s log %s %s", ts + 11, ev->level ? ev->level : "",
+		    ev->message ? ev->message : "");
+	if (line == NULL)
+		return;
+	if (t->events.n >= TUI_EVENTS_MAX) {
+		free(t->events.v[0]);
+		memmove(t->events.v, t->events.v + 1,
+		    (t->events.n - 1) * sizeof *t->events.v);
+		t->events.n--;
+	}
+	strv_push(&t->events, line);
+	free(line);
+}
+
+static struct tui_op *
+app_find_op(struct tui *t, const char *id, struct tui_op ***prevp)
+{
+	struct tui_op **pp;
+
+	for (pp = &t->ops; *pp != NULL; pp = &(*pp)->next)
+		if (strcmp((*pp)->id, id) == 0) {
+			if (prevp != NULL)
+				*prevp = pp;
+			return *pp;
+		}
+	return NULL;
+}
+
+static void
+app_op_event(struct tui *t, const struct op_info *op)
+{
+	struct tui_op *o, **pp = NULL;
+	char *then = NULL;
+
+	if ((o = app_find_op(t, op->id, &pp)) == NULL)
+		return;
+	o->status = op->status;
+	t->chrome_dirty = true;
+	if (op->status < 200)
+		return;
+	*pp = o->next;
+	if (op->status == STATUS_SUCCESS) {
+		status_set(t, STATUS_INFO, "%s: done", o->what);
+		then = o->then_start;
+		o->then_start = NULL;
+	} else
+		status_set(t, STATUS_ERR, "%s: %s", o->what,
+		    op->err && *op->err ? op->err : status_code_name(op->status));
+	free(o->id);
+	free(o->what);
+	free(o->then_start);
+	free(o);
+	if (then != NULL) {
+		struct strv one = { 0 };
+
+		strv_push(&one, then);
+		action_run(t, "start", &one);
+		strv_free(&one);
+		free(then);
+	}
+}
+
+static void
+app_event_cb(const struct event *ev, void *arg)
+{
+	struct tui *t = arg;
+	struct view *v = view_top(t);
+
+	app_record_event(t, ev);
+	if (ev->type == EVENT_OPERATION && ev->op != NULL) {
+		app_op_event(t, ev->op);
+		if (ev->op->status >= 200)
+			app_request_refresh(t);
+	} else if (ev->type == EVENT_LIFECYCLE)
+		app_request_refresh(t);
+	if (v != NULL && strcmp(v->type->name, "ops") == 0 && v->type->update)
+		v->type->update(v);
+}
+
+void
+app_track_op(struct tui *t, char *id, const char *what, const char *then_start)
+{
+	struct tui_op *o = xcalloc(1, sizeof *o);
+
+	o->id = id;
+	o->what = xstrdup(what);
+	o->then_start = xstrdup(then_start);
+	o->status = STATUS_PENDING;
+	o->next = t->ops;
+	t->ops = o;
+	t->chrome_dirty = true;
+}
+
+void
+app_refresh_now(struct tui *t)
+{
+	struct instance *v = NULL;
+	size_t n = 0;
+	struct err e = { 0 };
+	int i;
+
+	if (t->b != NULL) {
+		if (t->b->ops->instance_list(t->b,
+		    INSTANCE_WITH_STATE | INSTANCE_WITH_SNAPSHOTS, &v, &n, &e) < 0) {
+			status_set(t, STATUS_ERR, "Failed to list instances on %s: %s",
+			    t->remote, e.msg);
+			v = NULL;
+			n = 0;
+		}
+	}
+	/* The list needs snapshot counts, not snapshots: keep it small (the
+	 * detail and snapshot views fetch their own). */
+	for (i = 0; i < (int)n; i++) {
+		snapshot_array_free(v[i].snapshots, v[i].nsnapshots);
+		v[i].snapshots = NULL;
+		devmap_free(&v[i].expanded_devices);
+	}
+	instance_array_free(t->insts, t->ninsts);
+	t->insts = v;
+	t->ninsts = n;
+	malloc_trim(0);		/* give the fetch's transient copies back */
+	t->refreshed_ms = app_now_ms(t);
+	t->nrefresh++;
+	for (i = 0; i < t->depth; i++)
+		if (t->stack[i]->type->update != NULL)
+			t->stack[i]->type->update(t->stack[i]);
+	t->chrome_dirty = true;
+}
+
+static void
+app_coalesce_cb(uv_timer_t *h)
+{
+	app_refresh_now(h->data);
+}
+
+void
+app_request_refresh(struct tui *t)
+{
+	uint64_t now, delay = APP_GATHER_MS;
+
+	if (uv_is_active((uv_handle_t *)&t->coalesce))
+		return;
+	now = app_now_ms(t);
+	if (t->refreshed_ms + APP_COALESCE_MS > now + delay)
+		delay = t->refreshed_ms + APP_COALESCE_MS - now;
+	uv_timer_start(&t->coalesce, app_coalesce_cb, delay, 0);
+}
+
+static void
+app_poll_cb(uv_timer_t *h)
+{
+	app_request_refresh(h->data);
+}
+
+void
+app_connect(struct tui *t, const char *remote)
+{
+	const char *dir;
+	char *name = xstrdup(remote);
+
+	remote = name;
+	if (t->b != NULL) {
+		if (t->sub > 0)
+			t->b->ops->unsubscribe(t->b, t->sub);
+		t->b->ops->free(t->b);
+		t->b = NULL;
+		t->sub = 0;
+	}
+	err_clear(&t->berr);
+	free(t->remote);
+	t->remote = xstrdup(remote);
+	if (strcmp(remote, "local") != 0)
+		err_set(&t->berr, 404, "Remote \"%s\" not found (only local: is "
+		    "configured)", remote);
+	else if (t->fake)
+		t->b = backend_fake_create(t->loop, &t->berr);
+	else {
+		dir = getenv("LXDECK_DIR");
+		t->b = backend_local_create(t->loop, dir && *dir ? dir :
+		    "/var/lib/lxdeck", &t->berr);
+	}
+	if (t->b != NULL) {
+		t->b->read_only = t->read_only;
+		t->sub = t->b->ops->subscribe(t->b, app_event_cb, t);
+	} else
+		status_set(t, STATUS_ERR, "%s: %s", remote, t->berr.msg);
+	app_refresh_now(t);
+	view_all_dirty(t);
+	free(name);
+}
+
+void
+app_quit(struct tui *t)
+{
+	t->quit = true;
+	uv_stop(t->loop);
+}
+
+static void
+app_stdin_cb(uv_poll_t *h, int status, int events)
+{
+	struct tui *t = h->data;
+	struct view *v;
+	int key;
+
+	while (!t->quit && (key = getch()) != ERR) {
+		if (key == '\r' || key == KEY_ENTER)
+			key = '\n';
+		if (key == KEY_RESIZE) {
+			screen_resize(t);
+			continue;
+		}
+		if (prompt_active(t)) {
+			prompt_key(t, key);
+			continue;
+		}
+		if (key == 3) {		/* Ctrl-C */
+			app_quit(t);
+			return;
+		}
+		v = view_top(t);
+		if (v != NULL && v->type->key != NULL && v->type->key(v, key))
+			continue;
+		switch (keys_action(t, key)) {
+		case KA_QUIT:
+		case KA_BACK:
+			if (t->depth > 1)
+				view_pop(t);
+			else if (keys_action(t, key) == KA_QUIT)
+				app_quit(t);
+			break;
+		case KA_HELP:
+			view_push(t, &view_help_type, NULL);
+			break;
+		case KA_OPS:
+			view_push(t, &view_ops_type, NULL);
+			break;
+		case KA_PROFILES:
+			view_push(t, &view_profiles_type, NULL);
+			break;
+		case KA_IMAGES:
+			view_push(t, &view_images_type, NULL);
+			break;
+		case KA_REMOTES:
+			view_push(t, &view_remotes_type, NULL);
+			break;
+		case KA_COMMAND:
+			command_open(t);
+			break;
+		case KA_REFRESH:
+			app_refresh_now(t);
+			t->full_redraw = true;
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+static void
+app_sigwinch_cb(uv_signal_t *h, int signo)
+{
+	screen_resize(h->data);
+}
+
+static void
+app_sigterm_cb(uv_signal_t *h, int signo)
+{
+	app_quit(h->data);
+}
+
+/* The top bar: program, remote, view title, running operations. */
+static void
+app_draw_title(struct tui *t)
+{
+	struct view *v = view_top(t);
+	char buf[512];
+
+	snprintf(buf, sizeof buf, " lxdeck  %s:%s  %s", t->remote,
+	    t->read_only ? " [read-only]" : "",
+	    v && v->type->title ? v->type->title(v) : "");
+	screen_put(t, 0, 0, COLS, TE_TITLE, buf);
+}
+
+/* The hint bar: "k label" pairs, keys highlighted. */
+static void
+app_draw_hints(struct tui *t)
+{
+	struct view *v = view_top(t);
+	const char *h = v && v->type->hint ? v->type->hint(v) : "";
+	char *copy = xstrdup(h), *save = NULL, *tok;
+	int x = 0;
+
+	screen_fill(t, LINES - 1, TE_HINT);
+	for (tok = strtok_r(copy, "\t", &save); tok != NULL && x < COLS;
+	    tok = strtok_r(NULL, "\t", &save)) {
+		char *sp = strchr(tok, ' ');
+		int kl = sp ? (int)(sp - tok) : (int)strlen(tok);
+		char key[32];
+
+		snprintf(key, sizeof key, "%.*s", kl, tok);
+		screen_put(t, LINES - 1, x, COLS - x, TE_HINT_KEY, key);
+		x += kl;
+		if (sp != NULL && x < COLS) {
+			int ll = (int)strlen(sp);
+
+			screen_put(t, LINES - 1, x, ll < COLS - x ? ll : COLS - x,
+			    TE_HINT, sp);
+			x += ll;
+		}
+		x += 2;
+	}
+	free(copy);
+}
+
+void
+app_draw(struct tui *t)
+{
+	struct view *v = view_top(t);
+	bool drew = false;
+
+	if (t->full_redraw) {
+		erase();
+		clearok(curscr, TRUE);
+		view_all_dirty(t);
+		t->chrome_dirty = true;
+		t->full_redraw = false;
+	}
+	if (LINES < 5 || COLS < 20) {
+		if (t->chrome_dirty || (v && v->dirty)) {
+			erase();
+			mvaddnstr(0, 0, "terminal too small", COLS);
+			wnoutrefresh(stdscr);
+			doupdate();
+			t->chrome_dirty = false;
+			if (v != NULL)
+				v->dirty = false;
+		}
+		return;
+	}
+	if (v != NULL && v->dirty) {
+		v->type->draw(v, 1, view_body_rows(t));
+		v->dirty = false;
+		drew = true;
+		t->chrome_dirty = true;	/* titles carry counts */
+	}
+	if (t->chrome_dirty) {
+		app_draw_title(t);
+		if (prompt_active(t))
+			prompt_draw(t, LINES - 2);
+		else
+			status_draw(t, LINES - 2);
+		app_draw_hints(t);
+		if (prompt_active(t))
+			prompt_draw(t, LINES - 2);	/* leaves the cursor there */
+		t->chrome_dirty = false;
+		drew = true;
+	}
+	if (drew) {
+		wnoutrefresh(stdscr);
+		doupdate();
+	}
+}
+
+static void
+app_frame_cb(uv_prepare_t *h)
+{
+	struct tui *t = h->data;
+
+	if (!t->quit)
+		app_draw(t);
+}
+
+struct tui *
+app_create(uv_loop_t *loop, const char *remote, bool fake, bool read_only)
+{
+	struct tui *t = xcalloc(1, sizeof *t);
+
+	t->loop = loop;
+	t->fake = fake;
+	t->read_only = read_only;
+	t->remote = xstrdup(remote);
+	keys_default(t->keys);
+	theme_default(&t->theme);
+	uv_timer_init(loop, &t->coalesce);
+	uv_timer_init(loop, &t->poll);
+	uv_timer_init(loop, &t->status_timer);
+	uv_prepare_init(loop, &t->frame);
+	uv_signal_init(loop, &t->sigwinch);
+	uv_signal_init(loop, &t->sigterm);
+	uv_signal_init(loop, &t->sigint);
+	t->coalesce.data = t->poll.data = t->status_timer.data = t;
+	t->frame.data = t->sigwinch.data = t->sigterm.data = t->sigint.data = t;
+	return t;
+}
+
+/* Starts the UI: signals first, so ncurses leaves SIGWINCH to libuv. */
+int
+app_start(struct tui *t)
+{
+	uv_signal_start(&t->sigwinch, app_sigwinch_cb, SIGWINCH);
+	uv_signal_start(&t->sigterm, app_sigterm_cb, SIGTERM);
+	uv_signal_start(&t->sigint, app_sigterm_cb, SIGINT);
+	screen_init(t);
+	uv_poll_init(t->loop, &t->stdin_poll, 0);
+	t->stdin_poll.data = t;
+	uv_poll_start(&t->stdin_poll, UV_READABLE, app_stdin_cb);
+	uv_prepare_start(&t->frame, app_frame_cb);
+	uv_timer_start(&t->poll, app_poll_cb, APP_POLL_MS, APP_POLL_MS);
+	view_push(t, &view_list_type, NULL);
+	app_connect(t, t->remote);
+	if (t->warnings.n > 0 && t->b != NULL)
+		status_set(t, STATUS_ERR, "%s", t->warnings.v[t->warnings.n - 1]);
+	return 0;
+}
+
+void
+app_free(struct tui *t)
+{
+	struct tui_op *o;
+
+	if (t == NULL)
+		return;
+	prompt_free(t);
+	while (t->depth > 0)
+		view_pop(t);
+	if (t->b != NULL) {
+		if (t->sub > 0)
+			t->b->ops->unsubscribe(t->b, t->sub);
+		t->b->ops->free(t->b);
+		t->b = NULL;
+	}
+	screen_end(t);
+	uv_close((uv_handle_t *)&t->coalesce, NULL);
+	uv_close((uv_handle_t *)&t->poll, NULL);
+	uv_close((uv_handle_t *)&t->status_timer, NULL);
+	uv_close((uv_handle_t *)&t->frame, NULL);
+	uv_close((uv_handle_t *)&t->sigwinch, NULL);
+	uv_close((uv_handle_t *)&t->sigterm, NULL);
+	uv_close((uv_handle_t *)&t->sigint, NULL);
+	if (uv_is_active((uv_handle_t *)&t->stdin_poll) ||
+	    t->stdin_poll.data == t)
+		uv_close((uv_handle_t *)&t->stdin_poll, NULL);
+	uv_run(t->loop, UV_RUN_DEFAULT);
+	while ((o = t->ops) != NULL) {
+		t->ops = o->next;
+		free(o->id);
+		free(o->what);
+		free(o->then_start);
+		free(o);
+	}
+	instance_array_free(t->insts, t->ninsts);
+	free(t->remote);
+	free(t->status_msg);
+	free(t->theme_arg);
+	strv_free(&t->cmd_history);
+	strv_free(&t->filter_history);
+	strv_free(&t->events);
+	strv_free(&t->warnings);
+	theme_free(&t->theme);
+	free(t);
+}

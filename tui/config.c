@@ -1,0 +1,91 @@
+/*
+ * config.c - the user's config file, $XDG_CONFIG_HOME/lxdeck/config.
+ *
+ * Lines are `key.ACTION = KEY` (remap a key, see keys.c) and `theme = NAME`;
+ * `#` starts a comment.  Problems are collected as warnings shown in the
+ * status line; a bad config never stops the program.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tui.h"
+
+char *
+config_path(void)
+{
+	const char *x = getenv("XDG_CONFIG_HOME"), *h = getenv("HOME");
+
+	if (x != NULL && *x != '\0')
+		return xasprintf("%s/lxdeck/config", x);
+	if (h != NULL && *h != '\0')
+		return xasprintf("%s/.config/lxdeck/config", h);
+	return NULL;
+}
+
+static char *
+config_trim(char *s)
+{
+	char *e;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+static void
+config_warn(struct tui *t, const char *path, int line, const char *what,
+    const char *arg)
+{
+	char *m = xasprintf("%s:%d: %s \"%s\"", path, line, what, arg);
+
+	strv_push(&t->warnings, m);
+	free(m);
+}
+
+void
+config_load(struct tui *t, const char *path)
+{
+	char buf[512], *key, *val, *eq;
+	FILE *fp;
+	int line = 0, action, k;
+
+	if (path == NULL || (fp = fopen(path, "r")) == NULL)
+		return;
+	while (fgets(buf, sizeof buf, fp) != NULL) {
+		line++;
+		if ((key = strchr(buf, '#')) != NULL)
+			*key = '\0';
+		key = config_trim(buf);
+		if (*key == '\0')
+			continue;
+		if ((eq = strchr(key, '=')) == NULL) {
+			config_warn(t, path, line, "expected `key = value`:", key);
+			continue;
+		}
+		*eq = '\0';
+		key = config_trim(key);
+		val = config_trim(eq + 1);
+		if (strncmp(key, "key.", 4) == 0) {
+			if ((action = keys_action_by_name(key + 4)) < 0) {
+				config_warn(t, path, line, "unknown action", key + 4);
+				continue;
+			}
+			/* "Space" would be trimmed away as " ": accept both. */
+			if ((k = keys_parse(val)) < 0) {
+				config_warn(t, path, line, "unknown key", val);
+				continue;
+			}
+			t->keys[action] = k;
+		} else if (strcmp(key, "theme") == 0) {
+			if (t->theme_arg == NULL)
+				t->theme_arg = xstrdup(val);
+		} else
+			config_warn(t, path, line, "unknown setting", key);
+	}
+	fclose(fp);
+}

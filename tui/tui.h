@@ -1,0 +1,287 @@
+/*
+ * tui.h - the terminal UI layer of lxdeck: the map of tui/.
+ *
+ * One struct tui holds the whole program state: the libuv loop, the backend
+ * of the current remote (or the error that prevented creating it), the cached
+ * instance list that every view reads, the stack of views, the status line,
+ * the active prompt, the keymap and the theme.  Views (view-*.c) are vtables
+ * (struct view_type) with private data; they never draw outside the draw pass:
+ * anything that changes marks a view dirty and app.c's "before sleep" pass
+ * draws what is dirty and calls doupdate() once per frame.
+ *
+ * The TUI sees containers only through engine/backend.h.
+ */
+#ifndef LXDECK_TUI_H
+#define LXDECK_TUI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <uv.h>
+
+#include "../common/common.h"
+#include "../engine/backend.h"
+
+struct tui;
+struct view;
+struct prompt;
+
+/*
+ * Theme elements.  To add one: add it here, name it in theme.c's
+ * theme_elem_names[], give it a style in the compiled-in default and in each
+ * themes/NAME.theme file, and document it in man/lxdeck-theme.5.
+ */
+enum theme_elem {
+	TE_NORMAL, TE_TITLE, TE_HEADER, TE_SELECTED, TE_MARKED,
+	TE_RUNNING, TE_STOPPED, TE_FROZEN, TE_BUSY,
+	TE_STATUS, TE_ERROR, TE_HINT, TE_HINT_KEY, TE_PROMPT, TE_DIM,
+	TE__COUNT
+};
+
+/* A colour: THEME_DEFAULT, 0..255 (palette) or THEME_RGB|0xRRGGBB. */
+#define THEME_DEFAULT	(-1)
+#define THEME_RGB	0x1000000
+
+struct theme_style {
+	int		 fg, bg;
+	unsigned	 attrs;		/* A_BOLD, A_REVERSE, A_UNDERLINE, A_DIM */
+};
+
+struct theme {
+	char			*name;
+	struct theme_style	 style[TE__COUNT];
+};
+
+/*
+ * Key actions that can be remapped with `key.NAME = KEY` in the config file.
+ * To add one: add it here, name and default it in keys.c's table, handle it in
+ * a view, and list it in man/lxdeck.1.
+ */
+enum key_action {
+	KA_START, KA_STOP, KA_RESTART, KA_FREEZE, KA_DELETE, KA_LAUNCH,
+	KA_SNAPSHOTS, KA_FILTER, KA_COMMAND, KA_HELP, KA_OPS, KA_PROFILES,
+	KA_IMAGES, KA_REMOTES, KA_MARK, KA_DETAIL, KA_BACK, KA_QUIT,
+	KA_SORT_NEXT, KA_SORT_PREV, KA_SORT_REVERSE, KA_REFRESH,
+	KA__COUNT, KA_NONE = -1
+};
+
+struct view_type {
+	const char	*name;
+	void		(*init)(struct view *);
+	void		(*free)(struct view *);
+	/* Draws the body: rows [top, top + rows) of the screen. */
+	void		(*draw)(struct view *, int top, int rows);
+	/* Returns true when the key was used. */
+	bool		(*key)(struct view *, int key);
+	/* The instance cache or backend changed. */
+	void		(*update)(struct view *);
+	/* The title shown in the top bar (borrowed). */
+	const char	*(*title)(struct view *);
+	/* Keys shown in the hint bar: "s start  S stop ..." (borrowed). */
+	const char	*(*hint)(struct view *);
+};
+
+struct view {
+	const struct view_type	*type;
+	struct tui		*tui;
+	void			*data;
+	char			*arg;		/* instance name for detail/snapshots */
+	bool			 dirty;
+};
+
+/* A scrollable list of text lines most simple views are made of (view.c). */
+struct view_lines {
+	struct strv	 lines;
+	enum theme_elem	*elems;
+	size_t		 sel, top;
+	size_t		 old_sel;
+	bool		 sel_only;	/* only the selection moved */
+};
+
+typedef void (*prompt_cb)(struct tui *, const char *answer, void *arg);
+typedef void (*complete_cb)(struct tui *, const char *input, struct strv *out);
+
+enum status_level { STATUS_INFO, STATUS_ERR };
+
+/* An operation we started, and what to do when it ends. */
+struct tui_op {
+	char		*id;
+	char		*what;		/* "Stopping instance \"web1\"" */
+	char		*then_start;	/* launch: start this instance after */
+	int		 status;
+	struct tui_op	*next;
+};
+
+#define TUI_EVENTS_MAX	200
+
+struct tui {
+	uv_loop_t		*loop;
+	struct backend		*b;		/* NULL when it could not be made */
+	struct err		 berr;
+	char			*remote;	/* "local" */
+	bool			 fake;
+	bool			 read_only;
+	bool			 utf8;
+	bool			 no_color;
+	bool			 quit;
+	int			 sub;		/* event subscription */
+
+	/* The instance cache, sorted and filtered by the list view. */
+	struct instance		*insts;
+	size_t			 ninsts;
+	uint64_t		 refreshed_ms;
+	unsigned		 nrefresh;	/* how many list fetches */
+
+	struct view		*stack[16];
+	int			 depth;
+
+	char			*status_msg;
+	enum status_level	 status_level;
+	uint64_t		 status_until_ms;
+	struct tui_op		*ops;
+
+	struct prompt		*prompt;
+	struct strv		 cmd_history;
+	struct strv		 filter_history;
+
+	struct strv		 events;	/* recent events, newest last */
+
+	int			 keys[KA__COUNT];
+	struct theme		 theme;
+	char			*theme_arg;
+	struct strv		 warnings;	/* config/theme problems */
+
+	bool			 full_redraw;
+	bool			 chrome_dirty;	/* top bar, status, hints */
+
+	uv_poll_t		 stdin_poll;
+	uv_signal_t		 sigwinch;
+	uv_signal_t		 sigterm;
+	uv_signal_t		 sigint;
+	uv_prepare_t		 frame;
+	uv_timer_t		 coalesce;	/* event bursts -> one fetch */
+	uv_timer_t		 poll;		/* slow fallback poll */
+	uv_timer_t		 status_timer;
+};
+
+/* app.c */
+struct tui	*app_create(uv_loop_t *, const char *remote, bool fake, bool read_only);
+void		 app_free(struct tui *);
+int		 app_start(struct tui *);
+void		 app_connect(struct tui *, const char *remote);
+void		 app_request_refresh(struct tui *);
+void		 app_refresh_now(struct tui *);
+void		 app_quit(struct tui *);
+void		 app_track_op(struct tui *, char *id, const char *what,
+		     const char *then_start);
+uint64_t	 app_now_ms(struct tui *);
+void		 app_draw(struct tui *);
+
+/* screen.c */
+void		 screen_init(struct tui *);
+void		 screen_end(struct tui *);
+void		 screen_resize(struct tui *);
+void		 screen_apply_theme(struct tui *);
+int		 screen_attr(struct tui *, enum theme_elem);
+/* Writes s clipped/padded to width cells at (y, x) with the element. */
+void		 screen_put(struct tui *, int y, int x, int width, enum theme_elem,
+		     const char *s);
+void		 screen_fill(struct tui *, int y, enum theme_elem);
+
+/* theme.c */
+void		 theme_default(struct theme *);
+/* Loads NAME (a themes/ file or "default") or PATH; warnings are added. */
+int		 theme_load(struct theme *, const char *name_or_path,
+		     struct strv *warnings, struct err *);
+int		 theme_parse(struct theme *, const char *text, const char *file,
+		     struct strv *warnings);
+int		 theme_parse_colour(const char *, int *out);
+const char	*theme_elem_name(enum theme_elem);
+void		 theme_free(struct theme *);
+void		 theme_list(struct strv *out);
+
+/* keys.c */
+void		 keys_default(int *keys);
+int		 keys_parse(const char *name);		/* -1 if unknown */
+char		*keys_name(int key, char *buf, size_t len);
+int		 keys_action_by_name(const char *);
+const char	*keys_action_name(enum key_action);
+const char	*keys_action_help(enum key_action);
+enum key_action	 keys_action(struct tui *, int key);
+
+/* config.c */
+void		 config_load(struct tui *, const char *path);
+char		*config_path(void);
+
+/* status.c */
+void		 status_set(struct tui *, enum status_level, const char *, ...)
+		     PRINTF_LIKE(3, 4);
+void		 status_draw(struct tui *, int y);
+
+/* prompt.c */
+void		 prompt_confirm(struct tui *, const char *question, prompt_cb,
+		     void *arg, void (*freearg)(void *));
+void		 prompt_input(struct tui *, const char *label, const char *initial,
+		     struct strv *history, complete_cb, prompt_cb, void *arg,
+		     void (*freearg)(void *));
+bool		 prompt_active(struct tui *);
+bool		 prompt_key(struct tui *, int key);
+void		 prompt_draw(struct tui *, int y);
+void		 prompt_free(struct tui *);
+
+/* filter.c */
+struct filter;
+struct filter	*filter_create(const char *expr, struct err *);
+bool		 filter_match(const struct filter *, const struct instance *);
+void		 filter_free(struct filter *);
+/* The first IPv4 global address of eth0 (or any nic), "" if none. */
+const char	*filter_ipv4(const struct instance *);
+
+/* action.c */
+/* verb: start, stop, restart, freeze, unfreeze, delete, snapshot. */
+void		 action_run(struct tui *, const char *verb, const struct strv *names);
+void		 action_confirm(struct tui *, const char *verb, const struct strv *names);
+void		 action_launch(struct tui *);
+bool		 action_is_destructive(const char *verb);
+
+/* command.c */
+void		 command_open(struct tui *);
+void		 command_exec(struct tui *, const char *line);
+void		 command_complete(struct tui *, const char *input, struct strv *out);
+
+/* view.c */
+struct view	*view_push(struct tui *, const struct view_type *, const char *arg);
+void		 view_pop(struct tui *);
+struct view	*view_top(struct tui *);
+void		 view_dirty(struct view *);
+void		 view_all_dirty(struct tui *);
+void		 view_lines_clear(struct view_lines *);
+void		 view_lines_add(struct view_lines *, enum theme_elem, const char *, ...)
+		     PRINTF_LIKE(3, 4);
+void		 view_lines_draw(struct view *, struct view_lines *, int top, int rows,
+		     bool selectable);
+bool		 view_lines_key(struct view *, struct view_lines *, int key, int rows);
+void		 view_lines_free(struct view_lines *);
+int		 view_body_rows(struct tui *);
+char		*view_fmt_bytes(int64_t, char *, size_t);
+char		*view_fmt_time(int64_t ns, char *, size_t);
+
+/* view-list.c */
+extern const struct view_type view_list_type;
+const char	*view_list_selected(struct view *);
+/* view-detail.c */
+extern const struct view_type view_detail_type;
+/* view-help.c */
+extern const struct view_type view_help_type;
+/* view-ops.c */
+extern const struct view_type view_ops_type;
+/* view-profiles.c */
+extern const struct view_type view_profiles_type;
+/* view-images.c */
+extern const struct view_type view_images_type;
+/* view-remotes.c */
+extern const struct view_type view_remotes_type;
+/* view-snapshots.c */
+extern const struct view_type view_snapshots_type;
+
+#endif

@@ -1,0 +1,105 @@
+/*
+ * view-help.c - `?`: every key (as currently mapped), the filter syntax and
+ * the commands of the `:` bar.  Built from keys.c's table, so a key remapped
+ * in the config file shows here as remapped.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <curses.h>
+
+#include "tui.h"
+
+struct view_help_data {
+	struct view_lines	 l;
+};
+
+static void
+view_help_init(struct view *v)
+{
+	struct view_help_data *d = xcalloc(1, sizeof *d);
+	struct tui *t = v->tui;
+	char k[32];
+	int a;
+
+	v->data = d;
+	view_lines_add(&d->l, TE_HEADER, "Keys%s", t->read_only ?
+	    "  (read-only: start, stop, restart, freeze, delete, launch disabled)" : "");
+	for (a = 0; a < KA__COUNT; a++)
+		view_lines_add(&d->l, TE_NORMAL, "  %-8s %-13s %s",
+		    keys_name(t->keys[a], k, sizeof k), keys_action_name(a),
+		    keys_action_help(a));
+	view_lines_add(&d->l, TE_NORMAL, "  %-8s %-13s %s", "F2-F8", "sort",
+	    "sort by column 1-7 (again: reverse)");
+	view_lines_add(&d->l, TE_NORMAL, "  %-8s %-13s %s", "Up/Down", "move",
+	    "also j/k, PgUp/PgDn, Home/End, g/G");
+	view_lines_add(&d->l, TE_NORMAL, "  %-8s %-13s %s", "C-c", "quit",
+	    "quit at once (also :q)");
+	view_lines_add(&d->l, TE_HEADER, "Filter (/)");
+	view_lines_add(&d->l, TE_NORMAL, "  web          name contains \"web\"");
+	view_lines_add(&d->l, TE_NORMAL, "  ~^web[0-9]$  name matches the regex "
+	    "(also automatic when the text has regex characters)");
+	view_lines_add(&d->l, TE_NORMAL, "  !web         negation of any term");
+	view_lines_add(&d->l, TE_NORMAL, "  status=running user.role=db  "
+	    "fields and config keys; terms are ANDed");
+	view_lines_add(&d->l, TE_HEADER, "Commands (:)");
+	view_lines_add(&d->l, TE_NORMAL, "  :remote NAME  :remotes  :profiles  "
+	    ":images  :ops  :instances  :theme NAME  :help  :q");
+	view_lines_add(&d->l, TE_HEADER, "Keys are remapped in %s",
+	    "$XDG_CONFIG_HOME/lxdeck/config (key.stop = S)");
+}
+
+static void
+view_help_free(struct view *v)
+{
+	struct view_help_data *d = v->data;
+
+	view_lines_free(&d->l);
+	free(d);
+}
+
+static void
+view_help_draw(struct view *v, int top, int rows)
+{
+	struct view_help_data *d = v->data;
+
+	view_lines_draw(v, &d->l, top, rows, false);
+}
+
+static bool
+view_help_key(struct view *v, int key)
+{
+	struct view_help_data *d = v->data;
+
+	if (key == 'j' || key == 'k' || key == KEY_DOWN || key == KEY_UP) {
+		/* Scroll, not select: move the hidden cursor to the edge. */
+		if ((key == 'j' || key == KEY_DOWN) && d->l.sel < d->l.top +
+		    (size_t)view_body_rows(v->tui) - 1)
+			d->l.sel = d->l.top + (size_t)view_body_rows(v->tui) - 1;
+		if ((key == 'k' || key == KEY_UP) && d->l.sel > d->l.top)
+			d->l.sel = d->l.top;
+	}
+	return view_lines_key(v, &d->l, key, view_body_rows(v->tui));
+}
+
+static const char *
+view_help_title(struct view *v)
+{
+	return "Help";
+}
+
+static const char *
+view_help_hint(struct view *v)
+{
+	return "Up/Down scroll\tq back";
+}
+
+const struct view_type view_help_type = {
+	.name = "help",
+	.init = view_help_init,
+	.free = view_help_free,
+	.draw = view_help_draw,
+	.key = view_help_key,
+	.title = view_help_title,
+	.hint = view_help_hint,
+};

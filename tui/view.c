@@ -1,0 +1,230 @@
+/*
+ * view.c - the view stack and the scrollable line list most views use.
+ *
+ * The stack's top view is the one drawn and given keys; pushing or popping
+ * marks it dirty.  struct view_lines is a list of text lines with a theme
+ * element each, a selection and a scroll offset; when only the selection
+ * moved, view_lines_draw() repaints the two rows involved instead of the
+ * whole body (htop's Panel_draw).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curses.h>
+
+#include "tui.h"
+
+struct view *
+view_push(struct tui *t, const struct view_type *type, const char *arg)
+{
+	struct view *v;
+
+	if (t->depth >= (int)ARRAY_SIZE(t->stack))
+		return NULL;
+	v = xcalloc(1, sizeof *v);
+	v->type = type;
+	v->tui = t;
+	v->arg = xstrdup(arg);
+	t->stack[t->depth++] = v;
+	if (type->init != NULL)
+		type->init(v);
+	v->dirty = true;
+	t->full_redraw = true;
+	return v;
+}
+
+void
+view_pop(struct tui *t)
+{
+	struct view *v;
+
+	if (t->depth == 0)
+		return;
+	v = t->stack[--t->depth];
+	if (v->type->free != NULL)
+		v->type->free(v);
+	free(v->arg);
+	free(v);
+	t->full_redraw = true;
+}
+
+struct view *
+view_top(struct tui *t)
+{
+	return t->depth > 0 ? t->stack[t->depth - 1] : NULL;
+}
+
+void
+view_dirty(struct view *v)
+{
+	v->dirty = true;
+}
+
+void
+view_all_dirty(struct tui *t)
+{
+	int i;
+
+	for (i = 0; i < t->depth; i++)
+		t->stack[i]->dirty = true;
+	t->chrome_dirty = true;
+}
+
+int
+view_body_rows(struct tui *t)
+{
+	(void)t;
+	return LINES - 3;
+}
+
+void
+view_lines_clear(struct view_lines *l)
+{
+	strv_free(&l->lines);
+	free(l->elems);
+	l->elems = NULL;
+}
+
+void
+view_lines_free(struct view_lines *l)
+{
+	view_lines_clear(l);
+}
+
+void
+view_lines_add(struct view_lines *l, enum theme_elem e, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	s = xvasprintf(fmt, ap);
+	va_end(ap);
+	strv_push(&l->lines, s);
+	free(s);
+	l->elems = xreallocarray(l->elems, l->lines.n, sizeof *l->elems);
+	l->elems[l->lines.n - 1] = e;
+}
+
+static void
+view_lines_row(struct view *v, struct view_lines *l, int y, size_t i,
+    bool selectable)
+{
+	enum theme_elem e;
+
+	if (i >= l->lines.n) {
+		screen_fill(v->tui, y, TE_NORMAL);
+		return;
+	}
+	e = selectable && i == l->sel ? TE_SELECTED : l->elems[i];
+	screen_put(v->tui, y, 0, COLS, e, l->lines.v[i]);
+}
+
+void
+view_lines_draw(struct view *v, struct view_lines *l, int top, int rows,
+    bool selectable)
+{
+	size_t old_top = l->top;
+	int r;
+
+	if (rows <= 0)
+		return;
+	if (l->lines.n > 0 && l->sel >= l->lines.n)
+		l->sel = l->lines.n - 1;
+	if (l->sel < l->top)
+		l->top = l->sel;
+	if (l->sel >= l->top + (size_t)rows)
+		l->top = l->sel - (size_t)rows + 1;
+	if (l->top + (size_t)rows > l->lines.n)
+		l->top = l->lines.n > (size_t)rows ? l->lines.n - (size_t)rows : 0;
+	if (l->sel_only && old_top == l->top && !v->tui->full_redraw) {
+		if (l->old_sel >= l->top && l->old_sel < l->top + (size_t)rows)
+			view_lines_row(v, l, top + (int)(l->old_sel - l->top),
+			    l->old_sel, selectable);
+		view_lines_row(v, l, top + (int)(l->sel - l->top), l->sel, selectable);
+	} else
+		for (r = 0; r < rows; r++)
+			view_lines_row(v, l, top + r, l->top + (size_t)r, selectable);
+	l->sel_only = false;
+	l->old_sel = l->sel;
+}
+
+bool
+view_lines_key(struct view *v, struct view_lines *l, int key, int rows)
+{
+	size_t n = l->lines.n, old = l->sel;
+
+	switch (key) {
+	case KEY_UP:
+	case 'k':
+		if (l->sel > 0)
+			l->sel--;
+		break;
+	case KEY_DOWN:
+	case 'j':
+		if (l->sel + 1 < n)
+			l->sel++;
+		break;
+	case KEY_PPAGE:
+		l->sel = l->sel > (size_t)rows ? l->sel - (size_t)rows : 0;
+		break;
+	case KEY_NPAGE:
+		l->sel = n == 0 ? 0 : l->sel + (size_t)rows < n ?
+		    l->sel + (size_t)rows : n - 1;
+		break;
+	case KEY_HOME:
+	case 'g':
+		l->sel = 0;
+		break;
+	case KEY_END:
+	case 'G':
+		l->sel = n ? n - 1 : 0;
+		break;
+	default:
+		return false;
+	}
+	if (l->sel != old) {
+		/* Two moves before one frame: repaint everything. */
+		l->sel_only = !v->dirty;
+		l->old_sel = old;
+		v->dirty = true;
+	}
+	return true;
+}
+
+char *
+view_fmt_bytes(int64_t b, char *buf, size_t len)
+{
+	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	double v = (double)b;
+	int u = 0;
+
+	if (b < 0) {
+		snprintf(buf, len, "-");
+		return buf;
+	}
+	while (v >= 1024 && u < 4) {
+		v /= 1024;
+		u++;
+	}
+	if (u == 0)
+		snprintf(buf, len, "%lldB", (long long)b);
+	else
+		snprintf(buf, len, "%.1f%s", v, units[u]);
+	return buf;
+}
+
+char *
+view_fmt_time(int64_t ns, char *buf, size_t len)
+{
+	char tmp[40];
+
+	if (ns <= 0) {
+		snprintf(buf, len, "-");
+		return buf;
+	}
+	time_format_rfc3339(ns, tmp, sizeof tmp);
+	snprintf(buf, len, "%.10s %.8s", tmp, tmp + 11);
+	return buf;
+}
