@@ -40,10 +40,21 @@ err_prefix(struct err *e, const char *fmt, ...)
 	va_end(ap);
 	if (e->code == 0)
 		e->code = 500;
-	if (old[0] != '\0')
-		snprintf(e->msg, sizeof e->msg, "%s: %s", head, old);
-	else
-		snprintf(e->msg, sizeof e->msg, "%s", head);
+	{
+		char full[sizeof head + sizeof old + 4];
+		size_t n;
+
+		if (old[0] != '\0')
+			snprintf(full, sizeof full, "%s: %s", head, old);
+		else
+			snprintf(full, sizeof full, "%s", head);
+		/* Cut at the end: the object's name comes first. */
+		n = strlen(full);
+		if (n >= sizeof e->msg)
+			n = sizeof e->msg - 1;
+		memcpy(e->msg, full, n);
+		e->msg[n] = '\0';
+	}
 	return -1;
 }
 

@@ -35,6 +35,7 @@
 #define ENGINE_IDMAP_RANGE	65536
 
 struct op;
+struct event_sub;
 
 struct engine {
 	struct backend	 base;		/* first: backend-local.c casts */
@@ -51,6 +52,13 @@ struct engine {
 	uint32_t	 idmap_base;	/* from root's /etc/subuid */
 	uint32_t	 idmap_range;
 	char		*arch;		/* x86_64 */
+	bool		 cgroup2;	/* unified hierarchy only */
+
+	/* Operations and subscribers of this process (op.c, event.c). */
+	struct op	*ops;
+	struct event_sub *subs;
+	int		 next_sub_id;
+	bool		 is_worker;	/* in a helper process: no loop, no events */
 };
 
 enum config_scope { CONFIG_INSTANCE, CONFIG_PROFILE };
@@ -161,4 +169,204 @@ char	*image_fingerprint_files(const char *const *paths, size_t n, struct err *);
 int	 image_build_busybox(const char *out_tarball, struct err *);
 int	 image_build_debootstrap(const char *out_tarball, const char *suite,
 	    const char *mirror, struct err *);
+
+/* ---- the engine core (engine.c, event.c, op.c, op-worker.c, ...) ---- */
+
+/* engine.c */
+struct engine *engine_open(uv_loop_t *, const char *dir, struct err *);
+void	 engine_close(struct engine *);
+/* A fresh database connection for a helper process (after fork). */
+int	 engine_reopen_db(struct engine *, struct err *);
+char	*engine_path(const struct engine *, const char *fmt, ...) PRINTF_LIKE(2, 3);
+int	 engine_config_get(struct engine *, struct strmap *out, struct err *);
+
+/* event.c: fan-out of events to subscribers, on the loop. */
+int	 event_subscribe(struct engine *, event_cb, void *arg);
+void	 event_unsubscribe(struct engine *, int id);
+void	 event_emit(struct engine *, const struct event *);
+/* A lifecycle event; context may be NULL. */
+void	 event_lifecycle(struct engine *, const char *action, const char *source,
+	    const struct strmap *context);
+void	 event_log(struct engine *, const char *level, const char *fmt, ...)
+	    PRINTF_LIKE(3, 4);
+void	 event_free_all(struct engine *);
+
+/*
+ * op.c: operations.  An op's work runs in a helper process (op-worker.c):
+ * work(engine, arg, result, err) is called in a forked child with its own
+ * database connection; its return, error and metadata travel back over a
+ * socketpair; then done(engine, op, arg) runs in the parent on the loop
+ * (events, cleanup) and the op becomes final.  Finished ops are kept 5 s.
+ */
+struct op_result {
+	struct strmap	 metadata;
+	int		 ret;		/* exec return, when has_return */
+	bool		 has_return;
+	int		 progress_fd;	/* child side: op_progress() writes here */
+};
+typedef int (*op_work_fn)(struct engine *, void *arg, struct op_result *, struct err *);
+typedef void (*op_done_fn)(struct engine *, struct op_info *, void *arg);
+typedef void (*op_free_fn)(void *arg);
+
+struct op_spec {
+	const char	*description;	/* "Creating instance" */
+	enum op_class	 cls;
+	const char	*resource_type;	/* "instances" (also adds "containers") */
+	const char	*resource;	/* "/1.0/instances/x" */
+	const char	*resource2;	/* a second one (copy source), or NULL */
+	bool		 in_process;	/* run work in the parent (quick, no fork) */
+	op_work_fn	 work;
+	op_done_fn	 done;		/* may be NULL */
+	op_free_fn	 free_arg;	/* may be NULL */
+	void		*arg;
+};
+/* Starts an op; *id gets its UUID (caller frees).  0 or -1. */
+int	 op_start(struct engine *, const struct op_spec *, char **id, struct err *);
+/* In the child: report progress ("create_instance_from_image_unpack", "42%"). */
+void	 op_progress(struct op_result *, const char *stage, const char *text);
+int	 op_list_all(struct engine *, struct op_info **out, size_t *n, struct err *);
+int	 op_get_info(struct engine *, const char *id, struct op_info *out, struct err *);
+int	 op_cancel_id(struct engine *, const char *id, struct err *);
+int	 op_wait_id(struct engine *, const char *id, int timeout_ms, struct op_info *out,
+	    struct err *);
+void	 op_free_all(struct engine *);
+/* Registers an op that the caller drives itself (exec/console websockets). */
+struct op_info *op_register(struct engine *, const struct op_spec *);
+void	 op_finish(struct engine *, const char *id, int status, const char *errmsg);
+void	 op_update(struct engine *, const char *id);	/* emits an op event */
+struct op_info *op_find_info(struct engine *, const char *id);
+
+/* idmap.c: idmapped mounts without liblxc's help (overlay on idmapped layers). */
+/* An fd of a user namespace mapping 0..range-1 to base.., plus host root as
+ * uid/gid `range` (so the engine can manage an overlay through the mount). */
+int	 idmap_userns_fd(uint32_t base, uint32_t range);
+/* Bind-mounts src on dst (a directory) with the userns's id mapping. */
+int	 idmap_mount(const char *src, const char *dst, int userns_fd);
+bool	 idmap_supported(const char *dir);
+
+
+/* util.c: running host tools and small file helpers. */
+/* Runs argv (argv[0] looked up in PATH), waits; output to stderr.
+ * 0, or -1 with err naming the command and its exit status. */
+int	 util_run(const char *const *argv, struct err *);
+/* Same, capturing stdout (caller frees *out). */
+int	 util_run_output(const char *const *argv, char **out, struct err *);
+int	 util_mkdir_p(const char *path, mode_t mode);
+/* rm -rf that never crosses into another filesystem (mounts). */
+int	 util_rm_rf(const char *path, struct err *);
+/* cp -a (reflink where possible). */
+int	 util_copy_tree(const char *src, const char *dst, struct err *);
+bool	 util_is_mountpoint(const char *path);
+char	*util_read_file(const char *path, size_t *len);	/* NULL on error */
+int	 util_write_file(const char *path, const char *data, size_t len, mode_t mode);
+
+/* storage.c: instance root filesystems, "dir" and "overlay". */
+bool	 storage_driver_valid(const struct engine *, const char *driver);
+const char *storage_default_driver(const struct engine *);
+/* Creates containers/NAME's filesystem from an image (fp), or empty (fp NULL). */
+int	 storage_create(struct engine *, const char *driver, const char *name,
+	    const char *fp, struct err *);
+/* Makes containers/NAME/rootfs ready for start; *idmap_rootfs says whether
+ * liblxc must idmap it itself (dir storage, unprivileged). */
+int	 storage_mount(struct engine *, const char *driver, const char *name,
+	    const char *fp, bool privileged, bool *idmap_rootfs, struct err *);
+void	 storage_umount(struct engine *, const char *name);
+int	 storage_delete(struct engine *, const char *name, struct err *);
+int	 storage_copy(struct engine *, const char *driver, const char *src,
+	    const char *src_snap, const char *dst, struct err *);
+int	 storage_rename(struct engine *, const char *name, const char *newname,
+	    struct err *);
+int	 storage_snapshot(struct engine *, const char *driver, const char *name,
+	    const char *snap, struct err *);
+int	 storage_restore(struct engine *, const char *driver, const char *name,
+	    const char *snap, struct err *);
+int	 storage_snapshot_delete(struct engine *, const char *name, const char *snap,
+	    struct err *);
+int	 storage_snapshot_rename(struct engine *, const char *name, const char *snap,
+	    const char *newname, struct err *);
+/* The directory holding the writable files: rootfs (dir) or ov/upper. */
+char	*storage_data_dir(struct engine *, const char *driver, const char *name);
+int64_t	 storage_usage(struct engine *, const char *driver, const char *name);
+
+/* network.c: the default bridge and its dnsmasq. */
+int	 network_ensure(struct engine *, const char *bridge, struct err *);
+
+/* profile.c */
+int	 profile_ensure_defaults(struct engine *, struct err *);
+int	 profile_load(struct engine *, const char *name, struct profile *out,
+	    struct err *);
+int	 profile_load_all(struct engine *, struct profile **out, size_t *n,
+	    struct err *);
+int	 profile_add(struct engine *, const struct profile *, struct err *);
+int	 profile_replace(struct engine *, const char *name, const struct profile *,
+	    struct err *);
+int	 profile_rename_to(struct engine *, const char *name, const char *newname,
+	    struct err *);
+int	 profile_remove(struct engine *, const char *name, struct err *);
+/* Loads the profiles named in list, in order; 404 naming a missing one. */
+int	 profile_load_list(struct engine *, const struct strv *names,
+	    struct profile **out, struct err *);
+
+/* instance.c */
+int	 instance_load(struct engine *, const char *name, unsigned flags,
+	    struct instance *out, struct err *);
+int	 instance_load_all(struct engine *, unsigned flags, struct instance **out,
+	    size_t *n, struct err *);
+int	 instance_read_state(struct engine *, const char *name,
+	    struct instance_state *out, struct err *);
+int	 instance_op_create(struct engine *, const struct instance_create *,
+	    char **op_id, struct err *);
+int	 instance_op_update(struct engine *, const char *name,
+	    const struct instance_put *, char **op_id, struct err *);
+int	 instance_op_action(struct engine *, const char *name, const char *action,
+	    int timeout, bool force, bool stateful, char **op_id, struct err *);
+int	 instance_op_delete(struct engine *, const char *name, char **op_id,
+	    struct err *);
+int	 instance_op_rename(struct engine *, const char *name, const char *newname,
+	    char **op_id, struct err *);
+/* Re-renders the LXC config of an instance (after a profile change). */
+int	 instance_apply(struct engine *, const char *name, struct err *);
+/* Removes half-made instances left by a killed process. */
+void	 instance_recover(struct engine *);
+int	 instance_id(struct engine *, const char *name, int64_t *id, char **storage,
+	    char **base_image, struct err *);
+bool	 instance_is_running(struct engine *, const char *name);
+/* Start / stop for use inside helpers (snapshot restore). */
+int	 instance_do_start(struct engine *, const char *name, struct err *);
+int	 instance_do_stop(struct engine *, const char *name, int timeout, bool force,
+	    struct err *);
+
+/* instance-exec.c */
+int	 instance_exec(struct engine *, const char *name, const struct exec_req *,
+	    struct exec_handle **out, struct err *);
+int	 instance_console(struct engine *, const char *name, int w, int h,
+	    struct exec_handle **out, struct err *);
+int	 instance_exec_resize(struct engine *, struct exec_handle *, int w, int h,
+	    struct err *);
+int	 instance_exec_signal(struct engine *, struct exec_handle *, int sig,
+	    struct err *);
+void	 instance_exec_close(struct engine *, struct exec_handle *);
+
+/* snapshot.c */
+int	 snapshot_load_all(struct engine *, const char *inst, struct snapshot **out,
+	    size_t *n, struct err *);
+int	 snapshot_load(struct engine *, const char *inst, const char *snap,
+	    struct snapshot *out, struct err *);
+int	 snapshot_op_create(struct engine *, const char *inst, const char *snap,
+	    bool stateful, int64_t expires_ns, char **op_id, struct err *);
+int	 snapshot_op_rename(struct engine *, const char *inst, const char *snap,
+	    const char *newname, char **op_id, struct err *);
+int	 snapshot_op_delete(struct engine *, const char *inst, const char *snap,
+	    char **op_id, struct err *);
+int	 snapshot_op_restore(struct engine *, const char *inst, const char *snap,
+	    bool stateful, char **op_id, struct err *);
+int	 snapshot_set_expiry(struct engine *, const char *inst, const char *snap,
+	    int64_t expires_ns, struct err *);
+/* Deletes expired snapshots (run from a timer). */
+void	 snapshot_expire(struct engine *);
+/* Copies an instance's snapshot rows to another instance (copy). */
+int	 snapshot_copy_rows(struct engine *, int64_t from_id, int64_t to_id,
+	    struct err *);
+/* CRIU usable here?  Cached; reason filled when not. */
+bool	 snapshot_stateful_supported(struct engine *);
 #endif

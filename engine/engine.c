@@ -1,0 +1,165 @@
+/*
+ * engine.c - opening the engine on its directory, and the host facts.
+ *
+ * engine_open() makes the directory tree, opens the database (migrating
+ * it), makes sure the default profiles exist, removes what a killed
+ * process left half made, and learns what the host can do: overlayfs,
+ * idmapped mounts, cgroup layout, the subordinate id range root owns.  The
+ * same directory may be open in several processes (lxdeck and lxdeckd);
+ * nothing here assumes it is alone.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "engine.h"
+
+char *
+engine_path(const struct engine *e, const char *fmt, ...)
+{
+	va_list ap;
+	char *rel, *p;
+
+	va_start(ap, fmt);
+	rel = xvasprintf(fmt, ap);
+	va_end(ap);
+	p = xasprintf("%s/%s", e->dir, rel);
+	free(rel);
+	return p;
+}
+
+/* root's range in /etc/subuid, else LXD's usual 1000000. */
+static void
+engine_read_subuid(struct engine *e)
+{
+	char *text = util_read_file("/etc/subuid", NULL), *line, *save = NULL;
+	unsigned long base, count;
+
+	e->idmap_base = 1000000;
+	e->idmap_range = ENGINE_IDMAP_RANGE;
+	if (text == NULL)
+		return;
+	for (line = strtok_r(text, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save)) {
+		if (sscanf(line, "root:%lu:%lu", &base, &count) == 2 &&
+		    count >= ENGINE_IDMAP_RANGE) {
+			e->idmap_base = (uint32_t)base;
+			break;
+		}
+	}
+	free(text);
+}
+
+static bool
+engine_has_fs(const char *fs)
+{
+	char *text = util_read_file("/proc/filesystems", NULL);
+	char *needle = xasprintf("\t%s\n", fs);
+	bool ok = text != NULL && strstr(text, needle) != NULL;
+
+	free(text);
+	free(needle);
+	return ok;
+}
+
+int
+engine_reopen_db(struct engine *e, struct err *err)
+{
+	char *path = engine_path(e, "lxdeck.db");
+	sqlite3 *db = NULL;
+	int rc;
+
+	/* The parent's connection must not be used across fork: leak it. */
+	e->db = NULL;
+	rc = db_open(path, &db, err);
+	free(path);
+	e->db = db;
+	return rc;
+}
+
+int
+engine_config_get(struct engine *e, struct strmap *out, struct err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (sqlite3_prepare_v2(e->db, "SELECT key, value FROM config", -1, &st,
+	    NULL) != SQLITE_OK)
+		return err_set(err, 500, "Database error: %s", sqlite3_errmsg(e->db));
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		strmap_set(out, (const char *)sqlite3_column_text(st, 0),
+		    (const char *)sqlite3_column_text(st, 1));
+	sqlite3_finalize(st);
+	return 0;
+}
+
+struct engine *
+engine_open(uv_loop_t *loop, const char *dir, struct err *err)
+{
+	struct engine *e = xcalloc(1, sizeof *e);
+	const char *subdirs[] = { "", "containers", "snapshots", "images" };
+	struct utsname u;
+	char *path;
+	size_t i;
+
+	e->loop = loop;
+	e->dir = xstrdup(dir);
+	for (i = 0; i < ARRAY_SIZE(subdirs); i++) {
+		path = engine_path(e, "%s", subdirs[i]);
+		if (util_mkdir_p(path, 0711) < 0) {
+			err_set(err, 500, "Failed to create \"%s\": %s", path,
+			    strerror(errno));
+			free(path);
+			goto fail;
+		}
+		free(path);
+	}
+	e->lxcpath = engine_path(e, "containers");
+	path = engine_path(e, "lxdeck.db");
+	if (db_open(path, &e->db, err) < 0) {
+		free(path);
+		goto fail;
+	}
+	free(path);
+	uname(&u);
+	e->arch = xstrdup(u.machine);
+	engine_read_subuid(e);
+	e->has_overlay = engine_has_fs("overlay") && getenv("LXDECK_NO_OVERLAY") == NULL;
+	e->has_idmapped_mounts = idmap_supported(e->dir);
+	if (!e->has_idmapped_mounts)
+		e->has_overlay = false;	/* unprivileged overlay needs it */
+	e->cgroup2 = access("/sys/fs/cgroup/cgroup.controllers", F_OK) == 0;
+	path = engine_path(e, "seccomp.policy");
+	if (config_write_seccomp(path, err) < 0) {
+		free(path);
+		goto fail;
+	}
+	free(path);
+	if (profile_ensure_defaults(e, err) < 0)
+		goto fail;
+	instance_recover(e);
+	return e;
+fail:
+	engine_close(e);
+	return NULL;
+}
+
+void
+engine_close(struct engine *e)
+{
+	if (e == NULL)
+		return;
+	op_free_all(e);
+	event_free_all(e);
+	db_close(e->db);
+	free(e->dir);
+	free(e->lxcpath);
+	free(e->arch);
+	free(e->criu_reason);
+	free(e->base.name);
+	free(e);
+}

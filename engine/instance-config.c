@@ -1,0 +1,1967 @@
+/*
+ * instance-config.c - the config language: keys, values, devices, profile
+ * expansion, and its translation to an LXC config.
+ *
+ * The model is LXD's (lxd-api.md 3).  An instance has local `config` (flat
+ * key -> string) and local `devices` (name -> properties, one of them
+ * `type`), plus an ordered list of profiles that carry the same two maps.
+ * What a container runs with is the *expanded* pair: each profile applied in
+ * list order, then the local values, a later source winning.  Config keys are
+ * merged one by one; devices are replaced whole, never merged key by key.
+ * An empty value means "unset" everywhere.
+ *
+ * Validation refuses what LXD 5.0.2 refuses for the keys we know (names and
+ * value syntax are LXD's) and refuses every key we do not know, except the
+ * free-form namespaces user.*, environment.*, cloud-init.*, and, for
+ * instances only, the keys the engine keeps for itself (volatile.*) and the
+ * image properties copied in at create (image.*).  A key LXD knows but this
+ * engine would silently ignore is "unknown" here on purpose: refusing it is
+ * more honest than storing a setting that does nothing.
+ *
+ * Rendering writes the whole LXC config of one container (liblxc 5.0.2 key
+ * names) from an expanded config.  Everything the user never writes lives
+ * here: the seccomp policy, dropped capabilities, the cgroup device policy,
+ * the rules and bind mounts of unix-char/unix-block devices.  The output is a
+ * file, so no value may carry a newline into it (that would let a value add
+ * arbitrary LXC keys); such values are refused.  raw.lxc comes last so an
+ * administrator can override anything but the few keys listed in
+ * raw_lxc_refused[].
+ *
+ * Pure functions but for host lookups: stat() of device sources, host RAM
+ * for "N%" memory limits, the CPU count for "limits.cpu: N", and whether the
+ * host has AppArmor, memsw accounting and nesting.conf.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysinfo.h>
+#include <sys/sysmacros.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+
+#include "engine.h"
+
+#define LXC_CONFIG_DIR		"/usr/share/lxc/config"
+#define CONSOLE_LOG_SIZE	"1MB"
+
+/* A value checker returns NULL when the value is fine, or why it is not. */
+typedef const char *(*config_check_fn)(const char *);
+
+/* ---------------------------------------------------------------------- */
+/* Scalars */
+
+/* Strict decimal integer: optional sign, digits, nothing else. */
+static int
+parse_int64(const char *s, int64_t *out)
+{
+	char *end = NULL;
+	long long v;
+
+	if (s == NULL || *s == '\0' || isspace((unsigned char)*s))
+		return -EINVAL;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0)
+		return -ERANGE;
+	if (*end != '\0')
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+/* Strict unsigned decimal (no sign at all). */
+static int
+parse_uint64(const char *s, uint64_t *out)
+{
+	char *end = NULL;
+	unsigned long long v;
+
+	if (s == NULL || !isdigit((unsigned char)*s))
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno != 0)
+		return -ERANGE;
+	if (*end != '\0')
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+int
+config_parse_bool(const char *s, bool *out)
+{
+	static const char *const yes[] = { "true", "1", "yes", "on" };
+	static const char *const no[] = { "false", "0", "no", "off" };
+	size_t i;
+
+	if (s == NULL)
+		return -EINVAL;
+	for (i = 0; i < ARRAY_SIZE(yes); i++) {
+		if (strcasecmp(s, yes[i]) == 0) {
+			*out = true;
+			return 0;
+		}
+		if (strcasecmp(s, no[i]) == 0) {
+			*out = false;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+/* An unset bool takes its default; a bad one counts as the default too
+ * (validation refuses it before anything is rendered). */
+static bool
+config_bool(const struct strmap *m, const char *key, bool dflt)
+{
+	const char *v = strmap_get(m, key);
+	bool b;
+
+	if (v == NULL || *v == '\0' || config_parse_bool(v, &b) != 0)
+		return dflt;
+	return b;
+}
+
+static int64_t
+host_mem_total(void)
+{
+	struct sysinfo si;
+
+	if (sysinfo(&si) != 0)
+		return -1;
+	return (int64_t)si.totalram * si.mem_unit;
+}
+
+/* Bytes with LXD's units: plain, B, kB..EB (1000-based), KiB..EiB. */
+static int
+parse_byte_size(const char *s, int64_t *bytes)
+{
+	static const struct {
+		const char	*suffix;
+		uint64_t	 mult;
+	} units[] = {
+		{ "", 1 }, { "B", 1 }, { " bytes", 1 },
+		{ "kB", 1000ULL }, { "MB", 1000000ULL }, { "GB", 1000000000ULL },
+		{ "TB", 1000000000000ULL }, { "PB", 1000000000000000ULL },
+		{ "EB", 1000000000000000000ULL },
+		{ "KiB", 1ULL << 10 }, { "MiB", 1ULL << 20 }, { "GiB", 1ULL << 30 },
+		{ "TiB", 1ULL << 40 }, { "PiB", 1ULL << 50 }, { "EiB", 1ULL << 60 },
+	};
+	const char *p = s;
+	char *num = NULL;
+	uint64_t v;
+	size_t i;
+	int rc = -EINVAL;
+
+	if (s == NULL)
+		return -EINVAL;
+	while (isdigit((unsigned char)*p))
+		p++;
+	if (p == s)
+		return -EINVAL;
+	num = xstrndup(s, (size_t)(p - s));
+	rc = parse_uint64(num, &v);
+	if (rc != 0)
+		goto out;
+	rc = -EINVAL;
+	for (i = 0; i < ARRAY_SIZE(units); i++) {
+		if (strcmp(p, units[i].suffix) != 0)
+			continue;
+		if (v != 0 && units[i].mult > (uint64_t)INT64_MAX / v) {
+			rc = -ERANGE;
+			goto out;
+		}
+		*bytes = (int64_t)(v * units[i].mult);
+		rc = 0;
+		goto out;
+	}
+out:
+	free(num);
+	return rc;
+}
+
+int
+config_parse_size(const char *s, int64_t *bytes)
+{
+	size_t len;
+	int64_t pct, total;
+	char *num = NULL;
+	int rc;
+
+	if (s == NULL || *s == '\0')
+		return -EINVAL;
+	len = strlen(s);
+	if (s[len - 1] != '%')
+		return parse_byte_size(s, bytes);
+	num = xstrndup(s, len - 1);
+	rc = parse_int64(num, &pct);
+	free(num);
+	if (rc != 0 || pct < 0 || pct > 100 || !isdigit((unsigned char)*s))
+		return -EINVAL;
+	total = host_mem_total();
+	if (total <= 0)
+		return -EIO;
+	*bytes = total / 100 * pct;
+	return 0;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Value checkers for config keys */
+
+static const char *
+check_any(const char *v)
+{
+	(void)v;
+	return NULL;
+}
+
+static const char *
+check_oneline(const char *v)
+{
+	return strchr(v, '\n') != NULL ? "must be a single line" : NULL;
+}
+
+static const char *
+check_bool(const char *v)
+{
+	bool b;
+
+	if (config_parse_bool(v, &b) != 0)
+		return "must be a boolean (true/false, yes/no, on/off, 1/0)";
+	return NULL;
+}
+
+static const char *
+check_int(const char *v)
+{
+	int64_t n;
+
+	return parse_int64(v, &n) == 0 ? NULL : "must be an integer";
+}
+
+static const char *
+check_positive_int(const char *v)
+{
+	int64_t n;
+
+	if (parse_int64(v, &n) != 0 || n < 1)
+		return "must be an integer of at least 1";
+	return NULL;
+}
+
+/* A CPU count ("2") or a cpuset list ("0-1,3") naming each CPU once. */
+static const char *
+check_cpuset(const char *v)
+{
+	struct strv items = { 0 };
+	const char *why = NULL;
+	size_t i, j;
+	uint64_t (*r)[2] = NULL;
+
+	if (*v == '\0' || v[strlen(v) - 1] == ',' || *v == ',' ||
+	    strstr(v, ",,") != NULL) {
+		why = "must be a CPU count or a set such as 0-1,3";
+		goto out;
+	}
+	strv_split(&items, v, ',');
+	r = xcalloc(items.n, sizeof *r);
+	for (i = 0; i < items.n; i++) {
+		char *dash = strchr(items.v[i], '-');
+
+		if (dash != NULL)
+			*dash = '\0';
+		if (parse_uint64(items.v[i], &r[i][0]) != 0 ||
+		    (dash != NULL && parse_uint64(dash + 1, &r[i][1]) != 0)) {
+			why = "must be a CPU count or a set such as 0-1,3";
+			goto out;
+		}
+		if (dash == NULL)
+			r[i][1] = r[i][0];
+		if (r[i][0] > r[i][1] || r[i][1] > 65535) {
+			why = "invalid CPU range";
+			goto out;
+		}
+		for (j = 0; j < i; j++) {
+			if (r[i][0] <= r[j][1] && r[j][0] <= r[i][1]) {
+				why = "a CPU is listed more than once";
+				goto out;
+			}
+		}
+	}
+	if (items.n == 1 && strchr(v, '-') == NULL && r[0][0] == 0)
+		why = "a CPU count must be at least 1 (pin to CPU 0 with 0-0)";
+out:
+	free(r);
+	strv_free(&items);
+	return why;
+}
+
+/* "N%" or "Nms/Mms" (the "ms" suffixes optional, as LXD). */
+static int
+parse_allowance(const char *v, int64_t *pct, int64_t *quota_ms, int64_t *period_ms)
+{
+	char *copy = NULL, *slash, *a, *b;
+	size_t len = strlen(v);
+	int rc = -EINVAL;
+
+	*pct = *quota_ms = *period_ms = -1;
+	copy = xstrdup(v);
+	if (len > 1 && copy[len - 1] == '%') {
+		copy[len - 1] = '\0';
+		if (isdigit((unsigned char)copy[0]) && parse_int64(copy, pct) == 0)
+			rc = 0;
+		goto out;
+	}
+	slash = strchr(copy, '/');
+	if (slash == NULL)
+		goto out;
+	*slash = '\0';
+	a = copy;
+	b = slash + 1;
+	if (strlen(a) > 2 && strcmp(a + strlen(a) - 2, "ms") == 0)
+		a[strlen(a) - 2] = '\0';
+	if (strlen(b) > 2 && strcmp(b + strlen(b) - 2, "ms") == 0)
+		b[strlen(b) - 2] = '\0';
+	if (!isdigit((unsigned char)*a) || !isdigit((unsigned char)*b) ||
+	    parse_int64(a, quota_ms) != 0 || parse_int64(b, period_ms) != 0)
+		goto out;
+	if (*quota_ms < 1 || *period_ms < 1 || *period_ms > 1000)
+		goto out;
+	rc = 0;
+out:
+	free(copy);
+	return rc;
+}
+
+static const char *
+check_allowance(const char *v)
+{
+	int64_t pct, q, p;
+
+	if (parse_allowance(v, &pct, &q, &p) != 0)
+		return "must be a percentage (50%) or a quota/period such as 25ms/100ms "
+		    "(period 1-1000ms)";
+	return NULL;
+}
+
+static const char *
+check_memory(const char *v)
+{
+	int64_t n;
+	int rc;
+
+	rc = config_parse_size(v, &n);
+	if (rc == -ERANGE)
+		return "too large";
+	if (rc != 0)
+		return "must be a size such as 64MiB or 1GB, or a percentage of host RAM";
+	if (n == 0)
+		return "memory limit can't be 0";
+	return NULL;
+}
+
+static const char *
+check_enforce(const char *v)
+{
+	if (strcmp(v, "hard") == 0 || strcmp(v, "soft") == 0)
+		return NULL;
+	return "must be \"hard\" or \"soft\"";
+}
+
+/* One cron field: a comma list of *, ?, N, N-M, each with an optional /step. */
+static bool
+cron_field_ok(const char *field, int lo, int hi, const char *const *names)
+{
+	struct strv items = { 0 };
+	bool ok = false;
+	size_t i;
+
+	if (*field == '\0' || field[strlen(field) - 1] == ',' || *field == ',' ||
+	    strstr(field, ",,") != NULL)
+		return false;
+	strv_split(&items, field, ',');
+	for (i = 0; i < items.n; i++) {
+		char *item = items.v[i], *step, *dash;
+		int64_t a, b, s;
+		int k;
+
+		step = strchr(item, '/');
+		if (step != NULL) {
+			*step++ = '\0';
+			if (!isdigit((unsigned char)*step) || parse_int64(step, &s) != 0 ||
+			    s < 1)
+				goto out;
+		}
+		if (strcmp(item, "*") == 0 || strcmp(item, "?") == 0)
+			continue;
+		dash = strchr(item, '-');
+		if (dash != NULL)
+			*dash++ = '\0';
+		for (k = 0; k < 2; k++) {
+			const char *t = k == 0 ? item : dash;
+			int64_t *out = k == 0 ? &a : &b;
+			int n;
+
+			if (k == 1 && dash == NULL) {
+				b = a;
+				break;
+			}
+			if (isdigit((unsigned char)*t) && parse_int64(t, out) == 0)
+				continue;
+			if (names == NULL)
+				goto out;
+			for (n = 0; names[n] != NULL; n++) {
+				if (strcasecmp(t, names[n]) == 0)
+					break;
+			}
+			if (names[n] == NULL)
+				goto out;
+			*out = n + lo;
+		}
+		if (a < lo || b > hi || a > b)
+			goto out;
+	}
+	ok = true;
+out:
+	strv_free(&items);
+	return ok;
+}
+
+static const char *
+check_cron_one(const char *v)
+{
+	static const char *const aliases[] = { "@hourly", "@daily", "@midnight",
+	    "@weekly", "@monthly", "@annually", "@yearly", "@startup", "@never" };
+	static const char *const months[] = { "jan", "feb", "mar", "apr", "may",
+	    "jun", "jul", "aug", "sep", "oct", "nov", "dec", NULL };
+	static const char *const days[] = { "sun", "mon", "tue", "wed", "thu",
+	    "fri", "sat", NULL };
+	static const int lo[] = { 0, 0, 1, 1, 0 }, hi[] = { 59, 23, 31, 12, 6 };
+	const char *const *names[] = { NULL, NULL, NULL, months, days };
+	const char *why = NULL;
+	char *copy = NULL, *p, *f[6];
+	size_t i, n = 0;
+
+	for (i = 0; i < ARRAY_SIZE(aliases); i++) {
+		if (strcasecmp(v, aliases[i]) == 0)
+			return NULL;
+	}
+	copy = xstrdup(v);
+	for (p = copy; n < ARRAY_SIZE(f); n++) {
+		f[n] = p;
+		p = strchr(p, ' ');
+		if (p == NULL) {
+			n++;
+			break;
+		}
+		*p++ = '\0';
+	}
+	if (n != 5) {
+		why = "must be of the form <minute> <hour> <day-of-month> <month> "
+		    "<day-of-week>, or @hourly, @daily, @weekly, @monthly, @yearly, "
+		    "@startup or @never";
+		goto out;
+	}
+	for (i = 0; i < 5; i++) {
+		if (!cron_field_ok(f[i], lo[i], hi[i], names[i])) {
+			why = "a field of the schedule is out of range or malformed";
+			goto out;
+		}
+	}
+out:
+	free(copy);
+	return why;
+}
+
+/* A list of schedules is separated by ", " (a bare comma is cron syntax). */
+static const char *
+check_cron(const char *v)
+{
+	const char *p = v, *sep;
+	const char *why = NULL;
+	char *one;
+
+	for (;;) {
+		sep = strstr(p, ", ");
+		one = sep != NULL ? xstrndup(p, (size_t)(sep - p)) : xstrdup(p);
+		why = check_cron_one(one);
+		free(one);
+		if (why != NULL || sep == NULL)
+			return why;
+		p = sep + 2;
+	}
+}
+
+/* LXD's expiry: space separated <N><unit>, unit one of S M H d w m y, each
+ * unit at most once. */
+static const char *
+check_expiry(const char *v)
+{
+	const char *why = "must look like \"1M 2H 3d 4w 5m 6y\" (each unit once)";
+	struct strv parts = { 0 };
+	char *copy = NULL, *s, *e;
+	bool seen[7] = { false };
+	const char *units = "SMHdwmy";
+	size_t i;
+
+	copy = xstrdup(v);
+	for (s = copy; isspace((unsigned char)*s); s++)
+		;
+	for (e = s + strlen(s); e > s && isspace((unsigned char)e[-1]); e--)
+		;
+	*e = '\0';
+	if (*s == '\0' || strstr(s, "  ") != NULL)
+		goto out;
+	strv_split(&parts, s, ' ');
+	for (i = 0; i < parts.n; i++) {
+		char *t = parts.v[i], *u;
+		size_t len = strlen(t);
+		int64_t n;
+
+		if (len < 2)
+			goto out;
+		u = strchr(units, t[len - 1]);
+		if (u == NULL || t[len - 1] == '\0')
+			goto out;
+		t[len - 1] = '\0';
+		if (!isdigit((unsigned char)*t) || parse_int64(t, &n) != 0 ||
+		    n > INT32_MAX || seen[u - units])
+			goto out;
+		seen[u - units] = true;
+	}
+	why = NULL;
+out:
+	strv_free(&parts);
+	free(copy);
+	return why;
+}
+
+/* Keys raw.lxc may not set: the engine's own bookkeeping and the ones LXD
+ * refuses.  lxc.net.* is handled apart (only per-nic ipv4/ipv6 addresses). */
+static const char *const raw_lxc_refused[] = {
+	"lxc.logfile", "lxc.log.file", "lxc.syslog", "lxc.log.syslog",
+	"lxc.ephemeral", "lxc.rootfs", "lxc.rootfs.path", "lxc.console.logfile",
+};
+
+static const char *
+raw_lxc_key_why(const char *key)
+{
+	size_t i;
+
+	if (strncmp(key, "lxc.", 4) != 0 || key[4] == '\0')
+		return "keys must start with \"lxc.\"";
+	for (i = 0; i < ARRAY_SIZE(raw_lxc_refused); i++) {
+		if (strcmp(key, raw_lxc_refused[i]) == 0)
+			return "the engine sets this key itself";
+	}
+	if (strncmp(key, "lxc.prlimit.", 12) == 0)
+		return "process limits cannot be set through raw.lxc";
+	if (strncmp(key, "lxc.net.", 8) == 0) {
+		const char *p = key + 8, *rest;
+
+		while (isdigit((unsigned char)*p))
+			p++;
+		rest = p;
+		if (p == key + 8 || *rest != '.' ||
+		    (strcmp(rest, ".ipv4.address") != 0 &&
+		    strcmp(rest, ".ipv4.gateway") != 0 &&
+		    strcmp(rest, ".ipv6.address") != 0 &&
+		    strcmp(rest, ".ipv6.gateway") != 0))
+			return "only lxc.net.N.ipv4/ipv6 address and gateway keys "
+			    "may be set; use nic devices";
+	}
+	return NULL;
+}
+
+static __thread char raw_lxc_why[200];
+
+static const char *
+check_raw_lxc(const char *v)
+{
+	struct strv lines = { 0 };
+	const char *why = NULL;
+	size_t i;
+
+	strv_split(&lines, v, '\n');
+	for (i = 0; i < lines.n; i++) {
+		char *l = lines.v[i], *eq, *k, *end;
+		const char *bad;
+
+		while (*l == ' ' || *l == '\t')
+			l++;
+		if (*l == '\0' || *l == '#' || *l == '\r')
+			continue;
+		eq = strchr(l, '=');
+		if (eq == NULL) {
+			snprintf(raw_lxc_why, sizeof raw_lxc_why,
+			    "line \"%.60s\" is not of the form lxc.key = value", l);
+			why = raw_lxc_why;
+			goto out;
+		}
+		*eq = '\0';
+		for (end = eq; end > l && (end[-1] == ' ' || end[-1] == '\t'); end--)
+			;
+		*end = '\0';
+		for (k = l; *k != '\0'; k++)
+			*k = (char)tolower((unsigned char)*k);
+		bad = raw_lxc_key_why(l);
+		if (bad != NULL) {
+			snprintf(raw_lxc_why, sizeof raw_lxc_why, "%.60s: %s", l, bad);
+			why = raw_lxc_why;
+			goto out;
+		}
+	}
+out:
+	strv_free(&lines);
+	return why;
+}
+
+/*
+ * raw.idmap: lines "uid|gid|both HOST[-END] CONTAINER[-END]".  Each parsed
+ * entry is (kind 'u'/'g', host, container, count); "both" gives two.
+ */
+struct idmap_entry {
+	char		kind;
+	uint64_t	host;
+	uint64_t	cont;
+	uint64_t	count;
+};
+
+static int
+idmap_range(const char *s, uint64_t *first, uint64_t *count)
+{
+	const char *dash = strchr(s, '-');
+	char *a = NULL;
+	uint64_t last;
+	int rc = -EINVAL;
+
+	a = dash != NULL ? xstrndup(s, (size_t)(dash - s)) : xstrdup(s);
+	if (parse_uint64(a, first) != 0 || *first > UINT32_MAX)
+		goto out;
+	last = *first;
+	if (dash != NULL && (parse_uint64(dash + 1, &last) != 0 ||
+	    last > UINT32_MAX || last < *first))
+		goto out;
+	*count = last - *first + 1;
+	rc = 0;
+out:
+	free(a);
+	return rc;
+}
+
+static int
+idmap_parse(const char *v, struct idmap_entry **out, size_t *n)
+{
+	struct strv lines = { 0 };
+	struct idmap_entry *ents = NULL;
+	size_t i, m = 0;
+	int rc = -EINVAL;
+
+	strv_split(&lines, v, '\n');
+	ents = xcalloc(lines.n * 2 + 1, sizeof *ents);
+	for (i = 0; i < lines.n; i++) {
+		struct strv f = { 0 };
+		uint64_t h, hc, c, cc;
+		bool ok;
+
+		strv_split(&f, lines.v[i], ' ');
+		if (f.n == 0) {
+			strv_free(&f);
+			continue;
+		}
+		ok = f.n == 3 && idmap_range(f.v[1], &h, &hc) == 0 &&
+		    idmap_range(f.v[2], &c, &cc) == 0 && hc == cc &&
+		    (strcmp(f.v[0], "uid") == 0 || strcmp(f.v[0], "gid") == 0 ||
+		    strcmp(f.v[0], "both") == 0);
+		if (ok && strcmp(f.v[0], "gid") != 0)
+			ents[m++] = (struct idmap_entry){ 'u', h, c, hc };
+		if (ok && strcmp(f.v[0], "uid") != 0)
+			ents[m++] = (struct idmap_entry){ 'g', h, c, hc };
+		strv_free(&f);
+		if (!ok)
+			goto out;
+	}
+	rc = 0;
+out:
+	strv_free(&lines);
+	if (rc == 0 && out != NULL) {
+		*out = ents;
+		*n = m;
+	} else {
+		free(ents);
+	}
+	return rc;
+}
+
+static const char *
+check_raw_idmap(const char *v)
+{
+	if (idmap_parse(v, NULL, NULL) != 0)
+		return "each line must be \"uid|gid|both HOST[-END] CONTAINER[-END]\" "
+		    "with ranges of equal length";
+	return NULL;
+}
+
+static const char *
+check_kernel_modules(const char *v)
+{
+	struct strv mods = { 0 };
+	const char *why = NULL;
+	size_t i;
+	const char *p;
+
+	strv_split(&mods, v, ',');
+	for (i = 0; i < mods.n && why == NULL; i++) {
+		const char *s = mods.v[i];
+		size_t len;
+
+		while (*s == ' ')
+			s++;
+		len = strlen(s);
+		while (len > 0 && s[len - 1] == ' ')
+			len--;
+		if (len == 0)
+			why = "must be a comma separated list of module names";
+		for (p = s; p < s + len && why == NULL; p++) {
+			if (!isalnum((unsigned char)*p) && *p != '_' && *p != '-')
+				why = "module names hold only letters, digits, '_' and '-'";
+		}
+	}
+	if (mods.n == 0)
+		why = "must be a comma separated list of module names";
+	strv_free(&mods);
+	return why;
+}
+
+/*
+ * The keys.  To add a new key:
+ *  1. add a row here (exact keys) or to config_prefixes (namespaces);
+ *  2. give it a checker (reuse one above when the syntax exists);
+ *  3. render it in config_render_lxc() or config_limit_items(), or say in
+ *     its comment which part of the engine reads it;
+ *  4. add a good and a bad value to tests/unit/test-config.c.
+ */
+static const struct config_key {
+	const char	*key;
+	config_check_fn	 check;
+} config_keys[] = {
+	{ "boot.autostart",		check_bool },
+	{ "boot.autostart.delay",	check_int },	/* read by the autostarter */
+	{ "boot.autostart.priority",	check_int },
+	{ "boot.host_shutdown_timeout",	check_int },
+	{ "limits.cpu",			check_cpuset },
+	{ "limits.cpu.allowance",	check_allowance },
+	{ "limits.memory",		check_memory },
+	{ "limits.memory.enforce",	check_enforce },
+	{ "limits.memory.swap",		check_bool },
+	{ "limits.processes",		check_positive_int },
+	{ "linux.kernel_modules",	check_kernel_modules },	/* loaded before start */
+	{ "raw.idmap",			check_raw_idmap },
+	{ "raw.lxc",			check_raw_lxc },
+	{ "security.nesting",		check_bool },
+	{ "security.privileged",	check_bool },
+	{ "security.protection.delete",	check_bool },	/* checked by delete */
+	{ "snapshots.expiry",		check_expiry },	/* read by snapshot.c */
+	{ "snapshots.pattern",		check_oneline },
+	{ "snapshots.schedule",		check_cron },
+};
+
+static const struct config_prefix {
+	const char	*prefix;
+	config_check_fn	 check;
+	bool		 instance_only;
+} config_prefixes[] = {
+	{ "user.",		check_any,	false },
+	{ "environment.",	check_oneline,	false },
+	{ "cloud-init.",	check_any,	false },
+	{ "volatile.",		check_any,	true },
+	{ "image.",		check_any,	true },
+};
+
+/* A value written into the key's error message, shortened to fit. */
+static int
+config_bad_value(struct err *e, const char *key, const char *value, const char *why)
+{
+	return err_set(e, 400, "Invalid value for \"%.80s\": \"%.60s%s\": %s", key,
+	    value, strlen(value) > 60 ? "..." : "", why);
+}
+
+int
+config_validate_key(const char *key, const char *value, enum config_scope scope,
+    struct err *e)
+{
+	const char *why;
+	size_t i;
+
+	if (key == NULL || *key == '\0')
+		return err_set(e, 400, "Empty configuration key");
+	if (value == NULL)
+		value = "";
+	for (i = 0; i < ARRAY_SIZE(config_keys); i++) {
+		if (strcmp(key, config_keys[i].key) != 0)
+			continue;
+		if (*value == '\0')
+			return 0;
+		why = config_keys[i].check(value);
+		if (why != NULL)
+			return config_bad_value(e, key, value, why);
+		return 0;
+	}
+	for (i = 0; i < ARRAY_SIZE(config_prefixes); i++) {
+		const struct config_prefix *p = &config_prefixes[i];
+		size_t len = strlen(p->prefix);
+
+		if (strncmp(key, p->prefix, len) != 0)
+			continue;
+		if (key[len] == '\0')
+			break;		/* "user." alone is no key */
+		if (p->instance_only && scope == CONFIG_PROFILE)
+			return err_set(e, 400, "Key \"%.80s\" is not allowed in "
+			    "profiles (%s* keys belong to instances)", key, p->prefix);
+		if (strcmp(p->prefix, "environment.") == 0 &&
+		    strpbrk(key + len, "= \t\n") != NULL)
+			return err_set(e, 400, "Invalid environment variable name "
+			    "in \"%.80s\"", key);
+		if (*value == '\0')
+			return 0;
+		why = p->check(value);
+		if (why != NULL)
+			return config_bad_value(e, key, value, why);
+		return 0;
+	}
+	return err_set(e, 400, "Unknown configuration key: \"%.100s\"", key);
+}
+
+int
+config_validate(const struct strmap *m, enum config_scope scope, struct err *e)
+{
+	size_t i;
+
+	if (m == NULL)
+		return 0;
+	for (i = 0; i < m->n; i++) {
+		if (config_validate_key(m->keys[i], m->vals[i], scope, e) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Devices */
+
+static const char *
+check_abs_path(const char *v)
+{
+	if (v[0] != '/')
+		return "must be an absolute path";
+	if (strchr(v, '\n') != NULL)
+		return "must not contain a newline";
+	return NULL;
+}
+
+/* A path inside the container: absolute, no ".." component. */
+static const char *
+check_inst_path(const char *v)
+{
+	const char *p;
+
+	if (v[0] != '/')
+		return "must be an absolute path";
+	if (strchr(v, '\n') != NULL)
+		return "must not contain a newline";
+	for (p = v; (p = strstr(p, "..")) != NULL; p += 2) {
+		if ((p == v || p[-1] == '/') && (p[2] == '\0' || p[2] == '/'))
+			return "must not contain \"..\"";
+	}
+	return NULL;
+}
+
+static const char *
+check_mac(const char *v)
+{
+	size_t i;
+
+	if (strlen(v) != 17)
+		goto bad;
+	for (i = 0; i < 17; i++) {
+		if (i % 3 == 2 ? v[i] != ':' : !isxdigit((unsigned char)v[i]))
+			goto bad;
+	}
+	return NULL;
+bad:
+	return "must be a MAC address such as 00:16:3e:aa:bb:cc";
+}
+
+static const char *
+check_mtu(const char *v)
+{
+	int64_t n;
+
+	if (parse_int64(v, &n) != 0 || n < 68 || n > 65535)
+		return "must be an integer between 68 and 65535";
+	return NULL;
+}
+
+static const char *
+check_vlan(const char *v)
+{
+	int64_t n;
+
+	if (parse_int64(v, &n) != 0 || n < 0 || n > 4094)
+		return "must be a VLAN id between 0 and 4094";
+	return NULL;
+}
+
+static const char *
+check_ifname(const char *v)
+{
+	const char *p;
+
+	if (strlen(v) > 15 || strcmp(v, ".") == 0 || strcmp(v, "..") == 0)
+		return "must be an interface name of at most 15 characters";
+	for (p = v; *p != '\0'; p++) {
+		if (*p == '/' || *p == ':' || isspace((unsigned char)*p) ||
+		    !isprint((unsigned char)*p))
+			return "must not contain '/', ':' or white space";
+	}
+	return NULL;
+}
+
+static const char *
+check_ipv4(const char *v)
+{
+	struct in_addr a;
+
+	if (strcmp(v, "none") == 0 || inet_pton(AF_INET, v, &a) == 1)
+		return NULL;
+	return "must be an IPv4 address";
+}
+
+static const char *
+check_ipv6(const char *v)
+{
+	struct in6_addr a;
+
+	if (strcmp(v, "none") == 0 || inet_pton(AF_INET6, v, &a) == 1)
+		return NULL;
+	return "must be an IPv6 address";
+}
+
+/* Bit rates for nic limits: N with bit, kbit, Mbit, Gbit, Tbit, Pbit, Ebit. */
+static const char *
+check_bitrate(const char *v)
+{
+	static const char *const units[] = { "", "bit", "kbit", "Mbit", "Gbit",
+	    "Tbit", "Pbit", "Ebit" };
+	const char *p = v;
+	size_t i;
+
+	while (isdigit((unsigned char)*p))
+		p++;
+	if (p == v)
+		goto bad;
+	for (i = 0; i < ARRAY_SIZE(units); i++) {
+		if (strcmp(p, units[i]) == 0)
+			return NULL;
+	}
+bad:
+	return "must be a bit rate such as 100Mbit";
+}
+
+static const char *
+check_size(const char *v)
+{
+	int64_t n;
+
+	if (parse_byte_size(v, &n) != 0)
+		return "must be a size such as 10GiB";
+	return NULL;
+}
+
+/* Disk I/O limits: bytes per second (10MB) or operations ("1000iops"). */
+static const char *
+check_io_limit(const char *v)
+{
+	size_t len = strlen(v);
+	int64_t n;
+
+	if (len > 4 && strcmp(v + len - 4, "iops") == 0) {
+		char *num = xstrndup(v, len - 4);
+		int rc = parse_int64(num, &n);
+
+		free(num);
+		return rc == 0 && isdigit((unsigned char)*v) ? NULL :
+		    "must be a rate such as 10MB or 1000iops";
+	}
+	return parse_byte_size(v, &n) == 0 ? NULL :
+	    "must be a rate such as 10MB or 1000iops";
+}
+
+static const char *
+check_propagation(const char *v)
+{
+	static const char *const ok[] = { "private", "shared", "slave",
+	    "unbindable", "rprivate", "rshared", "rslave", "runbindable" };
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(ok); i++) {
+		if (strcmp(v, ok[i]) == 0)
+			return NULL;
+	}
+	return "must be one of private, shared, slave, unbindable or their r* forms";
+}
+
+static const char *
+check_devnum(const char *v)
+{
+	uint64_t n;
+
+	if (parse_uint64(v, &n) != 0 || n > UINT32_MAX)
+		return "must be a device number";
+	return NULL;
+}
+
+static const char *
+check_id(const char *v)
+{
+	uint64_t n;
+
+	if (parse_uint64(v, &n) != 0 || n >= UINT32_MAX)
+		return "must be a numeric id";
+	return NULL;
+}
+
+static const char *
+check_mode(const char *v)
+{
+	const char *p;
+
+	if (*v == '\0' || strlen(v) > 5)
+		goto bad;
+	for (p = v; *p != '\0'; p++) {
+		if (*p < '0' || *p > '7')
+			goto bad;
+	}
+	if (strtoul(v, NULL, 8) > 07777)
+		goto bad;
+	return NULL;
+bad:
+	return "must be an octal file mode such as 0660";
+}
+
+static const char *
+check_nictype(const char *v)
+{
+	if (strcmp(v, "bridged") == 0 || strcmp(v, "macvlan") == 0 ||
+	    strcmp(v, "p2p") == 0)
+		return NULL;
+	if (strcmp(v, "physical") == 0 || strcmp(v, "routed") == 0 ||
+	    strcmp(v, "ipvlan") == 0 || strcmp(v, "sriov") == 0)
+		return "this nictype is not supported yet (bridged, macvlan, p2p are)";
+	return "must be bridged, macvlan or p2p";
+}
+
+static const char *
+check_network_name(const char *v)
+{
+	return check_ifname(v);
+}
+
+/*
+ * The keys of each device type.  To add a device type or key:
+ *  1. add the rows here (a NULL-key row ends a type's list);
+ *  2. add its whole-device rules to device_validate_one();
+ *  3. render it in render_devices();
+ *  4. add accepted and refused cases to tests/unit/test-config.c.
+ * Keys LXD accepts that the engine does not enforce yet (nic limits.*,
+ * security.mac_filtering, disk limits.*) are accepted so that profiles
+ * written for LXD load; device_validate_one() says which.
+ */
+struct device_key {
+	const char	*key;
+	config_check_fn	 check;
+};
+
+static const struct device_key nic_keys[] = {
+	{ "network",			check_network_name },
+	{ "nictype",			check_nictype },
+	{ "parent",			check_ifname },
+	{ "name",			check_ifname },
+	{ "hwaddr",			check_mac },
+	{ "mtu",			check_mtu },
+	{ "host_name",			check_ifname },
+	{ "vlan",			check_vlan },
+	{ "ipv4.address",		check_ipv4 },
+	{ "ipv6.address",		check_ipv6 },
+	{ "limits.ingress",		check_bitrate },
+	{ "limits.egress",		check_bitrate },
+	{ "limits.max",			check_bitrate },
+	{ "security.mac_filtering",	check_bool },
+	{ NULL, NULL }
+};
+
+static const struct device_key disk_keys[] = {
+	{ "path",		check_inst_path },
+	{ "source",		check_oneline },
+	{ "pool",		check_oneline },
+	{ "readonly",		check_bool },
+	{ "required",		check_bool },
+	{ "recursive",		check_bool },
+	{ "shift",		check_bool },
+	{ "propagation",	check_propagation },
+	{ "size",		check_size },
+	{ "limits.read",	check_io_limit },
+	{ "limits.write",	check_io_limit },
+	{ "limits.max",		check_io_limit },
+	{ NULL, NULL }
+};
+
+static const struct device_key unix_keys[] = {
+	{ "source",	check_abs_path },
+	{ "path",	check_inst_path },
+	{ "major",	check_devnum },
+	{ "minor",	check_devnum },
+	{ "uid",	check_id },
+	{ "gid",	check_id },
+	{ "mode",	check_mode },
+	{ "required",	check_bool },
+	{ NULL, NULL }
+};
+
+static const struct device_key none_keys[] = {
+	{ NULL, NULL }
+};
+
+static const struct device_type {
+	const char		*type;
+	const struct device_key	*keys;
+} device_types[] = {
+	{ "nic",	nic_keys },
+	{ "disk",	disk_keys },
+	{ "unix-char",	unix_keys },
+	{ "unix-block",	unix_keys },
+	{ "none",	none_keys },
+};
+
+/* LXD's device names: 1-63 chars, no leading '.', [A-Za-z0-9/-:_.]. */
+static bool
+device_name_ok(const char *name)
+{
+	size_t len = strlen(name), i;
+
+	if (len < 1 || len > 63 || name[0] == '.')
+		return false;
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)name[i];
+
+		if (!(isascii(c) && isalnum(c)) && strchr("/-:_.", c) == NULL)
+			return false;
+	}
+	return true;
+}
+
+static bool
+device_is_root(const struct strmap *p)
+{
+	const char *type = strmap_get(p, "type"), *path = strmap_get(p, "path"),
+	    *source = strmap_get(p, "source");
+
+	return type != NULL && strcmp(type, "disk") == 0 && path != NULL &&
+	    strcmp(path, "/") == 0 && (source == NULL || *source == '\0');
+}
+
+static int
+device_validate_one(const char *name, const struct strmap *p, struct err *e)
+{
+	const struct device_type *dt = NULL;
+	const char *type = strmap_get(p, "type");
+	size_t i, k;
+
+	if (!device_name_ok(name))
+		return err_set(e, 400, "Invalid device name \"%.64s\": Name must be "
+		    "1-63 letters, digits or /-:_. and not start with '.'", name);
+	if (type == NULL || *type == '\0')
+		return err_set(e, 400, "Invalid device \"%s\": Missing device type", name);
+	if (strcmp(type, "proxy") == 0)
+		return err_set(e, 400, "Invalid device \"%s\": Device type \"proxy\" is "
+		    "not supported yet", name);
+	for (i = 0; i < ARRAY_SIZE(device_types); i++) {
+		if (strcmp(type, device_types[i].type) == 0)
+			dt = &device_types[i];
+	}
+	if (dt == NULL)
+		return err_set(e, 400, "Invalid device \"%s\": Unknown device type "
+		    "\"%.40s\"", name, type);
+
+	for (i = 0; i < p->n; i++) {
+		const char *key = p->keys[i], *val = p->vals[i], *why;
+
+		if (strcmp(key, "type") == 0)
+			continue;
+		for (k = 0; dt->keys[k].key != NULL; k++) {
+			if (strcmp(key, dt->keys[k].key) == 0)
+				break;
+		}
+		if (dt->keys[k].key == NULL)
+			return err_set(e, 400, "Invalid device \"%s\": Unknown key "
+			    "\"%.60s\" for type \"%s\"", name, key, type);
+		if (*val == '\0')
+			continue;
+		why = dt->keys[k].check(val);
+		if (why != NULL)
+			return err_set(e, 400, "Invalid device \"%s\": Invalid value for "
+			    "\"%s\": \"%.60s\": %s", name, key, val, why);
+	}
+
+	if (strcmp(type, "nic") == 0) {
+		const char *net = strmap_get(p, "network"), *nt = strmap_get(p, "nictype"),
+		    *parent = strmap_get(p, "parent");
+		bool has_net = net != NULL && *net != '\0',
+		    has_nt = nt != NULL && *nt != '\0',
+		    has_parent = parent != NULL && *parent != '\0';
+
+		if (has_net && has_parent)
+			return err_set(e, 400, "Invalid device \"%s\": \"network\" and "
+			    "\"parent\" cannot be used together", name);
+		if (has_net && has_nt && strcmp(nt, "bridged") != 0)
+			return err_set(e, 400, "Invalid device \"%s\": a nic on a managed "
+			    "network is bridged, not \"%s\"", name, nt);
+		if (!has_net && !has_nt)
+			return err_set(e, 400, "Invalid device \"%s\": a nic needs "
+			    "\"network\" or \"nictype\"", name);
+		if (!has_net && strcmp(nt, "p2p") != 0 && !has_parent)
+			return err_set(e, 400, "Invalid device \"%s\": nictype \"%s\" "
+			    "needs \"parent\"", name, nt);
+	} else if (strcmp(type, "disk") == 0) {
+		const char *path = strmap_get(p, "path"), *src = strmap_get(p, "source"),
+		    *pool = strmap_get(p, "pool");
+		bool has_src = src != NULL && *src != '\0',
+		    has_pool = pool != NULL && *pool != '\0';
+
+		if (path == NULL || *path == '\0')
+			return err_set(e, 400, "Invalid device \"%s\": Disk devices need "
+			    "\"path\"", name);
+		if (strcmp(path, "/") == 0) {
+			if (has_src)
+				return err_set(e, 400, "Invalid device \"%s\": the root disk "
+				    "takes \"pool\", not \"source\"", name);
+			if (!has_pool)
+				return err_set(e, 400, "Invalid device \"%s\": the root disk "
+				    "needs \"pool\"", name);
+		} else {
+			if (has_pool)
+				return err_set(e, 400, "Invalid device \"%s\": custom storage "
+				    "volumes are not supported yet", name);
+			if (!has_src)
+				return err_set(e, 400, "Invalid device \"%s\": Disk devices "
+				    "other than the root disk need \"source\"", name);
+			if (src[0] != '/')
+				return err_set(e, 400, "Invalid device \"%s\": \"source\" must "
+				    "be an absolute host path", name);
+			if (strmap_get(p, "size") != NULL)
+				return err_set(e, 400, "Invalid device \"%s\": \"size\" only "
+				    "applies to the root disk", name);
+		}
+	} else if (strncmp(type, "unix-", 5) == 0) {
+		const char *src = strmap_get(p, "source"), *path = strmap_get(p, "path");
+
+		if ((src == NULL || *src == '\0') && (path == NULL || *path == '\0'))
+			return err_set(e, 400, "Invalid device \"%s\": Unix devices need "
+			    "\"source\" or \"path\"", name);
+	}
+	return 0;
+}
+
+int
+devices_validate(const struct devmap *d, enum config_scope scope, struct err *e)
+{
+	size_t i, roots = 0;
+
+	(void)scope;
+	if (d == NULL)
+		return 0;
+	for (i = 0; i < d->n; i++) {
+		if (device_validate_one(d->names[i], &d->props[i], e) != 0)
+			return -1;
+		if (device_is_root(&d->props[i]))
+			roots++;
+	}
+	if (roots > 1)
+		return err_set(e, 400, "More than one root disk device");
+	return 0;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Expansion */
+
+/*
+ * An empty value is an unset key, as in LXD (which deletes it on update):
+ * it is skipped, so it neither appears in the result nor hides what an
+ * earlier profile set.
+ */
+static void
+config_merge_set(struct strmap *dst, const struct strmap *src)
+{
+	size_t i;
+
+	for (i = 0; src != NULL && i < src->n; i++) {
+		if (src->vals[i][0] != '\0')
+			strmap_set(dst, src->keys[i], src->vals[i]);
+	}
+}
+
+void
+config_expand(const struct profile *profiles, size_t n, const struct strmap *config,
+    const struct devmap *devices, struct strmap *out_config, struct devmap *out_devices)
+{
+	size_t i, k;
+
+	strmap_free(out_config);
+	devmap_free(out_devices);
+	for (i = 0; i < n; i++) {
+		config_merge_set(out_config, &profiles[i].config);
+		/* Whole devices: devmap_set replaces a same-named one. */
+		for (k = 0; k < profiles[i].devices.n; k++)
+			devmap_set(out_devices, profiles[i].devices.names[k],
+			    &profiles[i].devices.props[k]);
+	}
+	config_merge_set(out_config, config);
+	for (k = 0; devices != NULL && k < devices->n; k++)
+		devmap_set(out_devices, devices->names[k], &devices->props[k]);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Limits as cgroup items */
+
+static bool
+path_exists(const char *p)
+{
+	return access(p, F_OK) == 0;
+}
+
+static void
+item_push(struct strv *keys, struct strv *vals, const char *k, const char *fmt, ...)
+	PRINTF_LIKE(4, 5);
+
+static void
+item_push(struct strv *keys, struct strv *vals, const char *k, const char *fmt, ...)
+{
+	va_list ap;
+	char *v;
+
+	va_start(ap, fmt);
+	v = xvasprintf(fmt, ap);
+	va_end(ap);
+	strv_push(keys, k);
+	strv_push(vals, v);
+	free(v);
+}
+
+/*
+ * The cgroup items of the limits.* keys, in the order they must be written
+ * (memory.limit_in_bytes before memory.memsw.limit_in_bytes).  Keys are
+ * controller files ("memory.max"), without lxc.cgroup[2]. in front.
+ */
+static int
+config_limit_items(const struct strmap *c, bool cgroup2, struct strv *keys,
+    struct strv *vals, struct err *e)
+{
+	const char *mem = strmap_get(c, "limits.memory"),
+	    *cpu = strmap_get(c, "limits.cpu"),
+	    *allow = strmap_get(c, "limits.cpu.allowance"),
+	    *procs = strmap_get(c, "limits.processes"),
+	    *enforce = strmap_get(c, "limits.memory.enforce");
+	bool swap = config_bool(c, "limits.memory.swap", true);
+	bool soft = enforce != NULL && strcmp(enforce, "soft") == 0;
+
+	if (mem != NULL && *mem != '\0') {
+		int64_t bytes;
+
+		if (config_parse_size(mem, &bytes) != 0 || bytes <= 0)
+			return config_bad_value(e, "limits.memory", mem,
+			    "must be a size such as 64MiB or 1GB, or a percentage");
+		if (cgroup2) {
+			item_push(keys, vals, soft ? "memory.high" : "memory.max",
+			    "%" PRId64, bytes);
+		} else {
+			item_push(keys, vals, soft ? "memory.soft_limit_in_bytes" :
+			    "memory.limit_in_bytes", "%" PRId64, bytes);
+			if (!swap && !soft && path_exists(
+			    "/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes"))
+				item_push(keys, vals, "memory.memsw.limit_in_bytes",
+				    "%" PRId64, bytes);
+		}
+	}
+	if (!swap) {
+		if (cgroup2)
+			item_push(keys, vals, "memory.swap.max", "0");
+		else
+			item_push(keys, vals, "memory.swappiness", "0");
+	}
+
+	if (cpu != NULL && *cpu != '\0') {
+		const char *k = "cpuset.cpus";
+
+		if (strpbrk(cpu, ",-") == NULL) {
+			/* A count: pin to the first N online CPUs. */
+			int64_t n = 0, ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+
+			if (parse_int64(cpu, &n) != 0 || n < 1)
+				return config_bad_value(e, "limits.cpu", cpu,
+				    "must be a CPU count or a set such as 0-1,3");
+			if (ncpu < 1)
+				ncpu = 1;
+			if (n > ncpu)
+				n = ncpu;
+			if (n == 1)
+				item_push(keys, vals, k, "0");
+			else
+				item_push(keys, vals, k, "0-%" PRId64, n - 1);
+		} else {
+			item_push(keys, vals, k, "%s", cpu);
+		}
+	}
+
+	if (allow != NULL && *allow != '\0') {
+		int64_t pct, q, p;
+
+		if (parse_allowance(allow, &pct, &q, &p) != 0)
+			return config_bad_value(e, "limits.cpu.allowance", allow,
+			    "must be a percentage or a quota/period");
+		if (pct >= 0 && cgroup2) {
+			item_push(keys, vals, "cpu.weight", "%" PRId64,
+			    pct < 1 ? 1 : pct > 10000 ? 10000 : pct);
+		} else if (pct >= 0) {
+			int64_t shares = 1024 * pct / 100;
+
+			item_push(keys, vals, "cpu.shares", "%" PRId64,
+			    shares < 2 ? 2 : shares);
+		} else if (cgroup2) {
+			item_push(keys, vals, "cpu.max", "%" PRId64 " %" PRId64,
+			    q * 1000, p * 1000);
+		} else {
+			item_push(keys, vals, "cpu.cfs_period_us", "%" PRId64, p * 1000);
+			item_push(keys, vals, "cpu.cfs_quota_us", "%" PRId64, q * 1000);
+		}
+	}
+
+	if (procs != NULL && *procs != '\0')
+		item_push(keys, vals, "pids.max", "%s", procs);
+	return 0;
+}
+
+int
+config_cgroup_items(const struct strmap *expanded, bool cgroup2, struct strmap *out,
+    struct err *e)
+{
+	struct strv keys = { 0 }, vals = { 0 };
+	size_t i;
+	int rc = -1;
+
+	if (config_limit_items(expanded, cgroup2, &keys, &vals, e) != 0)
+		goto out;
+	for (i = 0; i < keys.n; i++)
+		strmap_set(out, keys.v[i], vals.v[i]);
+	rc = 0;
+out:
+	strv_free(&keys);
+	strv_free(&vals);
+	return rc;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Rendering */
+
+/* The usual character devices every container may use (LXD's list). */
+static const char *const default_devices[] = {
+	"b *:* m", "c *:* m", "c 136:* rwm", "c 1:3 rwm", "c 1:5 rwm", "c 1:7 rwm",
+	"c 1:8 rwm", "c 1:9 rwm", "c 5:0 rwm", "c 5:1 rwm", "c 5:2 rwm",
+	"c 10:229 rwm", "c 10:200 rwm",
+};
+
+static bool
+host_has_apparmor(void)
+{
+	char buf[4] = "";
+	FILE *f = fopen("/sys/module/apparmor/parameters/enabled", "r");
+
+	if (f == NULL)
+		return false;
+	if (fgets(buf, sizeof buf, f) == NULL)
+		buf[0] = '\0';
+	fclose(f);
+	return buf[0] == 'Y';
+}
+
+/* fstab escaping: liblxc reads lxc.mount.entry with getmntent(). */
+static void
+put_fstab_path(FILE *f, const char *p)
+{
+	for (; *p != '\0'; p++) {
+		if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\\')
+			fprintf(f, "\\%03o", (unsigned char)*p);
+		else
+			fputc(*p, f);
+	}
+}
+
+static void
+put_mount_entry(FILE *f, const char *src, const char *dst, const char *opts)
+{
+	fputs("lxc.mount.entry = ", f);
+	put_fstab_path(f, src);
+	fputc(' ', f);
+	while (*dst == '/')
+		dst++;
+	put_fstab_path(f, dst);
+	fprintf(f, " none %s 0 0\n", opts);
+}
+
+static int
+render_nic(FILE *f, const struct lxc_render *r, const char *name,
+    const struct strmap *p, int idx, struct err *e)
+{
+	const char *net = strmap_get(p, "network"), *nt = strmap_get(p, "nictype"),
+	    *parent = strmap_get(p, "parent"), *ifname = strmap_get(p, "name"),
+	    *hwaddr = strmap_get(p, "hwaddr"), *mtu = strmap_get(p, "mtu"),
+	    *host = strmap_get(p, "host_name"), *vlan = strmap_get(p, "vlan");
+	char *vkey = NULL;
+
+	if (net != NULL && *net != '\0') {
+		parent = net;
+		nt = "bridged";
+	}
+	if (nt == NULL)
+		nt = "bridged";
+	if (strcmp(nt, "macvlan") == 0) {
+		fprintf(f, "lxc.net.%d.type = macvlan\n", idx);
+		fprintf(f, "lxc.net.%d.macvlan.mode = bridge\n", idx);
+	} else {
+		fprintf(f, "lxc.net.%d.type = veth\n", idx);
+	}
+	if (parent != NULL && *parent != '\0' && strcmp(nt, "p2p") != 0)
+		fprintf(f, "lxc.net.%d.link = %s\n", idx, parent);
+	fprintf(f, "lxc.net.%d.name = %s\n", idx,
+	    ifname != NULL && *ifname != '\0' ? ifname : name);
+	fprintf(f, "lxc.net.%d.flags = up\n", idx);
+	if (hwaddr == NULL || *hwaddr == '\0') {
+		vkey = xasprintf("volatile.%s.hwaddr", name);
+		hwaddr = strmap_get(r->local_config, vkey);
+		if (hwaddr != NULL && check_mac(hwaddr) != NULL) {
+			err_set(e, 400, "Invalid value for \"%s\": \"%.40s\"", vkey, hwaddr);
+			free(vkey);
+			return -1;
+		}
+	}
+	if (hwaddr != NULL && *hwaddr != '\0')
+		fprintf(f, "lxc.net.%d.hwaddr = %s\n", idx, hwaddr);
+	if (mtu != NULL && *mtu != '\0')
+		fprintf(f, "lxc.net.%d.mtu = %s\n", idx, mtu);
+	if (host != NULL && *host != '\0' && strcmp(nt, "macvlan") != 0)
+		fprintf(f, "lxc.net.%d.veth.pair = %s\n", idx, host);
+	if (vlan != NULL && *vlan != '\0' && strcmp(nt, "bridged") == 0)
+		fprintf(f, "lxc.net.%d.veth.vlan.id = %s\n", idx, vlan);
+	free(vkey);
+	return 0;
+}
+
+static int
+render_disk(FILE *f, const struct lxc_render *r, const char *name,
+    const struct strmap *p, struct err *e)
+{
+	const char *src = strmap_get(p, "source"), *path = strmap_get(p, "path"),
+	    *prop = strmap_get(p, "propagation");
+	bool required = config_bool(p, "required", true),
+	    ro = config_bool(p, "readonly", false),
+	    rec = config_bool(p, "recursive", false),
+	    shift = config_bool(p, "shift", false);
+	struct stat st;
+	char *opts = NULL;
+
+	if (device_is_root(p))
+		return 0;		/* the rootfs itself */
+	if (stat(src, &st) != 0) {
+		if (!required)
+			return 0;
+		return err_set(e, 400, "Device \"%s\": source \"%.100s\" does not exist",
+		    name, src);
+	}
+	if (S_ISBLK(st.st_mode))
+		return err_set(e, 400, "Device \"%s\": block device sources are not "
+		    "supported yet", name);
+	opts = xasprintf("%s,create=%s%s%s%s%s%s", rec ? "rbind" : "bind",
+	    S_ISDIR(st.st_mode) ? "dir" : "file", ro ? ",ro" : "",
+	    prop != NULL && *prop != '\0' ? "," : "",
+	    prop != NULL ? prop : "",
+	    shift && !r->privileged ? ",idmap=container" : "",
+	    required ? "" : ",optional");
+	put_mount_entry(f, src, path, opts);
+	free(opts);
+	return 0;
+}
+
+static int
+render_unix(FILE *f, const struct lxc_render *r, const char *name,
+    const struct strmap *p, struct err *e)
+{
+	const char *type = strmap_get(p, "type"), *src = strmap_get(p, "source"),
+	    *path = strmap_get(p, "path"), *maj = strmap_get(p, "major"),
+	    *min = strmap_get(p, "minor");
+	bool chr = strcmp(type, "unix-char") == 0;
+	bool required = config_bool(p, "required", true);
+	unsigned long major, minor;
+	struct stat st;
+
+	if (src == NULL || *src == '\0')
+		src = path;
+	if (path == NULL || *path == '\0')
+		path = src;
+	if (stat(src, &st) != 0) {
+		if (!required)
+			return 0;
+		return err_set(e, 400, "Device \"%s\": \"%.100s\" does not exist on the "
+		    "host", name, src);
+	}
+	if (chr ? !S_ISCHR(st.st_mode) : !S_ISBLK(st.st_mode))
+		return err_set(e, 400, "Device \"%s\": \"%.100s\" is not a %s device",
+		    name, src, chr ? "character" : "block");
+	major = maj != NULL && *maj != '\0' ? strtoul(maj, NULL, 10) :
+	    major(st.st_rdev);
+	minor = min != NULL && *min != '\0' ? strtoul(min, NULL, 10) :
+	    minor(st.st_rdev);
+	fprintf(f, "lxc.%s.devices.allow = %c %lu:%lu rwm\n",
+	    r->cgroup2 ? "cgroup2" : "cgroup", chr ? 'c' : 'b', major, minor);
+	put_mount_entry(f, src, path, "bind,create=file");
+	return 0;
+}
+
+/*
+ * The id map of an unprivileged container: the base range, with the
+ * raw.idmap entries punched into it.
+ */
+static int
+render_idmap(FILE *f, const struct lxc_render *r, struct err *e)
+{
+	const char *raw = strmap_get(r->expanded_config, "raw.idmap");
+	struct idmap_entry *ents = NULL, *out = NULL;
+	size_t n = 0, nout = 0, i, j;
+	const char kinds[] = { 'u', 'g' };
+	size_t ki;
+	int rc = -1;
+
+	if (raw != NULL && idmap_parse(raw, &ents, &n) != 0) {
+		config_bad_value(e, "raw.idmap", raw, "malformed");
+		goto out;
+	}
+	out = xcalloc(2 * n + 2 + 2 * n, sizeof *out);
+	for (ki = 0; ki < ARRAY_SIZE(kinds); ki++) {
+		uint64_t cursor = 0;
+		struct idmap_entry *mine = xcalloc(n + 1, sizeof *mine);
+		size_t m = 0, a, b;
+
+		for (i = 0; i < n; i++) {
+			if (ents[i].kind == kinds[ki])
+				mine[m++] = ents[i];
+		}
+		/* Sort by container id (tiny lists). */
+		for (a = 1; a < m; a++) {
+			for (b = a; b > 0 && mine[b].cont < mine[b - 1].cont; b--) {
+				struct idmap_entry t = mine[b];
+
+				mine[b] = mine[b - 1];
+				mine[b - 1] = t;
+			}
+		}
+		for (i = 0; i < m; i++) {
+			if (mine[i].cont < cursor) {
+				free(mine);
+				config_bad_value(e, "raw.idmap", raw,
+				    "container ranges overlap");
+				goto out;
+			}
+			if (mine[i].cont > cursor && cursor < r->idmap_range) {
+				uint64_t end = mine[i].cont < r->idmap_range ?
+				    mine[i].cont : r->idmap_range;
+
+				out[nout++] = (struct idmap_entry){ kinds[ki],
+				    r->idmap_base + cursor, cursor, end - cursor };
+			}
+			out[nout++] = mine[i];
+			cursor = mine[i].cont + mine[i].count;
+		}
+		if (cursor < r->idmap_range)
+			out[nout++] = (struct idmap_entry){ kinds[ki],
+			    r->idmap_base + cursor, cursor, r->idmap_range - cursor };
+		free(mine);
+	}
+	/* The kernel refuses overlapping host ranges of one kind. */
+	for (i = 0; i < nout; i++) {
+		for (j = i + 1; j < nout; j++) {
+			if (out[i].kind == out[j].kind &&
+			    out[i].host < out[j].host + out[j].count &&
+			    out[j].host < out[i].host + out[i].count) {
+				config_bad_value(e, "raw.idmap", raw, "host ids overlap "
+				    "the container's own id range");
+				goto out;
+			}
+		}
+	}
+	for (i = 0; i < nout; i++)
+		fprintf(f, "lxc.idmap = %c %" PRIu64 " %" PRIu64 " %" PRIu64 "\n",
+		    out[i].kind, out[i].cont, out[i].host, out[i].count);
+	rc = 0;
+out:
+	free(ents);
+	free(out);
+	return rc;
+}
+
+static int
+render_devices(FILE *f, const struct lxc_render *r, struct err *e)
+{
+	const struct devmap *d = r->expanded_devices;
+	size_t i;
+	int nics = 0;
+
+	for (i = 0; d != NULL && i < d->n; i++) {
+		const struct strmap *p = &d->props[i];
+		const char *type = strmap_get(p, "type");
+		int rc = 0;
+
+		if (strcmp(type, "nic") == 0)
+			rc = render_nic(f, r, d->names[i], p, nics++, e);
+		else if (strcmp(type, "disk") == 0)
+			rc = render_disk(f, r, d->names[i], p, e);
+		else if (strncmp(type, "unix-", 5) == 0)
+			rc = render_unix(f, r, d->names[i], p, e);
+		if (rc != 0)
+			return -1;
+	}
+	if (nics == 0)
+		fputs("lxc.net.0.type = empty\n", f);
+	return 0;
+}
+
+char *
+config_render_lxc(const struct lxc_render *r, struct err *e)
+{
+	const struct strmap *c = r->expanded_config;
+	struct strv keys = { 0 }, vals = { 0 };
+	struct utsname uts;
+	const char *raw, *cg = r->cgroup2 ? "lxc.cgroup2" : "lxc.cgroup";
+	bool nesting;
+	char *buf = NULL;
+	size_t len = 0, i;
+	FILE *f = NULL;
+	int rc = -1;
+
+	if (name_validate_instance(r->name, e) != 0)
+		return NULL;
+	if (config_validate(c, CONFIG_INSTANCE, e) != 0 ||
+	    devices_validate(r->expanded_devices, CONFIG_INSTANCE, e) != 0)
+		goto fail;
+	if (r->rootfs == NULL || r->rootfs[0] != '/' || strchr(r->rootfs, '\n') ||
+	    r->seccomp_policy == NULL || strchr(r->seccomp_policy, '\n') ||
+	    (r->log_file != NULL && strchr(r->log_file, '\n')) ||
+	    (r->console_log != NULL && strchr(r->console_log, '\n'))) {
+		err_set(e, 500, "Incomplete render request (rootfs and seccomp policy "
+		    "are required, paths are single lines)");
+		goto fail;
+	}
+	if (uname(&uts) != 0) {
+		err_set(e, 500, "uname: %s", strerror(errno));
+		goto fail;
+	}
+	nesting = config_bool(c, "security.nesting", false);
+
+	f = open_memstream(&buf, &len);
+	if (f == NULL)
+		fatal("open_memstream: out of memory");
+
+	fputs("# Generated by lxdeck; do not edit\n", f);
+	fprintf(f, "lxc.include = %s/common.conf\n", LXC_CONFIG_DIR);
+	if (!r->privileged)
+		fprintf(f, "lxc.include = %s/userns.conf\n", LXC_CONFIG_DIR);
+	if (nesting && path_exists(LXC_CONFIG_DIR "/nesting.conf"))
+		fprintf(f, "lxc.include = %s/nesting.conf\n", LXC_CONFIG_DIR);
+
+	fprintf(f, "lxc.uts.name = %s\n", r->name);
+	fprintf(f, "lxc.arch = %s\n", uts.machine);
+	fprintf(f, "lxc.rootfs.path = dir:%s\n", r->rootfs);
+	if (!r->privileged) {
+		if (r->rootfs_idmap)
+			fputs("lxc.rootfs.options = idmap=container\n", f);
+		if (r->idmap_range == 0) {
+			err_set(e, 500, "No id range for unprivileged container \"%s\"",
+			    r->name);
+			goto fail;
+		}
+		if (render_idmap(f, r, e) != 0)
+			goto fail;
+	}
+
+	if (r->log_file != NULL) {
+		fprintf(f, "lxc.log.file = %s\n", r->log_file);
+		fputs("lxc.log.level = warn\n", f);
+	}
+	if (r->console_log != NULL) {
+		fprintf(f, "lxc.console.logfile = %s\n", r->console_log);
+		fputs("lxc.console.size = " CONSOLE_LOG_SIZE "\n", f);
+	}
+	fputs("lxc.tty.max = 0\n", f);
+	fputs("lxc.pty.max = 1024\n", f);
+	fputs("lxc.autodev = 1\n", f);
+	/* All three categories named, so this wins over the includes. */
+	if (nesting)
+		fputs("lxc.mount.auto = proc:rw sys:rw cgroup:rw\n", f);
+	else if (r->privileged)
+		fputs("lxc.mount.auto = proc:mixed sys:mixed cgroup:mixed\n", f);
+	else	/* userns.conf's sys:rw: sysfs cannot be mixed from a userns */
+		fputs("lxc.mount.auto = proc:mixed sys:rw cgroup:mixed\n", f);
+
+	if (r->privileged)
+		fputs("lxc.cap.drop = sys_module sys_time sys_rawio mac_admin "
+		    "mac_override\n", f);
+	fprintf(f, "lxc.seccomp.profile = %s\n", r->seccomp_policy);
+	/* AppArmor only where the kernel has it: liblxc generates and loads a
+	 * per-container profile; without apparmor_parser it cannot, and the
+	 * container would not start, so it runs unconfined (as on this host's
+	 * kind of kernel, which has no AppArmor at all). */
+	if (host_has_apparmor()) {
+		if (path_exists("/sbin/apparmor_parser") ||
+		    path_exists("/usr/sbin/apparmor_parser")) {
+			fputs("lxc.apparmor.profile = generated\n", f);
+			if (nesting)
+				fputs("lxc.apparmor.allow_nesting = 1\n", f);
+		} else {
+			fputs("lxc.apparmor.profile = unconfined\n", f);
+		}
+	}
+
+	/* userns.conf clears the device policy; every container gets one. */
+	if (!r->privileged) {
+		fprintf(f, "%s.devices.deny = a\n", cg);
+		for (i = 0; i < ARRAY_SIZE(default_devices); i++)
+			fprintf(f, "%s.devices.allow = %s\n", cg, default_devices[i]);
+	} else {
+		/* common.conf's list lacks /dev/net/tun; LXD allows it */
+		fprintf(f, "%s.devices.allow = c 10:200 rwm\n", cg);
+	}
+
+	for (i = 0; c != NULL && i < c->n; i++) {
+		if (strncmp(c->keys[i], "environment.", 12) == 0 &&
+		    c->vals[i][0] != '\0')
+			fprintf(f, "lxc.environment = %s=%s\n", c->keys[i] + 12,
+			    c->vals[i]);
+	}
+
+	if (config_limit_items(c, r->cgroup2, &keys, &vals, e) != 0)
+		goto fail;
+	for (i = 0; i < keys.n; i++)
+		fprintf(f, "%s.%s = %s\n", cg, keys.v[i], vals.v[i]);
+
+	if (render_devices(f, r, e) != 0)
+		goto fail;
+
+	/* Hooks: none yet; hook_dir is reserved for them. */
+
+	raw = strmap_get(c, "raw.lxc");
+	if (raw != NULL && *raw != '\0') {
+		fputs("# raw.lxc\n", f);
+		fputs(raw, f);
+		if (raw[strlen(raw) - 1] != '\n')
+			fputc('\n', f);
+	}
+	rc = 0;
+fail:
+	strv_free(&keys);
+	strv_free(&vals);
+	if (f != NULL && fclose(f) != 0)
+		fatal("open_memstream: out of memory");
+	if (rc != 0) {
+		free(buf);
+		/* The cause only: the caller names the instance (err.c). */
+		if (e != NULL && !err_is_set(e))
+			err_set(e, 500, "Failed to render the LXC config");
+		return NULL;
+	}
+	return buf;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Seccomp */
+
+/*
+ * LXD's default deny list (lxd/seccomp/seccomp.go, defaultSeccompPolicy) in
+ * liblxc's version 2 syntax, plus kexec_file_load, the newer twin of
+ * kexec_load.  errno 38 is ENOSYS, as LXD answers, so software falls back
+ * as it would on a kernel without the call.  reject_force_umount is liblxc's
+ * rule refusing umount2(MNT_FORCE).
+ */
+static const char seccomp_policy[] =
+	"2\n"
+	"denylist\n"
+	"reject_force_umount  # comment this to allow umount -f;  not recommended\n"
+	"[all]\n"
+	"kexec_load errno 38\n"
+	"kexec_file_load errno 38\n"
+	"open_by_handle_at errno 38\n"
+	"init_module errno 38\n"
+	"finit_module errno 38\n"
+	"delete_module errno 38\n";
+
+int
+config_write_seccomp(const char *path, struct err *e)
+{
+	char *tmp = NULL;
+	size_t off = 0, len = sizeof seccomp_policy - 1;
+	int fd = -1, rc = -1;
+
+	tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		err_set(e, 500, "Failed to write seccomp policy \"%s\": %s", path,
+		    strerror(errno));
+		goto out;
+	}
+	while (off < len) {
+		ssize_t w = write(fd, seccomp_policy + off, len - off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0) {
+			err_set(e, 500, "Failed to write seccomp policy \"%s\": %s",
+			    path, strerror(errno));
+			goto out;
+		}
+		off += (size_t)w;
+	}
+	if (fsync(fd) != 0 || close(fd) != 0) {
+		fd = -1;
+		err_set(e, 500, "Failed to write seccomp policy \"%s\": %s", path,
+		    strerror(errno));
+		goto out;
+	}
+	fd = -1;
+	if (rename(tmp, path) != 0) {
+		err_set(e, 500, "Failed to write seccomp policy \"%s\": %s", path,
+		    strerror(errno));
+		goto out;
+	}
+	rc = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	if (rc != 0)
+		unlink(tmp);
+	free(tmp);
+	return rc;
+}

@@ -1,0 +1,358 @@
+/*
+ * instance-exec.c - commands and consoles inside running instances.
+ *
+ * exec attaches a process to the container with liblxc (namespaces,
+ * cgroup, the instance's environment.* plus what the caller passes), on a
+ * pty for an interactive session (made the controlling terminal, so ^C and
+ * job control work) or on three pipes otherwise.  The caller gets the fds
+ * in an exec_handle; the process's exit is watched with a pidfd on the
+ * loop, reported as LXD does (128+signal for a signal death) both through
+ * on_exit and as the "return" of the session's operation.  console hands
+ * out the container's /dev/console through liblxc's console_getfd.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <lxc/attach_options.h>
+#include <lxc/lxccontainer.h>
+#include <pty.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "engine.h"
+
+struct exec_priv {
+	struct engine		*engine;
+	struct lxc_container	*c;		/* console: keeps the tty */
+	pid_t			 pid;
+	int			 pidfd;
+	uv_poll_t		*poll;
+	bool			 console;
+	char			**argv;
+	bool			 interactive;
+};
+
+static int
+exec_in_container(void *payload)
+{
+	struct exec_priv *p = payload;
+
+	if (p->interactive) {
+		setsid();
+		ioctl(0, TIOCSCTTY, 0);
+	}
+	execvp(p->argv[0], p->argv);
+	fprintf(stderr, "exec %s: %s\n", p->argv[0], strerror(errno));
+	_exit(errno == ENOENT ? 127 : 126);
+}
+
+static void
+exec_poll_closed(uv_handle_t *h)
+{
+	free(h);
+}
+
+static void
+exec_exited(uv_poll_t *h, int status, int events)
+{
+	struct exec_handle *eh = h->data;
+	struct exec_priv *p = eh->priv;
+	int st = 0;
+
+	if (waitpid(p->pid, &st, WNOHANG) <= 0)
+		return;
+	uv_poll_stop(h);
+	uv_close((uv_handle_t *)h, exec_poll_closed);
+	p->poll = NULL;
+	close(p->pidfd);
+	p->pidfd = -1;
+	p->pid = -1;
+	eh->exited = true;
+	eh->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	if (eh->op_id != NULL) {
+		struct op_info *op = op_find_info(p->engine, eh->op_id);
+
+		if (op != NULL) {
+			op->has_return = true;
+			op->ret = eh->status;
+		}
+		op_finish(p->engine, eh->op_id, STATUS_SUCCESS, NULL);
+	}
+	if (eh->on_exit != NULL)
+		eh->on_exit(eh, eh->arg);
+}
+
+static void
+set_size(int fd, int w, int h)
+{
+	struct winsize ws = { .ws_row = (unsigned short)(h > 0 ? h : 24),
+	    .ws_col = (unsigned short)(w > 0 ? w : 80) };
+
+	ioctl(fd, TIOCSWINSZ, &ws);
+}
+
+int
+instance_exec(struct engine *e, const char *name, const struct exec_req *req,
+    struct exec_handle **out, struct err *err)
+{
+	lxc_attach_options_t opts = LXC_ATTACH_OPTIONS_DEFAULT;
+	struct exec_handle *eh = NULL;
+	struct exec_priv *p = NULL;
+	struct lxc_container *c = NULL;
+	struct instance in = { 0 };
+	struct strv env = { 0 };
+	int in_pipe[2] = { -1, -1 }, out_pipe[2] = { -1, -1 }, err_pipe[2] = { -1, -1 };
+	int master = -1, slave = -1, rc = -1;
+	size_t i;
+	char *url;
+
+	*out = NULL;
+	if (req->argv.n == 0)
+		return err_set(err, 400, "No command given");
+	if (instance_load(e, name, 0, &in, err) < 0)
+		return -1;
+	if (in.status != STATUS_RUNNING) {
+		err_set(err, 400, "Instance \"%s\" is not running", name);
+		goto out;
+	}
+	/* Environment: LXD's defaults, environment.*, then the caller's. */
+	strv_push(&env, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:"
+	    "/sbin:/bin");
+	strv_push(&env, "HOME=/root");
+	strv_push(&env, "USER=root");
+	strv_push(&env, "LANG=C.UTF-8");
+	for (i = 0; i < in.expanded_config.n; i++) {
+		if (strncmp(in.expanded_config.keys[i], "environment.", 12) == 0) {
+			char *kv = xasprintf("%s=%s", in.expanded_config.keys[i] + 12,
+			    in.expanded_config.vals[i]);
+
+			strv_push(&env, kv);
+			free(kv);
+		}
+	}
+	for (i = 0; i < req->env.n; i++) {
+		char *kv = xasprintf("%s=%s", req->env.keys[i], req->env.vals[i]);
+
+		strv_push(&env, kv);
+		free(kv);
+	}
+	eh = xcalloc(1, sizeof *eh);
+	p = xcalloc(1, sizeof *p);
+	eh->priv = p;
+	eh->fds[0] = eh->fds[1] = eh->fds[2] = -1;
+	eh->interactive = req->interactive;
+	p->engine = e;
+	p->pidfd = -1;
+	p->interactive = req->interactive;
+	p->argv = xcalloc(req->argv.n + 1, sizeof *p->argv);
+	for (i = 0; i < req->argv.n; i++)
+		p->argv[i] = req->argv.v[i];
+	if (req->interactive) {
+		struct winsize ws = { .ws_row = (unsigned short)(req->height > 0 ?
+		    req->height : 24), .ws_col = (unsigned short)(req->width > 0 ?
+		    req->width : 80) };
+
+		if (openpty(&master, &slave, NULL, NULL, &ws) < 0) {
+			err_set(err, 500, "Failed to allocate a pty: %s", strerror(errno));
+			goto out;
+		}
+		fcntl(master, F_SETFD, FD_CLOEXEC);
+		opts.stdin_fd = opts.stdout_fd = opts.stderr_fd = slave;
+	} else {
+		if (pipe2(in_pipe, O_CLOEXEC) < 0 || pipe2(out_pipe, O_CLOEXEC) < 0 ||
+		    pipe2(err_pipe, O_CLOEXEC) < 0) {
+			err_set(err, 500, "Failed to create pipes: %s", strerror(errno));
+			goto out;
+		}
+		opts.stdin_fd = in_pipe[0];
+		opts.stdout_fd = out_pipe[1];
+		opts.stderr_fd = err_pipe[1];
+	}
+	opts.env_policy = LXC_ATTACH_CLEAR_ENV;
+	opts.extra_env_vars = env.v;
+	opts.uid = req->uid;
+	opts.gid = req->gid;
+	opts.initial_cwd = (char *)(req->cwd && *req->cwd ? req->cwd : "/root");
+	c = lxc_container_new(name, e->lxcpath);
+	if (c == NULL || c->attach(c, exec_in_container, p, &opts, &p->pid) < 0 ||
+	    p->pid <= 0) {
+		err_set(err, 500, "Failed to run a command in instance \"%s\"", name);
+		goto out;
+	}
+	if (req->interactive) {
+		eh->fds[0] = master;
+		master = -1;
+	} else {
+		eh->fds[0] = in_pipe[1];
+		eh->fds[1] = out_pipe[0];
+		eh->fds[2] = err_pipe[0];
+		in_pipe[1] = out_pipe[0] = err_pipe[0] = -1;
+	}
+	url = xasprintf("/1.0/instances/%s", name);
+	{
+		struct op_spec spec = {
+			.description = "Executing command",
+			.cls = OP_CLASS_WEBSOCKET,
+			.resource_type = "instances",
+			.resource = url,
+		};
+
+		eh->op_id = xstrdup(op_register(e, &spec)->id);
+	}
+	free(url);
+	p->pidfd = (int)syscall(SYS_pidfd_open, p->pid, 0);
+	if (p->pidfd >= 0) {
+		p->poll = xmalloc(sizeof *p->poll);
+		uv_poll_init(e->loop, p->poll, p->pidfd);
+		p->poll->data = eh;
+		uv_poll_start(p->poll, UV_READABLE, exec_exited);
+	}
+	{
+		char *src = xasprintf("/1.0/instances/%s", name);
+		struct strmap ctx = { 0 };
+		char *cmd = strv_join(&req->argv, " ");
+
+		strmap_set(&ctx, "command", cmd);
+		event_lifecycle(e, "instance-exec", src, &ctx);
+		strmap_free(&ctx);
+		free(cmd);
+		free(src);
+	}
+	*out = eh;
+	eh = NULL;
+	rc = 0;
+out:
+	if (slave >= 0)
+		close(slave);
+	if (master >= 0)
+		close(master);
+	for (i = 0; i < 2; i++) {
+		if (in_pipe[i] >= 0)
+			close(in_pipe[i]);
+		if (out_pipe[i] >= 0)
+			close(out_pipe[i]);
+		if (err_pipe[i] >= 0)
+			close(err_pipe[i]);
+	}
+	if (eh != NULL) {
+		free(p->argv);
+		free(p);
+		free(eh);
+	}
+	lxc_container_put(c);
+	instance_free_contents(&in);
+	strv_free(&env);
+	return rc;
+}
+
+int
+instance_console(struct engine *e, const char *name, int w, int h,
+    struct exec_handle **out, struct err *err)
+{
+	struct lxc_container *c = NULL;
+	struct exec_handle *eh;
+	struct exec_priv *p;
+	int ttynum = 0, ptx = -1, fd;
+	char *url;
+
+	*out = NULL;
+	if (!instance_is_running(e, name))
+		return err_set(err, 400, "Instance \"%s\" is not running", name);
+	c = lxc_container_new(name, e->lxcpath);
+	if (c == NULL)
+		return err_set(err, 500, "liblxc cannot load instance \"%s\"", name);
+	fd = c->console_getfd(c, &ttynum, &ptx);
+	if (fd < 0) {
+		lxc_container_put(c);
+		return err_set(err, 500, "Failed to attach to the console of \"%s\"",
+		    name);
+	}
+	set_size(ptx, w, h);
+	eh = xcalloc(1, sizeof *eh);
+	p = xcalloc(1, sizeof *p);
+	eh->priv = p;
+	eh->interactive = true;
+	eh->fds[0] = ptx;
+	eh->fds[1] = eh->fds[2] = -1;
+	p->engine = e;
+	p->c = c;
+	p->console = true;
+	p->pid = -1;
+	p->pidfd = fd;		/* the tty reservation; closed on detach */
+	url = xasprintf("/1.0/instances/%s", name);
+	{
+		struct op_spec spec = {
+			.description = "Showing console",
+			.cls = OP_CLASS_WEBSOCKET,
+			.resource_type = "instances",
+			.resource = url,
+		};
+
+		eh->op_id = xstrdup(op_register(e, &spec)->id);
+	}
+	event_lifecycle(e, "instance-console", url, NULL);
+	free(url);
+	*out = eh;
+	return 0;
+}
+
+int
+instance_exec_resize(struct engine *e, struct exec_handle *eh, int w, int h,
+    struct err *err)
+{
+	if (!eh->interactive || eh->fds[0] < 0)
+		return err_set(err, 400, "Not an interactive session");
+	set_size(eh->fds[0], w, h);
+	return 0;
+}
+
+int
+instance_exec_signal(struct engine *e, struct exec_handle *eh, int sig,
+    struct err *err)
+{
+	struct exec_priv *p = eh->priv;
+
+	if (p->console || p->pid <= 0)
+		return err_set(err, 400, "No process to signal");
+	if (kill(p->pid, sig) < 0)
+		return err_set(err, 500, "Failed to send signal %d: %s", sig,
+		    strerror(errno));
+	return 0;
+}
+
+void
+instance_exec_close(struct engine *e, struct exec_handle *eh)
+{
+	struct exec_priv *p;
+	int i;
+
+	if (eh == NULL)
+		return;
+	p = eh->priv;
+	if (p->poll != NULL) {
+		uv_poll_stop(p->poll);
+		uv_close((uv_handle_t *)p->poll, exec_poll_closed);
+	}
+	if (p->pid > 0) {
+		kill(p->pid, SIGKILL);
+		waitpid(p->pid, NULL, 0);
+	}
+	if (p->pidfd >= 0)
+		close(p->pidfd);
+	for (i = 0; i < 3; i++)
+		if (eh->fds[i] >= 0)
+			close(eh->fds[i]);
+	if (eh->op_id != NULL && !eh->exited)
+		op_finish(e, eh->op_id, STATUS_SUCCESS, NULL);
+	lxc_container_put(p->c);
+	free(p->argv);
+	free(p);
+	free(eh->op_id);
+	free(eh);
+}

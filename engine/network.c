@@ -1,0 +1,201 @@
+/*
+ * network.c - the engine's default bridge and its DHCP/DNS server.
+ *
+ * Like LXD's lxdbr0, lxdeckbr0 is a Linux bridge with a private IPv4 /24
+ * of its own and a dnsmasq serving DHCP and DNS on it, so containers get
+ * addresses the list can show.  The subnet is picked on first use from
+ * 10.0.0.0/8 so that it collides with no route the host has, and kept in
+ * the server config (network.<bridge>.ipv4.address) so it never moves.
+ * The bridge and dnsmasq are created on first use and outlive the
+ * processes that use the engine; each start checks they are still there.
+ * NAT (ipv4.nat) is not done yet: containers reach the host and each other.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "engine.h"
+
+static bool
+bridge_exists(const char *bridge)
+{
+	char *p = xasprintf("/sys/class/net/%s/bridge", bridge);
+	bool ok = access(p, F_OK) == 0;
+
+	free(p);
+	return ok;
+}
+
+static char *
+config_value(struct engine *e, const char *key)
+{
+	sqlite3_stmt *st = NULL;
+	char *v = NULL;
+
+	if (sqlite3_prepare_v2(e->db, "SELECT value FROM config WHERE key = ?", -1,
+	    &st, NULL) != SQLITE_OK)
+		return NULL;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = xstrdup((const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	return v;
+}
+
+static void
+config_store(struct engine *e, const char *key, const char *value)
+{
+	sqlite3_stmt *st = NULL;
+
+	if (sqlite3_prepare_v2(e->db, "INSERT OR REPLACE INTO config (key, value) "
+	    "VALUES (?, ?)", -1, &st, NULL) != SQLITE_OK)
+		return;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
+	sqlite3_step(st);
+	sqlite3_finalize(st);
+}
+
+/* A 10.x.y.1/24 that no host route or address already covers. */
+static char *
+pick_subnet(const char *bridge, struct err *err)
+{
+	const char *argv[] = { "ip", "-4", "route", "show", "table", "all", NULL };
+	const char *argv2[] = { "ip", "-4", "addr", NULL };
+	char *routes = NULL, *addrs = NULL, *found = NULL;
+	unsigned h = 5381;
+	const char *p;
+	int i;
+
+	if (util_run_output(argv, &routes, err) < 0)
+		return NULL;
+	if (util_run_output(argv2, &addrs, err) < 0) {
+		free(routes);
+		return NULL;
+	}
+	for (p = bridge; *p != '\0'; p++)
+		h = h * 33 + (unsigned char)*p;
+	for (i = 0; i < 200 && found == NULL; i++) {
+		unsigned x = 100 + (h + (unsigned)i) % 150, y = (h / 7 + (unsigned)i * 13) % 250;
+		char net[32], wide[32];
+
+		snprintf(net, sizeof net, "10.%u.%u.", x, y);
+		snprintf(wide, sizeof wide, "10.%u.0.0/16", x);
+		if (strstr(routes, net) || strstr(addrs, net) ||
+		    strstr(routes, wide) || strstr(routes, "10.0.0.0/8"))
+			continue;
+		found = xasprintf("10.%u.%u.1/24", x, y);
+	}
+	free(routes);
+	free(addrs);
+	if (found == NULL)
+		err_set(err, 500, "No free private subnet for bridge \"%s\"", bridge);
+	return found;
+}
+
+static bool
+dnsmasq_running(const char *pidfile)
+{
+	char *text = util_read_file(pidfile, NULL);
+	char *comm = NULL, *cpath;
+	bool ok = false;
+	int pid;
+
+	if (text == NULL)
+		return false;
+	pid = atoi(text);
+	free(text);
+	if (pid <= 0 || kill(pid, 0) < 0)
+		return false;
+	cpath = xasprintf("/proc/%d/comm", pid);
+	comm = util_read_file(cpath, NULL);
+	ok = comm != NULL && strncmp(comm, "dnsmasq", 7) == 0;
+	free(cpath);
+	free(comm);
+	return ok;
+}
+
+int
+network_ensure(struct engine *e, const char *bridge, struct err *err)
+{
+	char *key = xasprintf("network.%s.ipv4.address", bridge);
+	char *cidr = config_value(e, key), *addr = NULL, *slash;
+	char *pidfile = engine_path(e, "dnsmasq.%s.pid", bridge);
+	char *leases = engine_path(e, "dnsmasq.%s.leases", bridge);
+	char *range = NULL, *listen = NULL, *pidopt = NULL, *leaseopt = NULL;
+	int rc = -1;
+
+	if (cidr == NULL) {
+		cidr = pick_subnet(bridge, err);
+		if (cidr == NULL)
+			goto out;
+		config_store(e, key, cidr);
+	}
+	addr = xstrdup(cidr);
+	slash = strchr(addr, '/');
+	if (slash != NULL)
+		*slash = '\0';
+	if (!bridge_exists(bridge)) {
+		const char *add[] = { "ip", "link", "add", bridge, "type", "bridge", NULL };
+		const char *ip[] = { "ip", "addr", "add", cidr, "dev", bridge, NULL };
+		const char *up[] = { "ip", "link", "set", bridge, "up", NULL };
+
+		if (util_run(add, err) < 0 && !bridge_exists(bridge)) {
+			err_prefix(err, "Failed to create bridge \"%s\"", bridge);
+			goto out;
+		}
+		util_run(ip, NULL);	/* may already be there */
+		if (util_run(up, err) < 0) {
+			err_prefix(err, "Failed to bring bridge \"%s\" up", bridge);
+			goto out;
+		}
+		log_info("created bridge %s with %s", bridge, cidr);
+	}
+	if (!dnsmasq_running(pidfile)) {
+		char base[32];
+		const char *argv[16];
+		int n = 0;
+
+		snprintf(base, sizeof base, "%s", addr);
+		*strrchr(base, '.') = '\0';
+		range = xasprintf("--dhcp-range=%s.2,%s.254,1h", base, base);
+		listen = xasprintf("--listen-address=%s", addr);
+		pidopt = xasprintf("--pid-file=%s", pidfile);
+		leaseopt = xasprintf("--dhcp-leasefile=%s", leases);
+		argv[n++] = "dnsmasq";
+		argv[n++] = "--conf-file=/dev/null";
+		argv[n++] = "--strict-order";
+		argv[n++] = "--bind-interfaces";
+		argv[n++] = "--except-interface=lo";
+		argv[n++] = xasprintf("--interface=%s", bridge);
+		argv[n++] = listen;
+		argv[n++] = range;
+		argv[n++] = "--dhcp-no-override";
+		argv[n++] = "--dhcp-authoritative";
+		argv[n++] = pidopt;
+		argv[n++] = leaseopt;
+		argv[n++] = "--user=root";
+		argv[n] = NULL;
+		rc = util_run(argv, err);
+		free((char *)argv[5]);
+		if (rc < 0) {
+			err_prefix(err, "Failed to start dnsmasq on bridge \"%s\"", bridge);
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	free(key);
+	free(cidr);
+	free(addr);
+	free(pidfile);
+	free(leases);
+	free(range);
+	free(listen);
+	free(pidopt);
+	free(leaseopt);
+	return rc;
+}

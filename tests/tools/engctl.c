@@ -1,0 +1,551 @@
+/*
+ * engctl.c - drive the embedded engine from the shell, for integration
+ * tests and benchmarks.  It speaks only struct backend_ops (the local
+ * backend), like the TUI, and waits for each operation to finish.
+ *
+ *   engctl [-d DIR] COMMAND ARGS...
+ *
+ * Commands: image-import FILE [ALIAS] | image-list | image-delete REF |
+ * alias-create NAME REF | launch|init IMAGE NAME [-p P]... [-c K=V]...
+ * [-s STORAGE] [-e] | copy SRC[/SNAP] DST [--instance-only] | start|stop|
+ * restart|freeze|unfreeze NAME [-f] [-t SECS] | delete NAME | rename A B |
+ * list | state NAME | show NAME | exec NAME -- CMD... | snapshot NAME [SNAP]
+ * [--stateful] | snapshots NAME | restore NAME SNAP | snapshot-delete NAME
+ * SNAP | snapshot-rename NAME SNAP NEW | config-set NAME K=V... |
+ * device-add NAME DEV K=V... | profile-list | profile-show P |
+ * profile-create P | profile-set P K=V... | profile-device-add P DEV K=V... |
+ * profile-delete P | profile-assign NAME P[,P...] | publish SRC [ALIAS] |
+ * console-log NAME | info
+ * Exit status: 0 on success; 1 with "Error: <message>" on stderr.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include "../../engine/backend.h"
+
+static struct backend *b;
+static struct err err;
+
+static int
+fail(void)
+{
+	fprintf(stderr, "Error: %s\n", err.msg);
+	return 1;
+}
+
+static int
+wait_op(char *id)
+{
+	int rc;
+
+	if (id == NULL)
+		return 0;
+	rc = b->ops->op_wait(b, id, -1, NULL, &err);
+	free(id);
+	return rc < 0 ? fail() : 0;
+}
+
+static void
+parse_kv(struct strmap *m, const char *kv)
+{
+	const char *eq = strchr(kv, '=');
+	char *k;
+
+	if (eq == NULL) {
+		fprintf(stderr, "Error: expected KEY=VALUE, got \"%s\"\n", kv);
+		exit(1);
+	}
+	k = xstrndup(kv, (size_t)(eq - kv));
+	strmap_set(m, k, eq + 1);
+	free(k);
+}
+
+static const char *
+first_ipv4(const struct instance_state *s)
+{
+	static char buf[64];
+	size_t i, j;
+
+	for (i = 0; s != NULL && i < s->nnics; i++) {
+		if (s->nics[i].type && strcmp(s->nics[i].type, "loopback") == 0)
+			continue;
+		for (j = 0; j < s->nics[i].naddrs; j++)
+			if (strcmp(s->nics[i].addrs[j].family, "inet") == 0) {
+				snprintf(buf, sizeof buf, "%s", s->nics[i].addrs[j].address);
+				return buf;
+			}
+	}
+	return "-";
+}
+
+static int
+cmd_exec(const char *name, int argc, char **argv)
+{
+	struct exec_req req = { 0 };
+	struct exec_handle *h = NULL;
+	bool in_open = true, out_open = true, err_open = true;
+	int i, status;
+
+	for (i = 0; i < argc; i++)
+		strv_push(&req.argv, argv[i]);
+	if (b->ops->exec_start(b, name, &req, &h, &err) < 0) {
+		exec_req_free_contents(&req);
+		return fail();
+	}
+	exec_req_free_contents(&req);
+	while (out_open || err_open || !h->exited) {
+		struct pollfd p[3] = {
+			{ .fd = in_open ? 0 : -1, .events = POLLIN },
+			{ .fd = out_open ? h->fds[1] : -1, .events = POLLIN },
+			{ .fd = err_open ? h->fds[2] : -1, .events = POLLIN },
+		};
+		char buf[65536];
+		ssize_t r;
+
+		uv_run(b->loop, UV_RUN_NOWAIT);
+		if (!out_open && !err_open && h->exited)
+			break;
+		if (poll(p, 3, 20) <= 0)
+			continue;
+		if (p[0].revents) {
+			r = read(0, buf, sizeof buf);
+			if (r <= 0) {
+				close(h->fds[0]);
+				h->fds[0] = -1;
+				in_open = false;
+			} else if (write(h->fds[0], buf, (size_t)r) < 0) {
+				in_open = false;
+			}
+		}
+		if (p[1].revents) {
+			r = read(h->fds[1], buf, sizeof buf);
+			if (r <= 0)
+				out_open = false;
+			else if (write(1, buf, (size_t)r) < 0)
+				out_open = false;
+		}
+		if (p[2].revents) {
+			r = read(h->fds[2], buf, sizeof buf);
+			if (r <= 0)
+				err_open = false;
+			else if (write(2, buf, (size_t)r) < 0)
+				err_open = false;
+		}
+	}
+	while (!h->exited) {
+		uv_run(b->loop, UV_RUN_NOWAIT);
+		usleep(2000);
+	}
+	status = h->status;
+	b->ops->exec_close(b, h);
+	return status;
+}
+
+static int
+cmd_create(const char *cmd, int argc, char **argv)
+{
+	struct instance_create req = { 0 };
+	char *id = NULL;
+	int i, rc;
+
+	if (argc < 2) {
+		fprintf(stderr, "usage: %s IMAGE NAME\n", cmd);
+		return 2;
+	}
+	req.source = SOURCE_IMAGE;
+	req.image = argv[0];
+	req.name = argv[1];
+	if (strcmp(cmd, "copy") == 0) {
+		req.source = SOURCE_COPY;
+		req.copy_from = argv[0];
+	}
+	for (i = 2; i < argc; i++) {
+		if (strcmp(argv[i], "-p") == 0 && i + 1 < argc) {
+			req.has_profiles = true;
+			strv_push(&req.profiles, argv[++i]);
+		} else if (strcmp(argv[i], "--no-profiles") == 0) {
+			req.has_profiles = true;
+		} else if (strcmp(argv[i], "-c") == 0 && i + 1 < argc) {
+			parse_kv(&req.config, argv[++i]);
+		} else if (strcmp(argv[i], "-s") == 0 && i + 1 < argc) {
+			req.storage = argv[++i];
+		} else if (strcmp(argv[i], "-e") == 0) {
+			req.ephemeral = true;
+		} else if (strcmp(argv[i], "--instance-only") == 0) {
+			req.instance_only = true;
+		} else if (strcmp(argv[i], "--empty") == 0) {
+			req.source = SOURCE_NONE;
+		}
+	}
+	rc = b->ops->instance_create(b, &req, &id, &err);
+	instance_create_free_contents(&req);
+	if (rc < 0)
+		return fail();
+	if (wait_op(id) != 0)
+		return 1;
+	if (strcmp(cmd, "launch") == 0) {
+		if (b->ops->instance_action(b, argv[1], "start", -1, false, false, &id,
+		    &err) < 0)
+			return fail();
+		return wait_op(id);
+	}
+	return 0;
+}
+
+static int
+cmd_put(const char *name, int argc, char **argv, bool device, bool profiles)
+{
+	struct instance *in = NULL;
+	struct instance_put put = { 0 };
+	char *id = NULL;
+	int i, rc;
+
+	if (b->ops->instance_get(b, name, 0, &in, &err) < 0)
+		return fail();
+	put.description = in->description;
+	put.ephemeral = in->ephemeral;
+	strv_copy(&put.profiles, &in->profiles);
+	strmap_copy(&put.config, &in->config);
+	devmap_copy(&put.devices, &in->devices);
+	if (profiles) {
+		strv_free(&put.profiles);
+		strv_split(&put.profiles, argv[0], ',');
+	} else if (device) {
+		struct strmap props = { 0 };
+
+		for (i = 1; i < argc; i++)
+			parse_kv(&props, argv[i]);
+		devmap_set(&put.devices, argv[0], &props);
+		strmap_free(&props);
+	} else {
+		for (i = 0; i < argc; i++)
+			parse_kv(&put.config, argv[i]);
+	}
+	rc = b->ops->instance_update(b, name, &put, &id, &err);
+	strv_free(&put.profiles);
+	strmap_free(&put.config);
+	devmap_free(&put.devices);
+	instance_free(in);
+	if (rc < 0)
+		return fail();
+	return wait_op(id);
+}
+
+static int
+cmd_profile_put(const char *name, int argc, char **argv, bool device)
+{
+	struct profile *p = NULL;
+	int i, rc;
+
+	if (b->ops->profile_get(b, name, &p, &err) < 0)
+		return fail();
+	if (device) {
+		struct strmap props = { 0 };
+
+		for (i = 1; i < argc; i++)
+			parse_kv(&props, argv[i]);
+		devmap_set(&p->devices, argv[0], &props);
+		strmap_free(&props);
+	} else {
+		for (i = 0; i < argc; i++)
+			parse_kv(&p->config, argv[i]);
+	}
+	rc = b->ops->profile_update(b, name, p, &err);
+	profile_free(p);
+	return rc < 0 ? fail() : 0;
+}
+
+static void
+print_map(const char *title, const struct strmap *m)
+{
+	size_t i;
+
+	printf("%s:\n", title);
+	for (i = 0; i < m->n; i++)
+		printf("  %s: %s\n", m->keys[i], m->vals[i]);
+}
+
+static void
+print_devices(const char *title, const struct devmap *d)
+{
+	size_t i, j;
+
+	printf("%s:\n", title);
+	for (i = 0; i < d->n; i++) {
+		printf("  %s:\n", d->names[i]);
+		for (j = 0; j < d->props[i].n; j++)
+			printf("    %s: %s\n", d->props[i].keys[j], d->props[i].vals[j]);
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *dir = getenv("LXDECK_DIR"), *cmd, *a1, *a2;
+	uv_loop_t *loop = uv_default_loop();
+	char *id = NULL;
+	size_t i, n;
+	int opt = 1;
+
+	if (argc > 2 && strcmp(argv[1], "-d") == 0) {
+		dir = argv[2];
+		opt = 3;
+	}
+	if (dir == NULL)
+		dir = "/var/lib/lxdeck";
+	if (argc <= opt) {
+		fprintf(stderr, "usage: engctl [-d DIR] COMMAND ARGS...\n");
+		return 2;
+	}
+	b = backend_local_create(loop, dir, &err);
+	if (b == NULL)
+		return fail();
+	cmd = argv[opt];
+	a1 = argc > opt + 1 ? argv[opt + 1] : "";
+	a2 = argc > opt + 2 ? argv[opt + 2] : NULL;
+	argc -= opt + 1;
+	argv += opt + 1;
+
+	if (strcmp(cmd, "launch") == 0 || strcmp(cmd, "init") == 0 ||
+	    strcmp(cmd, "copy") == 0)
+		return cmd_create(cmd, argc, argv);
+	if (strcmp(cmd, "start") == 0 || strcmp(cmd, "stop") == 0 ||
+	    strcmp(cmd, "restart") == 0 || strcmp(cmd, "freeze") == 0 ||
+	    strcmp(cmd, "unfreeze") == 0) {
+		bool force = false;
+		int timeout = -1, k;
+
+		for (k = 1; k < argc; k++) {
+			if (strcmp(argv[k], "-f") == 0)
+				force = true;
+			else if (strcmp(argv[k], "-t") == 0 && k + 1 < argc)
+				timeout = atoi(argv[++k]);
+		}
+		if (b->ops->instance_action(b, a1, cmd, timeout, force, false, &id,
+		    &err) < 0)
+			return fail();
+		return wait_op(id);
+	}
+	if (strcmp(cmd, "delete") == 0) {
+		if (b->ops->instance_delete(b, a1, &id, &err) < 0)
+			return fail();
+		return wait_op(id);
+	}
+	if (strcmp(cmd, "rename") == 0 && a2 != NULL) {
+		if (b->ops->instance_rename(b, a1, a2, &id, &err) < 0)
+			return fail();
+		return wait_op(id);
+	}
+	if (strcmp(cmd, "list") == 0) {
+		struct instance *list = NULL;
+
+		if (b->ops->instance_list(b, INSTANCE_WITH_STATE | INSTANCE_WITH_SNAPSHOTS,
+		    &list, &n, &err) < 0)
+			return fail();
+		for (i = 0; i < n; i++)
+			printf("%s %s %s %zu%s\n", list[i].name,
+			    status_code_name(list[i].status), first_ipv4(list[i].state),
+			    list[i].nsnapshots, list[i].ephemeral ? " ephemeral" : "");
+		instance_array_free(list, n);
+		return 0;
+	}
+	if (strcmp(cmd, "state") == 0) {
+		struct instance_state *s = NULL;
+
+		if (b->ops->instance_state(b, a1, &s, &err) < 0)
+			return fail();
+		printf("status: %s\npid: %d\nprocesses: %lld\nmemory: %lld\n"
+		    "cpu_ns: %lld\nipv4: %s\n", status_code_name(s->status), (int)s->pid,
+		    (long long)s->processes, (long long)s->memory_usage,
+		    (long long)s->cpu_usage_ns, first_ipv4(s));
+		for (i = 0; i < s->nnics; i++)
+			printf("nic: %s %s %s\n", s->nics[i].name, s->nics[i].state,
+			    s->nics[i].hwaddr ? s->nics[i].hwaddr : "-");
+		instance_state_free(s);
+		return 0;
+	}
+	if (strcmp(cmd, "show") == 0) {
+		struct instance *in = NULL;
+		char *p;
+
+		if (b->ops->instance_get(b, a1, 0, &in, &err) < 0)
+			return fail();
+		p = strv_join(&in->profiles, ",");
+		printf("name: %s\nstatus: %s\narchitecture: %s\nephemeral: %s\n"
+		    "profiles: %s\n", in->name, status_code_name(in->status),
+		    in->architecture, in->ephemeral ? "true" : "false", p);
+		free(p);
+		print_map("config", &in->config);
+		print_devices("devices", &in->devices);
+		print_map("expanded_config", &in->expanded_config);
+		print_devices("expanded_devices", &in->expanded_devices);
+		instance_free(in);
+		return 0;
+	}
+	if (strcmp(cmd, "exec") == 0) {
+		int k = 1;
+
+		if (k < argc && strcmp(argv[k], "--") == 0)
+			k++;
+		return cmd_exec(a1, argc - k, argv + k);
+	}
+	if (strcmp(cmd, "snapshot") == 0) {
+		bool stateful = false;
+		const char *snap = NULL;
+		int k;
+
+		for (k = 1; k < argc; k++) {
+			if (strcmp(argv[k], "--stateful") == 0)
+				stateful = true;
+			else
+				snap = argv[k];
+		}
+		if (b->ops->snapshot_create(b, a1, snap, stateful, 0, &id, &err) < 0)
+			return fail();
+		return wait_op(id);
+	}
+	if (strcmp(cmd, "snapshots") == 0) {
+		struct snapshot *s = NULL;
+
+		if (b->ops->snapshot_list(b, a1, &s, &n, &err) < 0)
+			return fail();
+		for (i = 0; i < n; i++)
+			printf("%s%s\n", s[i].name, s[i].expires_ns ? " expires" : "");
+		snapshot_array_free(s, n);
+		return 0;
+	}
+	if (strcmp(cmd, "restore") == 0 && a2 != NULL) {
+		if (b->ops->snapshot_restore(b, a1, a2, false, &id, &err) < 0)
+			return fail();
+		return wait_op(id);
+	}
+	if (strcmp(cmd, "snapshot-delete") == 0 && a2 != NULL) {
+		if (b->ops->snapshot_delete(b, a1, a2, &id, &err) < 0)
+			return fail();
+		return wait_op(id);
+	}
+	if (strcmp(cmd, "snapshot-rename") == 0 && argc >= 3) {
+		if (b->ops->snapshot_rename(b, a1, a2, argv[2], &id, &err) < 0)
+			return fail();
+		return wait_op(id);
+	}
+	if (strcmp(cmd, "config-set") == 0)
+		return cmd_put(a1, argc - 1, argv + 1, false, false);
+	if (strcmp(cmd, "device-add") == 0 && argc >= 2)
+		return cmd_put(a1, argc - 1, argv + 1, true, false);
+	if (strcmp(cmd, "profile-assign") == 0 && argc >= 2)
+		return cmd_put(a1, argc - 1, argv + 1, false, true);
+	if (strcmp(cmd, "image-import") == 0) {
+		struct op_info op = { 0 };
+
+		if (b->ops->image_import(b, a1, NULL, NULL, false, &id, &err) < 0)
+			return fail();
+		if (b->ops->op_wait(b, id, -1, &op, &err) < 0) {
+			free(id);
+			return fail();
+		}
+		free(id);
+		printf("%s\n", strmap_get(&op.metadata, "fingerprint"));
+		if (a2 != NULL && b->ops->image_alias_create(b, a2,
+		    strmap_get(&op.metadata, "fingerprint"), "", &err) < 0)
+			return fail();
+		op_info_free_contents(&op);
+		return 0;
+	}
+	if (strcmp(cmd, "image-list") == 0) {
+		struct image *im = NULL;
+
+		if (b->ops->image_list(b, &im, &n, &err) < 0)
+			return fail();
+		for (i = 0; i < n; i++)
+			printf("%s %s %s\n", im[i].fingerprint,
+			    im[i].naliases ? im[i].aliases[0].name : "-",
+			    strmap_get(&im[i].properties, "os") ?: "-");
+		image_array_free(im, n);
+		return 0;
+	}
+	if (strcmp(cmd, "image-delete") == 0) {
+		if (b->ops->image_delete(b, a1, &id, &err) < 0)
+			return fail();
+		return wait_op(id);
+	}
+	if (strcmp(cmd, "alias-create") == 0 && a2 != NULL)
+		return b->ops->image_alias_create(b, a1, a2, "", &err) < 0 ? fail() : 0;
+	if (strcmp(cmd, "publish") == 0) {
+		struct op_info op = { 0 };
+
+		if (b->ops->image_publish(b, a1, NULL, false, NULL, &id, &err) < 0)
+			return fail();
+		if (b->ops->op_wait(b, id, -1, &op, &err) < 0) {
+			free(id);
+			return fail();
+		}
+		free(id);
+		printf("%s\n", strmap_get(&op.metadata, "fingerprint"));
+		if (a2 != NULL && b->ops->image_alias_create(b, a2,
+		    strmap_get(&op.metadata, "fingerprint"), "", &err) < 0)
+			return fail();
+		op_info_free_contents(&op);
+		return 0;
+	}
+	if (strcmp(cmd, "profile-list") == 0) {
+		struct profile *p = NULL;
+
+		if (b->ops->profile_list(b, &p, &n, &err) < 0)
+			return fail();
+		for (i = 0; i < n; i++)
+			printf("%s %zu\n", p[i].name, p[i].used_by.n);
+		profile_array_free(p, n);
+		return 0;
+	}
+	if (strcmp(cmd, "profile-show") == 0) {
+		struct profile *p = NULL;
+
+		if (b->ops->profile_get(b, a1, &p, &err) < 0)
+			return fail();
+		print_map("config", &p->config);
+		print_devices("devices", &p->devices);
+		for (i = 0; i < p->used_by.n; i++)
+			printf("used_by: %s\n", p->used_by.v[i]);
+		profile_free(p);
+		return 0;
+	}
+	if (strcmp(cmd, "profile-create") == 0) {
+		struct profile p = { .name = (char *)a1, .description = (char *)"" };
+
+		return b->ops->profile_create(b, &p, &err) < 0 ? fail() : 0;
+	}
+	if (strcmp(cmd, "profile-set") == 0)
+		return cmd_profile_put(a1, argc - 1, argv + 1, false);
+	if (strcmp(cmd, "profile-device-add") == 0 && argc >= 2)
+		return cmd_profile_put(a1, argc - 1, argv + 1, true);
+	if (strcmp(cmd, "profile-delete") == 0)
+		return b->ops->profile_delete(b, a1, &err) < 0 ? fail() : 0;
+	if (strcmp(cmd, "console-log") == 0) {
+		char *buf = NULL;
+		size_t len = 0;
+
+		if (b->ops->console_log(b, a1, &buf, &len, &err) < 0)
+			return fail();
+		fwrite(buf, 1, len, stdout);
+		free(buf);
+		return 0;
+	}
+	if (strcmp(cmd, "info") == 0) {
+		struct server_info si = { 0 };
+
+		if (b->ops->server_info(b, &si, &err) < 0)
+			return fail();
+		printf("storage: %s\nstateful: %s\nreason: %s\n", si.storage,
+		    si.stateful_supported ? "yes" : "no", si.stateful_reason);
+		server_info_free_contents(&si);
+		return 0;
+	}
+	fprintf(stderr, "engctl: unknown command \"%s\"\n", cmd);
+	return 2;
+}
