@@ -1,0 +1,109 @@
+#!/bin/bash
+# image-debootstrap.sh - the Debian image (engine/image-build.c): built once
+# with debootstrap from the Debian archive and cached in
+# /var/cache/lxdeck-test/ (LXDECK_TEST_CACHE), so later runs take seconds.
+# Imports it with the engine, checks the system it holds, and boots it with
+# plain liblxc on a private bridge: systemd runs and networkd gets a lease.
+. "$(dirname "$0")/../lib.sh"
+MKIMAGE=$BUILD/tools/mkimage
+IMGTOOL=$BUILD/tools/imgtool
+SUITE=${LXDECK_TEST_SUITE:-bookworm}
+CACHE=${LXDECK_TEST_CACHE:-/var/cache/lxdeck-test}
+[ -x "$MKIMAGE" ] && [ -x "$IMGTOOL" ] || skip_all "build first (make)"
+[ "$(id -u)" = 0 ] || skip_all "debootstrap needs root"
+command -v debootstrap >/dev/null || skip_all "debootstrap is not installed"
+
+IMG=$CACHE/debian-$SUITE.tar.gz
+T=$(mktemp -d /tmp/lxdeck-image-debootstrap.XXXXXX)
+BR=lxdtdb$$
+cleanup() {
+	lxc-stop -P "$T/lxc" -n deb -k >/dev/null 2>&1
+	[ -f "$T/dnsmasq.pid" ] && kill "$(cat "$T/dnsmasq.pid")" 2>/dev/null
+	ip link del "$BR" 2>/dev/null
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+if [ ! -s "$IMG" ]; then
+	mkdir -p "$CACHE"
+	echo "# building $IMG with debootstrap (~1 min, once)"
+	ok "mkimage debian builds an image" timeout 600 "$MKIMAGE" debian "$IMG" "$SUITE"
+else
+	echo "# using the cached $IMG"
+fi
+[ -s "$IMG" ] || { done_testing; exit; }
+
+fp=$("$IMGTOOL" "$T/eng" import "$IMG")
+is "import gives the sha256 of the file" "$fp" "$(sha256sum "$IMG" | cut -d' ' -f1)"
+show=$("$IMGTOOL" "$T/eng" show "$fp")
+like "metadata: os" "$show" $'(^|\n)properties.os=debian(\n|$)'
+like "metadata: release" "$show" $'(^|\n)properties.release='"$SUITE"$'(\n|$)'
+like "metadata: architecture" "$show" "architecture=$(uname -m)"
+
+r=$("$IMGTOOL" "$T/eng" rootfs "$fp")
+ok "systemd is init" test -x "$r/lib/systemd/systemd" -a -L "$r/usr/sbin/init"
+ok "iproute2 is there" test -x "$r/bin/ip"
+ok "eth0 does DHCP" grep -qx 'DHCP=yes' "$r/etc/systemd/network/eth0.network"
+ok "networkd is enabled" test -L "$r/etc/systemd/system/multi-user.target.wants/systemd-networkd.service"
+is "resolv.conf is resolved's stub" "$(readlink "$r/etc/resolv.conf")" \
+	"../run/systemd/resolve/stub-resolv.conf"
+nok "no /etc/hostname (the container's name is its hostname)" test -e "$r/etc/hostname"
+is "machine-id is empty (made at first boot)" "$(stat -c %s "$r/etc/machine-id")" "0"
+nok "no downloaded packages left" sh -c "ls '$r'/var/cache/apt/archives/*.deb"
+is "root owns the system" "$(stat -c %u:%g "$r/usr/bin/apt-get")" "0:0"
+is "setuid bits survive" "$(stat -c %a "$r/usr/bin/passwd")" "4755"
+
+if ! command -v lxc-start >/dev/null || ! command -v dnsmasq >/dev/null; then
+	echo "# skipping the boot test: needs lxc and dnsmasq"
+	done_testing
+	exit
+fi
+net=""
+for n in $(seq 200 250); do
+	ip route | grep -q "^10\.$n\." || { net=10.$n.78; break; }
+done
+[ -n "$net" ] && ip link add "$BR" type bridge || { done_testing; exit; }
+ip addr add "$net.1/24" dev "$BR"
+ip link set "$BR" up
+dnsmasq --conf-file=/dev/null --strict-order --bind-interfaces \
+	--interface="$BR" --except-interface=lo --listen-address="$net.1" \
+	--dhcp-range="$net.50,$net.99,1h" --dhcp-leasefile="$T/leases" \
+	--pid-file="$T/dnsmasq.pid"
+mkdir -p "$T/lxc/deb"
+cp -a "$r" "$T/lxc/deb/rootfs"
+cat > "$T/lxc/deb/config" <<CONF
+lxc.include = /usr/share/lxc/config/common.conf
+lxc.arch = $(uname -m)
+lxc.uts.name = deb
+lxc.rootfs.path = dir:$T/lxc/deb/rootfs
+lxc.net.0.type = veth
+lxc.net.0.link = $BR
+lxc.net.0.name = eth0
+lxc.net.0.flags = up
+lxc.log.file = $T/lxc/deb/lxc.log
+lxc.console.logfile = $T/lxc/deb/console.log
+CONF
+ok "lxc-start" lxc-start -P "$T/lxc" -n deb -d
+ok "it runs" lxc-wait -P "$T/lxc" -n deb -s RUNNING -t 10
+state=""
+for i in $(seq 100); do
+	state=$(lxc-attach -P "$T/lxc" -n deb -- systemctl is-system-running 2>/dev/null)
+	case "$state" in running|degraded) break ;; esac
+	sleep 0.2
+done
+like "systemd finished booting" "$state" "^(running|degraded)$"
+[ "$state" = degraded ] &&
+	lxc-attach -P "$T/lxc" -n deb -- systemctl --failed --no-legend | sed 's/^/# failed: /'
+is "the container's name is its hostname" "$(lxc-attach -P "$T/lxc" -n deb -- hostname)" "deb"
+addr=""
+for i in $(seq 100); do
+	addr=$(lxc-attach -P "$T/lxc" -n deb -- ip -4 -o addr show dev eth0 2>/dev/null)
+	[ -n "$addr" ] && break
+	sleep 0.1
+done
+like "networkd got a lease on eth0" "$addr" "inet $net\.[0-9]+/24"
+like "default route via the bridge" \
+	"$(lxc-attach -P "$T/lxc" -n deb -- ip route show default)" "default via $net.1"
+ok "lxc-attach -- /bin/true" lxc-attach -P "$T/lxc" -n deb -- /bin/true
+ok "a clean stop works" lxc-stop -P "$T/lxc" -n deb -t 30
+done_testing
