@@ -20,10 +20,11 @@ like ":q quits cleanly" "$out" "exit 0"
 out=$(vt 'wait-text web2; key C-c; wait-exit')
 like "Ctrl-C quits" "$out" "exit 0"
 
-# Without --fake, local: is the embedded engine, which reports 501 for now:
-# the error is on screen and nothing crashes.
-out=$(LXDECK_CMD="$BUILD/lxdeck" vt 'wait-text "not built"; dump; keys q; wait-exit')
-like "local engine error shown" "$out" "local: The local engine is not built yet"
+# Without --fake, local: is the embedded engine; when it cannot open its
+# directory the error is on screen and nothing crashes.
+out=$(LXDECK_CMD="$BUILD/lxdeck" VT_ENV="LXDECK_DIR=/proc/lxdeck-cannot-exist" \
+    vt 'wait-text "Failed"; dump; keys q; wait-exit')
+like "local engine error shown" "$out" "local: Failed to create"
 like "list says it is not connected" "$out" "Not connected to local:"
 like "quits normally after a backend error" "$out" "exit 0"
 
