@@ -71,6 +71,10 @@ static const char *migrations[] = {
 	"CREATE TABLE image_aliases (id INTEGER PRIMARY KEY, name TEXT UNIQUE NOT NULL,"
 	"  image_id INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,"
 	"  description TEXT NOT NULL DEFAULT '');",
+	/* 2: lifecycle events shared between the processes using one dir */
+	"CREATE TABLE events (id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  pid INTEGER NOT NULL, ts INTEGER NOT NULL, action TEXT NOT NULL,"
+	"  source TEXT NOT NULL, context TEXT NOT NULL DEFAULT '');",
 };
 
 static int

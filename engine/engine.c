@@ -149,6 +149,7 @@ engine_open(uv_loop_t *loop, const char *dir, struct err *err)
 	if (profile_ensure_defaults(e, err) < 0)
 		goto fail;
 	instance_recover(e);
+	watch_start(e);
 	return e;
 fail:
 	engine_close(e);
@@ -160,6 +161,7 @@ engine_close(struct engine *e)
 {
 	if (e == NULL)
 		return;
+	watch_stop(e);
 	op_free_all(e);
 	event_free_all(e);
 	db_close(e->db);

@@ -36,6 +36,7 @@
 
 struct op;
 struct event_sub;
+struct watch;
 
 struct engine {
 	struct backend	 base;		/* first: backend-local.c casts */
@@ -59,6 +60,12 @@ struct engine {
 	struct event_sub *subs;
 	int		 next_sub_id;
 	bool		 is_worker;	/* in a helper process: no loop, no events */
+
+	/* watch.c: what other processes and the containers themselves do. */
+	uv_timer_t	*watch_timer;
+	int64_t		 last_event_id;
+	int		 data_version;
+	struct watch	*watches;
 };
 
 enum config_scope { CONFIG_INSTANCE, CONFIG_PROFILE };
@@ -369,4 +376,15 @@ int	 snapshot_copy_rows(struct engine *, int64_t from_id, int64_t to_id,
 	    struct err *);
 /* CRIU usable here?  Cached; reason filled when not. */
 bool	 snapshot_stateful_supported(struct engine *);
+/* watch.c */
+/* Starts following other processes' events (through the database) and
+ * the running containers' init processes (a container that stops by itself
+ * is reported, and deleted when ephemeral). */
+void	 watch_start(struct engine *);
+void	 watch_stop(struct engine *);
+/* Watches one running instance's init (after a start). */
+void	 watch_instance(struct engine *, const char *name);
+/* event.c: records a lifecycle event for the other processes. */
+void	 event_record(struct engine *, const char *action, const char *source,
+	    const struct strmap *context);
 #endif

@@ -12,6 +12,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "engine.h"
 
@@ -99,6 +100,36 @@ event_lifecycle(struct engine *e, const char *action, const char *source,
 
 	log_debug("event %s %s", action, source);
 	event_emit(e, &ev);
+	event_record(e, action, source, context);
+}
+
+/* Context travels as "key=value" lines (values have no newlines). */
+void
+event_record(struct engine *e, const char *action, const char *source,
+    const struct strmap *context)
+{
+	sqlite3_stmt *st = NULL;
+	char *ctx = xstrdup(""), *tmp;
+	size_t i;
+
+	if (e->db == NULL || e->is_worker)
+		return;
+	for (i = 0; context != NULL && i < context->n; i++) {
+		tmp = xasprintf("%s%s=%s\n", ctx, context->keys[i], context->vals[i]);
+		free(ctx);
+		ctx = tmp;
+	}
+	if (sqlite3_prepare_v2(e->db, "INSERT INTO events (pid, ts, action, source, "
+	    "context) VALUES (?, ?, ?, ?, ?)", -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_int(st, 1, (int)getpid());
+		sqlite3_bind_int64(st, 2, time_now_ns());
+		sqlite3_bind_text(st, 3, action, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, source, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 5, ctx, -1, SQLITE_STATIC);
+		sqlite3_step(st);
+	}
+	sqlite3_finalize(st);
+	free(ctx);
 }
 
 void

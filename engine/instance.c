@@ -807,6 +807,7 @@ instance_do_stop(struct engine *e, const char *name, int timeout, bool force,
 		err_set(err, 400, "The instance is already stopped");
 		goto out;
 	}
+	instance_set_key(e, name, "volatile.last_state.power", "STOPPING");
 	if (!force) {
 		if (status == STATUS_FROZEN)
 			c->unfreeze(c);
@@ -1371,6 +1372,9 @@ action_done(struct engine *e, struct op_info *op, void *arg)
 	    strcmp(a, "restart") == 0 ? "instance-restarted" :
 	    strcmp(a, "freeze") == 0 ? "instance-paused" : "instance-resumed";
 	emit_for(e, ev, j->name, NULL);
+	if (strcmp(a, "start") == 0 || strcmp(a, "restart") == 0 ||
+	    strcmp(a, "unfreeze") == 0)
+		watch_instance(e, j->name);
 	if (strcmp(a, "stop") == 0 && j->ephemeral) {
 		struct err derr = { 0 };
 

@@ -517,6 +517,7 @@ restore_done(struct engine *e, struct op_info *op, void *arg)
 	strmap_set(&ctx, "snapshot", full);
 	src = xasprintf("/1.0/instances/%s", j->inst);
 	event_lifecycle(e, "instance-restored", src, &ctx);
+	watch_instance(e, j->inst);
 	free(src);
 	free(full);
 	strmap_free(&ctx);

@@ -129,6 +129,29 @@ ok "launch ephemeral" $E launch busybox eph -e
 ok "stop ephemeral" $E stop eph -f
 nok "ephemeral deleted on stop" sh -c "$E list | grep -q '^eph '"
 
+# Events reach other processes using the same directory; a container that
+# powers itself off is noticed (and deleted when ephemeral).
+$E monitor 40 > "$LXDECK_DIR/monitor.log" &
+mon=$!
+for i in $(seq 1 50); do grep -q monitoring "$LXDECK_DIR/monitor.log" 2>/dev/null && break; sleep 0.1; done
+ok "launch mon1 from another process" $E launch busybox mon1
+ok "launch ephemeral eph2" $E launch busybox eph2 -e
+ok "poweroff inside mon1" $E exec mon1 -- poweroff
+ok "poweroff inside eph2" $E exec eph2 -- poweroff
+for i in $(seq 1 300); do
+	grep -q 'instance-deleted /1.0/instances/eph2' "$LXDECK_DIR/monitor.log" &&
+	    grep -q 'instance-stopped /1.0/instances/mon1' "$LXDECK_DIR/monitor.log" && break
+	sleep 0.1
+done
+kill $mon 2>/dev/null; wait $mon 2>/dev/null
+mlog=$(cat "$LXDECK_DIR/monitor.log")
+like "another process saw instance-created" "$mlog" "instance-created /1.0/instances/mon1"
+like "another process saw instance-started" "$mlog" "instance-started /1.0/instances/mon1"
+like "a poweroff inside is reported as instance-stopped" "$mlog" "instance-stopped /1.0/instances/mon1"
+like "an ephemeral instance that powered off is deleted" "$mlog" "instance-deleted /1.0/instances/eph2"
+like "mon1 is stopped" "$($E list | grep '^mon1 ')" "Stopped"
+nok "eph2 is gone" sh -c "$E list | grep -q '^eph2 '"
+
 # Containers outlive the process that started them (engctl exited).
 like "c1 still running after its starter exited" "$($E list | grep '^c1 ')" "Running"
 

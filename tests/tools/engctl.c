@@ -283,6 +283,20 @@ print_devices(const char *title, const struct devmap *d)
 	}
 }
 
+static void
+keep_alive(uv_timer_t *t)
+{
+}
+
+static void
+print_event(const struct event *ev, void *arg)
+{
+	if (ev->type != EVENT_LIFECYCLE)
+		return;
+	printf("%s %s\n", ev->action, ev->source);
+	fflush(stdout);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -534,6 +548,24 @@ main(int argc, char **argv)
 			return fail();
 		fwrite(buf, 1, len, stdout);
 		free(buf);
+		return 0;
+	}
+	if (strcmp(cmd, "monitor") == 0) {
+		/* monitor SECONDS: print lifecycle events for that long. */
+		int64_t end = time_now_ns() + (int64_t)(atof(a1) * 1e9);
+
+		uv_timer_t keep;
+
+		/* The engine's own watchers never keep a loop alive. */
+		uv_timer_init(b->loop, &keep);
+		uv_timer_start(&keep, keep_alive, 100, 100);
+		b->ops->subscribe(b, print_event, NULL);
+		printf("monitoring\n");
+		fflush(stdout);
+		while (time_now_ns() < end) {
+			uv_run(b->loop, UV_RUN_NOWAIT);
+			usleep(10000);
+		}
 		return 0;
 	}
 	if (strcmp(cmd, "info") == 0) {
