@@ -698,24 +698,21 @@ static int
 local_file_get(struct backend *b, const char *inst, const char *path,
     struct file_info *out, struct err *err)
 {
-	return err_set(err, 501, "File transfer with instance \"%s\" is not "
-	    "implemented yet", inst);
+	return instance_file_get(ENG(b), inst, path, out, err);
 }
 
 static int
 local_file_put(struct backend *b, const char *inst, const char *path,
     const struct file_info *info, bool append, struct err *err)
 {
-	return err_set(err, 501, "File transfer with instance \"%s\" is not "
-	    "implemented yet", inst);
+	return instance_file_put(ENG(b), inst, path, info, append, err);
 }
 
 static int
 local_file_delete(struct backend *b, const char *inst, const char *path,
     struct err *err)
 {
-	return err_set(err, 501, "File transfer with instance \"%s\" is not "
-	    "implemented yet", inst);
+	return instance_file_delete(ENG(b), inst, path, err);
 }
 
 static int

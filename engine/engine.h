@@ -387,4 +387,11 @@ void	 watch_instance(struct engine *, const char *name);
 /* event.c: records a lifecycle event for the other processes. */
 void	 event_record(struct engine *, const char *action, const char *source,
 	    const struct strmap *context);
+/* instance-file.c */
+int	 instance_file_get(struct engine *, const char *name, const char *path,
+	    struct file_info *out, struct err *);
+int	 instance_file_put(struct engine *, const char *name, const char *path,
+	    const struct file_info *info, bool append, struct err *);
+int	 instance_file_delete(struct engine *, const char *name, const char *path,
+	    struct err *);
 #endif

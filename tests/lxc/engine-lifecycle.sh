@@ -124,6 +124,28 @@ ok "config set on the instance wins over the profile" $E config-set c1 limits.me
 is "local config applied live" "$(cat /sys/fs/cgroup/memory$mem/memory.limit_in_bytes)" "83886080"
 like "docker profile has nesting" "$($E profile-show docker)" "security.nesting: true"
 
+# Files: push, pull, directories, symlinks; never out of the container.
+echo "hello file" > "$LXDECK_DIR/hello.txt"
+ok "file push into a running unprivileged instance" sh -c "$E file-push c1 /root/hello.txt < $LXDECK_DIR/hello.txt"
+is "pushed file readable inside" "$($E exec c1 -- cat /root/hello.txt)" "hello file"
+is "pushed file owned by root inside" "$($E exec c1 -- stat -c %u /root/hello.txt)" "0"
+is "file pull" "$($E file-pull c1 root/hello.txt 2>/dev/null)" "hello file"
+ok "push a directory" $E file-push c1 /root/newdir directory
+like "pull lists a directory" "$($E file-pull c1 /root 2>/dev/null)" "newdir"
+ok "push a symlink" $E file-push c1 /root/link symlink /etc/passwd
+is "pull gives the link itself" "$($E file-pull c1 /root/link 2>/dev/null)" "-> /etc/passwd"
+$E exec c1 -- ln -s /../../../../etc /root/escape
+nok "a path climbing out stays inside (no host /etc/hostname)" sh -c "$E file-pull c1 ../../../../../etc/hostname"
+nok "a symlink pointing out stays inside" sh -c "$E file-pull c1 /root/escape/hostname"
+$E exec c1 -- ln -s /root/target /root/trap
+nok "pushing through a final symlink is refused" sh -c "echo x | $E file-push c1 /root/trap"
+ok "file delete" $E file-delete c1 /root/hello.txt
+nok "deleted" $E exec c1 -- test -e /root/hello.txt
+ok "stop c1 for stopped-file checks" $E stop c1 -f
+ok "file push into a stopped overlay instance" sh -c "$E file-push c1 /root/offline.txt < $LXDECK_DIR/hello.txt"
+ok "start c1 again" $E start c1
+is "file pushed while stopped is there" "$($E exec c1 -- cat /root/offline.txt)" "hello file"
+
 # Ephemeral instances go away when stopped.
 ok "launch ephemeral" $E launch busybox eph -e
 ok "stop ephemeral" $E stop eph -f

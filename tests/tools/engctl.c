@@ -568,6 +568,56 @@ main(int argc, char **argv)
 		}
 		return 0;
 	}
+	if (strcmp(cmd, "file-pull") == 0 && a2 != NULL) {
+		struct file_info fi = { 0 };
+
+		if (b->ops->file_get(b, a1, a2, &fi, &err) < 0)
+			return fail();
+		if (fi.type == FILE_DIRECTORY) {
+			for (i = 0; i < fi.entries.n; i++)
+				printf("%s\n", fi.entries.v[i]);
+		} else if (fi.type == FILE_SYMLINK) {
+			printf("-> %s\n", fi.content);
+		} else {
+			fwrite(fi.content, 1, fi.len, stdout);
+		}
+		fprintf(stderr, "uid=%u gid=%u mode=%04o\n", (unsigned)fi.uid,
+		    (unsigned)fi.gid, (unsigned)fi.mode);
+		file_info_free_contents(&fi);
+		return 0;
+	}
+	if (strcmp(cmd, "file-push") == 0 && a2 != NULL) {
+		/* file-push NAME PATH [file|directory|symlink TARGET] < data */
+		struct file_info fi = { .type = FILE_REGULAR, .mode = 0644 };
+		size_t cap = 0;
+		ssize_t r;
+		int rc;
+
+		if (argc > 2 && strcmp(argv[2], "directory") == 0) {
+			fi.type = FILE_DIRECTORY;
+			fi.mode = 0755;
+		} else if (argc > 3 && strcmp(argv[2], "symlink") == 0) {
+			fi.type = FILE_SYMLINK;
+			fi.content = xstrdup(argv[3]);
+			fi.len = strlen(argv[3]);
+		} else {
+			for (;;) {
+				if (fi.len + 65536 > cap) {
+					cap = cap ? cap * 2 : 131072;
+					fi.content = xrealloc(fi.content, cap);
+				}
+				r = read(0, fi.content + fi.len, cap - fi.len);
+				if (r <= 0)
+					break;
+				fi.len += (size_t)r;
+			}
+		}
+		rc = b->ops->file_put(b, a1, a2, &fi, false, &err);
+		file_info_free_contents(&fi);
+		return rc < 0 ? fail() : 0;
+	}
+	if (strcmp(cmd, "file-delete") == 0 && a2 != NULL)
+		return b->ops->file_delete(b, a1, a2, &err) < 0 ? fail() : 0;
 	if (strcmp(cmd, "info") == 0) {
 		struct server_info si = { 0 };
 
