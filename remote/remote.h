@@ -1,0 +1,479 @@
+/*
+ * remote.h - the remote layer: LXD's /1.0 REST API, served and (later)
+ * spoken.
+ *
+ * The map of the layer, bottom up:
+ *
+ *   buf.c        growable byte buffer
+ *   http.c       HTTP/1.1 request parser (content-length and chunked bodies,
+ *                limits), query strings, multipart splitting
+ *   codec.c      JSON helpers shared by the codecs: Go-style output (what
+ *                LXD prints and hashes for ETags), typed field access with
+ *                Go-like error messages, strmap/devmap/strv/time
+ *   codec-*.c    one codec per API object, model <-> LXD JSON, both ways
+ *   filter.c     the OData-like `filter=` language of list endpoints
+ *   route.c      the URL table: path pattern -> handlers per method
+ *   ws.c         websockets: libwebsockets on our libuv loop; the only file
+ *                that includes <libwebsockets.h>
+ *   server.c     the unix-socket listener, connections, request bodies,
+ *                responses; hands websocket upgrades to ws.c
+ *   response.c   LXD's envelopes (sync, async, error) and ETags
+ *   api-*.c      one file per endpoint family
+ *
+ * Only this layer includes json-c and libwebsockets.  It sees containers
+ * through struct backend_ops alone.
+ */
+#ifndef LXDECK_REMOTE_H
+#define LXDECK_REMOTE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <json-c/json.h>
+
+#include "../common/common.h"
+#include "../engine/backend.h"
+
+struct server;
+struct request;
+struct ws;
+struct upgrade;
+struct uv_loop_s;
+
+/* Called once a websocket upgrade is done; must set ws->ops (ws.c). */
+typedef void (*ws_bind_cb)(struct ws *, void *arg);
+
+/* Limits.  JSON bodies are read into memory, uploads spool to disk. */
+#define HTTP_MAX_HEAD		(64 * 1024)
+#define HTTP_MAX_JSON_BODY	(4 * 1024 * 1024)
+#define HTTP_MAX_UPLOAD		(8LL * 1024 * 1024 * 1024)
+#define HTTP_MAX_FILE_PUSH	(1024LL * 1024 * 1024)
+#define WS_MAX_QUEUE		(8 * 1024 * 1024)
+
+/* buf.c */
+struct buf {
+	char	*data;
+	size_t	 len;
+	size_t	 cap;
+};
+void	 buf_append(struct buf *, const void *, size_t);
+void	 buf_puts(struct buf *, const char *);
+void	 buf_putc(struct buf *, char);
+void	 buf_printf(struct buf *, const char *, ...) PRINTF_LIKE(2, 3);
+/* Gives up the data (NUL-terminated, caller frees) and leaves b empty. */
+char	*buf_steal(struct buf *);
+void	 buf_free(struct buf *);
+
+/* http.c */
+enum http_method {
+	HTTP_GET, HTTP_HEAD, HTTP_POST, HTTP_PUT, HTTP_PATCH, HTTP_DELETE,
+	HTTP_OPTIONS, HTTP_OTHER
+};
+
+struct http_request {
+	enum http_method method;
+	char		*method_name;
+	char		*target;	/* as sent: /1.0/x?y=z */
+	char		*raw_path;	/* target before '?', still encoded */
+	struct strmap	 query;		/* decoded; the last of a repeated key */
+	struct strmap	 headers;	/* names in lower case */
+	bool		 chunked;
+	int64_t		 content_length;	/* -1: none given */
+	bool		 upgrade;	/* websocket upgrade requested */
+};
+
+enum http_parse_state {
+	HTTP_PARSE_HEAD,	/* reading the request line and headers */
+	HTTP_PARSE_HEAD_DONE,	/* head parsed; caller looks, then http_parser_body() */
+	HTTP_PARSE_BODY,	/* content-length body */
+	HTTP_PARSE_CHUNK_SIZE,
+	HTTP_PARSE_CHUNK_DATA,
+	HTTP_PARSE_CHUNK_DATA_END,
+	HTTP_PARSE_TRAILER,
+	HTTP_PARSE_DONE,
+	HTTP_PARSE_ERROR,
+};
+
+typedef void (*http_body_cb)(void *arg, const char *data, size_t len);
+
+struct http_parser {
+	enum http_parse_state state;
+	struct buf	 head;		/* raw head bytes (kept for websocket hand-off) */
+	struct buf	 line;		/* chunk-size / trailer line */
+	struct http_request req;
+	int64_t		 remaining;
+	int64_t		 body_len;	/* bytes of body seen so far */
+	int		 error_code;	/* HTTP status for a parse error */
+	char		 error[128];
+};
+
+void	 http_parser_init(struct http_parser *);
+void	 http_parser_free(struct http_parser *);
+/* Consumes up to len bytes and returns how many it took; stops after the
+ * head (state HEAD_DONE) and at the end of the body (DONE).  On bad input
+ * the state becomes ERROR with error_code/error set. */
+size_t	 http_parser_feed(struct http_parser *, const char *data, size_t len,
+	     http_body_cb, void *arg);
+/* After HEAD_DONE: starts reading the body (DONE at once when none). */
+void	 http_parser_body(struct http_parser *);
+const char *http_header(const struct http_request *, const char *lname);
+/* Decodes %XX (and '+' as space when plus is true).  Caller frees; NULL
+ * for a malformed escape. */
+char	*http_urldecode(const char *, size_t len, bool plus);
+/* Parses a query string "a=b&c=d" into m (decoded). */
+void	 http_parse_query(struct strmap *m, const char *q);
+/* "OK", "Not Found", ... */
+const char *http_status_text(int code);
+/* Splits a multipart/form-data body held in [data, data+len) by boundary
+ * into parts; each part gets its name and filename and a [start, end)
+ * range.  Returns the number of parts or -1 when malformed. */
+struct http_part {
+	char	*name;
+	char	*filename;
+	size_t	 start, end;
+};
+int	 http_multipart_split(const char *data, size_t len, const char *boundary,
+	     struct http_part *parts, int max);
+void	 http_part_free(struct http_part *);
+/* The boundary parameter of a multipart Content-Type, caller frees. */
+char	*http_multipart_boundary(const char *content_type);
+
+/* codec.c */
+/* Go's encoding/json output: compact, `<>&` escaped, sorted keys when
+ * sort_keys (maps) or insertion order (structs).  Caller frees. */
+char	*codec_to_string(json_object *, bool sort_keys);
+/* LXD's ETag of a value: sha256(GoJSON(v) + "\n") in hex, in out[65]. */
+void	 codec_etag(json_object *, char out[65]);
+/* Parses a request body; 400 with Go-like text when malformed. */
+json_object *codec_parse(const char *data, size_t len, struct err *);
+json_object *codec_strmap_encode(const struct strmap *);
+json_object *codec_devmap_encode(const struct devmap *);
+json_object *codec_strv_encode(const struct strv *);
+json_object *codec_time_encode(int64_t ns);
+json_object *codec_string(const char *);	/* NULL -> "" */
+/* Typed access to an optional field of obj (an object).  Absent or null
+ * leaves *out alone and returns 0; the wrong type is a 400 naming the
+ * field, as Go's decoder does. */
+int	 codec_get_string(json_object *obj, const char *key, const char **out,
+	     struct err *);
+int	 codec_get_bool(json_object *obj, const char *key, bool *out, struct err *);
+int	 codec_get_int(json_object *obj, const char *key, int64_t *out, struct err *);
+int	 codec_get_strmap(json_object *obj, const char *key, struct strmap *out,
+	     bool *present, struct err *);
+int	 codec_get_devmap(json_object *obj, const char *key, struct devmap *out,
+	     bool *present, struct err *);
+int	 codec_get_strv(json_object *obj, const char *key, struct strv *out,
+	     bool *present, struct err *);
+int	 codec_get_time(json_object *obj, const char *key, int64_t *out, struct err *);
+/* Requires obj to be a JSON object (a request body). */
+int	 codec_check_object(json_object *obj, const char *what, struct err *);
+
+/* codec-server.c: GET /1.0 */
+json_object *codec_server_encode(const struct server_info *, const struct strv *extensions);
+int	 codec_server_decode(json_object *, struct server_info *, struct strv *extensions,
+	     struct err *);
+
+/* codec-instance.c */
+/* full: InstanceFull (state + snapshots + backups) from inst->state/snapshots. */
+json_object *codec_instance_encode(const struct instance *, bool full);
+int	 codec_instance_decode(json_object *, struct instance *, struct err *);
+/* The ETag value: [architecture, config, devices, ephemeral, profiles]. */
+void	 codec_instance_etag(const struct instance *, char out[65]);
+/* POST /1.0/instances; strings in c point into obj (keep obj alive). */
+int	 codec_instance_create_decode(json_object *, struct instance_create *,
+	     struct err *);
+json_object *codec_instance_create_encode(const struct instance_create *);
+/* PUT /1.0/instances/NAME; *restore gets "restore" (into obj) or NULL. */
+int	 codec_instance_put_decode(json_object *, struct instance_put *,
+	     const char **restore, struct err *);
+json_object *codec_instance_put_encode(const struct instance_put *);
+void	 codec_instance_put_free(struct instance_put *);
+
+/* codec-state.c */
+json_object *codec_state_encode(const struct instance_state *);
+int	 codec_state_decode(json_object *, struct instance_state *, struct err *);
+/* PUT .../state */
+struct state_put {
+	const char	*action;
+	int		 timeout;
+	bool		 force;
+	bool		 stateful;
+};
+int	 codec_state_put_decode(json_object *, struct state_put *, struct err *);
+json_object *codec_state_put_encode(const struct state_put *);
+
+/* codec-snapshot.c */
+json_object *codec_snapshot_encode(const struct snapshot *);
+int	 codec_snapshot_decode(json_object *, struct snapshot *, struct err *);
+void	 codec_snapshot_etag(const struct snapshot *, char out[65]);
+
+/* codec-profile.c */
+json_object *codec_profile_encode(const struct profile *);
+/* Name optional (PUT has none). */
+int	 codec_profile_decode(json_object *, struct profile *, struct err *);
+void	 codec_profile_etag(const struct profile *, char out[65]);
+
+/* codec-image.c */
+json_object *codec_image_encode(const struct image *);
+int	 codec_image_decode(json_object *, struct image *, struct err *);
+void	 codec_image_etag(const struct image *, char out[65]);
+json_object *codec_image_alias_encode(const struct image_alias *);
+int	 codec_image_alias_decode(json_object *, struct image_alias *, struct err *);
+void	 codec_image_alias_etag(const struct image_alias *, char out[65]);
+
+/* codec-op.c */
+/* extra (borrowed, may be NULL): JSON merged into metadata (exec fds). */
+json_object *codec_op_encode(const struct op_info *, json_object *extra);
+int	 codec_op_decode(json_object *, struct op_info *, struct err *);
+const char *codec_op_class_name(enum op_class);
+
+/* codec-event.c */
+json_object *codec_event_encode(const struct event *, json_object *op_extra);
+/* Decoded events own their strings: free with codec_event_free(). */
+int	 codec_event_decode(json_object *, struct event *, struct err *);
+void	 codec_event_free(struct event *);
+const char *codec_event_type_name(enum event_type);
+
+/* codec-exec.c */
+int	 codec_exec_decode(json_object *, struct exec_req *, bool *wait_for_ws,
+	     struct err *);
+json_object *codec_exec_encode(const struct exec_req *);
+/* A control message: "window-resize" (width/height) or "signal". */
+struct exec_control {
+	char	command[32];
+	int	width, height;
+	int	signal;
+};
+int	 codec_exec_control_decode(const char *data, size_t len,
+	     struct exec_control *, struct err *);
+
+/* filter.c */
+struct filter;
+/* NULL expression or "" gives a filter that matches everything.  400 on
+ * bad syntax. */
+struct filter *filter_parse(const char *expr, struct err *);
+bool	 filter_match(const struct filter *, json_object *obj);
+void	 filter_free(struct filter *);
+
+/* route.c */
+typedef int (*api_handler)(struct request *, struct err *);
+#define ROUTE_UPLOAD	0x1	/* POST body spools to disk (large limit) */
+#define ROUTE_WS	0x2	/* GET may upgrade to a websocket */
+struct route {
+	const char	*pattern;	/* segments; "*" matches one */
+	unsigned	 flags;
+	api_handler	 get, put, patch, post, del;
+};
+#define ROUTE_MAX_PARAMS 3
+/* Finds the route of an encoded path; params get decoded "*" segments
+ * (caller frees each).  /1.0/containers is an alias of /1.0/instances.
+ * NULL when nothing matches (or the path is malformed). */
+const struct route *route_find(const char *raw_path, char *params[ROUTE_MAX_PARAMS]);
+api_handler route_handler(const struct route *, enum http_method);
+
+/* ws.c */
+struct ws_ops {
+	/* One frame (or fragment) of a message. */
+	void	(*on_message)(struct ws *, const char *data, size_t len, bool binary,
+		    bool final);
+	/* The send queue went below its low-water mark. */
+	void	(*on_drain)(struct ws *);
+	/* The connection is gone; ws is freed after this returns. */
+	void	(*on_close)(struct ws *);
+};
+struct ws {
+	void		*wsi;		/* struct lws * */
+	const struct ws_ops *ops;
+	void		*arg;
+	struct ws_msg	*head, *tail;
+	size_t		 queued;
+	bool		 closing;	/* close once the queue is empty */
+	bool		 closed;
+};
+struct ws_ctx;
+struct ws_ctx *ws_ctx_create(struct uv_loop_s *, struct err *);
+void	 ws_ctx_free(struct ws_ctx *);
+/* Hands an accepted socket (whose request head has been read into buf) to
+ * libwebsockets; bind(ws, arg) is called once the upgrade is done and must
+ * set ws->ops/arg.  fd is owned by libwebsockets afterwards. */
+int	 ws_adopt(struct ws_ctx *, int fd, const char *buf, size_t len,
+	     ws_bind_cb bind, void *arg);
+/* Queues a frame (copied): binary or text; an empty text frame is LXD's
+ * EOF barrier.  -1 if the connection is closing. */
+int	 ws_send(struct ws *, const void *, size_t, bool binary);
+/* Closes after what is queued has been sent. */
+void	 ws_close(struct ws *);
+void	 ws_pause_rx(struct ws *, bool pause);
+
+/* server.c */
+struct server_config {
+	const char	*socket_path;
+	const char	*group;		/* socket group, NULL: root */
+	const char	*spool_dir;	/* NULL: $TMPDIR or /tmp */
+};
+struct server *server_create(struct uv_loop_s *, struct backend *,
+	     const struct server_config *, struct err *);
+/* Stops listening, drops connections; leaves containers alone. */
+void	 server_free(struct server *);
+struct backend *server_backend(struct server *);
+
+struct request {
+	struct server	*srv;
+	struct conn	*conn;		/* NULL once the client went away */
+	struct http_request *http;
+	const struct route *route;
+	char		*params[ROUTE_MAX_PARAMS];
+	const char	*project;	/* "default" unless ?project= */
+	/* Body: in memory, or spooled to spool_path. */
+	struct buf	 body;
+	int		 spool_fd;
+	char		*spool_path;
+	int64_t		 body_len;
+	bool		 body_too_big;
+	bool		 responded;
+	/* A deferred request is told when its client goes away; the server
+	 * frees the request right after on_abort returns. */
+	void		(*on_abort)(struct request *, void *arg);
+	void		*abort_arg;
+	struct upgrade	*upgrade;	/* set by request_accept_upgrade() */
+};
+const char *request_query(const struct request *, const char *key);
+const char *request_header(const struct request *, const char *lname);
+int	 request_recursion(const struct request *);
+/* The body as a JSON object (400 when it is not one). */
+json_object *request_json(struct request *, struct err *);
+bool	 request_project_is_default(const struct request *);
+/* 404 unless the request is for the default project (the only one). */
+int	 request_check_project(const struct request *, struct err *);
+/* Empty sync answer: metadata {} (LXD's EmptySyncResponse). */
+void	 response_empty(struct request *);
+/* From a ROUTE_WS GET handler: accept the websocket upgrade; bind(ws, arg)
+ * runs once the handshake is done. */
+void	 request_accept_upgrade(struct request *, ws_bind_cb bind, void *arg);
+
+struct response;
+struct response *response_new(int status);
+void	 response_header(struct response *, const char *name, const char *value);
+void	 response_body(struct response *, const void *, size_t);
+/* Appends the rest of an open file (fd taken, closed when sent). */
+void	 response_file(struct response *, int fd, int64_t len);
+/* Sends r (taken) and ends the request.  Safe after the client left. */
+void	 request_send(struct request *, struct response *);
+
+/* response.c: LXD's envelopes */
+void	 response_sync(struct request *, json_object *metadata, const char *etag);
+void	 response_created(struct request *, const char *location);
+/* Sync with extra headers (file listings carry X-LXD-*). */
+void	 response_sync_with(struct request *, json_object *metadata,
+	     const struct strmap *headers);
+/* Async: 202 + Location with the operation (from the backend). */
+void	 response_async(struct request *, const char *op_id);
+void	 response_error(struct request *, const struct err *);
+/* Checks If-Match against the current ETag: 412 when it differs. */
+int	 response_check_etag(struct request *, const char *etag, struct err *);
+
+/* api-*.c: handlers (see route.c for the table). */
+/* api-server.c */
+int	 api_server_root(struct request *, struct err *);
+int	 api_server_get(struct request *, struct err *);
+int	 api_server_put(struct request *, struct err *);
+int	 api_server_patch(struct request *, struct err *);
+void	 api_server_extensions(struct strv *);
+/* api-events.c */
+int	 api_events_get(struct request *, struct err *);
+void	 api_events_broadcast(struct server *, const struct event *);
+/* api-operations.c */
+int	 api_operations_list(struct request *, struct err *);
+int	 api_operations_get(struct request *, struct err *);
+int	 api_operations_delete(struct request *, struct err *);
+int	 api_operations_wait(struct request *, struct err *);
+int	 api_operations_websocket(struct request *, struct err *);
+void	 api_operations_on_event(struct server *, const struct event *);
+/* Calls cb once op_id is final (or at once if it is); -1 if unknown. */
+typedef void (*op_done_cb)(struct server *, const struct op_info *, void *arg);
+int	 api_operations_when_done(struct request *, const char *op_id, op_done_cb,
+	     void *arg, struct err *);
+/* The same without a request (cleanups after an operation). */
+int	 api_operations_watch(struct server *, const char *op_id, op_done_cb,
+	     void *arg, struct err *);
+/* api-instances.c */
+int	 api_instances_list(struct request *, struct err *);
+int	 api_instances_create(struct request *, struct err *);
+int	 api_instances_get(struct request *, struct err *);
+int	 api_instances_put(struct request *, struct err *);
+int	 api_instances_patch(struct request *, struct err *);
+int	 api_instances_rename(struct request *, struct err *);
+int	 api_instances_delete(struct request *, struct err *);
+int	 api_instances_state_get(struct request *, struct err *);
+int	 api_instances_state_put(struct request *, struct err *);
+/* api-snapshots.c */
+int	 api_snapshots_list(struct request *, struct err *);
+int	 api_snapshots_create(struct request *, struct err *);
+int	 api_snapshots_get(struct request *, struct err *);
+int	 api_snapshots_put(struct request *, struct err *);
+int	 api_snapshots_rename(struct request *, struct err *);
+int	 api_snapshots_delete(struct request *, struct err *);
+/* api-profiles.c */
+int	 api_profiles_list(struct request *, struct err *);
+int	 api_profiles_create(struct request *, struct err *);
+int	 api_profiles_get(struct request *, struct err *);
+int	 api_profiles_put(struct request *, struct err *);
+int	 api_profiles_patch(struct request *, struct err *);
+int	 api_profiles_rename(struct request *, struct err *);
+int	 api_profiles_delete(struct request *, struct err *);
+/* api-images.c */
+int	 api_images_list(struct request *, struct err *);
+int	 api_images_create(struct request *, struct err *);
+int	 api_images_get(struct request *, struct err *);
+int	 api_images_put(struct request *, struct err *);
+int	 api_images_patch(struct request *, struct err *);
+int	 api_images_delete(struct request *, struct err *);
+int	 api_images_export(struct request *, struct err *);
+int	 api_images_aliases_list(struct request *, struct err *);
+int	 api_images_aliases_create(struct request *, struct err *);
+int	 api_images_aliases_get(struct request *, struct err *);
+int	 api_images_aliases_put(struct request *, struct err *);
+int	 api_images_aliases_rename(struct request *, struct err *);
+int	 api_images_aliases_delete(struct request *, struct err *);
+/* api-exec.c: exec and console sessions */
+int	 api_exec_post(struct request *, struct err *);
+int	 api_exec_console_post(struct request *, struct err *);
+int	 api_exec_console_get(struct request *, struct err *);
+int	 api_exec_console_delete(struct request *, struct err *);
+/* Websocket of a session: checks the secret (403). */
+int	 api_exec_ws_check(struct server *, const char *op_id, const char *secret,
+	     struct err *);
+/* What api_exec_ws_bind() gets: which session and stream (freed by bind). */
+void	*api_exec_ws_arg(struct server *, const char *op_id, const char *secret);
+void	 api_exec_ws_bind(struct ws *, void *arg);
+/* The fds/command/... metadata of a session's op (borrowed) or NULL. */
+json_object *api_exec_op_extra(struct server *, const char *op_id);
+void	 api_exec_free_all(struct server *);
+/* api-files.c */
+int	 api_files_get(struct request *, struct err *);
+int	 api_files_post(struct request *, struct err *);
+int	 api_files_delete(struct request *, struct err *);
+/* api-logs.c */
+int	 api_logs_list(struct request *, struct err *);
+int	 api_logs_get(struct request *, struct err *);
+/* api-projects.c */
+int	 api_projects_list(struct request *, struct err *);
+int	 api_projects_get(struct request *, struct err *);
+/* api-certificates.c */
+int	 api_certificates_list(struct request *, struct err *);
+int	 api_certificates_create(struct request *, struct err *);
+
+/* Per-server state of the api files that keep some (server.c holds it,
+ * each api file allocates and frees its own part). */
+struct api_state {
+	struct events_state	*events;
+	struct ops_state	*ops;
+	struct exec_state	*exec;
+};
+struct api_state *server_api_state(struct server *);
+struct uv_loop_s *server_loop(struct server *);
+const char *server_spool_dir(struct server *);
+struct ws_ctx *server_ws_ctx(struct server *);
+#endif

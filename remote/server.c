@@ -1,0 +1,969 @@
+/*
+ * server.c - the HTTP side of lxdeckd: listener, connections, requests,
+ * responses.
+ *
+ * One request per connection, as LXD's clients do (`Connection: close`).
+ * A connection reads the request head with a deadline (slow clients are
+ * dropped), routes it, then reads the body into memory (JSON, at most
+ * HTTP_MAX_JSON_BODY, else 413) or into a spool file (uploads, at most
+ * HTTP_MAX_UPLOAD), and calls the handler.  A handler answers at once or
+ * later (operations/ID/wait, instance PATCH waiting for its operation); a
+ * deferred request is told through on_abort when its client goes away, so
+ * nothing writes to a dead connection.  Websocket upgrades are handed to
+ * ws.c with the bytes read so far and leave this file.
+ *
+ * Ownership: the server owns its connections; a connection owns its
+ * request until the response has been written.  A request outlives its
+ * connection only as long as it takes to notice: request->conn becomes
+ * NULL and request_send() then just frees.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <uv.h>
+
+#include "remote.h"
+
+#define SERVER_HEAD_TIMEOUT_MS	30000	/* whole head */
+#define SERVER_IDLE_TIMEOUT_MS	60000	/* between body reads */
+#define SERVER_LINGER_MS	2000	/* draining after an early answer */
+#define SERVER_MAX_CONNS	2000
+#define SERVER_FILE_CHUNK	(256 * 1024)
+
+struct upgrade {
+	ws_bind_cb	 bind;
+	void		*arg;
+};
+
+struct segment {
+	char		*data;
+	size_t		 len;
+	int		 fd;		/* -1: data */
+	int64_t		 flen;
+};
+
+struct response {
+	int		 status;
+	struct buf	 head;		/* extra header lines */
+	struct segment	*segs;
+	size_t		 nsegs;
+	int64_t		 length;
+};
+
+enum conn_state {
+	CONN_HEAD,		/* reading the head */
+	CONN_BODY,		/* reading the body */
+	CONN_HANDLING,		/* the handler has the request */
+	CONN_WRITING,		/* the response is going out */
+	CONN_LINGER,		/* answered early, draining the rest */
+	CONN_CLOSING,
+};
+
+struct conn {
+	uv_pipe_t		 pipe;
+	uv_timer_t		 timer;
+	struct server		*srv;
+	enum conn_state		 state;
+	struct http_parser	 parser;
+	struct request		*req;
+	struct response		*resp;
+	size_t			 seg;		/* segment being written */
+	bool			 sent;		/* the whole response is out */
+	int			 open_handles;
+	bool			 in_list;
+	struct conn		*prev, *next;
+	char			 rbuf[64 * 1024];
+};
+
+struct server {
+	uv_loop_t		*loop;
+	struct backend		*backend;
+	uv_pipe_t		 listener;
+	bool			 listening;
+	char			*socket_path;
+	char			*spool_dir;
+	struct ws_ctx		*ws;
+	struct api_state	 api;
+	int			 sub_id;
+	struct conn		*conns;
+	size_t			 nconns;
+};
+
+static void conn_close(struct conn *);
+static void conn_write_next(struct conn *);
+
+/* Requests */
+
+static struct request *
+request_new(struct conn *c)
+{
+	struct request *r = xcalloc(1, sizeof *r);
+
+	r->srv = c->srv;
+	r->conn = c;
+	r->http = &c->parser.req;
+	r->spool_fd = -1;
+	r->project = "default";
+	return r;
+}
+
+static void
+request_free(struct request *r)
+{
+	int i;
+
+	if (r == NULL)
+		return;
+	for (i = 0; i < ROUTE_MAX_PARAMS; i++)
+		free(r->params[i]);
+	free(r->upgrade);
+	buf_free(&r->body);
+	if (r->spool_fd >= 0)
+		close(r->spool_fd);
+	if (r->spool_path != NULL) {
+		unlink(r->spool_path);
+		free(r->spool_path);
+	}
+	free(r);
+}
+
+const char *
+request_query(const struct request *r, const char *key)
+{
+	return r->http ? strmap_get(&r->http->query, key) : NULL;
+}
+
+const char *
+request_header(const struct request *r, const char *lname)
+{
+	return r->http ? http_header(r->http, lname) : NULL;
+}
+
+int
+request_recursion(const struct request *r)
+{
+	const char *v = request_query(r, "recursion");
+
+	if (v == NULL || *v == '\0')
+		return 0;
+	if (strcmp(v, "1") == 0)
+		return 1;
+	if (strcmp(v, "2") == 0)
+		return 2;
+	return 0;
+}
+
+bool
+request_project_is_default(const struct request *r)
+{
+	return strcmp(r->project, "default") == 0;
+}
+
+int
+request_check_project(const struct request *r, struct err *e)
+{
+	if (request_project_is_default(r))
+		return 0;
+	return err_set(e, 404, "Project \"%s\" not found", r->project);
+}
+
+json_object *
+request_json(struct request *r, struct err *e)
+{
+	json_object *o;
+
+	if (r->spool_fd >= 0) {
+		struct stat st;
+		char *data;
+		ssize_t n;
+
+		if (fstat(r->spool_fd, &st) < 0 || st.st_size > HTTP_MAX_JSON_BODY) {
+			err_set(e, 413, "Request body too large (limit %d bytes)",
+			    HTTP_MAX_JSON_BODY);
+			return NULL;
+		}
+		data = xmalloc((size_t)st.st_size + 1);
+		n = pread(r->spool_fd, data, (size_t)st.st_size, 0);
+		if (n != st.st_size) {
+			free(data);
+			err_set(e, 500, "Failed to read the request body");
+			return NULL;
+		}
+		o = codec_parse(data, (size_t)n, e);
+		free(data);
+	} else {
+		o = codec_parse(r->body.data ? r->body.data : "", r->body.len, e);
+	}
+	if (o != NULL && !json_object_is_type(o, json_type_object)) {
+		err_set(e, 400, "json: cannot unmarshal %s into a request object",
+		    json_type_to_name(json_object_get_type(o)));
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
+}
+
+/* Responses */
+
+struct response *
+response_new(int status)
+{
+	struct response *resp = xcalloc(1, sizeof *resp);
+
+	resp->status = status;
+	return resp;
+}
+
+static void
+response_free(struct response *resp)
+{
+	size_t i;
+
+	if (resp == NULL)
+		return;
+	buf_free(&resp->head);
+	for (i = 0; i < resp->nsegs; i++) {
+		free(resp->segs[i].data);
+		if (resp->segs[i].fd >= 0)
+			close(resp->segs[i].fd);
+	}
+	free(resp->segs);
+	free(resp);
+}
+
+void
+response_header(struct response *resp, const char *name, const char *value)
+{
+	const char *p;
+
+	/* Never let a value break the header block. */
+	for (p = value; *p != '\0'; p++)
+		if (*p == '\r' || *p == '\n')
+			return;
+	buf_printf(&resp->head, "%s: %s\r\n", name, value);
+}
+
+static struct segment *
+response_seg(struct response *resp)
+{
+	struct segment *s;
+
+	resp->segs = xreallocarray(resp->segs, resp->nsegs + 1, sizeof *resp->segs);
+	s = &resp->segs[resp->nsegs++];
+	memset(s, 0, sizeof *s);
+	s->fd = -1;
+	return s;
+}
+
+void
+response_body(struct response *resp, const void *data, size_t len)
+{
+	struct segment *s = response_seg(resp);
+
+	s->data = xmalloc(len ? len : 1);
+	memcpy(s->data, data, len);
+	s->len = len;
+	resp->length += (int64_t)len;
+}
+
+void
+response_file(struct response *resp, int fd, int64_t len)
+{
+	struct segment *s = response_seg(resp);
+
+	s->fd = fd;
+	s->flen = len;
+	resp->length += len;
+}
+
+struct write_req {
+	uv_write_t	 w;
+	struct conn	*conn;
+	char		*data;
+};
+
+static void
+conn_write_cb(uv_write_t *w, int status)
+{
+	struct write_req *wr = (struct write_req *)w;
+	struct conn *c = wr->conn;
+
+	free(wr->data);
+	free(wr);
+	if (c->state == CONN_CLOSING)
+		return;
+	if (status < 0) {
+		conn_close(c);
+		return;
+	}
+	conn_write_next(c);
+}
+
+static int
+conn_write(struct conn *c, char *data, size_t len)
+{
+	struct write_req *wr = xcalloc(1, sizeof *wr);
+	uv_buf_t b = uv_buf_init(data, (unsigned)len);
+
+	wr->conn = c;
+	wr->data = data;
+	if (uv_write(&wr->w, (uv_stream_t *)&c->pipe, &b, 1, conn_write_cb) < 0) {
+		free(data);
+		free(wr);
+		return -1;
+	}
+	return 0;
+}
+
+/* Writes the next piece of the response; closes the connection at the end. */
+static void
+conn_write_next(struct conn *c)
+{
+	struct response *resp = c->resp;
+
+	while (c->seg < resp->nsegs) {
+		struct segment *s = &resp->segs[c->seg];
+
+		if (s->fd < 0) {
+			char *d = s->data;
+
+			s->data = NULL;
+			c->seg++;
+			if (s->len == 0) {
+				free(d);
+				continue;
+			}
+			if (conn_write(c, d, s->len) < 0)
+				conn_close(c);
+			return;
+		}
+		if (s->flen > 0) {
+			size_t want = s->flen > SERVER_FILE_CHUNK ? SERVER_FILE_CHUNK :
+			    (size_t)s->flen;
+			char *d = xmalloc(want);
+			ssize_t n = read(s->fd, d, want);
+
+			if (n <= 0) {
+				free(d);
+				log_warn("Short read while sending a file");
+				conn_close(c);
+				return;
+			}
+			s->flen -= n;
+			if (conn_write(c, d, (size_t)n) < 0)
+				conn_close(c);
+			return;
+		}
+		close(s->fd);
+		s->fd = -1;
+		c->seg++;
+	}
+	/* Everything is out: the request is over. */
+	c->sent = true;
+	if (c->state == CONN_LINGER)
+		return;		/* the linger timer (or the client's EOF) closes */
+	conn_close(c);
+}
+
+void
+request_send(struct request *r, struct response *resp)
+{
+	struct conn *c = r->conn;
+	struct buf head = { 0 };
+
+	if (r->responded) {
+		response_free(resp);
+		return;
+	}
+	r->responded = true;
+	if (c == NULL) {
+		/* The client went away while we worked. */
+		response_free(resp);
+		request_free(r);
+		return;
+	}
+	buf_printf(&head, "HTTP/1.1 %d %s\r\n", resp->status,
+	    http_status_text(resp->status));
+	buf_append(&head, resp->head.data ? resp->head.data : "", resp->head.len);
+	buf_printf(&head, "Content-Length: %lld\r\nConnection: close\r\n\r\n",
+	    (long long)resp->length);
+	if (r->http->method == HTTP_HEAD) {
+		size_t i;
+
+		for (i = 0; i < resp->nsegs; i++) {
+			free(resp->segs[i].data);
+			resp->segs[i].data = NULL;
+			resp->segs[i].len = 0;
+			if (resp->segs[i].fd >= 0)
+				close(resp->segs[i].fd);
+			resp->segs[i].fd = -1;
+			resp->segs[i].flen = 0;
+		}
+	}
+	c->resp = resp;
+	c->seg = 0;
+	if (c->state != CONN_LINGER)
+		c->state = CONN_WRITING;
+	if (conn_write(c, buf_steal(&head), head.len) < 0) {
+		conn_close(c);
+		return;
+	}
+}
+
+/* Connections */
+
+static void
+conn_handle_closed(uv_handle_t *h)
+{
+	struct conn *c = h->data;
+
+	if (--c->open_handles > 0)
+		return;
+	http_parser_free(&c->parser);
+	response_free(c->resp);
+	free(c);
+}
+
+static void
+conn_unlink(struct conn *c)
+{
+	struct server *s = c->srv;
+
+	if (!c->in_list)
+		return;
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		s->conns = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+	c->in_list = false;
+	s->nconns--;
+}
+
+/* Detaches a pending request: it may be answered later into the void. */
+static void
+conn_drop_request(struct conn *c)
+{
+	struct request *r = c->req;
+
+	if (r == NULL)
+		return;
+	c->req = NULL;
+	r->conn = NULL;
+	if (r->responded || c->state != CONN_HANDLING) {
+		request_free(r);
+		return;
+	}
+	/* A handler still holds it: it lets go in on_abort. */
+	if (r->on_abort != NULL)
+		r->on_abort(r, r->abort_arg);
+	request_free(r);
+}
+
+static void
+conn_close(struct conn *c)
+{
+	if (c->state == CONN_CLOSING)
+		return;
+	conn_drop_request(c);
+	c->state = CONN_CLOSING;
+	conn_unlink(c);
+	uv_close((uv_handle_t *)&c->timer, conn_handle_closed);
+	uv_close((uv_handle_t *)&c->pipe, conn_handle_closed);
+}
+
+static void
+conn_timeout(uv_timer_t *t)
+{
+	struct conn *c = t->data;
+
+	if (c->state == CONN_HEAD || c->state == CONN_BODY)
+		log_debug("Dropping a slow client");
+	conn_close(c);
+}
+
+static void
+conn_error(struct conn *c, int code, const char *msg)
+{
+	struct request *r = c->req;
+	struct err e;
+
+	err_set(&e, code, "%s", msg);
+	if (r == NULL) {
+		r = request_new(c);
+		c->req = r;
+	}
+	/* Answer, then drain what the client still sends for a moment. */
+	c->state = CONN_LINGER;
+	uv_timer_start(&c->timer, conn_timeout, SERVER_LINGER_MS, 0);
+	response_error(r, &e);
+}
+
+static void
+conn_body_cb(void *arg, const char *data, size_t len)
+{
+	struct conn *c = arg;
+	struct request *r = c->req;
+	int64_t limit;
+
+	if (r == NULL || r->body_too_big)
+		return;
+	r->body_len += (int64_t)len;
+	if (r->spool_fd >= 0) {
+		limit = r->route && (r->route->flags & ROUTE_UPLOAD) &&
+		    strstr(r->http->raw_path, "/files") != NULL ?
+		    HTTP_MAX_FILE_PUSH : HTTP_MAX_UPLOAD;
+		if (r->body_len > limit) {
+			r->body_too_big = true;
+			return;
+		}
+		while (len > 0) {
+			ssize_t n = write(r->spool_fd, data, len);
+
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0) {
+				log_error("Failed to spool an upload to %s: %s",
+				    r->spool_path, strerror(errno));
+				r->body_too_big = true;
+				return;
+			}
+			data += n;
+			len -= (size_t)n;
+		}
+		return;
+	}
+	if (r->body_len > HTTP_MAX_JSON_BODY) {
+		r->body_too_big = true;
+		buf_free(&r->body);
+		return;
+	}
+	buf_append(&r->body, data, len);
+}
+
+static void
+conn_dispatch(struct conn *c)
+{
+	struct request *r = c->req;
+	api_handler h;
+	struct err e = { 0 };
+
+	c->state = CONN_HANDLING;
+	if (r->body_too_big) {
+		if (r->spool_fd >= 0)
+			err_set(&e, 413, "Upload too large or spool failed");
+		else
+			err_set(&e, 413, "Request body too large (limit %d bytes)",
+			    HTTP_MAX_JSON_BODY);
+		response_error(r, &e);
+		return;
+	}
+	h = route_handler(r->route, r->http->method);
+	if (h == NULL) {
+		err_set(&e, 405, "Method \"%s\" not allowed on \"%s\"",
+		    r->http->method_name, r->http->raw_path);
+		response_error(r, &e);
+		return;
+	}
+	if (h(r, &e) < 0) {
+		if (e.code == 0)
+			err_set(&e, 500, "Internal error");
+		response_error(r, &e);
+	}
+}
+
+/* Spool file for an upload body. */
+static int
+conn_spool_open(struct conn *c, struct request *r)
+{
+	char *path = xasprintf("%s/lxdeckd-upload-XXXXXX", c->srv->spool_dir);
+	int fd = mkostemp(path, O_CLOEXEC);
+
+	if (fd < 0) {
+		log_error("Failed to create a spool file in %s: %s", c->srv->spool_dir,
+		    strerror(errno));
+		free(path);
+		return -1;
+	}
+	r->spool_fd = fd;
+	r->spool_path = path;
+	return 0;
+}
+
+
+static void
+conn_handoff_closed(uv_handle_t *h)
+{
+	struct conn *c = h->data;
+
+	if (--c->open_handles > 0)
+		return;
+	http_parser_free(&c->parser);
+	free(c);
+}
+
+/* The head asked for a websocket: let the route's GET handler accept it
+ * (it calls server_accept_upgrade), then give the socket to ws.c. */
+static void
+conn_upgrade(struct conn *c, const char *extra, size_t extra_len)
+{
+	struct request *r = c->req;
+	struct err e = { 0 };
+	struct upgrade *up;
+	uv_os_fd_t fd;
+	int nfd;
+	struct buf raw = { 0 };
+
+	if (r->route == NULL || !(r->route->flags & ROUTE_WS) || r->route->get == NULL) {
+		conn_error(c, 400, "This endpoint does not accept websockets");
+		return;
+	}
+	c->state = CONN_HANDLING;
+	if (r->route->get(r, &e) < 0) {
+		response_error(r, &e);
+		return;
+	}
+	up = r->upgrade;	/* set by request_accept_upgrade */
+	r->upgrade = NULL;
+	if (up == NULL) {
+		if (!r->responded)
+			conn_error(c, 500, "Upgrade was not accepted");
+		return;
+	}
+	if (uv_fileno((uv_handle_t *)&c->pipe, &fd) < 0 || (nfd = dup(fd)) < 0) {
+		free(up);
+		conn_close(c);
+		return;
+	}
+	buf_append(&raw, c->parser.head.data, c->parser.head.len);
+	buf_append(&raw, extra, extra_len);
+	/* Our handles let go of the socket; libwebsockets gets the dup. */
+	c->req = NULL;
+	request_free(r);
+	c->state = CONN_CLOSING;
+	conn_unlink(c);
+	uv_read_stop((uv_stream_t *)&c->pipe);
+	uv_close((uv_handle_t *)&c->timer, conn_handoff_closed);
+	uv_close((uv_handle_t *)&c->pipe, conn_handoff_closed);
+	if (ws_adopt(c->srv->ws, nfd, raw.data, raw.len, up->bind, up->arg) < 0)
+		log_warn("Failed to hand a websocket to libwebsockets");
+	buf_free(&raw);
+	free(up);
+}
+
+void
+request_accept_upgrade(struct request *r, ws_bind_cb bind, void *arg)
+{
+	struct upgrade *up = xcalloc(1, sizeof *up);
+
+	up->bind = bind;
+	up->arg = arg;
+	free(r->upgrade);
+	r->upgrade = up;
+	r->responded = true;
+}
+
+static void
+conn_head_done(struct conn *c, const char *rest, size_t rest_len)
+{
+	struct request *r = request_new(c);
+	const char *project;
+	bool has_body;
+
+	c->req = r;
+	r->route = route_find(r->http->raw_path, r->params);
+	project = request_query(r, "project");
+	if (project != NULL && *project != '\0')
+		r->project = project;
+	log_debug("%s %s", r->http->method_name, r->http->target);
+	if (r->route == NULL) {
+		struct err e;
+
+		err_set(&e, 404, "not found");
+		c->state = CONN_LINGER;
+		uv_timer_start(&c->timer, conn_timeout, SERVER_LINGER_MS, 0);
+		response_error(r, &e);
+		return;
+	}
+	if (r->http->upgrade) {
+		conn_upgrade(c, rest, rest_len);
+		return;
+	}
+	has_body = r->http->chunked || r->http->content_length > 0;
+	if (has_body && r->http->method == HTTP_POST && (r->route->flags & ROUTE_UPLOAD)) {
+		if (conn_spool_open(c, r) < 0) {
+			conn_error(c, 500, "Failed to create a spool file for the upload");
+			return;
+		}
+	} else if (r->http->content_length > HTTP_MAX_JSON_BODY) {
+		char msg[96];
+
+		snprintf(msg, sizeof msg, "Request body too large (limit %d bytes)",
+		    HTTP_MAX_JSON_BODY);
+		conn_error(c, 413, msg);
+		return;
+	}
+	c->state = CONN_BODY;
+	uv_timer_start(&c->timer, conn_timeout, SERVER_IDLE_TIMEOUT_MS, 0);
+	http_parser_body(&c->parser);
+}
+
+static void
+conn_alloc(uv_handle_t *h, size_t hint, uv_buf_t *b)
+{
+	struct conn *c = h->data;
+
+	b->base = c->rbuf;
+	b->len = sizeof c->rbuf;
+}
+
+static void
+conn_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *b)
+{
+	struct conn *c = st->data;
+	const char *data = b->base;
+	size_t len;
+
+	if (nread == 0)
+		return;
+	if (nread < 0) {
+		/* EOF or error: the client is gone (or done sending). */
+		if (c->state == CONN_WRITING || (c->state == CONN_LINGER && !c->sent)) {
+			uv_read_stop(st);
+			return;
+		}
+		conn_close(c);
+		return;
+	}
+	len = (size_t)nread;
+	while (len > 0) {
+		size_t used;
+
+		switch (c->state) {
+		case CONN_HEAD:
+		case CONN_BODY:
+			used = http_parser_feed(&c->parser, data, len, conn_body_cb, c);
+			data += used;
+			len -= used;
+			if (c->parser.state == HTTP_PARSE_ERROR) {
+				conn_error(c, c->parser.error_code, c->parser.error);
+				return;
+			}
+			if (c->parser.state == HTTP_PARSE_HEAD_DONE) {
+				conn_head_done(c, data, len);
+				if (c->state != CONN_BODY)
+					return;
+				if (c->parser.state == HTTP_PARSE_DONE) {
+					conn_dispatch(c);
+					return;
+				}
+				continue;
+			}
+			if (c->state == CONN_BODY)
+				uv_timer_start(&c->timer, conn_timeout,
+				    SERVER_IDLE_TIMEOUT_MS, 0);
+			if (c->parser.state == HTTP_PARSE_DONE) {
+				uv_timer_stop(&c->timer);
+				conn_dispatch(c);
+				return;
+			}
+			break;
+		default:
+			/* Bytes after the request (or while lingering): drop them. */
+			return;
+		}
+	}
+}
+
+static void
+server_on_connection(uv_stream_t *l, int status)
+{
+	struct server *s = l->data;
+	struct conn *c;
+
+	if (status < 0) {
+		log_warn("accept: %s", uv_strerror(status));
+		return;
+	}
+	c = xcalloc(1, sizeof *c);
+	c->srv = s;
+	c->state = CONN_HEAD;
+	http_parser_init(&c->parser);
+	uv_pipe_init(s->loop, &c->pipe, 0);
+	c->pipe.data = c;
+	uv_timer_init(s->loop, &c->timer);
+	c->timer.data = c;
+	c->open_handles = 2;
+	if (uv_accept(l, (uv_stream_t *)&c->pipe) < 0 || s->nconns >= SERVER_MAX_CONNS) {
+		if (s->nconns >= SERVER_MAX_CONNS)
+			log_warn("Too many connections, dropping one");
+		c->state = CONN_CLOSING;
+		uv_close((uv_handle_t *)&c->timer, conn_handle_closed);
+		uv_close((uv_handle_t *)&c->pipe, conn_handle_closed);
+		return;
+	}
+	c->next = s->conns;
+	if (s->conns != NULL)
+		s->conns->prev = c;
+	s->conns = c;
+	c->in_list = true;
+	s->nconns++;
+	uv_timer_start(&c->timer, conn_timeout, SERVER_HEAD_TIMEOUT_MS, 0);
+	uv_read_start((uv_stream_t *)&c->pipe, conn_alloc, conn_read);
+}
+
+/* The backend's events: to /1.0/events and to waiting requests. */
+static void
+server_on_event(const struct event *ev, void *arg)
+{
+	struct server *s = arg;
+
+	api_events_broadcast(s, ev);
+	if (ev->type == EVENT_OPERATION)
+		api_operations_on_event(s, ev);
+}
+
+/* Refuses to steal the socket of a running daemon; removes a stale one. */
+static int
+server_check_socket(const char *path, struct err *e)
+{
+	struct sockaddr_un sa;
+	int fd, rc;
+
+	if (strlen(path) >= sizeof sa.sun_path)
+		return err_set(e, 400, "Socket path \"%s\" is too long", path);
+	memset(&sa, 0, sizeof sa);
+	sa.sun_family = AF_UNIX;
+	snprintf(sa.sun_path, sizeof sa.sun_path, "%s", path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return err_set(e, 500, "socket: %s", strerror(errno));
+	rc = connect(fd, (struct sockaddr *)&sa, sizeof sa);
+	close(fd);
+	if (rc == 0)
+		return err_set(e, 409, "Another daemon is already listening on \"%s\"",
+		    path);
+	if (unlink(path) < 0 && errno != ENOENT)
+		return err_set(e, 500, "Failed to remove stale socket \"%s\": %s", path,
+		    strerror(errno));
+	return 0;
+}
+
+struct server *
+server_create(uv_loop_t *loop, struct backend *be, const struct server_config *cfg,
+    struct err *e)
+{
+	struct server *s = xcalloc(1, sizeof *s);
+	const char *tmp;
+	gid_t gid = 0;
+	mode_t old;
+	int rc;
+
+	s->loop = loop;
+	s->backend = be;
+	s->socket_path = xstrdup(cfg->socket_path);
+	tmp = cfg->spool_dir ? cfg->spool_dir : getenv("TMPDIR");
+	s->spool_dir = xstrdup(tmp && *tmp ? tmp : "/var/tmp");
+	if (cfg->group != NULL && *cfg->group != '\0') {
+		struct group *g = getgrnam(cfg->group);
+
+		if (g == NULL) {
+			err_set(e, 400, "Unknown group \"%s\"", cfg->group);
+			goto fail;
+		}
+		gid = g->gr_gid;
+	}
+	s->ws = ws_ctx_create(loop, e);
+	if (s->ws == NULL)
+		goto fail;
+	if (server_check_socket(s->socket_path, e) < 0)
+		goto fail;
+	uv_pipe_init(loop, &s->listener, 0);
+	s->listener.data = s;
+	old = umask(0117);
+	rc = uv_pipe_bind(&s->listener, s->socket_path);
+	umask(old);
+	if (rc == 0)
+		rc = uv_listen((uv_stream_t *)&s->listener, 4096, server_on_connection);
+	if (rc < 0) {
+		err_set(e, 500, "Failed to listen on \"%s\": %s", s->socket_path,
+		    uv_strerror(rc));
+		uv_close((uv_handle_t *)&s->listener, NULL);
+		goto fail;
+	}
+	s->listening = true;
+	if (chmod(s->socket_path, 0660) < 0 || chown(s->socket_path, 0, gid) < 0)
+		log_warn("Failed to set owner/mode of %s: %s", s->socket_path,
+		    strerror(errno));
+	s->sub_id = be->ops->subscribe(be, server_on_event, s);
+	log_info("Listening on %s (backend %s)", s->socket_path, be->ops->name);
+	return s;
+fail:
+	ws_ctx_free(s->ws);
+	free(s->socket_path);
+	free(s->spool_dir);
+	free(s);
+	return NULL;
+}
+
+void
+server_free(struct server *s)
+{
+	if (s == NULL)
+		return;
+	if (s->sub_id > 0)
+		s->backend->ops->unsubscribe(s->backend, s->sub_id);
+	s->sub_id = 0;
+	if (s->listening) {
+		uv_close((uv_handle_t *)&s->listener, NULL);
+		unlink(s->socket_path);
+		s->listening = false;
+	}
+	while (s->conns != NULL)
+		conn_close(s->conns);
+	api_exec_free_all(s);
+	ws_ctx_free(s->ws);
+	s->ws = NULL;
+	free(s->socket_path);
+	free(s->spool_dir);
+	free(s);
+}
+
+struct backend *
+server_backend(struct server *s)
+{
+	return s->backend;
+}
+
+struct api_state *
+server_api_state(struct server *s)
+{
+	return &s->api;
+}
+
+struct uv_loop_s *
+server_loop(struct server *s)
+{
+	return s->loop;
+}
+
+const char *
+server_spool_dir(struct server *s)
+{
+	return s->spool_dir;
+}
+
+struct ws_ctx *
+server_ws_ctx(struct server *s)
+{
+	return s->ws;
+}
