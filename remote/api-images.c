@@ -31,21 +31,21 @@ api_images_list(struct request *r, struct err *e)
 	struct backend *be = server_backend(r->srv);
 	struct image *im = NULL;
 	size_t n = 0, i;
-	struct filter *f;
+	struct api_filter *f;
 	json_object *out;
 
-	f = filter_parse(request_query(r, "filter"), e);
+	f = api_filter_parse(request_query(r, "filter"), e);
 	if (f == NULL)
 		return -1;
 	if (request_project_is_default(r) && be->ops->image_list(be, &im, &n, e) < 0) {
-		filter_free(f);
+		api_filter_free(f);
 		return -1;
 	}
 	out = json_object_new_array();
 	for (i = 0; i < n; i++) {
 		json_object *o = codec_image_encode(&im[i]);
 
-		if (!filter_match(f, o)) {
+		if (!api_filter_match(f, o)) {
 			json_object_put(o);
 		} else if (request_recursion(r) >= 1) {
 			json_object_array_add(out, o);
@@ -58,7 +58,7 @@ api_images_list(struct request *r, struct err *e)
 		}
 	}
 	image_array_free(im, n);
-	filter_free(f);
+	api_filter_free(f);
 	response_sync(r, out, NULL);
 	return 0;
 }

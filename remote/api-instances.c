@@ -24,25 +24,25 @@ api_instances_list(struct request *r, struct err *e)
 {
 	struct backend *be = server_backend(r->srv);
 	struct instance *list = NULL;
-	struct filter *f;
+	struct api_filter *f;
 	size_t n = 0, i;
 	int rec = request_recursion(r);
 	json_object *out;
 
-	f = filter_parse(request_query(r, "filter"), e);
+	f = api_filter_parse(request_query(r, "filter"), e);
 	if (f == NULL)
 		return -1;
 	if (request_project_is_default(r) &&
 	    be->ops->instance_list(be, rec >= 2 ? INSTANCE_WITH_STATE |
 	    INSTANCE_WITH_SNAPSHOTS : 0, &list, &n, e) < 0) {
-		filter_free(f);
+		api_filter_free(f);
 		return -1;
 	}
 	out = json_object_new_array();
 	for (i = 0; i < n; i++) {
 		json_object *o = codec_instance_encode(&list[i], rec >= 2);
 
-		if (!filter_match(f, o)) {
+		if (!api_filter_match(f, o)) {
 			json_object_put(o);
 			continue;
 		}
@@ -57,7 +57,7 @@ api_instances_list(struct request *r, struct err *e)
 		}
 	}
 	instance_array_free(list, n);
-	filter_free(f);
+	api_filter_free(f);
 	response_sync(r, out, NULL);
 	return 0;
 }

@@ -13,21 +13,21 @@ api_profiles_list(struct request *r, struct err *e)
 	struct backend *be = server_backend(r->srv);
 	struct profile *p = NULL;
 	size_t n = 0, i;
-	struct filter *f;
+	struct api_filter *f;
 	json_object *out;
 
-	f = filter_parse(request_query(r, "filter"), e);
+	f = api_filter_parse(request_query(r, "filter"), e);
 	if (f == NULL)
 		return -1;
 	if (request_project_is_default(r) && be->ops->profile_list(be, &p, &n, e) < 0) {
-		filter_free(f);
+		api_filter_free(f);
 		return -1;
 	}
 	out = json_object_new_array();
 	for (i = 0; i < n; i++) {
 		json_object *o = codec_profile_encode(&p[i]);
 
-		if (!filter_match(f, o)) {
+		if (!api_filter_match(f, o)) {
 			json_object_put(o);
 		} else if (request_recursion(r) >= 1) {
 			json_object_array_add(out, o);
@@ -40,7 +40,7 @@ api_profiles_list(struct request *r, struct err *e)
 		}
 	}
 	profile_array_free(p, n);
-	filter_free(f);
+	api_filter_free(f);
 	response_sync(r, out, NULL);
 	return 0;
 }

@@ -11,7 +11,7 @@
  *                LXD prints and hashes for ETags), typed field access with
  *                Go-like error messages, strmap/devmap/strv/time
  *   codec-*.c    one codec per API object, model <-> LXD JSON, both ways
- *   filter.c     the OData-like `filter=` language of list endpoints
+ *   api-filter.c the OData-like `filter=` language of list endpoints
  *   route.c      the URL table: path pattern -> handlers per method
  *   ws.c         websockets: libwebsockets on our libuv loop; the only file
  *                that includes <libwebsockets.h>
@@ -249,13 +249,13 @@ struct exec_control {
 int	 codec_exec_control_decode(const char *data, size_t len,
 	     struct exec_control *, struct err *);
 
-/* filter.c */
-struct filter;
+/* api-filter.c */
+struct api_filter;
 /* NULL expression or "" gives a filter that matches everything.  400 on
  * bad syntax. */
-struct filter *filter_parse(const char *expr, struct err *);
-bool	 filter_match(const struct filter *, json_object *obj);
-void	 filter_free(struct filter *);
+struct api_filter *api_filter_parse(const char *expr, struct err *);
+bool	 api_filter_match(const struct api_filter *, json_object *obj);
+void	 api_filter_free(struct api_filter *);
 
 /* route.c */
 typedef int (*api_handler)(struct request *, struct err *);

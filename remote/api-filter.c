@@ -1,5 +1,5 @@
 /*
- * filter.c - the `filter=` parameter of list endpoints.
+ * api-filter.c - the `filter=` parameter of list endpoints.
  *
  * LXD's language (shared/filter): clauses `FIELD eq VALUE` or
  * `FIELD ne VALUE`, each optionally preceded by `not`, joined by `and` /
@@ -21,7 +21,7 @@
 
 #define FILTER_MAX_CLAUSES 64
 
-struct filter_clause {
+struct api_filter_clause {
 	bool	 not;
 	bool	 ne;
 	bool	 or;		/* joined to what precedes by "or" (else "and") */
@@ -29,14 +29,14 @@ struct filter_clause {
 	char	*value;
 };
 
-struct filter {
+struct api_filter {
 	size_t			n;
-	struct filter_clause	c[FILTER_MAX_CLAUSES];
+	struct api_filter_clause	c[FILTER_MAX_CLAUSES];
 };
 
 /* Next token of s at *pos; quoted tokens lose their quotes. */
 static char *
-filter_token(const char *s, size_t *pos, bool *bad)
+api_filter_token(const char *s, size_t *pos, bool *bad)
 {
 	size_t i = *pos, start;
 	char *tok;
@@ -66,10 +66,10 @@ filter_token(const char *s, size_t *pos, bool *bad)
 	return xstrndup(s + start, i - start);
 }
 
-struct filter *
-filter_parse(const char *expr, struct err *e)
+struct api_filter *
+api_filter_parse(const char *expr, struct err *e)
 {
-	struct filter *f = xcalloc(1, sizeof *f);
+	struct api_filter *f = xcalloc(1, sizeof *f);
 	size_t pos = 0;
 	bool bad = false, or = false;
 	char *tok = NULL;
@@ -77,9 +77,9 @@ filter_parse(const char *expr, struct err *e)
 	if (expr == NULL)
 		return f;
 	for (;;) {
-		struct filter_clause *c;
+		struct api_filter_clause *c;
 
-		tok = filter_token(expr, &pos, &bad);
+		tok = api_filter_token(expr, &pos, &bad);
 		if (bad)
 			goto fail;
 		if (tok == NULL) {
@@ -90,7 +90,7 @@ filter_parse(const char *expr, struct err *e)
 		if (f->n == FILTER_MAX_CLAUSES) {
 			free(tok);
 			err_set(e, 400, "Invalid filter: too many clauses");
-			filter_free(f);
+			api_filter_free(f);
 			return NULL;
 		}
 		c = &f->c[f->n];
@@ -98,7 +98,7 @@ filter_parse(const char *expr, struct err *e)
 		if (strcasecmp(tok, "not") == 0) {
 			c->not = true;
 			free(tok);
-			tok = filter_token(expr, &pos, &bad);
+			tok = api_filter_token(expr, &pos, &bad);
 			if (tok == NULL)
 				goto fail;
 		}
@@ -106,7 +106,7 @@ filter_parse(const char *expr, struct err *e)
 		    strcasecmp(tok, "eq") == 0 || strcasecmp(tok, "ne") == 0)
 			goto fail;
 		c->field = tok;
-		tok = filter_token(expr, &pos, &bad);
+		tok = api_filter_token(expr, &pos, &bad);
 		if (tok == NULL)
 			goto fail_clause;
 		if (strcasecmp(tok, "eq") == 0) {
@@ -119,11 +119,11 @@ filter_parse(const char *expr, struct err *e)
 			goto out_clause;
 		}
 		free(tok);
-		c->value = filter_token(expr, &pos, &bad);
+		c->value = api_filter_token(expr, &pos, &bad);
 		if (c->value == NULL)
 			goto fail_clause;
 		f->n++;
-		tok = filter_token(expr, &pos, &bad);
+		tok = api_filter_token(expr, &pos, &bad);
 		if (bad)
 			goto fail;
 		if (tok == NULL)
@@ -143,19 +143,19 @@ fail_clause:
 fail:
 	free(tok);
 	err_set(e, 400, "Invalid filter: \"%s\"", expr);
-	filter_free(f);
+	api_filter_free(f);
 	return NULL;
 out_clause:
 	free(f->c[f->n].field);
 	f->c[f->n].field = NULL;
-	filter_free(f);
+	api_filter_free(f);
 	return NULL;
 }
 
 /* Finds path in obj: an exact key first, else a key that is a dotted
  * prefix of path and holds an object to look further into. */
 static json_object *
-filter_resolve(json_object *obj, const char *path, int depth)
+api_filter_resolve(json_object *obj, const char *path, int depth)
 {
 	json_object *v = NULL;
 	const char *dot;
@@ -169,7 +169,7 @@ filter_resolve(json_object *obj, const char *path, int depth)
 		json_object *sub = NULL, *r = NULL;
 
 		if (json_object_object_get_ex(obj, head, &sub))
-			r = filter_resolve(sub, dot + 1, depth + 1);
+			r = api_filter_resolve(sub, dot + 1, depth + 1);
 		free(head);
 		if (r != NULL)
 			return r;
@@ -178,9 +178,9 @@ filter_resolve(json_object *obj, const char *path, int depth)
 }
 
 static bool
-filter_clause_match(const struct filter_clause *c, json_object *obj)
+api_filter_clause_match(const struct api_filter_clause *c, json_object *obj)
 {
-	json_object *v = filter_resolve(obj, c->field, 0);
+	json_object *v = api_filter_resolve(obj, c->field, 0);
 	const char *s;
 	bool eq;
 
@@ -201,7 +201,7 @@ filter_clause_match(const struct filter_clause *c, json_object *obj)
 }
 
 bool
-filter_match(const struct filter *f, json_object *obj)
+api_filter_match(const struct api_filter *f, json_object *obj)
 {
 	bool result = true;
 	size_t i;
@@ -209,7 +209,7 @@ filter_match(const struct filter *f, json_object *obj)
 	if (f == NULL)
 		return true;
 	for (i = 0; i < f->n; i++) {
-		bool m = filter_clause_match(&f->c[i], obj);
+		bool m = api_filter_clause_match(&f->c[i], obj);
 
 		if (i == 0)
 			result = m;
@@ -222,7 +222,7 @@ filter_match(const struct filter *f, json_object *obj)
 }
 
 void
-filter_free(struct filter *f)
+api_filter_free(struct api_filter *f)
 {
 	size_t i;
 
