@@ -1,0 +1,25 @@
+#!/bin/bash
+# lxc-local.sh - the lxc scenario (api-lib.inc) against lxdeckd serving the
+# real engine: real containers driven by the stock lxc client.  Needs root.
+LXDECK_SRC=${LXDECK_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
+. "$(dirname "$0")/api-lib.inc"
+[ "$(id -u)" -eq 0 ] || skip_all "needs root for real containers"
+command -v lxc >/dev/null || skip_all "no lxc client"
+API_DIR=$(mktemp -d /tmp/lxdeck-apidir.XXXXXX)
+export API_DIR
+img=$API_DIR/busybox.tar.gz
+"$LXDECK_SRC/scripts/build-image" busybox "$img" >/dev/null &&
+    "$BUILD/tools/engctl" -d "$API_DIR" image-import "$img" busybox >/dev/null ||
+    { echo "not ok 1 - busybox image for the engine"; exit 1; }
+cleanup() {
+	for c in $("$BUILD/tools/engctl" -d "$API_DIR" list 2>/dev/null | awk '{print $1}'); do
+		"$BUILD/tools/engctl" -d "$API_DIR" stop "$c" -f >/dev/null 2>&1
+		"$BUILD/tools/engctl" -d "$API_DIR" delete "$c" >/dev/null 2>&1
+	done
+	rm -rf --one-file-system "$API_DIR"
+}
+trap cleanup EXIT
+API_BACKEND=local api_start_lxdeckd || { echo "not ok 1 - lxdeckd starts"; exit 1; }
+API_PREFIX=tloc api_scenario
+api_stop_lxdeckd
+done_testing
