@@ -161,6 +161,8 @@ struct tui {
 	uv_prepare_t		 frame;
 	uv_timer_t		 coalesce;	/* event bursts -> one fetch */
 	uv_timer_t		 poll;		/* slow fallback poll */
+	uv_timer_t		 settle;	/* awaiting DHCP addresses */
+	int			 settle_tries;
 	uv_timer_t		 status_timer;
 };
 
