@@ -93,6 +93,70 @@ app_find_op(struct tui *t, const char *id, struct tui_op ***prevp)
 }
 
 static void
+app_op_free(struct tui_op *o)
+{
+	free(o->id);
+	free(o->what);
+	free(o->then_start);
+	free(o->progress);
+	free(o);
+}
+
+/* Keeps the op's latest progress text ("Unpack: 42%") for the status line. */
+static void
+app_op_progress(struct tui_op *o, const struct op_info *op)
+{
+	size_t i, l;
+
+	for (i = 0; i < op->metadata.n; i++) {
+		l = strlen(op->metadata.keys[i]);
+		if (l > 9 && strcmp(op->metadata.keys[i] + l - 9, "_progress") == 0) {
+			free(o->progress);
+			o->progress = xstrdup(op->metadata.vals[i]);
+		}
+	}
+}
+
+/* The instance an op created: its "instances" resource (caller frees). */
+static char *
+app_op_instance(const struct op_info *op)
+{
+	const char *r = strmap_get(&op->resources, "instances"), *p;
+	size_t l;
+
+	if (r == NULL || (p = strstr(r, "/1.0/instances/")) == NULL)
+		return NULL;
+	p += strlen("/1.0/instances/");
+	l = strcspn(p, ",/?");
+	return l > 0 ? xstrndup(p, l) : NULL;
+}
+
+/* The second half of a launch: start what the create op made. */
+static void
+app_launch_start(struct tui *t, const char *name, const char *what)
+{
+	struct err e = { 0 };
+	char *op = NULL, *w;
+
+	if (t->b == NULL)
+		return;
+	if (t->b->ops->instance_action(t->b, name, "start", -1, false, false, &op,
+	    &e) < 0) {
+		status_set(t, STATUS_ERR, "%s: created, but failed to start "
+		    "instance \"%s\": %s", what, name, e.msg);
+		return;
+	}
+	if (strstr(what, name) == NULL)	/* the name was generated */
+		w = xasprintf("%s as \"%s\" (starting)", what, name);
+	else
+		w = xasprintf("%s (starting)", what);
+	if (op != NULL)
+		app_track_op(t, op, w, NULL);
+	status_set(t, STATUS_INFO, "%s", w);
+	free(w);
+}
+
+static void
 app_op_event(struct tui *t, const struct op_info *op)
 {
 	struct tui_op *o, **pp = NULL;
@@ -102,28 +166,26 @@ app_op_event(struct tui *t, const struct op_info *op)
 		return;
 	o->status = op->status;
 	t->chrome_dirty = true;
+	app_op_progress(o, op);
 	if (op->status < 200)
 		return;
 	*pp = o->next;
 	if (op->status == STATUS_SUCCESS) {
-		status_set(t, STATUS_INFO, "%s: done", o->what);
+		if (o->then_start == NULL)
+			status_set(t, STATUS_INFO, "%s: done", o->what);
 		then = o->then_start;
 		o->then_start = NULL;
+		if (then != NULL && *then == '\0') {
+			free(then);
+			then = app_op_instance(op);
+		}
 	} else
 		status_set(t, STATUS_ERR, "%s: %s", o->what,
 		    op->err && *op->err ? op->err : status_code_name(op->status));
-	free(o->id);
-	free(o->what);
-	free(o->then_start);
-	free(o);
-	if (then != NULL) {
-		struct strv one = { 0 };
-
-		strv_push(&one, then);
-		action_run(t, "start", &one);
-		strv_free(&one);
-		free(then);
-	}
+	if (then != NULL)
+		app_launch_start(t, then, o->what);
+	app_op_free(o);
+	free(then);
 }
 
 static void
@@ -592,10 +654,7 @@ app_free(struct tui *t)
 	uv_run(t->loop, UV_RUN_DEFAULT);
 	while ((o = t->ops) != NULL) {
 		t->ops = o->next;
-		free(o->id);
-		free(o->what);
-		free(o->then_start);
-		free(o);
+		app_op_free(o);
 	}
 	instance_array_free(t->insts, t->ninsts);
 	free(t->remote);

@@ -107,7 +107,9 @@ enum status_level { STATUS_INFO, STATUS_ERR };
 struct tui_op {
 	char		*id;
 	char		*what;		/* "Stopping instance \"web1\"" */
-	char		*then_start;	/* launch: start this instance after */
+	char		*then_start;	/* launch: start this instance after
+					 * ("": the one the op created) */
+	char		*progress;	/* the op's latest "*_progress" text */
 	int		 status;
 	struct tui_op	*next;
 };
@@ -243,7 +245,6 @@ const char	*filter_ipv4(const struct instance *);
 /* verb: start, stop, restart, freeze, unfreeze, delete, snapshot. */
 void		 action_run(struct tui *, const char *verb, const struct strv *names);
 void		 action_confirm(struct tui *, const char *verb, const struct strv *names);
-void		 action_launch(struct tui *);
 bool		 action_is_destructive(const char *verb);
 
 /* command.c */
@@ -268,6 +269,9 @@ int		 view_body_rows(struct tui *);
 char		*view_fmt_bytes(int64_t, char *, size_t);
 char		*view_fmt_time(int64_t ns, char *, size_t);
 
+/* view-launch.c */
+extern const struct view_type view_launch_type;
+void		 view_launch_open(struct tui *);
 /* view-list.c */
 extern const struct view_type view_list_type;
 const char	*view_list_selected(struct view *);

@@ -458,7 +458,7 @@ view_list_key(struct view *v, int key)
 		strv_free(&targets);
 		return true;
 	case KA_LAUNCH:
-		action_launch(t);
+		view_launch_open(t);
 		return true;
 	case KA_DETAIL:
 		if (sel != NULL)
