@@ -233,6 +233,13 @@ bool		 prompt_key(struct tui *, int key);
 void		 prompt_draw(struct tui *, int y);
 void		 prompt_free(struct tui *);
 
+/* profile-yaml.c */
+/* The profile as `lxc profile edit` shows it (caller frees). */
+char		*profile_yaml_emit(const struct profile *);
+/* Reads config, description, devices (and name); 400 with the line. */
+int		 profile_yaml_parse(const char *text, struct profile *out,
+		     struct err *);
+
 /* filter.c */
 struct filter;
 struct filter	*filter_create(const char *expr, struct err *);
