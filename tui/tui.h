@@ -233,6 +233,17 @@ bool		 prompt_key(struct tui *, int key);
 void		 prompt_draw(struct tui *, int y);
 void		 prompt_free(struct tui *);
 
+/* editor.c */
+/* Checks (and applies) what the user saved; 0 ends the edit loop. */
+typedef int (*editor_check_cb)(struct tui *, const char *text, void *arg,
+		     struct err *);
+/* Runs $VISUAL/$EDITOR/vi on path, out of curses mode. */
+int		 editor_run(struct tui *, const char *path, struct err *);
+/* Edits header + text until check accepts it: 0 applied, 1 left unchanged,
+ * -1 with e set when the editor could not run. */
+int		 editor_edit(struct tui *, const char *header, const char *text,
+		     editor_check_cb check, void *arg, struct err *e);
+
 /* profile-yaml.c */
 /* The profile as `lxc profile edit` shows it (caller frees). */
 char		*profile_yaml_emit(const struct profile *);
@@ -282,6 +293,8 @@ void		 view_launch_open(struct tui *);
 /* view-list.c */
 extern const struct view_type view_list_type;
 const char	*view_list_selected(struct view *);
+/* The marked instances, else the selected one (appended to out). */
+void		 view_list_targets(struct view *, struct strv *out);
 /* view-detail.c */
 extern const struct view_type view_detail_type;
 /* view-help.c */
@@ -290,6 +303,10 @@ extern const struct view_type view_help_type;
 extern const struct view_type view_ops_type;
 /* view-profiles.c */
 extern const struct view_type view_profiles_type;
+/* view-profile.c */
+extern const struct view_type view_profile_type;
+/* Edits profile name as YAML in $VISUAL/$EDITOR (the lxc profile edit loop). */
+void		 view_profile_edit_yaml(struct tui *, const char *name);
 /* view-images.c */
 extern const struct view_type view_images_type;
 /* view-remotes.c */

@@ -305,7 +305,7 @@ view_list_move(struct view *v, size_t to)
 }
 
 /* The instances an action applies to: the marked ones, else the selected. */
-static void
+void
 view_list_targets(struct view *v, struct strv *out)
 {
 	struct view_list_data *d = view_list_data(v);
