@@ -16,6 +16,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <time.h>
 
 #include <uv.h>
 
@@ -233,6 +234,11 @@ bool		 prompt_key(struct tui *, int key);
 void		 prompt_draw(struct tui *, int y);
 void		 prompt_free(struct tui *);
 
+/* cron.c */
+/* The first time after `after` that a snapshots.schedule spec fires. */
+int		 cron_next(const char *spec, time_t after, time_t *out,
+		     struct err *);
+
 /* editor.c */
 /* Checks (and applies) what the user saved; 0 ends the edit loop. */
 typedef int (*editor_check_cb)(struct tui *, const char *text, void *arg,
@@ -311,7 +317,7 @@ void		 view_profile_edit_yaml(struct tui *, const char *name);
 extern const struct view_type view_images_type;
 /* view-remotes.c */
 extern const struct view_type view_remotes_type;
-/* view-snapshots.c */
-extern const struct view_type view_snapshots_type;
+/* view-timeline.c */
+extern const struct view_type view_timeline_type;
 
 #endif

@@ -466,7 +466,7 @@ view_list_key(struct view *v, int key)
 		return true;
 	case KA_SNAPSHOTS:
 		if (sel != NULL)
-			view_push(t, &view_snapshots_type, sel);
+			view_push(t, &view_timeline_type, sel);
 		return true;
 	case KA_FILTER:
 		prompt_input(t, "/", d->filter_text ? d->filter_text : "",

@@ -56,7 +56,7 @@ view_profiles_build(struct view *v)
 		    t->remote, e.msg);
 		goto out;
 	}
-	view_lines_add(&d->l, TE_HEADER, "%-16s %-36s %-7s %s", "NAME",
+	view_lines_add(&d->l, TE_HEADER, "%-16s %-30s %-7s %s", "NAME",
 	    "DESCRIPTION", "USED BY", "DEVICES");
 	for (i = 0; i < n; i++) {
 		struct strv devs = { 0 };
@@ -71,7 +71,7 @@ view_profiles_build(struct view *v)
 			free(one);
 		}
 		dl = strv_join(&devs, " ");
-		view_lines_add(&d->l, TE_NORMAL, "%-16s %-36.36s %-7zu %s", p[i].name,
+		view_lines_add(&d->l, TE_NORMAL, "%-16s %-30.30s %-7zu %s", p[i].name,
 		    p[i].description ? p[i].description : "", p[i].used_by.n,
 		    *dl ? dl : "-");
 		strv_push(&d->names, p[i].name);
