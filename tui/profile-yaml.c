@@ -53,8 +53,9 @@ profile_yaml_scalar(yaml_emitter_t *em, const char *s)
 	yaml_event_t ev;
 
 	yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)s,
-	    (int)strlen(s), 1, 1, strchr(s, '\n') != NULL ?
-	    YAML_LITERAL_SCALAR_STYLE : YAML_ANY_SCALAR_STYLE);
+	    (int)strlen(s), 1, 1, *s == '\0' ? YAML_DOUBLE_QUOTED_SCALAR_STYLE :
+	    strchr(s, '\n') != NULL ? YAML_LITERAL_SCALAR_STYLE :
+	    YAML_ANY_SCALAR_STYLE);
 	return yaml_emitter_emit(em, &ev);
 }
 

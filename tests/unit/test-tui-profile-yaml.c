@@ -66,6 +66,7 @@ TEST(empty)
 	CHECK(strstr(y, "config: {}\n") != NULL);
 	CHECK(strstr(y, "devices: {}\n") != NULL);
 	CHECK(strstr(y, "used_by: []\n") != NULL);
+	CHECK(strstr(y, "description: \"\"\n") != NULL);
 	CHECK(profile_yaml_parse(y, &q, &e) == 0);
 	CHECK(q.config.n == 0 && q.devices.n == 0);
 	profile_free_contents(&q);
