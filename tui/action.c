@@ -5,8 +5,8 @@
  * (`Delete instance "web1" on local:? [y/N]`); --read-only refuses them with
  * a status message before anything reaches the backend.  Each backend call
  * returns an operation id that app.c tracks: its progress shows in the status
- * line and its end (or the backend's error) is reported there.  Launch is a
- * create whose operation, when it succeeds, is followed by a start.
+ * line and its end (or the backend's error) is reported there.  Launch has
+ * its own view (view-launch.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -152,77 +152,4 @@ action_confirm(struct tui *t, const char *verb, const struct strv *names)
 	}
 	prompt_confirm(t, q, action_confirmed, a, action_arg_free);
 	free(q);
-}
-
-/* Launch: image alias, then name, then create + start. */
-static void
-action_launch_name(struct tui *t, const char *answer, void *p)
-{
-	const char *image = p;
-	struct instance_create c = { 0 };
-	struct err e = { 0 };
-	char *op = NULL, *what;
-
-	if (answer == NULL) {
-		status_set(t, STATUS_INFO, "Cancelled: nothing was launched");
-		return;
-	}
-	if (t->b == NULL) {
-		status_set(t, STATUS_ERR, "%s: %s", t->remote, t->berr.msg);
-		return;
-	}
-	c.name = answer;
-	c.source = SOURCE_IMAGE;
-	c.image = image;
-	if (t->b->ops->instance_create(t->b, &c, &op, &e) < 0) {
-		status_set(t, STATUS_ERR, "Failed to launch \"%s\" from \"%s\": %s",
-		    answer, image, e.msg);
-		return;
-	}
-	what = xasprintf("Creating instance \"%s\" from %s", *answer ? answer :
-	    "(auto)", image);
-	app_track_op(t, op, what, *answer ? answer : NULL);
-	free(what);
-}
-
-static void
-action_launch_image(struct tui *t, const char *answer, void *p)
-{
-	char *label;
-
-	if (answer == NULL || *answer == '\0') {
-		status_set(t, STATUS_INFO, "Cancelled: nothing was launched");
-		return;
-	}
-	label = xasprintf("Launch \"%s\" on %s: as name: ", answer, t->remote);
-	prompt_input(t, label, "", NULL, NULL, action_launch_name, xstrdup(answer),
-	    free);
-	free(label);
-}
-
-static void
-action_complete_image(struct tui *t, const char *input, struct strv *out)
-{
-	struct image_alias *a = NULL;
-	struct err e = { 0 };
-	size_t n = 0, i;
-
-	if (t->b == NULL || t->b->ops->image_alias_list(t->b, &a, &n, &e) < 0)
-		return;
-	for (i = 0; i < n; i++)
-		if (strncmp(a[i].name, input, strlen(input)) == 0)
-			strv_push(out, a[i].name);
-	image_alias_array_free(a, n);
-}
-
-void
-action_launch(struct tui *t)
-{
-	if (t->read_only) {
-		status_set(t, STATUS_ERR, "Read-only mode: launch is disabled "
-		    "(lxdeck was started with --read-only)");
-		return;
-	}
-	prompt_input(t, "Launch from image (alias): ", "busybox", NULL,
-	    action_complete_image, action_launch_image, NULL, NULL);
 }

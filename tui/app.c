@@ -6,9 +6,14 @@
  * SIGINT (uv_signal), a uv_prepare that is the "before sleep" draw pass, and
  * three timers.  Backend events never redraw directly: a lifecycle event asks
  * for a refresh, and refreshes are coalesced on a timer so a burst of events
- * fetches the list at most ~10 times a second; a slow fallback poll (15 s)
- * catches anything an event stream could miss.  When nothing happens, no
- * handle is due and the process sleeps in the kernel.
+ * fetches the list at most ~10 times a second; a slow fallback poll (15 s,
+ * LXDECK_POLL_MS overrides it) catches what no event announces: changes
+ * made by another process (until the engine forwards those) and DHCP leases.
+ * Addresses arrive a second or two after a start, so while a running
+ * instance with a nic has no IPv4 a "settle" timer re-fetches with backoff
+ * (0.5, 1, 2, 4 s, at most APP_SETTLE_TRIES times per lifecycle change).
+ * When nothing happens, no handle is due and the process sleeps in the
+ * kernel.
  */
 #include <malloc.h>
 #include <stdio.h>
@@ -22,6 +27,10 @@
 #define APP_COALESCE_MS		100	/* at most ~10 fetches a second */
 #define APP_GATHER_MS		15	/* let a burst arrive before fetching */
 #define APP_POLL_MS		15000	/* fallback poll */
+#define APP_POLL_MIN_MS		100	/* LXDECK_POLL_MS is clamped to this */
+#define APP_SETTLE_FIRST_MS	500
+#define APP_SETTLE_MAX_MS	4000
+#define APP_SETTLE_TRIES	8
 
 uint64_t
 app_now_ms(struct tui *t)
@@ -84,6 +93,70 @@ app_find_op(struct tui *t, const char *id, struct tui_op ***prevp)
 }
 
 static void
+app_op_free(struct tui_op *o)
+{
+	free(o->id);
+	free(o->what);
+	free(o->then_start);
+	free(o->progress);
+	free(o);
+}
+
+/* Keeps the op's latest progress text ("Unpack: 42%") for the status line. */
+static void
+app_op_progress(struct tui_op *o, const struct op_info *op)
+{
+	size_t i, l;
+
+	for (i = 0; i < op->metadata.n; i++) {
+		l = strlen(op->metadata.keys[i]);
+		if (l > 9 && strcmp(op->metadata.keys[i] + l - 9, "_progress") == 0) {
+			free(o->progress);
+			o->progress = xstrdup(op->metadata.vals[i]);
+		}
+	}
+}
+
+/* The instance an op created: its "instances" resource (caller frees). */
+static char *
+app_op_instance(const struct op_info *op)
+{
+	const char *r = strmap_get(&op->resources, "instances"), *p;
+	size_t l;
+
+	if (r == NULL || (p = strstr(r, "/1.0/instances/")) == NULL)
+		return NULL;
+	p += strlen("/1.0/instances/");
+	l = strcspn(p, ",/?");
+	return l > 0 ? xstrndup(p, l) : NULL;
+}
+
+/* The second half of a launch: start what the create op made. */
+static void
+app_launch_start(struct tui *t, const char *name, const char *what)
+{
+	struct err e = { 0 };
+	char *op = NULL, *w;
+
+	if (t->b == NULL)
+		return;
+	if (t->b->ops->instance_action(t->b, name, "start", -1, false, false, &op,
+	    &e) < 0) {
+		status_set(t, STATUS_ERR, "%s: created, but failed to start "
+		    "instance \"%s\": %s", what, name, e.msg);
+		return;
+	}
+	if (strstr(what, name) == NULL)	/* the name was generated */
+		w = xasprintf("%s as \"%s\" (starting)", what, name);
+	else
+		w = xasprintf("%s (starting)", what);
+	if (op != NULL)
+		app_track_op(t, op, w, NULL);
+	status_set(t, STATUS_INFO, "%s", w);
+	free(w);
+}
+
+static void
 app_op_event(struct tui *t, const struct op_info *op)
 {
 	struct tui_op *o, **pp = NULL;
@@ -93,28 +166,26 @@ app_op_event(struct tui *t, const struct op_info *op)
 		return;
 	o->status = op->status;
 	t->chrome_dirty = true;
+	app_op_progress(o, op);
 	if (op->status < 200)
 		return;
 	*pp = o->next;
 	if (op->status == STATUS_SUCCESS) {
-		status_set(t, STATUS_INFO, "%s: done", o->what);
+		if (o->then_start == NULL)
+			status_set(t, STATUS_INFO, "%s: done", o->what);
 		then = o->then_start;
 		o->then_start = NULL;
+		if (then != NULL && *then == '\0') {
+			free(then);
+			then = app_op_instance(op);
+		}
 	} else
 		status_set(t, STATUS_ERR, "%s: %s", o->what,
 		    op->err && *op->err ? op->err : status_code_name(op->status));
-	free(o->id);
-	free(o->what);
-	free(o->then_start);
-	free(o);
-	if (then != NULL) {
-		struct strv one = { 0 };
-
-		strv_push(&one, then);
-		action_run(t, "start", &one);
-		strv_free(&one);
-		free(then);
-	}
+	if (then != NULL)
+		app_launch_start(t, then, o->what);
+	app_op_free(o);
+	free(then);
 }
 
 static void
@@ -128,8 +199,10 @@ app_event_cb(const struct event *ev, void *arg)
 		app_op_event(t, ev->op);
 		if (ev->op->status >= 200)
 			app_request_refresh(t);
-	} else if (ev->type == EVENT_LIFECYCLE)
+	} else if (ev->type == EVENT_LIFECYCLE) {
+		t->settle_tries = 0;
 		app_request_refresh(t);
+	}
 	if (v != NULL && strcmp(v->type->name, "ops") == 0 && v->type->update)
 		v->type->update(v);
 }
@@ -148,12 +221,66 @@ app_track_op(struct tui *t, char *id, const char *what, const char *then_start)
 	t->chrome_dirty = true;
 }
 
+/* A running instance with a nic whose DHCP lease has not shown up yet. */
+static bool
+app_awaits_address(const struct instance *in)
+{
+	size_t i;
+	const char *type;
+
+	if (in->status != STATUS_RUNNING || *filter_ipv4(in) != '\0')
+		return false;
+	for (i = 0; i < in->expanded_devices.n; i++)
+		if ((type = strmap_get(&in->expanded_devices.props[i], "type")) != NULL &&
+		    strcmp(type, "nic") == 0)
+			return true;
+	return false;
+}
+
+/* Whether the cache (before a re-fetch replaces it) has name running. */
+static bool
+app_was_running(struct tui *t, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < t->ninsts; i++)
+		if (strcmp(t->insts[i].name, name) == 0)
+			return t->insts[i].status == STATUS_RUNNING;
+	return false;
+}
+
+static void
+app_settle_cb(uv_timer_t *h)
+{
+	app_request_refresh(h->data);
+}
+
+/* Schedules the next re-fetch while an address is awaited (see the top). */
+static void
+app_settle(struct tui *t, bool awaiting)
+{
+	uint64_t ms;
+
+	if (!awaiting || t->settle_tries >= APP_SETTLE_TRIES) {
+		uv_timer_stop(&t->settle);
+		return;
+	}
+	if (uv_is_active((uv_handle_t *)&t->settle))
+		return;
+	ms = (uint64_t)APP_SETTLE_FIRST_MS << (t->settle_tries < 3 ? t->settle_tries : 3);
+	if (ms > APP_SETTLE_MAX_MS)
+		ms = APP_SETTLE_MAX_MS;
+	t->settle_tries++;
+	uv_timer_start(&t->settle, app_settle_cb, ms, 0);
+}
+
 void
 app_refresh_now(struct tui *t)
 {
 	struct instance *v = NULL;
 	size_t n = 0;
 	struct err e = { 0 };
+	bool awaiting = false;
 	int i;
 
 	if (t->b != NULL) {
@@ -168,6 +295,13 @@ app_refresh_now(struct tui *t)
 	/* The list needs snapshot counts, not snapshots: keep it small (the
 	 * detail and snapshot views fetch their own). */
 	for (i = 0; i < (int)n; i++) {
+		if (app_awaits_address(&v[i])) {
+			awaiting = true;
+			/* Started since the last fetch (maybe by another
+			 * process): give its lease a fresh round of tries. */
+			if (!app_was_running(t, v[i].name))
+				t->settle_tries = 0;
+		}
 		snapshot_array_free(v[i].snapshots, v[i].nsnapshots);
 		v[i].snapshots = NULL;
 		devmap_free(&v[i].expanded_devices);
@@ -178,6 +312,7 @@ app_refresh_now(struct tui *t)
 	malloc_trim(0);		/* give the fetch's transient copies back */
 	t->refreshed_ms = app_now_ms(t);
 	t->nrefresh++;
+	app_settle(t, awaiting);
 	for (i = 0; i < t->depth; i++)
 		if (t->stack[i]->type->update != NULL)
 			t->stack[i]->type->update(t->stack[i]);
@@ -442,13 +577,30 @@ app_create(uv_loop_t *loop, const char *remote, bool fake, bool read_only)
 	uv_timer_init(loop, &t->coalesce);
 	uv_timer_init(loop, &t->poll);
 	uv_timer_init(loop, &t->status_timer);
+	uv_timer_init(loop, &t->settle);
 	uv_prepare_init(loop, &t->frame);
 	uv_signal_init(loop, &t->sigwinch);
 	uv_signal_init(loop, &t->sigterm);
 	uv_signal_init(loop, &t->sigint);
-	t->coalesce.data = t->poll.data = t->status_timer.data = t;
+	t->coalesce.data = t->poll.data = t->status_timer.data = t->settle.data = t;
 	t->frame.data = t->sigwinch.data = t->sigterm.data = t->sigint.data = t;
 	return t;
+}
+
+/* The fallback poll interval: LXDECK_POLL_MS or APP_POLL_MS. */
+static uint64_t
+app_poll_ms(void)
+{
+	const char *env = getenv("LXDECK_POLL_MS");
+	char *end = NULL;
+	unsigned long long ms;
+
+	if (env == NULL || *env == '\0')
+		return APP_POLL_MS;
+	ms = strtoull(env, &end, 10);
+	if (end == NULL || *end != '\0')
+		return APP_POLL_MS;
+	return ms < APP_POLL_MIN_MS ? APP_POLL_MIN_MS : ms;
 }
 
 /* Starts the UI: signals first, so ncurses leaves SIGWINCH to libuv. */
@@ -463,7 +615,7 @@ app_start(struct tui *t)
 	t->stdin_poll.data = t;
 	uv_poll_start(&t->stdin_poll, UV_READABLE, app_stdin_cb);
 	uv_prepare_start(&t->frame, app_frame_cb);
-	uv_timer_start(&t->poll, app_poll_cb, APP_POLL_MS, APP_POLL_MS);
+	uv_timer_start(&t->poll, app_poll_cb, app_poll_ms(), app_poll_ms());
 	view_push(t, &view_list_type, NULL);
 	app_connect(t, t->remote);
 	if (t->warnings.n > 0 && t->b != NULL)
@@ -491,6 +643,7 @@ app_free(struct tui *t)
 	uv_close((uv_handle_t *)&t->coalesce, NULL);
 	uv_close((uv_handle_t *)&t->poll, NULL);
 	uv_close((uv_handle_t *)&t->status_timer, NULL);
+	uv_close((uv_handle_t *)&t->settle, NULL);
 	uv_close((uv_handle_t *)&t->frame, NULL);
 	uv_close((uv_handle_t *)&t->sigwinch, NULL);
 	uv_close((uv_handle_t *)&t->sigterm, NULL);
@@ -501,10 +654,7 @@ app_free(struct tui *t)
 	uv_run(t->loop, UV_RUN_DEFAULT);
 	while ((o = t->ops) != NULL) {
 		t->ops = o->next;
-		free(o->id);
-		free(o->what);
-		free(o->then_start);
-		free(o);
+		app_op_free(o);
 	}
 	instance_array_free(t->insts, t->ninsts);
 	free(t->remote);

@@ -54,9 +54,10 @@ status_draw(struct tui *t, int y)
 	for (o = t->ops; o != NULL; o = o->next)
 		n++;
 	if (n > 0) {
-		snprintf(buf, sizeof buf, "%s %s (%s)%s", t->utf8 ? "\u27f3" : "*",
+		snprintf(buf, sizeof buf, "%s %s (%s%s%s)%s", t->utf8 ? "\u27f3" : "*",
 		    t->ops->what, status_code_name(t->ops->status),
-		    n > 1 ? " ..." : "");
+		    t->ops->progress ? ": " : "",
+		    t->ops->progress ? t->ops->progress : "", n > 1 ? " ..." : "");
 		if (n > 1) {
 			size_t l = strlen(buf);
 

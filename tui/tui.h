@@ -16,6 +16,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <time.h>
 
 #include <uv.h>
 
@@ -107,7 +108,9 @@ enum status_level { STATUS_INFO, STATUS_ERR };
 struct tui_op {
 	char		*id;
 	char		*what;		/* "Stopping instance \"web1\"" */
-	char		*then_start;	/* launch: start this instance after */
+	char		*then_start;	/* launch: start this instance after
+					 * ("": the one the op created) */
+	char		*progress;	/* the op's latest "*_progress" text */
 	int		 status;
 	struct tui_op	*next;
 };
@@ -161,6 +164,8 @@ struct tui {
 	uv_prepare_t		 frame;
 	uv_timer_t		 coalesce;	/* event bursts -> one fetch */
 	uv_timer_t		 poll;		/* slow fallback poll */
+	uv_timer_t		 settle;	/* awaiting DHCP addresses */
+	int			 settle_tries;
 	uv_timer_t		 status_timer;
 };
 
@@ -229,6 +234,29 @@ bool		 prompt_key(struct tui *, int key);
 void		 prompt_draw(struct tui *, int y);
 void		 prompt_free(struct tui *);
 
+/* cron.c */
+/* The first time after `after` that a snapshots.schedule spec fires. */
+int		 cron_next(const char *spec, time_t after, time_t *out,
+		     struct err *);
+
+/* editor.c */
+/* Checks (and applies) what the user saved; 0 ends the edit loop. */
+typedef int (*editor_check_cb)(struct tui *, const char *text, void *arg,
+		     struct err *);
+/* Runs $VISUAL/$EDITOR/vi on path, out of curses mode. */
+int		 editor_run(struct tui *, const char *path, struct err *);
+/* Edits header + text until check accepts it: 0 applied, 1 left unchanged,
+ * -1 with e set when the editor could not run. */
+int		 editor_edit(struct tui *, const char *header, const char *text,
+		     editor_check_cb check, void *arg, struct err *e);
+
+/* profile-yaml.c */
+/* The profile as `lxc profile edit` shows it (caller frees). */
+char		*profile_yaml_emit(const struct profile *);
+/* Reads config, description, devices (and name); 400 with the line. */
+int		 profile_yaml_parse(const char *text, struct profile *out,
+		     struct err *);
+
 /* filter.c */
 struct filter;
 struct filter	*filter_create(const char *expr, struct err *);
@@ -241,7 +269,6 @@ const char	*filter_ipv4(const struct instance *);
 /* verb: start, stop, restart, freeze, unfreeze, delete, snapshot. */
 void		 action_run(struct tui *, const char *verb, const struct strv *names);
 void		 action_confirm(struct tui *, const char *verb, const struct strv *names);
-void		 action_launch(struct tui *);
 bool		 action_is_destructive(const char *verb);
 
 /* command.c */
@@ -266,9 +293,14 @@ int		 view_body_rows(struct tui *);
 char		*view_fmt_bytes(int64_t, char *, size_t);
 char		*view_fmt_time(int64_t ns, char *, size_t);
 
+/* view-launch.c */
+extern const struct view_type view_launch_type;
+void		 view_launch_open(struct tui *);
 /* view-list.c */
 extern const struct view_type view_list_type;
 const char	*view_list_selected(struct view *);
+/* The marked instances, else the selected one (appended to out). */
+void		 view_list_targets(struct view *, struct strv *out);
 /* view-detail.c */
 extern const struct view_type view_detail_type;
 /* view-help.c */
@@ -277,11 +309,15 @@ extern const struct view_type view_help_type;
 extern const struct view_type view_ops_type;
 /* view-profiles.c */
 extern const struct view_type view_profiles_type;
+/* view-profile.c */
+extern const struct view_type view_profile_type;
+/* Edits profile name as YAML in $VISUAL/$EDITOR (the lxc profile edit loop). */
+void		 view_profile_edit_yaml(struct tui *, const char *name);
 /* view-images.c */
 extern const struct view_type view_images_type;
 /* view-remotes.c */
 extern const struct view_type view_remotes_type;
-/* view-snapshots.c */
-extern const struct view_type view_snapshots_type;
+/* view-timeline.c */
+extern const struct view_type view_timeline_type;
 
 #endif

@@ -42,6 +42,17 @@ view_help_init(struct view *v)
 	view_lines_add(&d->l, TE_NORMAL, "  !web         negation of any term");
 	view_lines_add(&d->l, TE_NORMAL, "  status=running user.role=db  "
 	    "fields and config keys; terms are ANDed");
+	view_lines_add(&d->l, TE_HEADER, "Launch (n)");
+	view_lines_add(&d->l, TE_NORMAL, "  pick an image, Enter; a name (empty: "
+	    "generated); profiles (comma separated)");
+	view_lines_add(&d->l, TE_HEADER, "Profiles (P)");
+	view_lines_add(&d->l, TE_NORMAL, "  Enter form  e YAML in $EDITOR  n new  "
+	    "C copy  m rename  d delete  a/u assign/unassign on marked instances");
+	view_lines_add(&d->l, TE_NORMAL, "  form: Enter edit  a add key  A add "
+	    "device  d remove  w save  R reload  e YAML");
+	view_lines_add(&d->l, TE_HEADER, "Snapshot timeline (t)");
+	view_lines_add(&d->l, TE_NORMAL, "  n snapshot  r restore  m rename  "
+	    "d delete  C copy to instance  p publish  Enter diff against now");
 	view_lines_add(&d->l, TE_HEADER, "Commands (:)");
 	view_lines_add(&d->l, TE_NORMAL, "  :remote NAME  :remotes  :profiles  "
 	    ":images  :ops  :instances  :theme NAME  :help  :q");

@@ -305,7 +305,7 @@ view_list_move(struct view *v, size_t to)
 }
 
 /* The instances an action applies to: the marked ones, else the selected. */
-static void
+void
 view_list_targets(struct view *v, struct strv *out)
 {
 	struct view_list_data *d = view_list_data(v);
@@ -458,7 +458,7 @@ view_list_key(struct view *v, int key)
 		strv_free(&targets);
 		return true;
 	case KA_LAUNCH:
-		action_launch(t);
+		view_launch_open(t);
 		return true;
 	case KA_DETAIL:
 		if (sel != NULL)
@@ -466,7 +466,7 @@ view_list_key(struct view *v, int key)
 		return true;
 	case KA_SNAPSHOTS:
 		if (sel != NULL)
-			view_push(t, &view_snapshots_type, sel);
+			view_push(t, &view_timeline_type, sel);
 		return true;
 	case KA_FILTER:
 		prompt_input(t, "/", d->filter_text ? d->filter_text : "",

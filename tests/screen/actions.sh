@@ -34,6 +34,16 @@ out=$(vt 'wait-text web2; keys "jjjj  "; wait-text "2 marked"; keys S; wait-text
 like "bulk stop asks naming both" "$out" 'Stop 2 instances \(web1, web2\) on local:\?'
 like "both stopped" "$out" "web1 +Stopped"
 
-out=$(vt 'wait-text web2; keys n; wait-text "image"; key Enter; wait-text "as name"; keys web9\r; wait-text "web9     Running"; row 8')
+out=$(vt 'wait-text web2; keys n; wait-text "pick an image"; dump; key Enter; wait-text "generated name"; row 22; keys web9\r; wait-text "Profiles for web9"; row 22; key Enter; wait-text "web9     Running"; row 8')
+like "n opens the image picker: alias, fingerprint, os, release" "$out" "busybox +3f1a9c2e8b7d +busybox +1\.35"
+like "then asks for a name" "$out" "Launch busybox on local: as \(empty: generated name\)"
+like "then for profiles, default offered" "$out" "Profiles for web9 \(comma separated\): default"
 like "n launches (create + start)" "$out" "web9 +Running"
+
+out=$(vt 'wait-text web2; keys n; wait-text "pick an image"; key Enter; wait-text "generated name"; key Enter; wait-text "Profiles for"; keys ",docker\r"; wait-text "Instances (7)"; wait-match "Running .*default,docker"; dump')
+like "empty name: the backend picks one and it is started" "$out" "Running .*default,docker"
+
+out=$(vt 'wait-text web2; keys n; wait-text "pick an image"; key Enter; wait-text "generated name"; key Esc; wait-text Cancelled; row 22; keys q; wait-text "Instances ("; dump')
+like "Esc cancels the launch" "$out" "Cancelled: nothing was launched"
+like "... nothing was made" "$out" "Instances \(6\)"
 done_testing

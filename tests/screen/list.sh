@@ -20,11 +20,21 @@ like ":q quits cleanly" "$out" "exit 0"
 out=$(vt 'wait-text web2; key C-c; wait-exit')
 like "Ctrl-C quits" "$out" "exit 0"
 
-# Without --fake, local: is the embedded engine; when it cannot open its
-# directory the error is on screen and nothing crashes.
-out=$(LXDECK_CMD="$BUILD/lxdeck" VT_ENV="LXDECK_DIR=/proc/lxdeck-cannot-exist" \
-    vt 'wait-text "Failed"; dump; keys q; wait-exit')
-like "local engine error shown" "$out" "local: Failed to create"
+# Without --fake, local: is the embedded engine at LXDECK_DIR (never the
+# host's /var/lib/lxdeck here).  An empty directory is a fresh engine with no
+# instances (root only: the engine needs it); a directory it cannot use is an
+# error on screen, and nothing crashes.
+if [ "$(id -u)" = 0 ]; then
+	eng=$SCREEN_TMP/engine
+	mkdir -p "$eng"
+	out=$(LXDECK_CMD="$BUILD/lxdeck" VT_ENV="LXDECK_DIR=$eng" vt 'wait-text "No instances"; dump; keys q; wait-exit')
+	like "real engine on a fresh LXDECK_DIR: empty list" "$out" "lxdeck  local:  Instances \(0\)"
+	like "... and quits normally" "$out" "exit 0"
+	ok "... the engine made its database there" test -f "$eng/lxdeck.db"
+fi
+: >"$SCREEN_TMP/not-a-dir"
+out=$(LXDECK_CMD="$BUILD/lxdeck" VT_ENV="LXDECK_DIR=$SCREEN_TMP/not-a-dir" vt 'wait-text "Not connected"; dump; keys q; wait-exit')
+like "unusable LXDECK_DIR: the error names it" "$out" "local: .*not-a-dir"
 like "list says it is not connected" "$out" "Not connected to local:"
 like "quits normally after a backend error" "$out" "exit 0"
 

@@ -19,13 +19,17 @@ like "help explains the filter" "$out" "Filter"
 
 out=$(vt 'wait-text web2; keys P; wait-text "Profiles ("; dump')
 like "profiles: default and docker" "$out" "docker +Profile supporting docker"
+like "profiles: users and devices" "$out" "default +Default lxdeck profile +6 +eth0\(nic\) root\(disk\)"
 out=$(vt 'wait-text web2; keys i; wait-text "Images ("; dump')
 like "images: busybox alias" "$out" "busybox +3f1a9c2e8b7d"
 out=$(vt 'wait-text web2; keys R; wait-text "Remotes"; dump')
 like "remotes: local:" "$out" "local: +fake"
-out=$(vt 'wait-text web2; keys t; wait-text "Snapshots of build"; dump; keys c; wait-text snap2; row 4')
-like "snapshots list" "$out" "snap1 "
-like "c takes a snapshot" "$out" "snap2"
+out=$(vt 'wait-text web2; keys t; wait-text "Snapshots of build"; dump; keys n; wait-text "as: snap"; row 22; key Enter; wait-text "snap2 "; dump')
+like "timeline: axis with now" "$out" "o-+o?-*\|"
+like "timeline: snapshot rows with relative times" "$out" "snap1 +20[0-9-]+ [0-9:]+ +[0-9]+d ago"
+like "timeline: now row" "$out" "now +20[0-9-]+ [0-9:]+ +Stopped"
+like "n offers the next free name" "$out" "Snapshot build on local: as: snap2"
+like "Enter takes it" "$out" "snap2 +20[0-9-]+ [0-9:]+ +[0-9]+s ago"
 
 out=$(vt 'wait-text web2; keys :pro; key Tab; sleep 50; row 22; key Enter; wait-text "Profiles ("; keys q; sleep 50; keys :; key Up; sleep 50; row 22')
 like "Tab completes the command" "$(echo "$out" | sed -n 1p)" "^:profiles"

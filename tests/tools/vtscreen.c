@@ -10,6 +10,8 @@
  *
  *   wait-text TEXT       pump output until TEXT is on screen (fails after -t)
  *   wait-gone TEXT       pump output until TEXT is no longer on screen
+ *   wait-match RE        pump output until a row matches the extended regex RE
+ *   wait-gone-match RE   pump output until no row matches RE
  *   keys STRING          type STRING; \e \n \r \t \\ \xHH escapes
  *   key NAME             Up Down Left Right Enter Esc Space Tab PgUp PgDn
  *                        Home End BSpace F1..F12 C-x
@@ -26,6 +28,7 @@
  *   wait-exit            wait for the child to exit, print "exit N"
  *   cpu-ticks            print "cpu N": the child's user+system clock ticks
  *   rss                  print "rss N": the child's resident set in kB
+ *   stamp                print "ms N": a monotonic clock in milliseconds
  *
  * A failing command prints "vtscreen: ..." and the screen to stderr and exits
  * 1; the child is killed on exit.  Colours print as "default", "idx:N" or
@@ -35,6 +38,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pty.h>
+#include <regex.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -180,6 +184,18 @@ find_text(const char *text, int *col)
 			return r;
 		}
 	}
+	return -1;
+}
+
+/* Row of the first row matching re, or -1. */
+static int
+find_match(const regex_t *re)
+{
+	int r;
+
+	for (r = 0; r < rows; r++)
+		if (regexec(re, row_text(r), 0, NULL, 0) == 0)
+			return r;
 	return -1;
 }
 
@@ -376,7 +392,27 @@ run_line(char *line)
 				    "timeout waiting for \"%s\"", a);
 			pump(20);
 		}
-	} else if (strcmp(cmd, "keys") == 0)
+	} else if (strcmp(cmd, "wait-match") == 0 ||
+	    strcmp(cmd, "wait-gone-match") == 0) {
+		bool gone = cmd[5] == 'g';
+		regex_t re;
+
+		if (regcomp(&re, a, REG_EXTENDED | REG_NOSUB) != 0)
+			fail("bad regex \"%s\"", a);
+		end = now_ms() + timeout_ms;
+		for (;;) {
+			pump(0);
+			if ((find_match(&re) >= 0) != gone)
+				break;
+			if (now_ms() > end)
+				fail(gone ? "timeout waiting for /%s/ to go" :
+				    "timeout waiting for /%s/", a);
+			pump(20);
+		}
+		regfree(&re);
+	} else if (strcmp(cmd, "stamp") == 0)
+		printf("ms %lld\n", now_ms());
+	else if (strcmp(cmd, "keys") == 0)
 		keys(a);
 	else if (strcmp(cmd, "key") == 0)
 		key(a);

@@ -1,0 +1,72 @@
+#!/bin/bash
+# tui-bench.sh - what the TUI costs: first frame with 1,000 fake instances
+# and with N real containers (BENCH_N, default 30), keypress-to-frame,
+# resident memory and idle CPU.  Real containers need root and use their own
+# LXDECK_DIR (cleaned up on exit).  For the later lxdeckd comparison, set
+# BENCH_LXC_CONF to an LXD_CONF directory whose default remote is an lxdeckd
+# serving the same LXDECK_DIR: `lxc list` is then timed on the same
+# containers and the ratios printed.
+#   tests/bench/tui-bench.sh            prints "name value unit" lines
+# Key-to-frame is measured through vtscreen, whose waits poll every 20 ms:
+# read it as "within one 20 ms step".
+. "$(dirname "$0")/../screen/screen-lib.bash"
+N=${BENCH_N:-30}
+VT_TIMEOUT=${VT_TIMEOUT:-30000}
+export VT_TIMEOUT
+
+ms_between() { echo "$1" | awk '/^ms /{ if (!a) a=$2; else b=$2 } END { print b - a }'; }
+
+# The fake backend: first frame with 1,000 instances, key to frame, RSS.
+start=$(date +%s%N)
+out=$(VT_ENV="LXDECK_FAKE_INSTANCES=1000" vt 'wait-text c0020; stamp; keys ">"; wait-text "sort: STATE"; stamp; rss; sleep 300; cpu-ticks; sleep 3000; cpu-ticks')
+
+
+echo "fake-1000 key-to-frame (sort) $(ms_between "$(echo "$out" | grep '^ms' | sed -n 1,2p)") ms"
+echo "fake-1000 rss $(echo "$out" | sed -n 's/^rss //p') kB"
+t=$(echo "$out" | sed -n 's/^cpu //p' | tr '\n' ' ')
+echo "fake-1000 idle-cpu-3s $(echo $t | awk '{print $2 - $1}') ticks"
+start=$(date +%s%N)
+VT_ENV="LXDECK_FAKE_INSTANCES=1000" vt 'wait-text c0020' >/dev/null
+echo "fake-1000 first-frame $(( ($(date +%s%N) - start) / 1000000 )) ms"
+
+[ "$(id -u)" = 0 ] || { echo "real: skipped (needs root)"; exit 0; }
+export LXDECK_DIR=$(mktemp -d /tmp/lxdeck-bench.XXXXXX)
+E=$BUILD/tools/engctl
+cleanup() {
+	for c in $($E list 2>/dev/null | awk '{print $1}'); do
+		$E stop "$c" -f >/dev/null 2>&1
+		$E delete "$c" >/dev/null 2>&1
+	done
+	umount -R "$LXDECK_DIR"/containers/*/rootfs 2>/dev/null
+	rm -rf --one-file-system "$LXDECK_DIR" "$SCREEN_TMP"
+}
+trap cleanup EXIT
+"$LXDECK_SRC/scripts/build-image" busybox "$LXDECK_DIR/bb.tar.gz" >/dev/null
+$E image-import "$LXDECK_DIR/bb.tar.gz" busybox >/dev/null
+start=$(date +%s%N)
+for i in $(seq -w 1 "$N"); do $E launch busybox "b$i" >/dev/null || exit 1; done
+echo "real launch-$N $(( ($(date +%s%N) - start) / 1000000 )) ms (engctl, sequential)"
+last="Instances ($N)"
+RV="LXDECK_DIR=$LXDECK_DIR"
+start=$(date +%s%N)
+LXDECK_CMD="$BUILD/lxdeck" VT_ENV="$RV" vt "wait-text '$last'" >/dev/null
+tui_ms=$(( ($(date +%s%N) - start) / 1000000 ))
+echo "real-$N first-frame $tui_ms ms"
+out=$(LXDECK_CMD="$BUILD/lxdeck" VT_ENV="$RV" vt "wait-text '$last'; stamp; keys '>'; wait-text 'sort: STATE'; stamp; rss; sleep 300; cpu-ticks; sleep 3000; cpu-ticks")
+echo "real-$N key-to-frame (sort) $(ms_between "$(echo "$out" | grep '^ms')") ms"
+echo "real-$N rss $(echo "$out" | sed -n 's/^rss //p') kB"
+t=$(echo "$out" | sed -n 's/^cpu //p' | tr '\n' ' ')
+echo "real-$N idle-cpu-3s $(echo $t | awk '{print $2 - $1}') ticks"
+start=$(date +%s%N)
+$E list >/dev/null
+eng_ms=$(( ($(date +%s%N) - start) / 1000000 ))
+echo "real-$N engctl-list $eng_ms ms (process start + full state)"
+if [ -n "$BENCH_LXC_CONF" ] && command -v lxc >/dev/null; then
+	start=$(date +%s%N)
+	LXD_CONF=$BENCH_LXC_CONF lxc list >/dev/null
+	lxc_ms=$(( ($(date +%s%N) - start) / 1000000 ))
+	echo "real-$N lxc-list $lxc_ms ms"
+	echo "ratio first-frame/lxc-list $(awk -v a=$tui_ms -v b=$lxc_ms 'BEGIN{printf "%.2f", a/b}')"
+else
+	echo "real-$N lxc-list skipped (set BENCH_LXC_CONF to an lxdeckd remote for the ratio)"
+fi
