@@ -120,8 +120,15 @@ term_rgb_to_8(int rgb)
 static int
 term_index_rgb(int idx)
 {
+	static const int base[16] = {
+		0x000000, 0xcd0000, 0x00cd00, 0xcdcd00, 0x0000ee, 0xcd00cd,
+		0x00cdcd, 0xe5e5e5, 0x7f7f7f, 0xff0000, 0x00ff00, 0xffff00,
+		0x5c5cff, 0xff00ff, 0x00ffff, 0xffffff,
+	};
 	int r, g, b;
 
+	if (idx < 16)
+		return base[idx];
 	if (idx >= 232) {
 		r = 8 + (idx - 232) * 10;
 		return r << 16 | r << 8 | r;
@@ -146,6 +153,9 @@ term_colour(int c, bool *bold)
 			return c;
 		return COLORS >= 256 ? term_rgb_to_256(c) : term_rgb_to_8(c);
 	}
+	/* Direct-colour terminals take numbers >= 8 as 0xRRGGBB. */
+	if (COLORS >= 0x1000000)
+		return c < 8 ? c : term_index_rgb(c);
 	if (c < COLORS)
 		return c;
 	if (c < 16) {

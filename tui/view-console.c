@@ -65,7 +65,9 @@ struct view_console_pane {
 
 	bool			 ended;
 	bool			 eof;
+	bool			 noted;		/* the pane said the instance stopped */
 	char			 why[200];
+	char			 brief[32];	/* "exited 0", "closed" */
 	bool			 bell;
 
 	int			 y, rows;	/* title row, term rows */
@@ -248,19 +250,25 @@ view_console_pane_finish(struct view_console_pane *p)
 		snprintf(state, sizeof state, "; instance \"%s\" is %s", p->inst,
 		    status_code_name(st->status));
 	instance_state_free(st);
-	if (p->shell && p->h != NULL && p->h->exited)
-		snprintf(p->why, sizeof p->why, "shell exited with status %d%s",
-		    p->h->status, state);
-	else
-		snprintf(p->why, sizeof p->why, "%s closed%s", p->shell ? "shell" :
-		    "console", state);
+	if (p->shell && p->h != NULL && p->h->exited) {
+		snprintf(p->why, sizeof p->why, "shell exited with status %d",
+		    p->h->status);
+		snprintf(p->brief, sizeof p->brief, "exited %d", p->h->status);
+	} else {
+		snprintf(p->why, sizeof p->why, "%s closed", p->shell ? "shell" :
+		    "console");
+		snprintf(p->brief, sizeof p->brief, "closed");
+	}
+	p->noted = *state != '\0';
 	/* Leave a full-screen program's screen so the message shows. */
-	snprintf(msg, sizeof msg, "%s\033[m\033[?25h\r\n\033[7m[%s: r "
+	snprintf(msg, sizeof msg, "%s\033[m\033[?25h\r\n\033[7m[%s%s: r "
 	    "reconnects, x closes]\033[m\r\n", term_is_altscreen(p->term) ?
-	    "\033[?1049l" : "", p->why);
+	    "\033[?1049l" : "", p->why, state);
 	term_write(p->term, msg, strlen(msg));
-	status_set(t, STATUS_INFO, "%s \"%s\": %s", p->shell ? "Shell in" :
-	    "Console of", p->inst, p->why);
+	status_set(t, STATUS_INFO, "%s \"%s\": %s%s", p->shell ? "Shell in" :
+	    "Console of", p->inst, p->why, state);
+	snprintf(p->why + strlen(p->why), sizeof p->why - strlen(p->why), "%s",
+	    state);
 	app_request_refresh(t);
 	view_console_damaged(p->v);
 	view_console_full(p->v);
@@ -416,8 +424,8 @@ view_console_pane_connect(struct view_console_pane *p, struct tui *t,
 		    p->shell ? "shell" : "console", p->inst);
 	}
 	p->poll->data = p;
-	p->ended = p->eof = false;
-	p->why[0] = '\0';
+	p->ended = p->eof = p->noted = false;
+	p->why[0] = p->brief[0] = '\0';
 	view_console_pane_events(p);
 	return 0;
 }
@@ -509,12 +517,26 @@ view_console_layout(struct view *v, int top, int rows)
 	}
 }
 
+/* The instance's status from the list cache when it is not running
+ * ("Stopped"), else NULL. */
+static const char *
+view_console_inst_status(struct tui *t, const char *inst)
+{
+	size_t i;
+
+	for (i = 0; i < t->ninsts; i++)
+		if (strcmp(t->insts[i].name, inst) == 0)
+			return t->insts[i].status == STATUS_RUNNING ? NULL :
+			    status_code_name(t->insts[i].status);
+	return NULL;
+}
+
 static void
 view_console_draw_title(struct view *v, struct view_console_pane *p, int idx)
 {
 	struct view_console_data *d = view_console_data(v);
 	struct tui *t = v->tui;
-	char buf[512], pk[32], dk[32], state[240];
+	char buf[768], pk[32], dk[32], state[400];
 	bool focused = idx == d->focus;
 	int64_t first, top;
 
@@ -526,14 +548,23 @@ view_console_draw_title(struct view *v, struct view_console_pane *p, int idx)
 		snprintf(state, sizeof state, "copy mode, line %lld of %lld  "
 		    "v select  y copy  q leave", (long long)(p->cur - first + 1),
 		    (long long)(top - first + p->rows));
-	} else if (p->ended)
-		snprintf(state, sizeof state, "%s  r reconnect  x close", p->why);
-	else
+	} else if (p->ended) {
+		const char *st = view_console_inst_status(t, p->inst);
+
+		snprintf(buf, sizeof buf, " %d %s %s [%s%s%s]  r reconnect  x close  "
+		    "%s %s detach", idx + 1, p->shell ? "shell" : "console", p->inst,
+		    p->brief, st != NULL ? ", " : "", st != NULL ? st : "", pk, dk);
+		screen_put(t, p->y, 0, COLS, focused ? TE_TITLE : TE_HINT, buf);
+		return;
+	} else
 		snprintf(state, sizeof state, "%s%s", p->bell ? "bell! " : "",
 		    *term_title(p->term) ? term_title(p->term) : "running");
 	snprintf(buf, sizeof buf, " %d %s %s [%s]  %s %s detach  %s z zoom  "
-	    "%s [ scroll%s", idx + 1, p->shell ? "shell" : "console", p->inst,
-	    state, pk, dk, pk, pk, focused ? "" : "  Tab focus");
+	    "%s [ scroll%s%s", idx + 1, p->shell ? "shell" : "console", p->inst,
+	    state, pk, dk, pk, pk, focused ? "" : d->focus < 0 ? "  Tab focus" :
+	    "  ", focused || d->focus < 0 ? "" : pk);
+	if (!focused && d->focus >= 0)
+		snprintf(buf + strlen(buf), sizeof buf - strlen(buf), " n focus");
 	screen_put(t, p->y, 0, COLS, focused ? TE_TITLE : TE_HINT, buf);
 }
 
@@ -574,27 +605,27 @@ view_console_draw(struct view *v, int top, int rows)
 
 /* ---- copy mode ---- */
 
+/* Where copies go: $LXDECK_COPY_FILE, else $XDG_CACHE_HOME/lxdeck/copy.txt
+ * or ~/.cache/lxdeck/copy.txt (directories made as needed). */
 static char *
 view_console_copy_path(void)
 {
 	const char *env = getenv("LXDECK_COPY_FILE"), *c, *h;
-	char *dir, *path;
+	char *path, *s;
 
 	if (env != NULL && *env != '\0')
 		return xstrdup(env);
 	if ((c = getenv("XDG_CACHE_HOME")) != NULL && *c != '\0')
-		dir = xasprintf("%s/lxdeck", c);
-	else if ((h = getenv("HOME")) != NULL && *h != '\0') {
-		char *cache = xasprintf("%s/.cache", h);
-
-		mkdir(cache, 0700);
-		free(cache);
-		dir = xasprintf("%s/.cache/lxdeck", h);
-	} else
-		dir = xstrdup("/tmp");
-	mkdir(dir, 0700);
-	path = xasprintf("%s/copy.txt", dir);
-	free(dir);
+		path = xasprintf("%s/lxdeck/copy.txt", c);
+	else if ((h = getenv("HOME")) != NULL && *h != '\0')
+		path = xasprintf("%s/.cache/lxdeck/copy.txt", h);
+	else
+		path = xasprintf("/tmp/lxdeck-copy-%d.txt", (int)getuid());
+	for (s = strchr(path + 1, '/'); s != NULL; s = strchr(s + 1, '/')) {
+		*s = '\0';
+		mkdir(path, 0700);
+		*s = '/';
+	}
 	return path;
 }
 
@@ -928,6 +959,24 @@ static void
 view_console_update(struct view *v)
 {
 	struct view_console_data *d = view_console_data(v);
+	const char *st;
+	char msg[160];
+	int i;
+
+	/* A stop ends a shell before the instance is down: say it when the
+	 * list learns it. */
+	for (i = 0; i < d->n; i++) {
+		struct view_console_pane *p = d->panes[i];
+
+		if (!p->ended || p->noted ||
+		    (st = view_console_inst_status(v->tui, p->inst)) == NULL)
+			continue;
+		p->noted = true;
+		snprintf(msg, sizeof msg, "\033[7m[instance \"%s\" is %s]\033[m\r\n",
+		    p->inst, st);
+		term_write(p->term, msg, strlen(msg));
+		view_console_damaged(v);
+	}
 
 	if (!v->dirty && !v->tui->full_redraw && d->list_rows > 0)
 		d->partial_ok = true;
