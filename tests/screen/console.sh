@@ -306,4 +306,47 @@ EOF
 )
 like "console of a stopped instance: an error naming it" "$out" 'Instance "c2" is not running'
 like "no pane opened for it" "$(echo "$out" | tail -24 | sed -n 1p)" "Instances \(2\)"
+# Four idle panes cost no CPU (no timer runs when nothing prints).
+$E start c1 >/dev/null 2>&1
+out=$(vts <<'EOF'
+wait-text c1
+keys e
+wait-text c1:~#
+keys \x01q
+keys e
+sleep 400
+keys \x01q
+keys e
+sleep 400
+keys \x01q
+keys e
+sleep 400
+keys \x01q
+sleep 500
+row 0
+cpu-ticks
+sleep 3000
+cpu-ticks
+EOF
+)
+like "four panes open" "$out" "\[4 panes\]"
+t0=$(echo "$out" | sed -n 's/^cpu //p' | sed -n 1p)
+t1=$(echo "$out" | sed -n 's/^cpu //p' | sed -n 2p)
+ok "four idle panes: at most 2 clock ticks in 3 s (got $((t1 - t0)))" test $((t1 - t0)) -le 2
+
+# The prefix and detach keys come from the config file.
+printf 'key.console_prefix = C-b\nkey.console_detach = d\n' >"$SCREEN_TMP/config/lxdeck/config"
+out=$(vts <<'EOF'
+wait-text c1
+keys e
+wait-text c1:~#
+row 9
+keys \x02d
+wait-text Tab pane
+row 0
+EOF
+)
+rm -f "$SCREEN_TMP/config/lxdeck/config"
+like "config: the title bar shows the remapped detach key" "$out" "C-b d detach"
+like "config: C-b d detaches" "$out" "\[1 pane\]"
 done_testing
