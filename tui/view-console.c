@@ -89,6 +89,7 @@ struct view_console_data {
 	chtype			 sentinel;	/* what we left at sentinel_y */
 	int			 sentinel_y;
 	uv_timer_t		*damage;
+	uint64_t		 flushed_ms;	/* when damage last became a frame */
 	char			 title[320];
 	char			 hint[640];
 };
@@ -159,22 +160,36 @@ view_console_damage_cb(uv_timer_t *h)
 		beep();
 	if (!any || view_top(t) != v)
 		return;
+	d->flushed_ms = uv_now(t->loop);
 	if (!v->dirty && !t->full_redraw)
 		d->partial_ok = true;
 	v->dirty = true;
 }
 
+/* Damage becomes a frame at once when none was made in the last 10 ms (a
+ * key's echo shows without delay), else when the timer fires: a flood of
+ * output costs at most one frame per 10 ms. */
 static void
 view_console_damaged(struct view *v)
 {
 	struct view_console_data *d;
+	uint64_t now, since;
 
 	if (v == NULL)
 		return;
 	d = view_console_data(v);
-	if (!uv_is_active((uv_handle_t *)d->damage))
+	if (uv_is_active((uv_handle_t *)d->damage))
+		return;
+	now = uv_now(v->tui->loop);
+	since = now - d->flushed_ms;
+	if (since >= VIEW_CONSOLE_DAMAGE_MS) {
+		view_console_damage_cb(d->damage);
+		/* Output that follows within 10 ms waits for the timer. */
 		uv_timer_start(d->damage, view_console_damage_cb,
 		    VIEW_CONSOLE_DAMAGE_MS, 0);
+	} else
+		uv_timer_start(d->damage, view_console_damage_cb,
+		    VIEW_CONSOLE_DAMAGE_MS - since, 0);
 }
 
 /* Ctrl-C reaches the pane only while a pane has the keyboard. */
