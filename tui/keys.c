@@ -44,6 +44,10 @@ static const struct {
 	[KA_SORT_PREV]	  = { "sort_prev", '<', "sort by the previous column" },
 	[KA_SORT_REVERSE] = { "sort_reverse", '=', "reverse the sort order" },
 	[KA_REFRESH]	  = { "refresh", 12, "refetch and redraw (Ctrl-L)" },
+	[KA_CONSOLE]	  = { "console", 'c', "attach the instance's console in a pane" },
+	[KA_SHELL]	  = { "shell", 'e', "open a shell in the instance in a pane" },
+	[KA_CONSOLE_PREFIX] = { "console_prefix", 1, "pane prefix: then q z n [ x a (Ctrl-a)" },
+	[KA_CONSOLE_DETACH] = { "console_detach", 'q', "after the prefix: detach from the pane" },
 };
 
 static const struct {

@@ -63,6 +63,7 @@ enum key_action {
 	KA_SNAPSHOTS, KA_FILTER, KA_COMMAND, KA_HELP, KA_OPS, KA_PROFILES,
 	KA_IMAGES, KA_REMOTES, KA_MARK, KA_DETAIL, KA_BACK, KA_QUIT,
 	KA_SORT_NEXT, KA_SORT_PREV, KA_SORT_REVERSE, KA_REFRESH,
+	KA_CONSOLE, KA_SHELL, KA_CONSOLE_PREFIX, KA_CONSOLE_DETACH,
 	KA__COUNT, KA_NONE = -1
 };
 
@@ -319,5 +320,38 @@ extern const struct view_type view_images_type;
 extern const struct view_type view_remotes_type;
 /* view-timeline.c */
 extern const struct view_type view_timeline_type;
+
+/* view-console.c */
+extern const struct view_type view_console_type;
+/* Opens (or focuses) a pane on inst: its console, or a new shell. */
+void		 view_console_open(struct tui *, const char *inst, bool shell);
+
+/* term.c */
+struct term;
+struct term	*term_create(int rows, int cols, size_t scrollback,
+		     void (*output)(const char *, size_t, void *), void *arg);
+void		 term_free(struct term *);
+/* What the session printed. */
+void		 term_write(struct term *, const char *, size_t);
+void		 term_resize(struct term *, int rows, int cols);
+void		 term_size(struct term *, int *rows, int *cols);
+/* A getch() key, or raw bytes, to the output callback. */
+void		 term_key(struct term *, int key);
+void		 term_send(struct term *, const char *, size_t);
+bool		 term_take_damage(struct term *);
+bool		 term_take_bell(struct term *);
+const char	*term_title(struct term *);
+bool		 term_is_altscreen(struct term *);
+/* Line numbers: screen row 0 is term_live_top(); older lines go down to
+ * term_first_line(). */
+int64_t		 term_first_line(struct term *);
+int64_t		 term_live_top(struct term *);
+int64_t		 term_view_top(struct term *);
+void		 term_set_view(struct term *, int64_t top, int64_t cur,
+		     int64_t sel_a, int64_t sel_b);
+char		*term_text(struct term *, int64_t a, int64_t b);
+bool		 term_pairs_check(struct tui *);
+void		 term_draw(struct term *, struct tui *, int y, int x, bool all,
+		     bool focused);
 
 #endif

@@ -468,6 +468,11 @@ view_list_key(struct view *v, int key)
 		if (sel != NULL)
 			view_push(t, &view_timeline_type, sel);
 		return true;
+	case KA_CONSOLE:
+	case KA_SHELL:
+		if (sel != NULL)
+			view_console_open(t, sel, a == KA_SHELL);
+		return true;
 	case KA_FILTER:
 		prompt_input(t, "/", d->filter_text ? d->filter_text : "",
 		    &t->filter_history, NULL, view_list_filter_done, v, NULL);
@@ -535,7 +540,7 @@ view_list_hint(struct view *v)
 		{ KA_FREEZE, "freeze" }, { KA_DELETE, "delete" }, { KA_LAUNCH, "new" },
 		{ KA_FILTER, "filter" }, { KA_COMMAND, "cmd" }, { KA_HELP, "help" },
 		{ KA_SNAPSHOTS, "snaps" }, { KA_SORT_NEXT, "sort" },
-		{ KA_QUIT, "quit" },
+		{ KA_QUIT, "quit" }, { KA_CONSOLE, "console" }, { KA_SHELL, "shell" },
 	};
 	struct view_list_data *d = view_list_data(v);
 	char k[32];

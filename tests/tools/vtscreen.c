@@ -118,7 +118,8 @@ row_text(int r)
 		pos.row = r;
 		pos.col = c;
 		vterm_screen_get_cell(vs, pos, &cell);
-		if (cell.width == 0)
+		/* The right half of a wide character is (uint32_t)-1. */
+		if (cell.width == 0 || cell.chars[0] == (uint32_t)-1)
 			continue;
 		if (cell.chars[0] == 0) {
 			line[len++] = ' ';
