@@ -422,5 +422,12 @@ main(void)
 	RUN(exec_large_input);
 	RUN(exec_client_killed);
 	server_free(srv);
+	{
+		char path[256];
+
+		snprintf(path, sizeof path, "%s/config.yml", dir);
+		unlink(path);
+		rmdir(dir);
+	}
 	return harness_done();
 }
