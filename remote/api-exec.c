@@ -500,6 +500,8 @@ api_exec_ws_message(struct ws *ws, const char *data, size_t len, bool binary,
 
 	if (st == NULL)
 		return;
+	log_debug("exec %s: stream %d got %zu bytes (%s%s)", st->s->op_id, st->idx, len,
+	    binary ? "binary" : "text", final ? ", final" : "");
 	if (st->idx == EXEC_CONTROL) {
 		if (st->ctl.len + len > EXEC_MAX_CONTROL) {
 			buf_free(&st->ctl);
@@ -561,6 +563,7 @@ api_exec_ws_closed(struct ws *ws)
 		return;
 	s = st->s;
 	be = server_backend(s->srv);
+	log_debug("exec %s: stream %d closed by the client", s->op_id, st->idx);
 	st->ws = NULL;
 	fdi = api_exec_stream_fdi(st);
 	if (st->idx == EXEC_CONTROL) {

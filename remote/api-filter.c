@@ -119,6 +119,7 @@ api_filter_parse(const char *expr, struct err *e)
 			goto out_clause;
 		}
 		free(tok);
+		tok = NULL;
 		c->value = api_filter_token(expr, &pos, &bad);
 		if (c->value == NULL)
 			goto fail_clause;

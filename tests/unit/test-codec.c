@@ -1,0 +1,240 @@
+/*
+ * test-codec.c - remote/codec*.c and filter.c: Go-style JSON, ETags as LXD
+ * computes them, typed decoding errors, round trips of the API objects,
+ * and the filter language.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../remote/remote.h"
+#include "../harness.h"
+
+TEST(go_json)
+{
+	json_object *o = json_object_new_object();
+	char *s;
+
+	json_object_object_add(o, "b", json_object_new_string("<a&b>/\"\n\x01"));
+	json_object_object_add(o, "a", json_object_new_int(-3));
+	json_object_object_add(o, "c", NULL);
+	s = codec_to_string(o, true);
+	CHECK_STR(s, "{\"a\":-3,\"b\":\"\\u003ca\\u0026b\\u003e/\\\"\\n\\u0001\",\"c\":null}");
+	free(s);
+	s = codec_to_string(o, false);
+	CHECK_STR(s, "{\"b\":\"\\u003ca\\u0026b\\u003e/\\\"\\n\\u0001\",\"a\":-3,\"c\":null}");
+	free(s);
+	json_object_put(o);
+	o = json_object_new_string("\xe2\x80\xa8 \xff ok \xc3\xa9");
+	s = codec_to_string(o, true);
+	CHECK_STR(s, "\"\\u2028 \\ufffd ok \xc3\xa9\"");
+	free(s);
+	json_object_put(o);
+}
+
+TEST(etag_profile)
+{
+	struct profile p = { 0 };
+	char etag[65], *s;
+	json_object *a = json_object_new_array();
+
+	strmap_set(&p.config, "user.k", "v");
+	p.description = "d";
+	codec_profile_etag(&p, etag);
+	CHECK(strlen(etag) == 64);
+	json_object_array_add(a, codec_strmap_encode(&p.config));
+	json_object_array_add(a, json_object_new_string("d"));
+	json_object_array_add(a, json_object_new_object());
+	s = codec_to_string(a, true);
+	CHECK_STR(s, "[{\"user.k\":\"v\"},\"d\",{}]");
+	free(s);
+	json_object_put(a);
+	{
+		json_object *x = json_object_new_object();
+		char e2[65];
+
+		json_object_object_add(x, "a", json_object_new_string("<b>"));
+		codec_etag(x, e2);
+		/* printf '{"a":"\u003cb\u003e"}\n' | sha256sum */
+		CHECK_STR(e2, "49ad03344cb189b00e119ee05e85b345dc1965db12b003c932bdee27e625e61a");
+		json_object_put(x);
+	}
+	strmap_free(&p.config);
+}
+
+TEST(parse_errors)
+{
+	struct err e = { 0 };
+	json_object *o;
+
+	CHECK(codec_parse("", 0, &e) == NULL && e.code == 400);
+	CHECK(codec_parse("{\"a\":", 5, &e) == NULL && e.code == 400);
+	CHECK(codec_parse("{\"a\" 1}", 7, &e) == NULL && e.code == 400);
+	o = codec_parse("{\"name\":5}", 10, &e);
+	CHECK(o != NULL);
+	{
+		const char *name = NULL;
+
+		err_clear(&e);
+		CHECK(codec_get_string(o, "name", &name, &e) < 0);
+		CHECK(e.code == 400 && strstr(e.msg, "\"name\"") != NULL);
+	}
+	json_object_put(o);
+}
+
+TEST(instance_roundtrip)
+{
+	struct instance in = { 0 }, back;
+	struct err e = { 0 };
+	json_object *o;
+	char e1[65], e2[65];
+
+	in.name = "c1";
+	in.architecture = "x86_64";
+	in.status = STATUS_RUNNING;
+	in.created_ns = 1700000000123456789LL;
+	strv_push(&in.profiles, "default");
+	strmap_set(&in.config, "user.a", "b");
+	{
+		struct strmap d = { 0 };
+
+		strmap_set(&d, "type", "disk");
+		strmap_set(&d, "path", "/mnt");
+		devmap_set(&in.devices, "d1", &d);
+		strmap_free(&d);
+	}
+	o = codec_instance_encode(&in, false);
+	CHECK(codec_instance_decode(o, &back, &e) == 0);
+	CHECK_STR(back.name, "c1");
+	CHECK(back.status == STATUS_RUNNING);
+	CHECK(back.created_ns == in.created_ns);
+	CHECK(strmap_equal(&back.config, &in.config));
+	CHECK(devmap_equal(&back.devices, &in.devices));
+	CHECK(strv_equal(&back.profiles, &in.profiles));
+	codec_instance_etag(&in, e1);
+	codec_instance_etag(&back, e2);
+	CHECK_STR(e1, e2);
+	CHECK_STR(json_object_get_string(json_object_object_get(o, "status")), "Running");
+	instance_free_contents(&back);
+	json_object_put(o);
+	strv_free(&in.profiles);
+	strmap_free(&in.config);
+	devmap_free(&in.devices);
+}
+
+TEST(instance_create_decode)
+{
+	const char *body = "{\"name\":\"b\",\"profiles\":null,\"source\":{\"type\":\"image\","
+	    "\"fingerprint\":\"abc\"},\"config\":{\"limits.memory\":\"64MiB\"}}";
+	struct instance_create c;
+	struct err e = { 0 };
+	json_object *o = codec_parse(body, strlen(body), &e);
+
+	CHECK(codec_instance_create_decode(o, &c, &e) == 0);
+	CHECK(c.source == SOURCE_IMAGE);
+	CHECK_STR(c.image, "abc");
+	CHECK(!c.has_profiles);
+	CHECK_STR(strmap_get(&c.config, "limits.memory"), "64MiB");
+	instance_create_free_contents(&c);
+	json_object_put(o);
+	o = codec_parse("{\"source\":{\"type\":\"migration\"}}", 31, &e);
+	CHECK(codec_instance_create_decode(o, &c, &e) < 0 && e.code == 400);
+	json_object_put(o);
+	o = codec_parse("{\"profiles\":[]}", 15, &e);
+	CHECK(codec_instance_create_decode(o, &c, &e) == 0 && c.has_profiles &&
+	    c.profiles.n == 0 && c.source == SOURCE_NONE);
+	instance_create_free_contents(&c);
+	json_object_put(o);
+}
+
+TEST(op_roundtrip)
+{
+	struct op_info op = { 0 }, back;
+	struct err e = { 0 };
+	json_object *o, *extra = json_object_new_object();
+
+	op.id = "u1";
+	op.description = "Executing command";
+	op.cls = OP_CLASS_WEBSOCKET;
+	op.status = STATUS_SUCCESS;
+	op.has_return = true;
+	op.ret = 3;
+	op.err = "";
+	strmap_set(&op.resources, "instances", "/1.0/instances/a,/1.0/instances/b");
+	json_object_object_add(extra, "fds", json_object_new_object());
+	o = codec_op_encode(&op, extra);
+	CHECK(codec_op_decode(o, &back, &e) == 0);
+	CHECK(back.has_return && back.ret == 3);
+	CHECK(back.cls == OP_CLASS_WEBSOCKET);
+	CHECK_STR(strmap_get(&back.resources, "instances"),
+	    "/1.0/instances/a,/1.0/instances/b");
+	CHECK(json_object_is_type(json_object_object_get(json_object_object_get(o,
+	    "metadata"), "fds"), json_type_object));
+	op_info_free_contents(&back);
+	json_object_put(o);
+	json_object_put(extra);
+	strmap_free(&op.resources);
+}
+
+TEST(exec_control)
+{
+	struct exec_control c;
+	struct err e = { 0 };
+	const char *rs = "{\"command\":\"window-resize\",\"args\":{\"height\":\"24\","
+	    "\"width\":\"80\"},\"signal\":0}";
+	const char *sg = "{\"command\":\"signal\",\"args\":null,\"signal\":10}";
+
+	CHECK(codec_exec_control_decode(rs, strlen(rs), &c, &e) == 0);
+	CHECK(c.width == 80 && c.height == 24);
+	CHECK(codec_exec_control_decode(sg, strlen(sg), &c, &e) == 0);
+	CHECK(c.signal == 10);
+	CHECK(codec_exec_control_decode("{\"command\":\"signal\",\"signal\":999}", 33,
+	    &c, &e) < 0);
+}
+
+TEST(filter)
+{
+	struct err e = { 0 };
+	json_object *o = json_object_new_object(), *cfg = json_object_new_object();
+	struct api_filter *f;
+
+	json_object_object_add(o, "name", json_object_new_string("web1"));
+	json_object_object_add(o, "status", json_object_new_string("Running"));
+	json_object_object_add(cfg, "image.os", json_object_new_string("busybox"));
+	json_object_object_add(o, "config", cfg);
+
+	f = api_filter_parse("status eq running", &e);
+	CHECK(f != NULL && api_filter_match(f, o));
+	api_filter_free(f);
+	f = api_filter_parse("status eq running and not name eq web1", &e);
+	CHECK(f != NULL && !api_filter_match(f, o));
+	api_filter_free(f);
+	f = api_filter_parse("name eq nope or config.image.os eq busybox", &e);
+	CHECK(f != NULL && api_filter_match(f, o));
+	api_filter_free(f);
+	f = api_filter_parse("name ne \"web1\"", &e);
+	CHECK(f != NULL && !api_filter_match(f, o));
+	api_filter_free(f);
+	f = api_filter_parse("", &e);
+	CHECK(f != NULL && api_filter_match(f, o));
+	api_filter_free(f);
+	CHECK(api_filter_parse("status gt 1", &e) == NULL && e.code == 400);
+	CHECK(api_filter_parse("status eq", &e) == NULL);
+	CHECK(api_filter_parse("status eq a and", &e) == NULL);
+	CHECK(api_filter_parse("name eq \"unterminated", &e) == NULL);
+	CHECK(api_filter_parse("and", &e) == NULL);
+	json_object_put(o);
+}
+
+int
+main(void)
+{
+	RUN(go_json);
+	RUN(etag_profile);
+	RUN(parse_errors);
+	RUN(instance_roundtrip);
+	RUN(instance_create_decode);
+	RUN(op_roundtrip);
+	RUN(exec_control);
+	RUN(filter);
+	return harness_done();
+}
