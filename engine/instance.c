@@ -33,7 +33,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <poll.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "engine.h"
@@ -792,6 +794,30 @@ out:
 	return rc;
 }
 
+/*
+ * Init gone and the state STOPPED is all a caller needs; the monitor goes
+ * on tearing the network down for a while and liblxc's wait() would wait
+ * for that too.
+ */
+static bool
+lxc_wait_stopped(struct lxc_container *c, int pidfd, int timeout_ms)
+{
+	struct pollfd p = { .fd = pidfd, .events = POLLIN };
+	int waited = 0;
+
+	if (poll(&p, 1, timeout_ms) <= 0)
+		return false;
+	while (waited < timeout_ms) {
+		const char *s = c->state(c);
+
+		if (s == NULL || strcmp(s, "STOPPED") == 0)
+			return true;
+		usleep(5000);
+		waited += 5;
+	}
+	return false;
+}
+
 int
 instance_do_stop(struct engine *e, const char *name, int timeout, bool force,
     struct err *err)
@@ -816,9 +842,25 @@ instance_do_stop(struct engine *e, const char *name, int timeout, bool force,
 			force = true;
 		}
 	}
-	if (force && c->is_running(c) && !c->stop(c)) {
-		err_set(err, 500, "Failed to stop instance \"%s\"", name);
-		goto out;
+	if (force && c->is_running(c)) {
+		/*
+		 * SIGKILL to init ends the pid namespace at once; liblxc's own
+		 * stop command takes ~0.5 s longer to report the same.  Its
+		 * stop remains the fallback.
+		 */
+		int pfd = c->init_pidfd(c);
+
+		if (pfd < 0 || syscall(SYS_pidfd_send_signal, pfd, SIGKILL, NULL, 0) < 0 ||
+		    !lxc_wait_stopped(c, pfd, 5000)) {
+			if (c->is_running(c) && !c->stop(c)) {
+				if (pfd >= 0)
+					close(pfd);
+				err_set(err, 500, "Failed to stop instance \"%s\"", name);
+				goto out;
+			}
+		}
+		if (pfd >= 0)
+			close(pfd);
 	}
 	c->wait(c, "STOPPED", 10);
 	storage_umount(e, name);

@@ -413,13 +413,17 @@ main(int argc, char **argv)
 		const char *snap = NULL;
 		int k;
 
+		int64_t expires = 0;
+
 		for (k = 1; k < argc; k++) {
 			if (strcmp(argv[k], "--stateful") == 0)
 				stateful = true;
+			else if (strcmp(argv[k], "--expiry") == 0 && k + 1 < argc)
+				expires = time_now_ns() + (int64_t)(atof(argv[++k]) * 1e9);
 			else
 				snap = argv[k];
 		}
-		if (b->ops->snapshot_create(b, a1, snap, stateful, 0, &id, &err) < 0)
+		if (b->ops->snapshot_create(b, a1, snap, stateful, expires, &id, &err) < 0)
 			return fail();
 		return wait_op(id);
 	}
