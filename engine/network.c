@@ -10,7 +10,10 @@
  * processes that use the engine; each start checks they are still there.
  * NAT (ipv4.nat) is not done yet: containers reach the host and each other.
  */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +30,34 @@ bridge_exists(const char *bridge)
 
 	free(p);
 	return ok;
+}
+
+/* "10.1.2.1/24" of an interface, read without running ip(8). */
+static char *
+bridge_ipv4(const char *bridge)
+{
+	struct ifaddrs *ifa = NULL, *i;
+	char *out = NULL;
+
+	if (getifaddrs(&ifa) < 0)
+		return NULL;
+	for (i = ifa; i != NULL && out == NULL; i = i->ifa_next) {
+		char addr[INET_ADDRSTRLEN];
+		const unsigned char *m;
+		int bits = 0, k;
+
+		if (i->ifa_addr == NULL || i->ifa_addr->sa_family != AF_INET ||
+		    strcmp(i->ifa_name, bridge) != 0 || i->ifa_netmask == NULL)
+			continue;
+		inet_ntop(AF_INET, &((struct sockaddr_in *)i->ifa_addr)->sin_addr, addr,
+		    sizeof addr);
+		m = (const unsigned char *)&((struct sockaddr_in *)i->ifa_netmask)->sin_addr;
+		for (k = 0; k < 4; k++)
+			bits += __builtin_popcount(m[k]);
+		out = xasprintf("%s/%d", addr, bits);
+	}
+	freeifaddrs(ifa);
+	return out;
 }
 
 static char *
@@ -132,20 +163,12 @@ network_ensure(struct engine *e, const char *bridge, struct err *err)
 	util_mkdir_p("/run/lxdeck", 0755);
 	if (bridge_exists(bridge)) {
 		/* Made earlier (maybe by another LXDECK_DIR): use its address. */
-		const char *argv[] = { "ip", "-4", "-o", "addr", "show", "dev", bridge,
-		    NULL };
-		char *out = NULL, *p;
+		char *have = bridge_ipv4(bridge);
 
-		if (util_run_output(argv, &out, NULL) == 0 &&
-		    (p = strstr(out, " inet ")) != NULL) {
-			char net[64];
-
-			if (sscanf(p + 6, "%63s", net) == 1) {
-				free(cidr);
-				cidr = xstrdup(net);
-			}
+		if (have != NULL) {
+			free(cidr);
+			cidr = have;
 		}
-		free(out);
 	}
 	if (cidr == NULL) {
 		cidr = pick_subnet(bridge, err);
