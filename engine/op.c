@@ -198,12 +198,24 @@ op_new(struct engine *e, const struct op_spec *spec)
 		strmap_set(&op->info.resources, spec->resource_type, v);
 		if (strcmp(spec->resource_type, "instances") == 0) {
 			/* LXD lists both spellings. */
-			char *c = xstrdup(v), *p;
+			struct strv urls = { 0 }, alias = { 0 };
+			char *c;
+			size_t i;
 
-			while ((p = strstr(c, "/1.0/instances/")) != NULL)
-				memcpy(p, "/1.0/containers", 15);
+			strv_split(&urls, v, ',');
+			for (i = 0; i < urls.n; i++) {
+				char *u = strncmp(urls.v[i], "/1.0/instances/", 15) == 0 ?
+				    xasprintf("/1.0/containers/%s", urls.v[i] + 15) :
+				    xstrdup(urls.v[i]);
+
+				strv_push(&alias, u);
+				free(u);
+			}
+			c = strv_join(&alias, ",");
 			strmap_set(&op->info.resources, "containers", c);
 			free(c);
+			strv_free(&urls);
+			strv_free(&alias);
 		}
 		free(v);
 	}
