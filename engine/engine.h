@@ -256,6 +256,10 @@ bool	 idmap_supported(const char *dir);
 /* Runs argv (argv[0] looked up in PATH), waits; output to stderr.
  * 0, or -1 with err naming the command and its exit status. */
 int	 util_run(const char *const *argv, struct err *);
+/* Runs argv with stdin on /dev/null; stdout into *out (at most max bytes,
+ * caller frees) when out is not NULL.  A failure gives 500 with the
+ * program's last telling stderr line; more than max bytes gives 400. */
+int	 util_exec(const char *const *argv, char **out, size_t max, struct err *);
 /* Same, capturing stdout (caller frees *out). */
 int	 util_run_output(const char *const *argv, char **out, struct err *);
 int	 util_mkdir_p(const char *path, mode_t mode);

@@ -97,86 +97,6 @@ image_build_rm_rf(const char *path)
 	nftw(path, image_build_rm_one, 32, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
 }
 
-/*
- * Runs argv (no shell), stdin on /dev/null; stdout into *out (caller frees,
- * at most 1 MiB) when out is not NULL.  On failure e gets 500 and the last
- * line the program wrote on stderr.
- */
-static int
-image_build_run(const char *const *argv, char **out, struct err *e)
-{
-	int errfd = -1, pipefd[2] = { -1, -1 }, status, rc = -1;
-	size_t len = 0, max = 1 << 20;
-	char *buf = NULL, tail[512];
-	ssize_t n;
-	off_t end;
-	pid_t pid;
-
-	errfd = memfd_create("lxdeck-stderr", MFD_CLOEXEC);
-	if (errfd < 0 || (out != NULL && pipe2(pipefd, O_CLOEXEC) < 0) ||
-	    (pid = fork()) < 0) {
-		err_set(e, 500, "Failed to run %s: %s", argv[0], strerror(errno));
-		goto out;
-	}
-	if (pid == 0) {
-		sigset_t none;
-		int null = open("/dev/null", O_RDWR);
-
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		signal(SIGPIPE, SIG_DFL);
-		dup2(null, 0);
-		dup2(out != NULL ? pipefd[1] : null, 1);
-		dup2(errfd, 2);
-		execvp(argv[0], (char *const *)argv);
-		if (write(2, "command not found\n", 18) < 0)
-			_exit(127);
-		_exit(127);
-	}
-	if (out != NULL) {
-		close(pipefd[1]);
-		pipefd[1] = -1;
-		buf = xmalloc(max + 1);
-		while ((n = read(pipefd[0], buf + len, max - len)) != 0) {
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n < 0)
-				break;
-			len += (size_t)n;
-			if (len == max)
-				break;
-		}
-		buf[len] = '\0';
-	}
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		tail[0] = '\0';
-		end = lseek(errfd, 0, SEEK_END);
-		n = pread(errfd, tail, sizeof tail - 1, end > (off_t)sizeof tail - 1 ?
-		    end - (off_t)(sizeof tail - 1) : 0);
-		tail[n > 0 ? n : 0] = '\0';
-		while (n > 0 && tail[n - 1] == '\n')
-			tail[--n] = '\0';
-		err_set(e, 500, "%s failed: %s", argv[0],
-		    strrchr(tail, '\n') ? strrchr(tail, '\n') + 1 : tail);
-		goto out;
-	}
-	if (out != NULL) {
-		*out = buf;
-		buf = NULL;
-	}
-	rc = 0;
-out:
-	free(buf);
-	if (errfd >= 0)
-		close(errfd);
-	if (pipefd[0] >= 0)
-		close(pipefd[0]);
-	if (pipefd[1] >= 0)
-		close(pipefd[1]);
-	return rc;
-}
 
 static int
 image_build_write(const char *root, const char *rel, mode_t mode,
@@ -325,7 +245,7 @@ image_build_tar(const char *stage, const char *out, int64_t mtime,
 	argv[n++] = "metadata.yaml";
 	argv[n++] = "rootfs";
 	argv[n] = NULL;
-	if (image_build_run(argv, NULL, e) < 0)
+	if (util_exec(argv, NULL, 0, e) < 0)
 		goto out;
 	if (rename(part, out) < 0) {
 		err_set(e, 500, "Failed to write \"%s\": %s", out, strerror(errno));
@@ -506,8 +426,8 @@ image_build_busybox(const char *out_tarball, struct err *e)
 		    "(install busybox-static)", BUSYBOX_PATH);
 		goto out;
 	}
-	if (image_build_run(argv_ver, &banner, e) < 0 ||
-	    image_build_run(argv_list, &list, e) < 0)
+	if (util_exec(argv_ver, &banner, 1 << 20, e) < 0 ||
+	    util_exec(argv_list, &list, 1 << 20, e) < 0)
 		goto out;
 	/* "BusyBox v1.35.0 (Debian ...) multi-call binary." */
 	if (sscanf(banner, "BusyBox v%63[0-9A-Za-z.-]", release) != 1) {
@@ -527,7 +447,7 @@ image_build_busybox(const char *out_tarball, struct err *e)
 	{
 		const char *argv_cp[] = { "cp", BUSYBOX_PATH, path, NULL };
 
-		if (image_build_run(argv_cp, NULL, e) < 0 || chmod(path, 0755) < 0) {
+		if (util_exec(argv_cp, NULL, 0, e) < 0 || chmod(path, 0755) < 0) {
 			err_prefix(e, "Failed to copy \"%s\"", BUSYBOX_PATH);
 			goto out;
 		}
@@ -641,7 +561,7 @@ image_build_debootstrap(const char *out_tarball, const char *suite,
 		    "--include=systemd-sysv,iproute2,systemd-resolved,dbus",
 		    suite, rootfs, mirror, NULL };
 
-		if (image_build_run(argv, NULL, e) < 0)
+		if (util_exec(argv, NULL, 0, e) < 0)
 			goto out;
 	}
 	/* Networking: networkd does DHCP on eth0, resolved does DNS. */
@@ -652,7 +572,7 @@ image_build_debootstrap(const char *out_tarball, const char *suite,
 		const char *argv[] = { "chroot", rootfs, "systemctl", "enable",
 		    "systemd-networkd.service", "systemd-resolved.service", NULL };
 
-		if (image_build_run(argv, NULL, e) < 0)
+		if (util_exec(argv, NULL, 0, e) < 0)
 			goto out;
 	}
 	path = xasprintf("%s/etc/resolv.conf", rootfs);

@@ -137,150 +137,6 @@ image_is_dir(const char *path)
 }
 
 /*
- * The last telling line of a child's stderr, for error messages: tar ends
- * with "Exiting with failure status..." after saying what went wrong.
- */
-static void
-image_last_line(int fd, char *buf, size_t len)
-{
-	static const char *noise[] = { "Exiting with failure status",
-	    "Error is not recoverable", "Child returned status" };
-	char tail[1024], *line, *save = NULL;
-	const char *best = "";
-	ssize_t n;
-	off_t end;
-	size_t i, l;
-
-	buf[0] = '\0';
-	end = lseek(fd, 0, SEEK_END);
-	if (end <= 0)
-		return;
-	n = pread(fd, tail, sizeof tail - 1, end > (off_t)sizeof tail - 1 ?
-	    end - (off_t)(sizeof tail - 1) : 0);
-	if (n <= 0)
-		return;
-	tail[n] = '\0';
-	for (line = strtok_r(tail, "\n", &save); line != NULL;
-	    line = strtok_r(NULL, "\n", &save)) {
-		bool skip = line[strspn(line, " \t")] == '\0';
-
-		for (i = 0; i < ARRAY_SIZE(noise) && !skip; i++)
-			skip = strstr(line, noise[i]) != NULL;
-		if (!skip || best[0] == '\0')
-			best = line;
-	}
-	l = strlen(best);
-	if (l >= len)
-		l = len - 1;
-	memcpy(buf, best, l);
-	buf[l] = '\0';
-}
-
-/*
- * Runs argv (no shell) with stdin on /dev/null.  stdout goes into *out (at
- * most max bytes, NUL terminated, caller frees) when out is not NULL, else to
- * /dev/null.  A failure sets e to 500 with the program's last stderr line;
- * callers that ran it on user input turn that into 400.
- */
-static int
-image_run(const char *const *argv, char **out, size_t max, struct err *e)
-{
-	int errfd = -1, pipefd[2] = { -1, -1 }, status, rc = -1;
-	char *buf = NULL, line[200];
-	size_t len = 0;
-	bool too_big = false;
-	pid_t pid;
-
-	if (out != NULL)
-		*out = NULL;
-	errfd = memfd_create("lxdeck-stderr", MFD_CLOEXEC);
-	if (errfd < 0) {
-		err_set(e, 500, "Failed to run %s: %s", argv[0], strerror(errno));
-		goto out;
-	}
-	if (out != NULL && pipe2(pipefd, O_CLOEXEC) < 0) {
-		err_set(e, 500, "Failed to run %s: %s", argv[0], strerror(errno));
-		goto out;
-	}
-	pid = fork();
-	if (pid < 0) {
-		err_set(e, 500, "Failed to run %s: %s", argv[0], strerror(errno));
-		goto out;
-	}
-	if (pid == 0) {
-		sigset_t all;
-		int null = open("/dev/null", O_RDWR);
-
-		sigemptyset(&all);
-		sigprocmask(SIG_SETMASK, &all, NULL);
-		signal(SIGPIPE, SIG_DFL);
-		dup2(null, 0);
-		dup2(out != NULL ? pipefd[1] : null, 1);
-		dup2(errfd, 2);
-		execvp(argv[0], (char *const *)argv);
-		if (write(2, "command not found\n", 18) < 0)
-			_exit(127);
-		_exit(127);
-	}
-	if (out != NULL) {
-		close(pipefd[1]);
-		pipefd[1] = -1;
-		buf = xmalloc(max + 1);
-		for (;;) {
-			char chunk[8192];
-			ssize_t n = read(pipefd[0], chunk, sizeof chunk);
-
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n <= 0)
-				break;
-			if (len + (size_t)n > max) {
-				too_big = true;	/* keep draining */
-				continue;
-			}
-			memcpy(buf + len, chunk, (size_t)n);
-			len += (size_t)n;
-		}
-		buf[len] = '\0';
-	}
-	while (waitpid(pid, &status, 0) < 0) {
-		if (errno != EINTR) {
-			err_set(e, 500, "Failed to wait for %s: %s", argv[0],
-			    strerror(errno));
-			goto out;
-		}
-	}
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		image_last_line(errfd, line, sizeof line);
-		if (WIFSIGNALED(status))
-			err_set(e, 500, "%s was killed by signal %d", argv[0],
-			    WTERMSIG(status));
-		else
-			err_set(e, 500, "%s failed (status %d)%s%s", argv[0],
-			    WEXITSTATUS(status), line[0] ? ": " : "", line);
-		goto out;
-	}
-	if (too_big) {
-		err_set(e, 400, "%s printed more than %zu bytes", argv[0], max);
-		goto out;
-	}
-	if (out != NULL) {
-		*out = buf;
-		buf = NULL;
-	}
-	rc = 0;
-out:
-	free(buf);
-	if (errfd >= 0)
-		close(errfd);
-	if (pipefd[0] >= 0)
-		close(pipefd[0]);
-	if (pipefd[1] >= 0)
-		close(pipefd[1]);
-	return rc;
-}
-
-/*
  * Reads src, feeding every byte to md (if not NULL) and writing it to dst
  * (if not NULL, created 0600 and fsynced).  *size gets the byte count.
  */
@@ -615,7 +471,7 @@ image_meta_read(const char *path, const char *what, struct image_meta *m,
 		const char *argv[] = { "tar", "--occurrence=1", "-xOf", path,
 		    names[i], NULL };
 
-		if (image_run(argv, &text, IMAGE_META_MAX, e) == 0)
+		if (util_exec(argv, &text, IMAGE_META_MAX, e) == 0)
 			break;
 	}
 	if (text == NULL) {
@@ -672,7 +528,7 @@ image_untar(const char *file, const char *dest, struct err *e)
 	const char *argv[] = { "tar", "--numeric-owner", "--xattrs",
 	    "--xattrs-include=*", "-xpf", file, "-C", dest, NULL };
 
-	return image_run(argv, NULL, 0, e);
+	return util_exec(argv, NULL, 0, e);
 }
 
 /*
@@ -713,7 +569,7 @@ image_unpack(const char *meta, const char *rootfs, const char *dest,
 			    "installed", what);
 			goto out;
 		}
-		if (image_run(argv, NULL, 0, e) < 0) {
+		if (util_exec(argv, NULL, 0, e) < 0) {
 			err_prefix(e, "Failed to unpack the rootfs of image \"%s\"",
 			    what);
 			e->code = 400;
@@ -1593,7 +1449,7 @@ image_pack(struct engine *eng, const char *rootfs_dir, const char *arch,
 		    tarball, flag, "-C", tmp, "metadata.yaml", "-C", rootfs_dir, ".",
 		    NULL };
 
-		if (image_run(argv, NULL, 0, e) < 0)
+		if (util_exec(argv, NULL, 0, e) < 0)
 			goto out;
 	}
 	rc = image_import(eng, tarball, NULL, NULL, public, "", fp_out, e);

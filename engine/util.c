@@ -10,93 +10,170 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "engine.h"
 
-static int
-util_spawn(const char *const *argv, char **out, struct err *e)
+/*
+ * The last telling line of a child's stderr, for error messages: tar ends
+ * with "Exiting with failure status..." after saying what went wrong.
+ */
+static void
+util_last_line(int fd, char *buf, size_t len)
 {
-	int pipefd[2] = { -1, -1 }, st = 0;
-	size_t len = 0, cap = 0;
-	char *buf = NULL;
+	static const char *noise[] = { "Exiting with failure status",
+	    "Error is not recoverable", "Child returned status" };
+	char tail[1024], *line, *save = NULL;
+	const char *best = "";
+	ssize_t n;
+	off_t end;
+	size_t i, l;
+
+	buf[0] = '\0';
+	end = lseek(fd, 0, SEEK_END);
+	if (end <= 0)
+		return;
+	n = pread(fd, tail, sizeof tail - 1, end > (off_t)sizeof tail - 1 ?
+	    end - (off_t)(sizeof tail - 1) : 0);
+	if (n <= 0)
+		return;
+	tail[n] = '\0';
+	for (line = strtok_r(tail, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save)) {
+		bool skip = line[strspn(line, " \t")] == '\0';
+
+		for (i = 0; i < ARRAY_SIZE(noise) && !skip; i++)
+			skip = strstr(line, noise[i]) != NULL;
+		if (!skip || best[0] == '\0')
+			best = line;
+	}
+	l = strlen(best);
+	if (l >= len)
+		l = len - 1;
+	memcpy(buf, best, l);
+	buf[l] = '\0';
+}
+
+/*
+ * Runs argv (no shell) with stdin on /dev/null.  stdout goes into *out (at
+ * most max bytes, NUL terminated, caller frees) when out is not NULL, else to
+ * /dev/null.  A failure sets e to 500 with the program's last stderr line;
+ * callers that ran it on user input turn that into 400.
+ */
+int
+util_exec(const char *const *argv, char **out, size_t max, struct err *e)
+{
+	int errfd = -1, pipefd[2] = { -1, -1 }, status, rc = -1;
+	char *buf = NULL, line[200];
+	size_t len = 0;
+	bool too_big = false;
 	pid_t pid;
 
-	if (out != NULL && pipe2(pipefd, O_CLOEXEC) < 0)
-		return err_set(e, 500, "Failed to run \"%s\": %s", argv[0],
-		    strerror(errno));
+	if (out != NULL)
+		*out = NULL;
+	errfd = memfd_create("lxdeck-stderr", MFD_CLOEXEC);
+	if (errfd < 0) {
+		err_set(e, 500, "Failed to run %s: %s", argv[0], strerror(errno));
+		goto out;
+	}
+	if (out != NULL && pipe2(pipefd, O_CLOEXEC) < 0) {
+		err_set(e, 500, "Failed to run %s: %s", argv[0], strerror(errno));
+		goto out;
+	}
 	pid = fork();
 	if (pid < 0) {
-		if (out != NULL) {
-			close(pipefd[0]);
-			close(pipefd[1]);
-		}
-		return err_set(e, 500, "Failed to run \"%s\": %s", argv[0],
-		    strerror(errno));
+		err_set(e, 500, "Failed to run %s: %s", argv[0], strerror(errno));
+		goto out;
 	}
 	if (pid == 0) {
-		int devnull = open("/dev/null", O_RDWR);
+		sigset_t all;
+		int null = open("/dev/null", O_RDWR);
 
-		dup2(devnull, 0);
-		if (out != NULL)
-			dup2(pipefd[1], 1);
-		else
-			dup2(2, 1);
+		sigemptyset(&all);
+		sigprocmask(SIG_SETMASK, &all, NULL);
+		signal(SIGPIPE, SIG_DFL);
+		dup2(null, 0);
+		dup2(out != NULL ? pipefd[1] : null, 1);
+		dup2(errfd, 2);
 		execvp(argv[0], (char *const *)argv);
-		fprintf(stderr, "lxdeck: cannot run %s: %s\n", argv[0], strerror(errno));
+		if (write(2, "command not found\n", 18) < 0)
+			_exit(127);
 		_exit(127);
 	}
 	if (out != NULL) {
-		ssize_t r;
-
 		close(pipefd[1]);
+		pipefd[1] = -1;
+		buf = xmalloc(max + 1);
 		for (;;) {
-			if (len + 4096 > cap) {
-				cap = cap ? cap * 2 : 8192;
-				buf = xrealloc(buf, cap);
-			}
-			r = read(pipefd[0], buf + len, cap - len - 1);
-			if (r < 0 && errno == EINTR)
+			char chunk[8192];
+			ssize_t n = read(pipefd[0], chunk, sizeof chunk);
+
+			if (n < 0 && errno == EINTR)
 				continue;
-			if (r <= 0)
+			if (n <= 0)
 				break;
-			len += (size_t)r;
+			if (len + (size_t)n > max) {
+				too_big = true;	/* keep draining */
+				continue;
+			}
+			memcpy(buf + len, chunk, (size_t)n);
+			len += (size_t)n;
 		}
-		close(pipefd[0]);
-		if (buf == NULL)
-			buf = xmalloc(1);
 		buf[len] = '\0';
 	}
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
-	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-		free(buf);
-		if (WIFEXITED(st))
-			return err_set(e, 500, "\"%s\" failed with exit status %d",
-			    argv[0], WEXITSTATUS(st));
-		return err_set(e, 500, "\"%s\" was killed by signal %d", argv[0],
-		    WTERMSIG(st));
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR) {
+			err_set(e, 500, "Failed to wait for %s: %s", argv[0],
+			    strerror(errno));
+			goto out;
+		}
 	}
-	if (out != NULL)
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		util_last_line(errfd, line, sizeof line);
+		if (WIFSIGNALED(status))
+			err_set(e, 500, "%s was killed by signal %d", argv[0],
+			    WTERMSIG(status));
+		else
+			err_set(e, 500, "%s failed (status %d)%s%s", argv[0],
+			    WEXITSTATUS(status), line[0] ? ": " : "", line);
+		goto out;
+	}
+	if (too_big) {
+		err_set(e, 400, "%s printed more than %zu bytes", argv[0], max);
+		goto out;
+	}
+	if (out != NULL) {
 		*out = buf;
-	return 0;
+		buf = NULL;
+	}
+	rc = 0;
+out:
+	free(buf);
+	if (errfd >= 0)
+		close(errfd);
+	if (pipefd[0] >= 0)
+		close(pipefd[0]);
+	if (pipefd[1] >= 0)
+		close(pipefd[1]);
+	return rc;
 }
 
 int
 util_run(const char *const *argv, struct err *e)
 {
-	return util_spawn(argv, NULL, e);
+	return util_exec(argv, NULL, 0, e);
 }
 
 int
 util_run_output(const char *const *argv, char **out, struct err *e)
 {
-	*out = NULL;
-	return util_spawn(argv, out, e);
+	return util_exec(argv, out, 64 << 20, e);
 }
 
 int
