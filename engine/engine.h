@@ -301,6 +301,10 @@ int64_t	 storage_usage(struct engine *, const char *driver, const char *name);
 
 /* network.c: the default bridge and its dnsmasq. */
 int	 network_ensure(struct engine *, const char *bridge, struct err *);
+/* Releases the DHCP lease of mac on the bridge (instance deleted). */
+void	 network_release(const char *bridge, const char *mac);
+/* Releases the leases of every nic of an instance on the engine's bridge. */
+void	 network_release_instance(const struct instance *);
 
 /* profile.c */
 int	 profile_ensure_defaults(struct engine *, struct err *);

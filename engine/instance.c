@@ -1504,7 +1504,12 @@ static int
 delete_work(struct engine *e, void *arg, struct op_result *res, struct err *err)
 {
 	struct instance_job *j = arg;
+	struct instance in = { 0 };
 
+	if (instance_load(e, j->name, 0, &in, NULL) == 0) {
+		network_release_instance(&in);
+		instance_free_contents(&in);
+	}
 	if (storage_delete(e, j->name, err) < 0)
 		return err_prefix(err, "Failed to delete instance \"%s\"", j->name);
 	instance_delete_rows(e, j->name);

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "engine.h"
@@ -240,4 +241,62 @@ out:
 	free(pidopt);
 	free(leaseopt);
 	return rc;
+}
+
+/*
+ * Gives the address leased to mac back to dnsmasq, as LXD does when an
+ * instance goes away: leases live an hour and a /24 holds 253 of them, so
+ * instances that come and go would otherwise exhaust the bridge.
+ */
+void
+network_release(const char *bridge, const char *mac)
+{
+	char *path = xasprintf("/run/lxdeck/dnsmasq.%s.leases", bridge);
+	char *text = util_read_file(path, NULL), *line, *save = NULL;
+
+	free(path);
+	if (text == NULL || mac == NULL)
+		goto out;
+	for (line = strtok_r(text, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save)) {
+		char lmac[64], ip[64];
+
+		/* expiry mac ip hostname client-id */
+		if (sscanf(line, "%*s %63s %63s", lmac, ip) == 2 &&
+		    strcasecmp(lmac, mac) == 0) {
+			const char *argv[] = { "dhcp_release", bridge, ip, lmac, NULL };
+
+			if (util_run(argv, NULL) < 0)
+				log_warn("could not release %s (%s) on %s", ip, mac, bridge);
+		}
+	}
+out:
+	free(text);
+}
+
+void
+network_release_instance(const struct instance *in)
+{
+	size_t i;
+
+	for (i = 0; i < in->expanded_devices.n; i++) {
+		const struct strmap *d = &in->expanded_devices.props[i];
+		const char *type = strmap_get(d, "type");
+		const char *net = strmap_get(d, "network");
+		const char *mac = strmap_get(d, "hwaddr");
+		char *key;
+
+		if (type == NULL || strcmp(type, "nic") != 0)
+			continue;
+		if (net == NULL)
+			net = strmap_get(d, "parent");
+		if (net == NULL)
+			continue;
+		key = xasprintf("volatile.%s.hwaddr", in->expanded_devices.names[i]);
+		if (mac == NULL)
+			mac = strmap_get(&in->config, key);
+		free(key);
+		if (mac != NULL)
+			network_release(net, mac);
+	}
 }

@@ -109,6 +109,7 @@ watch_stopped_by_itself(struct engine *e, const char *name)
 	src = xasprintf("/1.0/instances/%s", name);
 	event_lifecycle(e, "instance-stopped", src, NULL);
 	if (instance_load(e, name, 0, &in, NULL) == 0 && in.ephemeral) {
+		network_release_instance(&in);
 		if (storage_delete(e, name, NULL) == 0) {
 			sqlite3_stmt *st = NULL;
 

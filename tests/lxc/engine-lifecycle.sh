@@ -75,8 +75,14 @@ for storage in overlay dir; do
 		ok "[$c] rename while stopped" $E rename "$c" "$c-r"
 		ok "[$c] start after rename" $E start "$c-r"
 		is "[$c] hostname follows the name" "$($E exec "$c-r" -- hostname)" "$c-r"
+		mac=$($E state "$c-r" | awk '$1 == "nic:" && $2 == "eth0" {print $4}')
 		ok "[$c] force stop" $E stop "$c-r" -f
 		ok "[$c] delete" $E delete "$c-r"
+		for i in $(seq 1 40); do
+			grep -qi "$mac" /run/lxdeck/dnsmasq.lxdeckbr0.leases || break
+			sleep 0.1
+		done
+		nok "[$c] its DHCP lease is given back ($mac)" grep -qi "$mac" /run/lxdeck/dnsmasq.lxdeckbr0.leases
 		ok "[$c] delete the copy" sh -c "$E stop $c-copy -f && $E delete $c-copy"
 		nok "[$c] gone" test -e "$LXDECK_DIR/containers/$c-r"
 	done
