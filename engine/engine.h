@@ -63,6 +63,7 @@ struct engine {
 
 	/* watch.c: what other processes and the containers themselves do. */
 	uv_timer_t	*watch_timer;
+	int		 watch_ms;
 	int64_t		 last_event_id;
 	int		 data_version;
 	struct watch	*watches;

@@ -199,7 +199,7 @@ network_ensure(struct engine *e, const char *bridge, struct err *err)
 	}
 	if (!dnsmasq_running(pidfile)) {
 		char base[32];
-		const char *argv[16];
+		const char *argv[20];
 		int n = 0;
 
 		snprintf(base, sizeof base, "%s", addr);
@@ -216,6 +216,8 @@ network_ensure(struct engine *e, const char *bridge, struct err *err)
 		argv[n++] = xasprintf("--interface=%s", bridge);
 		argv[n++] = listen;
 		argv[n++] = range;
+		argv[n++] = "--no-ping";	/* no 1-3 s probe before each offer */
+		argv[n++] = "--dhcp-rapid-commit";
 		argv[n++] = "--dhcp-no-override";
 		argv[n++] = "--dhcp-authoritative";
 		argv[n++] = pidopt;

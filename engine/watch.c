@@ -273,28 +273,20 @@ watch_tick(uv_timer_t *t)
 	}
 }
 
-void
-watch_start(struct engine *e)
+/*
+ * The first turn of the loop: watch what runs, report what stopped while
+ * nobody watched, expire snapshots.  Deferred so that a short-lived caller
+ * (a CLI that opens the engine for one command) never pays for it.
+ */
+static void
+watch_first_turn(uv_timer_t *t)
 {
+	struct engine *e = t->data;
 	struct instance *list = NULL;
-	sqlite3_stmt *st = NULL;
-	const char *env = getenv("LXDECK_WATCH_MS");
-	int ms = env ? atoi(env) : WATCH_MS_DEFAULT;
 	size_t i, n = 0;
 
-	if (e->loop == NULL)
+	if (e->db == NULL)
 		return;
-	if (sqlite3_prepare_v2(e->db, "SELECT coalesce(max(id), 0) FROM events", -1,
-	    &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-		e->last_event_id = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	e->data_version = data_version(e);
-	e->watch_timer = xmalloc(sizeof *e->watch_timer);
-	uv_timer_init(e->loop, e->watch_timer);
-	e->watch_timer->data = e;
-	uv_timer_start(e->watch_timer, watch_tick, ms > 0 ? ms : WATCH_MS_DEFAULT,
-	    ms > 0 ? ms : WATCH_MS_DEFAULT);
-	uv_unref((uv_handle_t *)e->watch_timer);
 	if (instance_load_all(e, 0, &list, &n, NULL) == 0) {
 		for (i = 0; i < n; i++) {
 			if (list[i].status == STATUS_RUNNING ||
@@ -307,6 +299,29 @@ watch_start(struct engine *e)
 		instance_array_free(list, n);
 	}
 	snapshot_expire(e);
+	uv_timer_start(t, watch_tick, e->watch_ms, e->watch_ms);
+}
+
+void
+watch_start(struct engine *e)
+{
+	sqlite3_stmt *st = NULL;
+	const char *env = getenv("LXDECK_WATCH_MS");
+	int ms = env ? atoi(env) : WATCH_MS_DEFAULT;
+
+	if (e->loop == NULL)
+		return;
+	if (sqlite3_prepare_v2(e->db, "SELECT coalesce(max(id), 0) FROM events", -1,
+	    &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+		e->last_event_id = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	e->data_version = data_version(e);
+	e->watch_timer = xmalloc(sizeof *e->watch_timer);
+	uv_timer_init(e->loop, e->watch_timer);
+	e->watch_timer->data = e;
+	e->watch_ms = ms > 0 ? ms : WATCH_MS_DEFAULT;
+	uv_timer_start(e->watch_timer, watch_first_turn, 0, 0);
+	uv_unref((uv_handle_t *)e->watch_timer);
 }
 
 void
