@@ -16,7 +16,7 @@
  * profile-create P | profile-set P K=V... | profile-device-add P DEV K=V... |
  * profile-delete P | profile-assign NAME P[,P...] | publish SRC [ALIAS] |
  * console-log NAME | info | image-info REF | image-remote-list SERVER
- * [--protocol P] | image-refresh
+ * [--protocol P] | image-refresh | server-set K=V...
  * launch/init take IMAGE as REMOTE:ALIAS (images:, ubuntu:, ubuntu-daily:)
  * or with --server URL [--protocol simplestreams|lxd] [--cert PEMFILE].
  * Exit status: 0 on success; 1 with "Error: <message>" on stderr.
@@ -155,6 +155,7 @@ cmd_create(const char *cmd, int argc, char **argv)
 {
 	struct instance_create req = { 0 };
 	char *id = NULL;
+	bool show_op = false;
 	int i, rc;
 
 	if (argc < 2) {
@@ -207,6 +208,8 @@ cmd_create(const char *cmd, int argc, char **argv)
 			req.image_server = argv[++i];
 		} else if (strcmp(argv[i], "--protocol") == 0 && i + 1 < argc) {
 			req.image_protocol = argv[++i];
+		} else if (strcmp(argv[i], "--show-op") == 0) {
+			show_op = true;
 		} else if (strcmp(argv[i], "--cert") == 0 && i + 1 < argc) {
 			req.image_certificate = util_read_file(argv[++i], NULL);
 		}
@@ -215,6 +218,20 @@ cmd_create(const char *cmd, int argc, char **argv)
 	instance_create_free_contents(&req);
 	if (rc < 0)
 		return fail();
+	if (show_op && id != NULL) {
+		/* Prints the create op's metadata (download progress) at the end. */
+		struct op_info op = { 0 };
+		size_t k;
+
+		rc = b->ops->op_wait(b, id, -1, &op, &err);
+		free(id);
+		id = NULL;
+		for (k = 0; k < op.metadata.n; k++)
+			printf("op %s: %s\n", op.metadata.keys[k], op.metadata.vals[k]);
+		op_info_free_contents(&op);
+		if (rc < 0)
+			return fail();
+	}
 	if (wait_op(id) != 0)
 		return 1;
 	if (strcmp(cmd, "launch") == 0) {
@@ -695,6 +712,18 @@ main(int argc, char **argv)
 		}
 		image_array_free(im, n);
 		return 0;
+	}
+	if (strcmp(cmd, "server-set") == 0) {
+		struct server_info si = { 0 };
+		int j, rc;
+
+		if (b->ops->server_info(b, &si, &err) < 0)
+			return fail();
+		for (j = 0; j < argc; j++)
+			parse_kv(&si.config, argv[j]);
+		rc = b->ops->server_update(b, &si.config, &err);
+		server_info_free_contents(&si);
+		return rc < 0 ? fail() : 0;
 	}
 	if (strcmp(cmd, "image-refresh") == 0) {
 		/* The local backend is the engine (backend-local.c). */
