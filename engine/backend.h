@@ -150,6 +150,7 @@ struct instance_create {
 	const char	*image;		/* SOURCE_IMAGE: alias, fingerprint or unique prefix */
 	const char	*image_server;	/* NULL: local; else a remote image server URL */
 	const char	*image_protocol; /* "simplestreams" | "lxd" */
+	const char	*image_certificate; /* PEM to pin for image_server, or NULL */
 	const char	*copy_from;	/* SOURCE_COPY: "inst" or "inst/snap" */
 	bool		 instance_only;	/* SOURCE_COPY: do not copy snapshots */
 	bool		 has_profiles;	/* false: image's profiles or ["default"] */
@@ -449,6 +450,49 @@ struct backend {
 	struct uv_loop_s	 *loop;
 	bool			  read_only;
 };
+
+/*
+ * Image servers: the engine's hook (engine/image-cache.c).
+ *
+ * The engine knows nothing about HTTP.  Whoever can talk to image servers
+ * (remote/image-fetch.c: simplestreams and the LXD image protocol, with
+ * libcurl) registers a fetcher once per process, before the engine starts
+ * operations; the engine calls it from its helper processes to resolve and
+ * download images for `instance_create.image_server` and for the
+ * auto-update of cached images.  With no fetcher registered, a create from
+ * an image server fails with 501.  Declared here rather than in engine.h so
+ * that the mains (tui/, remote/) can register one without seeing sqlite.
+ */
+struct image_remote {
+	const char	*server;	/* https://images.linuxcontainers.org, unix:///x */
+	const char	*protocol;	/* "simplestreams" (default) or "lxd" */
+	const char	*certificate;	/* PEM to pin, NULL or "": system CAs */
+};
+/* done and total bytes so far (total 0: unknown), bytes per second. */
+typedef void (*image_fetch_progress_fn)(void *arg, const char *what, int64_t done,
+    int64_t total, int64_t rate);
+struct image_fetcher {
+	/* Every container image the server offers: fingerprint, architecture,
+	 * properties, aliases, size, created_ns, public.  *out is an array of
+	 * *n (caller frees with image_array_free). */
+	int	(*list)(const struct image_remote *, struct image **out, size_t *n,
+		    struct err *);
+	/* ref (alias, fingerprint or unique prefix) on the server; *out is
+	 * filled (caller frees its contents).  404 when there is no such image. */
+	int	(*resolve)(const struct image_remote *, const char *ref,
+		    struct image *out, struct err *);
+	/* Downloads image fp into the directory dir: *meta_path and
+	 * *rootfs_path (NULL for a unified image) name the files (caller
+	 * frees).  The SHA-256 of the files is checked against fp: a mismatch
+	 * is a 400 and leaves no file behind. */
+	int	(*download)(const struct image_remote *, const char *fp,
+		    const char *dir, char **meta_path, char **rootfs_path,
+		    image_fetch_progress_fn, void *arg, struct err *);
+};
+/* Registers the process's fetcher (borrowed for the life of the process);
+ * NULL unregisters.  engine_image_fetcher() returns it (or NULL). */
+void	 engine_set_image_fetcher(const struct image_fetcher *);
+const struct image_fetcher *engine_image_fetcher(void);
 
 /* model.c: freeing and copying the model (all safe on NULL). */
 void	 nic_state_free_contents(struct nic_state *);

@@ -18,6 +18,21 @@
 
 #include "engine.h"
 
+/* The process's image server fetcher (backend.h); borrowed. */
+static const struct image_fetcher *engine_fetcher;
+
+void
+engine_set_image_fetcher(const struct image_fetcher *f)
+{
+	engine_fetcher = f;
+}
+
+const struct image_fetcher *
+engine_image_fetcher(void)
+{
+	return engine_fetcher;
+}
+
 char *
 engine_path(const struct engine *e, const char *fmt, ...)
 {

@@ -35,6 +35,7 @@
 #define ENGINE_IDMAP_RANGE	65536
 
 struct op;
+struct op_result;
 struct event_sub;
 struct watch;
 
@@ -67,6 +68,10 @@ struct engine {
 	int64_t		 last_event_id;
 	int		 data_version;
 	struct watch	*watches;
+
+	/* image-cache.c: the periodic expiry/update of pulled images. */
+	int64_t		 image_checked_ns;	/* last auto-update check */
+	bool		 image_refreshing;	/* an "Updating images" op runs */
 };
 
 enum config_scope { CONFIG_INSTANCE, CONFIG_PROFILE };
@@ -172,6 +177,30 @@ int	 image_alias_add(struct engine *, const char *name, const char *target,
 int	 image_alias_remove(struct engine *, const char *name, struct err *);
 /* sha256 of the concatenated files, lowercase hex (caller frees). */
 char	*image_fingerprint_files(const char *const *paths, size_t n, struct err *);
+
+/* image-cache.c: images pulled from image servers (the fetcher hook is in
+ * backend.h).  Clock: LXDECK_NOW (unix seconds) overrides the real one. */
+int64_t	 image_cache_now_ns(void);
+/* A cached image for ref (alias on r, or a full fingerprint) without any
+ * network: 0 and *fp_out (caller frees), or -1. */
+int	 image_cache_find(struct engine *, const struct image_remote *,
+	    const char *ref, char **fp_out);
+/* In a helper: ref from the cache, else resolved, downloaded (progress on
+ * res, may be NULL), verified and imported as cached.  *fp_out caller frees. */
+int	 image_cache_fetch(struct engine *, const struct image_remote *,
+	    const char *ref, struct op_result *res, char **fp_out, struct err *);
+/* Sets last_used_ns (an instance was created from it). */
+void	 image_cache_touch(struct engine *, const char *fp);
+/* Deletes cached images unused for images.remote_cache_expiry days. */
+int	 image_cache_expire(struct engine *, struct strv *removed, struct err *);
+/* In a helper: replaces auto_update images whose source alias moved on;
+ * updated gets "OLD>NEW" pairs. */
+int	 image_cache_update(struct engine *, struct op_result *, struct strv *updated,
+	    struct err *);
+/* Starts the "Updating images" op (expiry, then updates) now. */
+int	 image_cache_op_refresh(struct engine *, char **op_id, struct err *);
+/* From the watch timer: starts the op when something is due. */
+void	 image_cache_tick(struct engine *);
 
 /* image-build.c: images made with no network. */
 int	 image_build_busybox(const char *out_tarball, struct err *);

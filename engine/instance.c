@@ -886,6 +886,11 @@ struct instance_job {
 	char	*copy_snap;
 	char	*fp;
 	char	*storage;
+	/* Create from an image server, not cached yet: the helper pulls it. */
+	char	*img_server;
+	char	*img_protocol;
+	char	*img_certificate;
+	char	*img_ref;
 };
 
 static void
@@ -900,6 +905,10 @@ instance_job_free(void *arg)
 	free(j->copy_snap);
 	free(j->fp);
 	free(j->storage);
+	free(j->img_server);
+	free(j->img_protocol);
+	free(j->img_certificate);
+	free(j->img_ref);
 	free(j);
 }
 
@@ -926,12 +935,82 @@ instance_delete_rows(struct engine *e, const char *name)
 	sqlite3_finalize(st);
 }
 
+/*
+ * An instance created from an image that was pulled only now: its row gets
+ * what a local image would have given it at once (base image,
+ * architecture, image.* and volatile.base_image).
+ */
+static int
+create_set_image(struct engine *e, const char *name, const char *fp,
+    struct err *err)
+{
+	struct image img = { 0 };
+	struct strmap config = { 0 };
+	sqlite3_stmt *st = NULL;
+	int64_t id;
+	size_t i;
+	int rc = -1;
+
+	if (image_load(e, fp, &img, err) < 0)
+		return -1;
+	if (db_begin(e->db, err) < 0)
+		goto out;
+	if (instance_id(e, name, &id, NULL, NULL, err) < 0 ||
+	    db_map_load(e->db, "instance_config", "instance_id", id, &config,
+	    err) < 0)
+		goto fail;
+	for (i = 0; i < img.properties.n; i++) {
+		char *k = xasprintf("image.%s", img.properties.keys[i]);
+
+		if (strmap_get(&config, k) == NULL)
+			strmap_set(&config, k, img.properties.vals[i]);
+		free(k);
+	}
+	strmap_set(&config, "volatile.base_image", fp);
+	if (db_map_save(e->db, "instance_config", "instance_id", id, &config,
+	    err) < 0)
+		goto fail;
+	if (sqlite3_prepare_v2(e->db, "UPDATE instances SET base_image = ?, "
+	    "architecture = ? WHERE id = ?", -1, &st, NULL) != SQLITE_OK) {
+		err_set(err, 500, "Database error: %s", sqlite3_errmsg(e->db));
+		goto fail;
+	}
+	sqlite3_bind_text(st, 1, fp, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, img.architecture, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, id);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		err_set(err, 500, "Database error: %s", sqlite3_errmsg(e->db));
+		sqlite3_finalize(st);
+		goto fail;
+	}
+	sqlite3_finalize(st);
+	rc = db_commit(e->db, err);
+	goto out;
+fail:
+	db_rollback(e->db);
+out:
+	image_free_contents(&img);
+	strmap_free(&config);
+	return rc;
+}
+
 static int
 create_work(struct engine *e, void *arg, struct op_result *res, struct err *err)
 {
 	struct instance_job *j = arg;
 	sqlite3_stmt *st = NULL;
 
+	if (j->img_server != NULL) {
+		struct image_remote r = {
+			.server = j->img_server,
+			.protocol = j->img_protocol,
+			.certificate = j->img_certificate,
+		};
+
+		if (image_cache_fetch(e, &r, j->img_ref, res, &j->fp, err) < 0 ||
+		    create_set_image(e, j->name, j->fp, err) < 0)
+			goto fail;
+	}
 	op_progress(res, "create_instance_from_image_unpack", "Unpack: 0%");
 	if (storage_create(e, j->storage, j->name, j->copy_from ? NULL : j->fp,
 	    err) < 0)
@@ -1042,18 +1121,48 @@ instance_op_create(struct engine *e, const struct instance_create *req,
 		strv_copy(&profiles, &req->profiles);
 	switch (req->source) {
 	case SOURCE_IMAGE:
-		if (req->image_server != NULL && *req->image_server != '\0') {
-			err_set(err, 501, "Images from remote servers are not "
-			    "supported yet (\"%s\")", req->image_server);
-			goto fail;
-		}
 		if (req->image == NULL || *req->image == '\0') {
 			err_set(err, 400, "No image given");
 			goto fail;
 		}
-		if (image_resolve(e, req->image, &j->fp, err) < 0 ||
-		    image_load(e, j->fp, &img, err) < 0)
+		if (req->image_server != NULL && *req->image_server != '\0') {
+			struct image_remote r = {
+				.server = req->image_server,
+				.protocol = req->image_protocol,
+				.certificate = req->image_certificate,
+			};
+
+			if (req->image_protocol != NULL && *req->image_protocol &&
+			    strcmp(req->image_protocol, "simplestreams") != 0 &&
+			    strcmp(req->image_protocol, "lxd") != 0) {
+				err_set(err, 400, "Unknown image server protocol \"%s\"",
+				    req->image_protocol);
+				goto fail;
+			}
+			if (image_cache_find(e, &r, req->image, &j->fp) < 0) {
+				/* Not cached: the helper pulls it (network). */
+				if (engine_image_fetcher() == NULL) {
+					err_set(err, 501, "Cannot reach image server "
+					    "\"%s\" from this program",
+					    req->image_server);
+					goto fail;
+				}
+				j->img_server = xstrdup(req->image_server);
+				j->img_protocol = xstrdup(req->image_protocol &&
+				    *req->image_protocol ? req->image_protocol :
+				    "simplestreams");
+				j->img_certificate = xstrdup(req->image_certificate);
+				j->img_ref = xstrdup(req->image);
+				if (!req->has_profiles)
+					strv_push(&profiles, "default");
+				break;
+			}
+		} else if (image_resolve(e, req->image, &j->fp, err) < 0) {
 			goto fail;
+		}
+		if (image_load(e, j->fp, &img, err) < 0)
+			goto fail;
+		image_cache_touch(e, j->fp);
 		for (i = 0; i < img.properties.n; i++) {
 			char *k = xasprintf("image.%s", img.properties.keys[i]);
 

@@ -17,7 +17,8 @@
  *   stop: the engine reports instance-stopped, unmounts its storage and
  *   deletes it if it is ephemeral.
  *
- * The same timer expires snapshots.  All handles are unref'd: they never
+ * The same timer expires snapshots and, through image_cache_tick(), cached
+ * images and their auto-updates.  All handles are unref'd: they never
  * keep a loop alive on their own.
  */
 #include <errno.h>
@@ -270,6 +271,7 @@ watch_tick(uv_timer_t *t)
 		db_exec(e->db, sql, NULL);
 		free(sql);
 		snapshot_expire(e);
+		image_cache_tick(e);
 	}
 }
 

@@ -18,6 +18,7 @@
 
 #include "../engine/backend.h"
 #include "remote.h"
+#include "image-fetch.h"
 
 #define LXDECKD_VERSION "0.1"
 
@@ -100,6 +101,7 @@ main(int argc, char **argv)
 		cfg.socket_path = socket_path;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	image_fetch_install();	/* image servers for creates and auto-update */
 	d.loop = uv_default_loop();
 	d.be = fake ? backend_fake_create(d.loop, &e) :
 	    backend_local_create(d.loop, dir, &e);

@@ -18,6 +18,7 @@
 #include <uv.h>
 
 #include "tui.h"
+#include "../remote/image-fetch.h"
 
 static void
 usage(FILE *fp)
@@ -71,6 +72,7 @@ main(int argc, char **argv)
 		return 1;
 	}
 	log_set_level(LOG_LVL_ERROR);
+	image_fetch_install();	/* the embedded engine pulls from image servers */
 	uv_loop_init(&loop);
 	t = app_create(&loop, remote, fake, read_only);
 	t->utf8 = strcmp(nl_langinfo(CODESET), "UTF-8") == 0;

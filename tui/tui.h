@@ -297,6 +297,11 @@ char		*view_fmt_time(int64_t ns, char *, size_t);
 /* view-launch.c */
 extern const struct view_type view_launch_type;
 void		 view_launch_open(struct tui *);
+/* Asks for a name and profiles, then creates an instance from image; with
+ * server (URL) and protocol it comes from that image server (server_name
+ * is what the user calls it, for messages). */
+void		 view_launch_start(struct tui *, const char *image, const char *server,
+		     const char *protocol, const char *server_name);
 /* view-list.c */
 extern const struct view_type view_list_type;
 const char	*view_list_selected(struct view *);
@@ -314,8 +319,10 @@ extern const struct view_type view_profiles_type;
 extern const struct view_type view_profile_type;
 /* Edits profile name as YAML in $VISUAL/$EDITOR (the lxc profile edit loop). */
 void		 view_profile_edit_yaml(struct tui *, const char *name);
-/* view-images.c */
+/* view-images.c (arg: an image server to browse, "images:", or NULL) */
 extern const struct view_type view_images_type;
+/* Prompts for an image server, then browses it in the images view. */
+void		 view_images_ask_server(struct tui *);
 /* view-remotes.c */
 extern const struct view_type view_remotes_type;
 /* view-timeline.c */

@@ -10,7 +10,10 @@
  * progress in the status line and, when it succeeds, starts the instance
  * (the name comes from the operation's resources when it was generated).
  * The picker closes as soon as the request is sent, so the list shows the
- * progress.  The prompts own a struct view_launch_req; nothing is kept
+ * progress.  `s` picks from an image server instead: it opens the images
+ * view (view-images.c) browsing that server, whose Enter comes back here
+ * through view_launch_start() with the server set; the engine (or the
+ * remote lxdeckd) then downloads and caches the image.  The prompts own a struct view_launch_req; nothing is kept
  * pointing at the view once it is gone.
  */
 #include <stdio.h>
@@ -31,6 +34,9 @@ struct view_launch_data {
 struct view_launch_req {
 	char	*image;
 	char	*name;
+	char	*server;	/* image server URL, or NULL: the remote's own */
+	char	*protocol;
+	char	*server_name;	/* "images:" */
 };
 
 static void
@@ -42,6 +48,9 @@ view_launch_req_free(void *p)
 		return;
 	free(r->image);
 	free(r->name);
+	free(r->server);
+	free(r->protocol);
+	free(r->server_name);
 	free(r);
 }
 
@@ -86,7 +95,8 @@ view_launch_build(struct view *v)
 	}
 	if (n == 0)
 		view_lines_add(&d->l, TE_DIM, "  No images on %s: import one first "
-		    "(scripts/build-image busybox, engctl image-import)", t->remote);
+		    "(scripts/build-image busybox, engctl image-import) or press s "
+		    "to pick from an image server", t->remote);
 	if (d->l.sel == 0)
 		d->l.sel = 1;
 	image_array_free(im, n);
@@ -157,6 +167,8 @@ view_launch_profiles_done(struct tui *t, const char *answer, void *arg)
 	c.name = r->name;
 	c.source = SOURCE_IMAGE;
 	c.image = r->image;
+	c.image_server = r->server;
+	c.image_protocol = r->protocol;
 	c.has_profiles = true;
 	strv_split(&c.profiles, answer, ',');
 	rc = t->b->ops->instance_create(t->b, &c, &op, &e);
@@ -167,12 +179,14 @@ view_launch_profiles_done(struct tui *t, const char *answer, void *arg)
 		    e.msg);
 		return;
 	}
-	what = xasprintf("Launching %s%s%sfrom %s", *r->name ? "\"" : "",
-	    r->name, *r->name ? "\" " : "", r->image);
+	what = xasprintf("Launching %s%s%sfrom %s%s", *r->name ? "\"" : "",
+	    r->name, *r->name ? "\" " : "", r->server_name ? r->server_name : "",
+	    r->image);
 	app_track_op(t, op, what, r->name);	/* "": the op names it */
 	free(what);
 	/* Back to the list, where the new instance and the progress show. */
-	if (view_top(t) != NULL && view_top(t)->type == &view_launch_type)
+	while (view_top(t) != NULL && (view_top(t)->type == &view_launch_type ||
+	    view_top(t)->type == &view_images_type))
 		view_pop(t);
 }
 
@@ -189,10 +203,38 @@ view_launch_name_done(struct tui *t, const char *answer, void *arg)
 	next = xcalloc(1, sizeof *next);
 	next->image = xstrdup(r->image);
 	next->name = xstrdup(answer);
+	next->server = xstrdup(r->server);
+	next->protocol = xstrdup(r->protocol);
+	next->server_name = xstrdup(r->server_name);
 	label = xasprintf("Profiles for %s (comma separated): ",
 	    *answer ? answer : "the new instance");
 	prompt_input(t, label, "default", NULL, view_launch_complete_profile,
 	    view_launch_profiles_done, next, view_launch_req_free);
+	free(label);
+}
+
+void
+view_launch_start(struct tui *t, const char *image, const char *server,
+    const char *protocol, const char *server_name)
+{
+	struct view_launch_req *r = xcalloc(1, sizeof *r);
+	char *label;
+
+	r->image = xstrdup(image);
+	r->server = xstrdup(server);
+	r->protocol = xstrdup(protocol);
+	if (server != NULL) {
+		/* "images:debian/12", or "https://host debian/12" for a URL. */
+		const char *sn = server_name ? server_name : server;
+		size_t l = strlen(sn);
+
+		r->server_name = l > 0 && sn[l - 1] == ':' ? xstrdup(sn) :
+		    xasprintf("%s ", sn);
+	}
+	label = xasprintf("Launch %s%s on %s: as (empty: generated name): ",
+	    r->server_name ? r->server_name : "", r->image, t->remote);
+	prompt_input(t, label, "", NULL, NULL, view_launch_name_done, r,
+	    view_launch_req_free);
 	free(label);
 }
 
@@ -201,19 +243,15 @@ view_launch_key(struct view *v, int key)
 {
 	struct view_launch_data *d = v->data;
 	struct tui *t = v->tui;
-	struct view_launch_req *r;
-	char *label;
 
 	if (key == '\n') {
 		if (d->l.sel < 1 || d->l.sel - 1 >= d->refs.n)
 			return true;
-		r = xcalloc(1, sizeof *r);
-		r->image = xstrdup(d->refs.v[d->l.sel - 1]);
-		label = xasprintf("Launch %s on %s: as (empty: generated name): ",
-		    r->image, t->remote);
-		prompt_input(t, label, "", NULL, NULL, view_launch_name_done, r,
-		    view_launch_req_free);
-		free(label);
+		view_launch_start(t, d->refs.v[d->l.sel - 1], NULL, NULL, NULL);
+		return true;
+	}
+	if (key == 's') {
+		view_images_ask_server(t);
 		return true;
 	}
 	if (view_lines_key(v, &d->l, key, view_body_rows(t))) {
@@ -244,7 +282,7 @@ view_launch_title(struct view *v)
 static const char *
 view_launch_hint(struct view *v)
 {
-	return "Enter pick\tUp/Down move\tq back";
+	return "Enter pick\ts from an image server\tUp/Down move\tq back";
 }
 
 /* Opens the picker (refused in read-only mode). */

@@ -15,7 +15,10 @@
  * device-add NAME DEV K=V... | profile-list | profile-show P |
  * profile-create P | profile-set P K=V... | profile-device-add P DEV K=V... |
  * profile-delete P | profile-assign NAME P[,P...] | publish SRC [ALIAS] |
- * console-log NAME | info
+ * console-log NAME | info | image-info REF | image-remote-list SERVER
+ * [--protocol P] | image-refresh | server-set K=V...
+ * launch/init take IMAGE as REMOTE:ALIAS (images:, ubuntu:, ubuntu-daily:)
+ * or with --server URL [--protocol simplestreams|lxd] [--cert PEMFILE].
  * Exit status: 0 on success; 1 with "Error: <message>" on stderr.
  */
 #include <errno.h>
@@ -26,7 +29,8 @@
 #include <unistd.h>
 #include <uv.h>
 
-#include "../../engine/backend.h"
+#include "../../engine/engine.h"
+#include "../../remote/image-fetch.h"
 
 static struct backend *b;
 static struct err err;
@@ -151,6 +155,7 @@ cmd_create(const char *cmd, int argc, char **argv)
 {
 	struct instance_create req = { 0 };
 	char *id = NULL;
+	bool show_op = false;
 	int i, rc;
 
 	if (argc < 2) {
@@ -160,6 +165,25 @@ cmd_create(const char *cmd, int argc, char **argv)
 	req.source = SOURCE_IMAGE;
 	req.image = argv[0];
 	req.name = argv[1];
+	{
+		const char *colon = strchr(argv[0], ':');
+		const struct image_fetch_remote *rem;
+
+		if (colon != NULL && strcmp(cmd, "copy") != 0) {
+			char *name = xstrndup(argv[0], (size_t)(colon - argv[0]));
+
+			rem = image_fetch_remote_find(name);
+			if (rem == NULL) {
+				fprintf(stderr, "Error: unknown image server \"%s:\"\n", name);
+				free(name);
+				return 1;
+			}
+			free(name);
+			req.image_server = rem->url;
+			req.image_protocol = rem->protocol;
+			req.image = colon + 1;
+		}
+	}
 	if (strcmp(cmd, "copy") == 0) {
 		req.source = SOURCE_COPY;
 		req.copy_from = argv[0];
@@ -180,12 +204,34 @@ cmd_create(const char *cmd, int argc, char **argv)
 			req.instance_only = true;
 		} else if (strcmp(argv[i], "--empty") == 0) {
 			req.source = SOURCE_NONE;
+		} else if (strcmp(argv[i], "--server") == 0 && i + 1 < argc) {
+			req.image_server = argv[++i];
+		} else if (strcmp(argv[i], "--protocol") == 0 && i + 1 < argc) {
+			req.image_protocol = argv[++i];
+		} else if (strcmp(argv[i], "--show-op") == 0) {
+			show_op = true;
+		} else if (strcmp(argv[i], "--cert") == 0 && i + 1 < argc) {
+			req.image_certificate = util_read_file(argv[++i], NULL);
 		}
 	}
 	rc = b->ops->instance_create(b, &req, &id, &err);
 	instance_create_free_contents(&req);
 	if (rc < 0)
 		return fail();
+	if (show_op && id != NULL) {
+		/* Prints the create op's metadata (download progress) at the end. */
+		struct op_info op = { 0 };
+		size_t k;
+
+		rc = b->ops->op_wait(b, id, -1, &op, &err);
+		free(id);
+		id = NULL;
+		for (k = 0; k < op.metadata.n; k++)
+			printf("op %s: %s\n", op.metadata.keys[k], op.metadata.vals[k]);
+		op_info_free_contents(&op);
+		if (rc < 0)
+			return fail();
+	}
 	if (wait_op(id) != 0)
 		return 1;
 	if (strcmp(cmd, "launch") == 0) {
@@ -316,6 +362,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "usage: engctl [-d DIR] COMMAND ARGS...\n");
 		return 2;
 	}
+	image_fetch_install();
 	b = backend_local_create(loop, dir, &err);
 	if (b == NULL)
 		return fail();
@@ -622,6 +669,79 @@ main(int argc, char **argv)
 	}
 	if (strcmp(cmd, "file-delete") == 0 && a2 != NULL)
 		return b->ops->file_delete(b, a1, a2, &err) < 0 ? fail() : 0;
+	if (strcmp(cmd, "image-info") == 0) {
+		struct image *im = NULL;
+
+		if (b->ops->image_get(b, a1, &im, &err) < 0)
+			return fail();
+		printf("fingerprint: %s\ncached: %s\nauto_update: %s\npublic: %s\n"
+		    "size: %lld\nlast_used_ns: %lld\n", im->fingerprint,
+		    im->cached ? "true" : "false", im->auto_update ? "true" : "false",
+		    im->public ? "true" : "false", (long long)im->size,
+		    (long long)im->last_used_ns);
+		printf("aliases:");
+		for (i = 0; i < im->naliases; i++)
+			printf(" %s", im->aliases[i].name);
+		printf("\n");
+		print_map("properties", &im->properties);
+		print_map("update_source", &im->update_source);
+		image_free(im);
+		return 0;
+	}
+	if (strcmp(cmd, "image-remote-list") == 0) {
+		struct image_remote r = { .server = a1, .protocol = "simplestreams" };
+		const struct image_fetch_remote *rem = image_fetch_remote_find(a1);
+		struct image *im = NULL;
+		size_t j;
+
+		if (rem != NULL) {
+			r.server = rem->url;
+			r.protocol = rem->protocol;
+		}
+		if (a2 != NULL && strcmp(a2, "--protocol") == 0 && argc >= 3)
+			r.protocol = argv[2];
+		if (image_fetch_list(&r, &im, &n, &err) < 0)
+			return fail();
+		for (i = 0; i < n; i++) {
+			printf("%s %s %s %s", im[i].fingerprint, im[i].architecture,
+			    strmap_get(&im[i].properties, "os") ?: "-",
+			    strmap_get(&im[i].properties, "release") ?: "-");
+			for (j = 0; j < im[i].naliases; j++)
+				printf("%s%s", j ? "," : " ", im[i].aliases[j].name);
+			printf("\n");
+		}
+		image_array_free(im, n);
+		return 0;
+	}
+	if (strcmp(cmd, "server-set") == 0) {
+		struct server_info si = { 0 };
+		int j, rc;
+
+		if (b->ops->server_info(b, &si, &err) < 0)
+			return fail();
+		for (j = 0; j < argc; j++)
+			parse_kv(&si.config, argv[j]);
+		rc = b->ops->server_update(b, &si.config, &err);
+		server_info_free_contents(&si);
+		return rc < 0 ? fail() : 0;
+	}
+	if (strcmp(cmd, "image-refresh") == 0) {
+		/* The local backend is the engine (backend-local.c). */
+		struct op_info op = { 0 };
+
+		if (image_cache_op_refresh((struct engine *)b, &id, &err) < 0)
+			return fail();
+		if (b->ops->op_wait(b, id, -1, &op, &err) < 0) {
+			free(id);
+			return fail();
+		}
+		free(id);
+		printf("expired: %s\nupdated: %s\n",
+		    strmap_get(&op.metadata, "expired") ?: "",
+		    strmap_get(&op.metadata, "updated") ?: "");
+		op_info_free_contents(&op);
+		return 0;
+	}
 	if (strcmp(cmd, "info") == 0) {
 		struct server_info si = { 0 };
 

@@ -1,0 +1,106 @@
+/*
+ * image-fetch.h - image servers from the outside: the part of remote/ that
+ * the TUI, lxdeckd, lxdeck and test tools may include.
+ *
+ * It deliberately includes neither libcurl nor json-c: everything here is
+ * the model (struct image, struct err) and plain C.  Two files implement it:
+ *
+ *   image-fetch.c    HTTP with libcurl (https://, http://, and unix:// for
+ *                    an LXD server on a local socket), the preconfigured
+ *                    remotes, the "lxd" image protocol (lxd-api.md 4.4),
+ *                    the engine's fetcher (struct image_fetcher, backend.h)
+ *   simplestreams.c  streams/v1/index.json and the products catalog
+ *                    (lxd-api.md 4.3), turned into LXD's view of images
+ *
+ * Unreachable servers fail fast: connecting (name lookup included) gives
+ * up after IMAGE_FETCH_CONNECT_MS, a stalled transfer after
+ * IMAGE_FETCH_STALL_S seconds without a byte.
+ */
+#ifndef LXDECK_IMAGE_FETCH_H
+#define LXDECK_IMAGE_FETCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../common/common.h"
+#include "../engine/backend.h"
+
+#define IMAGE_FETCH_CONNECT_MS	3000
+#define IMAGE_FETCH_STALL_S	30
+#define IMAGE_FETCH_JSON_MAX	(64 * 1024 * 1024)
+
+/* A preconfigured image server (`images:`, `ubuntu:`, `ubuntu-daily:`). */
+struct image_fetch_remote {
+	const char	*name;
+	const char	*url;
+	const char	*protocol;
+};
+
+/* image-fetch.c */
+/* The preconfigured image servers; *n gets their count. */
+const struct image_fetch_remote *image_fetch_remotes(size_t *n);
+/* By name ("images", with or without the trailing ':'); NULL if unknown. */
+const struct image_fetch_remote *image_fetch_remote_find(const char *name);
+/* Registers the fetcher with the engine (engine_set_image_fetcher) and
+ * initialises libcurl.  Call once from main, before the loop runs. */
+void	 image_fetch_install(void);
+/* What a server offers / one image / a download: the fetcher's methods,
+ * also usable directly (the TUI's picker lists with image_fetch_list). */
+int	 image_fetch_list(const struct image_remote *, struct image **out,
+	     size_t *n, struct err *);
+int	 image_fetch_resolve(const struct image_remote *, const char *ref,
+	     struct image *out, struct err *);
+int	 image_fetch_download(const struct image_remote *, const char *fp,
+	     const char *dir, char **meta_path, char **rootfs_path,
+	     image_fetch_progress_fn, void *arg, struct err *);
+/* GET server+path into memory (at most max bytes; NUL terminated, caller
+ * frees).  *status gets the HTTP status (may be NULL); a status >= 400 is
+ * not an error here, the body is returned for the caller to read. */
+int	 image_fetch_get(const struct image_remote *, const char *path,
+	     size_t max, char **body, size_t *len, long *status, struct err *);
+/* Where a file checked by SHA-256 goes. */
+struct image_fetch_file {
+	const char	*path;		/* on the server, appended to its URL */
+	const char	*dest;		/* local file (created) */
+	const char	*sha256;	/* expected, or NULL */
+	int64_t		 size;		/* expected, for progress (0: unknown) */
+	const char	*what;		/* "metadata", "rootfs" (progress text) */
+};
+/* Downloads files in order into their dest, feeding every byte to the
+ * SHA-256 of the whole (checked against combined when not NULL) and of
+ * each file.  On any failure (transfer, HTTP status, hash) every dest is
+ * removed.  *content_type (may be NULL) gets the last reply's type. */
+int	 image_fetch_files(const struct image_remote *, struct image_fetch_file *,
+	     size_t n, const char *combined, char **content_type,
+	     image_fetch_progress_fn, void *arg, struct err *);
+
+/* simplestreams.c */
+struct simplestreams_item {
+	char	*meta_path, *meta_sha256;	/* lxd.tar.xz, or the unified file */
+	int64_t	 meta_size;
+	char	*rootfs_path, *rootfs_sha256;	/* NULL: unified image */
+	int64_t	 rootfs_size;
+};
+struct simplestreams {
+	char			 *url;
+	size_t			  n;
+	struct image		 *images;	/* [n], as LXD shows them */
+	struct simplestreams_item *items;	/* [n], where their files are */
+};
+/* Parses index.json: the products files of datatype image-downloads. */
+int	 simplestreams_parse_index(const char *text, size_t len, struct strv *paths,
+	     struct err *);
+/* Parses a products:1.0 catalog into ss (appends); host_arch is the LXD
+ * name of this host's architecture (aliases without "/arch"). */
+int	 simplestreams_parse_products(struct simplestreams *ss, const char *text,
+	     size_t len, const char *host_arch, struct err *);
+/* ref: alias, fingerprint or unique prefix -> index in ss.  404 if none. */
+int	 simplestreams_find(const struct simplestreams *, const char *ref,
+	     size_t *idx, struct err *);
+/* Fetches index and catalogs of r (cached in the process for a minute);
+ * *out is borrowed until the next call. */
+int	 simplestreams_get(const struct image_remote *, const struct simplestreams **out,
+	     struct err *);
+void	 simplestreams_free(struct simplestreams *);
+#endif
