@@ -1319,8 +1319,8 @@ instance_op_create(struct engine *e, const struct instance_create *req,
 		free(url2);
 	}
 	if (rc < 0) {
-		instance_delete_rows(e, j->name);
-		j = NULL;	/* freed by op_start's failure path */
+		/* op_start's failure path has freed j: its name is in url. */
+		instance_delete_rows(e, url + strlen("/1.0/instances/"));
 	}
 	j = NULL;
 	goto out;
