@@ -34,7 +34,9 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <poll.h>
+#include <stddef.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -683,6 +685,35 @@ lxc_log_tail(struct engine *e, const char *name)
 	return last;
 }
 
+/*
+ * A monitor still tearing down a container that was just killed holds its
+ * command socket for a few hundred ms; starting again meanwhile fails.
+ */
+static void
+wait_monitor_gone(struct engine *e, const char *name, int timeout_ms)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int waited, len;
+
+	len = snprintf(sa.sun_path + 1, sizeof sa.sun_path - 1, "%s/%s/command",
+	    e->lxcpath, name);
+	if (len <= 0 || (size_t)len >= sizeof sa.sun_path - 1)
+		return;
+	for (waited = 0; waited < timeout_ms; waited += 10) {
+		int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		int rc;
+
+		if (fd < 0)
+			return;
+		rc = connect(fd, (struct sockaddr *)&sa,
+		    (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)len));
+		close(fd);
+		if (rc < 0)
+			return;		/* nobody there: free to start */
+		usleep(10000);
+	}
+}
+
 int
 instance_do_start(struct engine *e, const char *name, struct err *err)
 {
@@ -753,6 +784,7 @@ instance_do_start(struct engine *e, const char *name, struct err *err)
 		err_set(err, 500, "liblxc cannot load instance \"%s\"", name);
 		goto umount;
 	}
+	wait_monitor_gone(e, name, 3000);
 	c->want_daemonize(c, true);
 	c->want_close_all_fds(c, true);
 	if (!c->start(c, 0, NULL)) {

@@ -280,6 +280,7 @@ keys c
 wait-text Enter for a prompt
 shell $E stop c1 -f
 wait-text console closed
+wait-text closed, Stopped]
 dump
 keys \x01q
 keys jk
