@@ -22,7 +22,7 @@ endif
 OPT	?= -O2 -g
 CFLAGS	+= -std=gnu11 $(OPT) $(WARN) -D_GNU_SOURCE -MMD -MP \
 	   $(shell pkg-config --cflags $(PKGS))
-LDLIBS	+= $(shell pkg-config --libs $(PKGS)) -lm
+LDLIBS	+= -Wl,--as-needed $(shell pkg-config --libs $(PKGS)) -lm
 ifdef SANITIZER
 CFLAGS	+= -fsanitize=$(SANITIZER) -fno-omit-frame-pointer
 LDFLAGS	+= -fsanitize=$(SANITIZER)
