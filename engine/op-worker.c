@@ -139,6 +139,12 @@ op_worker_child(struct engine *e, struct op *op, int fd)
 }
 
 static void
+op_worker_poll_closed(uv_handle_t *h)
+{
+	free(h);
+}
+
+static void
 op_worker_poll_cb(uv_poll_t *h, int status, int events)
 {
 	struct op *op = h->data;
@@ -271,8 +277,14 @@ op_worker_read(struct engine *e, struct op *op)
 	}
 	if (!eof)
 		return;
+	/*
+	 * The handle goes before the fd: a poll handle closed later would
+	 * take the epoll registration of whatever reuses the fd number with
+	 * it (the next op's socket, which then never reports).
+	 */
 	if (op->poll != NULL) {
-		uv_poll_stop(op->poll);
+		uv_close((uv_handle_t *)op->poll, op_worker_poll_closed);
+		op->poll = NULL;
 	}
 	close(op->fd);
 	op->fd = -1;
