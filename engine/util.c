@@ -9,9 +9,11 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -24,7 +26,7 @@ util_spawn(const char *const *argv, char **out, struct err *e)
 	int pipefd[2] = { -1, -1 }, st = 0;
 	size_t len = 0, cap = 0;
 	char *buf = NULL;
-	pid_t pid;
+	pid_t pid, parent = getpid();
 
 	if (out != NULL && pipe2(pipefd, O_CLOEXEC) < 0)
 		return err_set(e, 500, "Failed to run \"%s\": %s", argv[0],
@@ -40,6 +42,13 @@ util_spawn(const char *const *argv, char **out, struct err *e)
 	}
 	if (pid == 0) {
 		int devnull = open("/dev/null", O_RDWR);
+
+		/* A cp or tar of an operation dies with it (kill -9 of the
+		 * daemon): nothing goes on writing into what recovery removes.
+		 * Daemons it starts (dnsmasq) fork away and are not affected. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(127);
 
 		dup2(devnull, 0);
 		if (out != NULL)

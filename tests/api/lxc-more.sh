@@ -75,6 +75,22 @@ wait_for() {
 	return 1
 }
 
+# What the container sees when DHCP did not answer (shown on failure).
+dhcp_diag() {
+	{
+		echo "DHCP diagnostics for $1:"
+		L exec "$1" -- sh -c 'ip -4 addr show eth0; ps; cat /run/udhcpc.eth0.pid' 2>&1
+		ip -br link show master lxdeckbr0 | wc -l
+		pgrep -a dnsmasq
+	} | sed 's/^/# /'
+}
+# ok_ipv4 WHAT NAME: NAME shows an IPv4 within 40 s (diagnostics if not).
+ok_ipv4() {
+	wait_for 40 has_ipv4 "$2"
+	local rc=$?
+	[ $rc -eq 0 ] || dhcp_diag "$2"
+	tap_result $rc "$1"
+}
 has_ipv4() {
 	L list "^$1\$" -c 4 --format csv | grep -qE '^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+ \(eth0\)'
 }
@@ -101,7 +117,7 @@ more_scenario() {
 		test -z "$(printf '%s' "$out" | grep -e 'console-42' -e 'BusyBox v')"
 
 	# list shows the address once DHCP answers on the bridge
-	ok "$who: lxc list shows an IPv4 on eth0 (DHCP)" wait_for 40 has_ipv4 "$a"
+	ok_ipv4 "$who: lxc list shows an IPv4 on eth0 (DHCP)" "$a"
 	out=$(L list "^$a\$" -c ns46tS --format csv)
 	like "$who: list columns name,state,ipv4,ipv6,type,snapshots" "$out" \
 		"^$a,RUNNING,[0-9.]+ \(eth0\),[^,]*,CONTAINER,0$"
