@@ -1964,6 +1964,20 @@ fake_console_log(struct backend *b, const char *inst, char **buf, size_t *len,
 }
 
 static int
+fake_instance_log(struct backend *b, const char *inst, char **buf, size_t *len,
+    struct err *e)
+{
+	struct fake_inst *fi = fake_find_inst(fake_of(b), inst);
+
+	if (fi == NULL)
+		return err_set(e, 404, "Instance not found");
+	*buf = xasprintf("lxc %s 20260101000000.000 WARN     fake - "
+	    "the fake backend runs no container\n", inst);
+	*len = strlen(*buf);
+	return 0;
+}
+
+static int
 fake_file_get(struct backend *b, const char *inst, const char *path,
     struct file_info *out, struct err *e)
 {
@@ -2306,6 +2320,7 @@ static const struct backend_ops fake_ops = {
 	.exec_signal = fake_exec_signal,
 	.exec_close = fake_exec_close,
 	.console_log = fake_console_log,
+	.instance_log = fake_instance_log,
 	.file_get = fake_file_get,
 	.file_put = fake_file_put,
 	.file_delete = fake_file_delete,

@@ -147,13 +147,16 @@ static int
 local_instance_state(struct backend *b, const char *name,
     struct instance_state **out, struct err *err)
 {
-	int64_t id;
+	struct instance in;
 
 	*out = NULL;
-	if (instance_id(ENG(b), name, &id, NULL, NULL, err) < 0)
+	/* Loaded with the instance: the nics' host names are in its config. */
+	if (instance_load(ENG(b), name, INSTANCE_WITH_STATE, &in, err) < 0)
 		return -1;
-	*out = xcalloc(1, sizeof **out);
-	return instance_read_state(ENG(b), name, *out, err);
+	*out = in.state;
+	in.state = NULL;
+	instance_free_contents(&in);
+	return 0;
 }
 
 static int
@@ -674,8 +677,8 @@ local_exec_close(struct backend *b, struct exec_handle *h)
 }
 
 static int
-local_console_log(struct backend *b, const char *inst, char **buf, size_t *len,
-    struct err *err)
+local_read_log(struct backend *b, const char *inst, const char *file, char **buf,
+    size_t *len, struct err *err)
 {
 	char *path;
 	int64_t id;
@@ -684,7 +687,7 @@ local_console_log(struct backend *b, const char *inst, char **buf, size_t *len,
 	*len = 0;
 	if (instance_id(ENG(b), inst, &id, NULL, NULL, err) < 0)
 		return -1;
-	path = engine_path(ENG(b), "containers/%s/console.log", inst);
+	path = engine_path(ENG(b), "containers/%s/%s", inst, file);
 	*buf = util_read_file(path, len);
 	free(path);
 	if (*buf == NULL) {
@@ -692,6 +695,20 @@ local_console_log(struct backend *b, const char *inst, char **buf, size_t *len,
 		*len = 0;
 	}
 	return 0;
+}
+
+static int
+local_console_log(struct backend *b, const char *inst, char **buf, size_t *len,
+    struct err *err)
+{
+	return local_read_log(b, inst, "console.log", buf, len, err);
+}
+
+static int
+local_instance_log(struct backend *b, const char *inst, char **buf, size_t *len,
+    struct err *err)
+{
+	return local_read_log(b, inst, "lxc.log", buf, len, err);
 }
 
 static int
@@ -796,6 +813,7 @@ static const struct backend_ops local_ops = {
 	.exec_signal = local_exec_signal,
 	.exec_close = local_exec_close,
 	.console_log = local_console_log,
+	.instance_log = local_instance_log,
 	.file_get = local_file_get,
 	.file_put = local_file_put,
 	.file_delete = local_file_delete,

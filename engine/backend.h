@@ -415,6 +415,11 @@ struct backend_ops {
 	/* The console log (what the console printed), raw bytes. */
 	int	(*console_log)(struct backend *, const char *inst, char **buf,
 		    size_t *len, struct err *);
+	/* The instance's runtime log (liblxc's lxc.log as `lxc info
+	 * --show-log` shows it), raw bytes, caller frees.  Optional: NULL
+	 * when the backend has none. */
+	int	(*instance_log)(struct backend *, const char *inst, char **buf,
+		    size_t *len, struct err *);
 
 	/* Files inside an instance; paths are resolved inside its rootfs and
 	 * never follow a link out of it. */

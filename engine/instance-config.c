@@ -1565,6 +1565,14 @@ render_nic(FILE *f, const struct lxc_render *r, const char *name,
 		fprintf(f, "lxc.net.%d.hwaddr = %s\n", idx, hwaddr);
 	if (mtu != NULL && *mtu != '\0')
 		fprintf(f, "lxc.net.%d.mtu = %s\n", idx, mtu);
+	if (host == NULL || *host == '\0') {
+		char *hkey = xasprintf("volatile.%s.host_name", name);
+
+		host = strmap_get(r->local_config, hkey);
+		free(hkey);
+		if (host != NULL && check_ifname(host) != NULL)
+			host = NULL;
+	}
 	if (host != NULL && *host != '\0' && strcmp(nt, "macvlan") != 0)
 		fprintf(f, "lxc.net.%d.veth.pair = %s\n", idx, host);
 	if (vlan != NULL && *vlan != '\0' && strcmp(nt, "bridged") == 0)

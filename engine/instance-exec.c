@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -43,6 +44,9 @@ exec_in_container(void *payload)
 {
 	struct exec_priv *p = payload;
 
+	/* Nothing of the daemon's (sockets, the loop's pipes, liblxc's own
+	 * fds) goes into the container: only 0, 1 and 2. */
+	syscall(SYS_close_range, 3U, ~0U, 0U);
 	if (p->interactive) {
 		setsid();
 		ioctl(0, TIOCSCTTY, 0);
@@ -86,6 +90,43 @@ exec_exited(uv_poll_t *h, int status, int events)
 	}
 	if (eh->on_exit != NULL)
 		eh->on_exit(eh, eh->arg);
+}
+
+/*
+ * A pty for an interactive session, allocated in the container's own devpts
+ * (as LXD does) so that the process sees a /dev/pts/N of its own instance:
+ * ttyname() and `tty` work inside.  The slave belongs to the container's
+ * root.  Falls back to a host pty when liblxc cannot hand out the devpts.
+ */
+static int
+exec_open_pty(struct lxc_container *c, uid_t uid, gid_t gid,
+    const struct winsize *ws, int *master, int *slave)
+{
+	int dfd, m = -1, s = -1, unlock = 0;
+
+	dfd = c->devpts_fd != NULL ? c->devpts_fd(c) : -1;
+	if (dfd >= 0) {
+		m = openat(dfd, "ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+		close(dfd);
+		if (m >= 0 && ioctl(m, TIOCSPTLCK, &unlock) == 0)
+			s = ioctl(m, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+		if (s < 0 && m >= 0) {
+			close(m);
+			m = -1;
+		}
+	}
+	if (m >= 0) {
+		if (fchown(s, uid, gid) < 0 || fchmod(s, 0620) < 0)
+			log_debug("exec: fchown of the pty: %s", strerror(errno));
+		ioctl(s, TIOCSWINSZ, ws);
+	} else if (openpty(&m, &s, NULL, NULL, ws) < 0) {
+		return -errno;
+	} else {
+		fcntl(m, F_SETFD, FD_CLOEXEC);
+	}
+	*master = m;
+	*slave = s;
+	return 0;
 }
 
 static void
@@ -158,11 +199,27 @@ instance_exec(struct engine *e, const char *name, const struct exec_req *req,
 		    req->height : 24), .ws_col = (unsigned short)(req->width > 0 ?
 		    req->width : 80) };
 
-		if (openpty(&master, &slave, NULL, NULL, &ws) < 0) {
-			err_set(err, 500, "Failed to allocate a pty: %s", strerror(errno));
+		bool priv = false;
+		const char *v = strmap_get(&in.expanded_config, "security.privileged");
+		uid_t root = 0;
+
+		if (v != NULL)
+			config_parse_bool(v, &priv);
+		if (!priv)
+			root = e->idmap_base;
+		c = lxc_container_new(name, e->lxcpath);
+		if (c == NULL) {
+			err_set(err, 500, "liblxc cannot load instance \"%s\"", name);
 			goto out;
 		}
-		fcntl(master, F_SETFD, FD_CLOEXEC);
+		rc = exec_open_pty(c, root, root + 5, &ws, &master, &slave);
+		if (rc < 0) {
+			err_set(err, 500, "Failed to allocate a pty for instance \"%s\": %s",
+			    name, strerror(-rc));
+			rc = -1;
+			goto out;
+		}
+		rc = -1;
 		opts.stdin_fd = opts.stdout_fd = opts.stderr_fd = slave;
 	} else {
 		if (pipe2(in_pipe, O_CLOEXEC) < 0 || pipe2(out_pipe, O_CLOEXEC) < 0 ||
@@ -179,7 +236,8 @@ instance_exec(struct engine *e, const char *name, const struct exec_req *req,
 	opts.uid = req->uid;
 	opts.gid = req->gid;
 	opts.initial_cwd = (char *)(req->cwd && *req->cwd ? req->cwd : "/root");
-	c = lxc_container_new(name, e->lxcpath);
+	if (c == NULL)
+		c = lxc_container_new(name, e->lxcpath);
 	if (c == NULL || c->attach(c, exec_in_container, p, &opts, &p->pid) < 0 ||
 	    p->pid <= 0) {
 		err_set(err, 500, "Failed to run a command in instance \"%s\"", name);

@@ -430,6 +430,39 @@ instance_read_state(struct engine *e, const char *name, struct instance_state *s
 	return 0;
 }
 
+/* The host side of each nic (volatile.<dev>.host_name, set at start) in
+ * the state of the interface it shows up as inside. */
+static void
+instance_state_host_names(struct instance *in)
+{
+	struct instance_state *s = in->state;
+	size_t i, j;
+
+	for (i = 0; s != NULL && i < in->expanded_devices.n; i++) {
+		const struct strmap *d = &in->expanded_devices.props[i];
+		const char *dev = in->expanded_devices.names[i];
+		const char *type = strmap_get(d, "type"), *ifname = strmap_get(d, "name");
+		const char *host = strmap_get(d, "host_name");
+		char *key;
+
+		if (type == NULL || strcmp(type, "nic") != 0)
+			continue;
+		if (ifname == NULL || *ifname == '\0')
+			ifname = dev;
+		if (host == NULL) {
+			key = xasprintf("volatile.%s.host_name", dev);
+			host = strmap_get(&in->config, key);
+			free(key);
+		}
+		for (j = 0; host != NULL && j < s->nnics; j++) {
+			if (strcmp(s->nics[j].name, ifname) == 0) {
+				free(s->nics[j].host_name);
+				s->nics[j].host_name = xstrdup(host);
+			}
+		}
+	}
+}
+
 int
 instance_load(struct engine *e, const char *name, unsigned flags,
     struct instance *out, struct err *err)
@@ -452,6 +485,7 @@ instance_load(struct engine *e, const char *name, unsigned flags,
 		out->state = xcalloc(1, sizeof *out->state);
 		instance_read_state(e, name, out->state, NULL);
 		out->status = out->state->status;
+		instance_state_host_names(out);
 	} else {
 		out->status = instance_status(e, name);
 	}
@@ -503,6 +537,19 @@ random_hwaddr(char out[18])
 		fatal("cannot read /dev/urandom");
 	fclose(f);
 	snprintf(out, 18, "00:16:3e:%02x:%02x:%02x", b[0], b[1], b[2]);
+}
+
+/* A host-side interface name as LXD makes them: veth + 8 hex digits. */
+static void
+random_veth(char out[16])
+{
+	uint32_t v;
+	FILE *f = fopen("/dev/urandom", "r");
+
+	if (f == NULL || fread(&v, 1, sizeof v, f) != sizeof v)
+		fatal("cannot read /dev/urandom");
+	fclose(f);
+	snprintf(out, 16, "veth%08x", v);
 }
 
 /* Gives every nic a stable volatile.<dev>.hwaddr; true if one was added. */
@@ -773,7 +820,25 @@ instance_do_start(struct engine *e, const char *name, struct err *err)
 		}
 		strv_free(&list);
 	}
-	if (instance_fill_volatile(&in) && instance_save_config(e, &in, err) < 0)
+	/* Host-side veth names, fresh at every start as LXD does, so a
+	 * leftover interface never blocks a start; the state shows them. */
+	for (i = 0; i < in.expanded_devices.n; i++) {
+		const struct strmap *d = &in.expanded_devices.props[i];
+		const char *type = strmap_get(d, "type"), *nt = strmap_get(d, "nictype");
+		char *key, veth[16];
+
+		if (type == NULL || strcmp(type, "nic") != 0 ||
+		    (nt != NULL && strcmp(nt, "macvlan") == 0))
+			continue;
+		key = xasprintf("volatile.%s.host_name", in.expanded_devices.names[i]);
+		if (strmap_get(d, "host_name") == NULL) {
+			random_veth(veth);
+			strmap_set(&in.config, key, veth);
+		}
+		free(key);
+	}
+	instance_fill_volatile(&in);
+	if (instance_save_config(e, &in, err) < 0)
 		goto out;
 	if (storage_mount(e, storage, name, base, priv, &idmap_rootfs, err) < 0)
 		goto out;

@@ -14,7 +14,8 @@
  *	X <int>			an exec's return code
  *	R <code>\t<message>	the result: 0 success, else an HTTP-style code
  *
- * and exits.  A child that dies without an R line failed.
+ * and exits.  A child that dies without an R line failed.  A child also
+ * dies with its parent (PR_SET_PDEATHSIG).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -98,7 +100,7 @@ op_progress(struct op_result *res, const char *stage, const char *text)
 }
 
 static void NORETURN
-op_worker_child(struct engine *e, struct op *op, int fd)
+op_worker_child(struct engine *e, struct op *op, int fd, pid_t parent)
 {
 	struct op_result res = { .progress_fd = -1 };
 	struct err err = { 0 };
@@ -117,6 +119,15 @@ op_worker_child(struct engine *e, struct op *op, int fd)
 		dup2(devnull, 0);
 		close(devnull);
 	}
+	/*
+	 * The work dies with the process that owns the operation (kill -9 of
+	 * lxdeckd during a create): a half-made instance is then left to
+	 * instance_recover() at the next start, never finished behind the
+	 * back of a new owner that has already removed it.
+	 */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(1);
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGTERM, SIG_DFL);
 	signal(SIGINT, SIG_DFL);
@@ -139,6 +150,12 @@ op_worker_child(struct engine *e, struct op *op, int fd)
 }
 
 static void
+op_worker_poll_closed(uv_handle_t *h)
+{
+	free(h);
+}
+
+static void
 op_worker_poll_cb(uv_poll_t *h, int status, int events)
 {
 	struct op *op = h->data;
@@ -150,7 +167,7 @@ int
 op_worker_spawn(struct engine *e, struct op *op, struct err *err)
 {
 	int sv[2];
-	pid_t pid;
+	pid_t pid, parent = getpid();
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
 		return err_set(err, 500, "Failed to create a helper socket: %s",
@@ -177,7 +194,7 @@ op_worker_spawn(struct engine *e, struct op *op, struct err *err)
 	}
 	if (pid == 0) {
 		close(sv[0]);
-		op_worker_child(e, op, sv[1]);
+		op_worker_child(e, op, sv[1], parent);
 	}
 	close(sv[1]);
 	fcntl(sv[0], F_SETFL, fcntl(sv[0], F_GETFL) | O_NONBLOCK);
@@ -271,8 +288,14 @@ op_worker_read(struct engine *e, struct op *op)
 	}
 	if (!eof)
 		return;
+	/*
+	 * The handle goes before the fd: a poll handle closed later would
+	 * take the epoll registration of whatever reuses the fd number with
+	 * it (the next op's socket, which then never reports).
+	 */
 	if (op->poll != NULL) {
-		uv_poll_stop(op->poll);
+		uv_close((uv_handle_t *)op->poll, op_worker_poll_closed);
+		op->poll = NULL;
 	}
 	close(op->fd);
 	op->fd = -1;

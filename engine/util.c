@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -70,6 +71,7 @@ int
 util_exec(const char *const *argv, char **out, size_t max, struct err *e)
 {
 	int errfd = -1, pipefd[2] = { -1, -1 }, status, rc = -1;
+	pid_t parent = getpid();
 	char *buf = NULL, line[200];
 	size_t len = 0;
 	bool too_big = false;
@@ -94,6 +96,13 @@ util_exec(const char *const *argv, char **out, size_t max, struct err *e)
 	if (pid == 0) {
 		sigset_t all;
 		int null = open("/dev/null", O_RDWR);
+
+		/* A cp or tar of an operation dies with it (kill -9 of the
+		 * daemon): nothing goes on writing into what recovery removes.
+		 * Daemons it starts (dnsmasq) fork away and are not affected. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(127);
 
 		sigemptyset(&all);
 		sigprocmask(SIG_SETMASK, &all, NULL);

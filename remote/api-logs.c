@@ -1,10 +1,10 @@
 /*
  * api-logs.c - /1.0/instances/NAME/logs.
  *
- * `lxc info --show-log` reads logs/lxc.log.  The backend contract has no
- * method for liblxc's own log yet, so lxc.log carries the console log
- * (what the container printed), which is what a user looks there for
- * first; other names are 404.
+ * `lxc info --show-log` reads logs/lxc.log: the runtime log of the
+ * instance (liblxc's own, warnings and errors of start and stop), as LXD
+ * serves it.  A backend without instance_log serves the console log there
+ * instead, the next best thing a user looks for.  Other names are 404.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -45,8 +45,12 @@ api_logs_get(struct request *r, struct err *e)
 	if (strcmp(r->params[1], "lxc.log") != 0)
 		return err_set(e, 404, "Log file \"%s\" of instance \"%s\" not found",
 		    r->params[1], r->params[0]);
-	if (be->ops->console_log(be, r->params[0], &buf, &len, e) < 0)
+	if (be->ops->instance_log != NULL) {
+		if (be->ops->instance_log(be, r->params[0], &buf, &len, e) < 0)
+			return -1;
+	} else if (be->ops->console_log(be, r->params[0], &buf, &len, e) < 0) {
 		return -1;
+	}
 	resp = response_new(200);
 	response_header(resp, "Content-Type", "application/octet-stream");
 	response_header(resp, "Content-Disposition", "inline;filename=lxc.log");

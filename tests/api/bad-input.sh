@@ -4,13 +4,37 @@
 # clients, 200 concurrent connections, websocket clients that vanish.
 # After each the daemon must still answer.  Also checks the envelope,
 # ETag/If-Match, filter and project rules with raw HTTP.
+# API_BACKEND=local (bad-input-local.sh) runs the same checks against the
+# real engine, with running containers web1 and web2 made first.
+LXDECK_SRC=${LXDECK_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
 . "$(dirname "$0")/api-lib.inc"
 command -v curl >/dev/null || skip_all "no curl"
-API_BACKEND=${API_BACKEND:-fake} api_start_lxdeckd || { echo "not ok 1 - lxdeckd starts"; exit 1; }
+API_BACKEND=${API_BACKEND:-fake}
+if [ "$API_BACKEND" = local ]; then
+	API_DIR=$(mktemp -d /tmp/lxdeck-badin.XXXXXX)
+	export API_DIR
+	"$LXDECK_SRC/scripts/build-image" busybox "$API_DIR/busybox.tar.gz" >/dev/null &&
+		"$BUILD/tools/engctl" -d "$API_DIR" image-import "$API_DIR/busybox.tar.gz" \
+		busybox >/dev/null || { echo "not ok 1 - busybox image for the engine"; exit 1; }
+	bad_input_cleanup() {
+		[ -n "$API_PID" ] && kill -0 "$API_PID" 2>/dev/null && kill -TERM "$API_PID"
+		for c in $("$BUILD/tools/engctl" -d "$API_DIR" list 2>/dev/null | awk '{print $1}'); do
+			"$BUILD/tools/engctl" -d "$API_DIR" stop "$c" -f >/dev/null 2>&1
+			"$BUILD/tools/engctl" -d "$API_DIR" delete "$c" >/dev/null 2>&1
+		done
+		rm -rf --one-file-system "$API_DIR"
+	}
+	trap bad_input_cleanup EXIT
+fi
+api_start_lxdeckd || { echo "not ok 1 - lxdeckd starts"; exit 1; }
 S=$API_SOCK
 C() { curl -s -m 30 --unix-socket "$S" "$@"; }
 code() { curl -s -m 30 -o /dev/null -w '%{http_code}' --unix-socket "$S" "$@"; }
 alive() { [ "$(code http://unix.socket/1.0)" = 200 ]; }
+if [ "$API_BACKEND" = local ]; then
+	ok "launch web1 on the real engine" L launch busybox web1
+	ok "launch web2 on the real engine" L launch busybox web2
+fi
 
 out=$(C http://unix.socket/1.0)
 like "sync envelope in LXD's key order" "$out" \
