@@ -8,7 +8,7 @@
 # program entry points and stay out of the library.
 
 CC	?= cc
-PKGS	 = lxc sqlite3 json-c libuv libwebsockets ncursesw vterm yaml-0.1 openssl
+PKGS	 = lxc sqlite3 json-c libuv libwebsockets ncursesw vterm yaml-0.1 openssl libcurl
 WARN	 = -Wall -Wextra -Wformat=2 -Wshadow -Wmissing-prototypes \
 	   -Wstrict-prototypes -Wvla -Wpointer-arith -Wno-unused-parameter \
 	   -Wno-format-nonliteral
