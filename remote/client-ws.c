@@ -58,6 +58,8 @@ client_ws_start(struct client *c, const char *path, struct err *e)
 	w->path = xstrdup(path);
 	w->h = client_curl(c, "/", true);
 	curl_easy_setopt(w->h, CURLOPT_CONNECT_ONLY, 1L);
+	/* Keep the connection after "connecting" is done. */
+	curl_easy_setopt(w->h, CURLOPT_FORBID_REUSE, 0L);
 	curl_easy_setopt(w->h, CURLOPT_ERRORBUFFER, w->errbuf);
 	w->m = curl_multi_init();
 	curl_multi_add_handle(w->m, w->h);
@@ -129,8 +131,11 @@ client_ws_fill(struct client_ws *w)
 
 		if (rc == CURLE_AGAIN)
 			return 0;
-		if (rc != CURLE_OK || n == 0)
+		if (rc != CURLE_OK || n == 0) {
+			log_debug("websocket %s: recv: %s", w->path, rc ?
+			    curl_easy_strerror(rc) : "EOF");
 			return -1;
+		}
 		buf_append(&w->in, tmp, n);
 		if (w->in.len > WS_MAX_MESSAGE + 64 * 1024)
 			return 0;	/* let the caller parse first */

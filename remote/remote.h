@@ -49,6 +49,7 @@
 
 #include "../common/common.h"
 #include "../engine/backend.h"
+#include "remotes.h"
 
 struct server;
 struct request;
@@ -559,20 +560,6 @@ const char *server_cert_fingerprint(struct server *);
 const char *server_cert_pem(struct server *);
 
 /* client.c */
-struct remote_conf {
-	char	*name;
-	char	*addr;		/* unix:///path or https://host:port */
-	char	*protocol;	/* "lxd" | "simplestreams" */
-	char	*project;
-	bool	 public;
-	bool	 from_lxc;	/* read from the lxc client's config */
-	bool	 read_only;	/* lxdeck's own per-remote setting */
-	char	*color;
-	char	*client_crt;	/* paths */
-	char	*client_key;
-	char	*server_crt;	/* pinned certificate, PEM text, or NULL */
-	char	*server_crt_path;
-};
 struct client {
 	char	*name;
 	char	*project;
@@ -654,6 +641,20 @@ int	 client_ws_send(struct client_ws *, int opcode, const void *, size_t);
 int	 client_ws_write_ready(struct client_ws *);
 int	 client_ws_read(struct client_ws *, client_ws_msg_cb, void *arg);
 void	 client_ws_free(struct client_ws *);
+
+/* client-exec.c */
+struct client_exec;
+/* Connects the websockets of a session whose op (class websocket) carries
+ * metadata "fds", and bridges them to socketpairs in *out. */
+struct client_exec *client_exec_start(struct client *, struct uv_loop_s *,
+	     const struct op_info *op, bool interactive, struct exec_handle **out,
+	     struct err *);
+struct exec_handle *client_exec_handle(struct client_exec *);
+int	 client_exec_control(struct client_exec *, const char *json, struct err *);
+/* The session's operation ended: exit status (128+signal) or -1. */
+void	 client_exec_finished(struct client_exec *, int status);
+const char *client_exec_op_id(const struct client_exec *);
+void	 client_exec_free(struct client_exec *);
 
 /* Per-server state of the api files that keep some (server.c holds it,
  * each api file allocates and frees its own part). */
