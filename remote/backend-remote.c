@@ -395,7 +395,7 @@ rb_events_poll_cb(uv_poll_t *h, int status, int events)
 	}
 	if (status < 0 || (events & (UV_READABLE | UV_DISCONNECT))) {
 		if (client_ws_read(rb->ev, rb_event_msg, rb) < 0) {
-			client_mark_down(rb->c, "events stream closed");
+			/* Not "down": the reconnect decides that. */
 			rb_events_lost(rb, "connection lost");
 			return;
 		}

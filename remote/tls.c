@@ -514,15 +514,12 @@ tls_conn_pump(struct tls_conn *c)
 		tls_conn_close(c);
 		return;
 	}
-	/* The client is done: pass the half close on, once drained. */
-	if (c->tcp_eof && c->pipe_open && !c->pipe_eof &&
+	/* The client is done: once what it sent is through, close (clients
+	 * of this API never half-close; the server side sees a plain EOF). */
+	if (c->tcp_eof && c->pipe_open &&
 	    uv_stream_get_write_queue_size((uv_stream_t *)&c->pipe) == 0 &&
-	    SSL_pending(c->ssl) == 0) {
-		int fd;
-
-		if (uv_fileno((uv_handle_t *)&c->pipe, &fd) == 0)
-			shutdown(fd, SHUT_WR);
-	}
+	    SSL_pending(c->ssl) == 0)
+		tls_conn_close(c);
 }
 
 static void
