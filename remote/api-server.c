@@ -29,6 +29,7 @@ static const char *const api_server_ext[] = {
 	"container_only_migration",
 	"snapshot_expiry",
 	"snapshot_expiry_creation",
+	"certificate_token",
 };
 
 void

@@ -35,9 +35,10 @@ usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: lxdeckd [--dir DIR] [--socket PATH] [--group GROUP] [--fake]\n"
-	    "               [--debug] [--version]\n"
+	    "               [--listen ADDR:PORT] [--debug] [--version]\n"
 	    "Serves the LXD /1.0 API on DIR/unix.socket (default DIR is\n"
-	    "$LXDECK_DIR or /var/lib/lxdeck).\n");
+	    "$LXDECK_DIR or /var/lib/lxdeck), and on HTTPS at ADDR:PORT with\n"
+	    "--listen or core.https_address.\n");
 }
 
 static void
@@ -64,6 +65,7 @@ main(int argc, char **argv)
 		{ "socket", required_argument, NULL, 's' },
 		{ "group", required_argument, NULL, 'g' },
 		{ "fake", no_argument, NULL, 'f' },
+		{ "listen", required_argument, NULL, 'l' },
 		{ "debug", no_argument, NULL, 'D' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
@@ -78,12 +80,13 @@ main(int argc, char **argv)
 	int c, i;
 
 	log_set_prefix("lxdeckd");
-	while ((c = getopt_long(argc, argv, "d:s:g:fDVh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "d:s:g:l:fDVh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd': dir = optarg; break;
 		case 's': cfg.socket_path = optarg; break;
 		case 'g': cfg.group = optarg; break;
 		case 'f': fake = true; break;
+		case 'l': cfg.listen = optarg; break;
 		case 'D': log_set_level(LOG_LVL_DEBUG); break;
 		case 'V': printf("lxdeckd %s\n", LXDECKD_VERSION); return 0;
 		case 'h': usage(stdout); return 0;
@@ -100,6 +103,7 @@ main(int argc, char **argv)
 		socket_path = xasprintf("%s/unix.socket", dir);
 		cfg.socket_path = socket_path;
 	}
+	cfg.dir = dir;
 	signal(SIGPIPE, SIG_IGN);
 	image_fetch_install();	/* image servers for creates and auto-update */
 	d.loop = uv_default_loop();

@@ -19,6 +19,20 @@
  *                responses; hands websocket upgrades to ws.c
  *   response.c   LXD's envelopes (sync, async, error) and ETags
  *   api-*.c      one file per endpoint family
+ *   tls.c        OpenSSL: certificates (ECDSA P-384, as LXD makes them),
+ *                fingerprints, and lxdeckd's HTTPS listener, which
+ *                terminates TLS and hands plain connections to server.c
+ *   trust.c      lxdeckd's trust store (PEMs keyed by fingerprint), trust
+ *                tokens and core.trust_password
+ *
+ * The client side (lxdeck talking to lxdeckd, LXD or Incus):
+ *
+ *   client.c          one remote's requests over a unix socket or HTTPS
+ *                     (libcurl), envelopes, pinning, reachability
+ *   client-ws.c       RFC 6455 client on the same connection
+ *   client-exec.c     exec/console websockets bridged to local socketpairs
+ *   remote-config.c   remotes: the lxc client's config.yml and lxdeck's own
+ *   backend-remote.c  struct backend_ops over all of the above
  *
  * Only this layer includes json-c and libwebsockets.  It sees containers
  * through struct backend_ops alone.
@@ -35,6 +49,7 @@
 
 #include "../common/common.h"
 #include "../engine/backend.h"
+#include "remotes.h"
 
 struct server;
 struct request;
@@ -312,6 +327,9 @@ struct server_config {
 	const char	*socket_path;
 	const char	*group;		/* socket group, NULL: root */
 	const char	*spool_dir;	/* NULL: $TMPDIR or /tmp */
+	const char	*dir;		/* server.crt/key and trust/ (HTTPS) */
+	const char	*listen;	/* --listen ADDR:PORT, overrides
+					 * core.https_address */
 };
 struct server *server_create(struct uv_loop_s *, struct backend *,
 	     const struct server_config *, struct err *);
@@ -464,6 +482,179 @@ int	 api_projects_get(struct request *, struct err *);
 /* api-certificates.c */
 int	 api_certificates_list(struct request *, struct err *);
 int	 api_certificates_create(struct request *, struct err *);
+int	 api_certificates_get(struct request *, struct err *);
+int	 api_certificates_delete(struct request *, struct err *);
+/* GET /1.0 over HTTPS: public fields for untrusted callers; for trusted
+ * ones the full info plus certificate and addresses. */
+int	 api_certificates_server_get(struct request *, struct err *);
+/* PUT/PATCH /1.0: core.trust_password is stored as a hash. */
+int	 api_certificates_config_filter(struct request *, struct err *);
+
+/* tls.c */
+/* hex(sha256(DER)) into fp[65]. */
+int	 tls_x509_fingerprint(void *x509, char fp[65]);
+int	 tls_pem_fingerprint(const char *pem, char fp[65]);
+/* PEM text of a certificate (X509 *), caller frees. */
+char	*tls_x509_pem(void *x509);
+/* The subject CN of a PEM certificate, caller frees (NULL if none). */
+char	*tls_pem_cn(const char *pem);
+/* Writes a self-signed ECDSA P-384 certificate and key as LXD/lxc make
+ * them (O=linuxcontainers.org, CN=root@HOST, 10 years); server: EKU
+ * serverAuth and SANs DNS:HOST, IP:127.0.0.1, IP:::1; else clientAuth. */
+int	 tls_cert_create(const char *crt_path, const char *key_path, bool server,
+	     struct err *);
+/* Reads a whole (small) file, caller frees; NULL with errno set. */
+char	*tls_read_file(const char *path);
+struct tls_listener;
+/* Listens on ADDR:PORT ("127.0.0.1:8443", "[::1]:8443", ":8443") with the
+ * server certificate in dir (made on first use); each connection is
+ * handshaken here and handed to server_adopt() as a plain socket. */
+struct tls_listener *tls_listen(struct server *, const char *addr,
+	     const char *dir, struct err *);
+void	 tls_listener_free(struct tls_listener *);
+/* The server certificate's PEM (borrowed) and fingerprint. */
+const char *tls_listener_cert(struct tls_listener *);
+const char *tls_listener_fingerprint(struct tls_listener *);
+
+/* trust.c */
+struct trust;
+struct trust *trust_open(const char *dir, struct err *);
+void	 trust_free(struct trust *);
+bool	 trust_has(struct trust *, const char *fp);
+/* Adds a PEM certificate; 409 if already there. */
+int	 trust_add(struct trust *, const char *pem, const char *name, struct err *);
+int	 trust_remove(struct trust *, const char *fp, struct err *);
+/* The certificates as LXD lists them (new reference). */
+json_object *trust_list_json(struct trust *, bool recursion);
+json_object *trust_get_json(struct trust *, const char *fp);
+/* Tokens: a new pending token op for name; returns its op object (new
+ * reference) and the user-facing token in *token (caller frees). */
+json_object *trust_token_create(struct trust *, const char *name,
+	     const char *server_fp, const struct strv *addresses, char **token);
+/* Checks a password: core.trust_password (scrypt hash in config) or a
+ * pending token (consumed).  *name gets the token's client name. */
+bool	 trust_check_password(struct trust *, const struct strmap *server_config,
+	     const char *password, char **name);
+/* The value stored for core.trust_password (a salted scrypt hash). */
+char	*trust_password_hash(const char *password);
+json_object *trust_tokens_json(struct trust *);
+bool	 trust_token_cancel(struct trust *, const char *op_id);
+
+/* The caller of a request as the listener saw it. */
+struct peer {
+	bool	 tls;			/* over HTTPS */
+	bool	 trusted;		/* unix socket, or a trusted certificate */
+	char	 fp[65];		/* client certificate fingerprint, "" */
+	char	*cert_pem;		/* client certificate, NULL if none */
+	char	 addr[64];
+};
+/* server.c: a connection whose TLS has been terminated by tls.c; fd is a
+ * plain stream socket (taken), peer is copied. */
+void	 server_adopt(struct server *, int fd, const struct peer *);
+struct trust *server_trust(struct server *);
+const struct peer *request_peer(const struct request *);
+/* Starts/stops/moves the HTTPS listener (core.https_address); "" stops. */
+int	 server_listen_https(struct server *, const char *addr, struct err *);
+const char *server_https_address(struct server *);
+const char *server_cert_fingerprint(struct server *);
+const char *server_cert_pem(struct server *);
+
+/* client.c */
+struct client {
+	char	*name;
+	char	*project;
+	char	*base;		/* http://unix.socket or https://host:port */
+	char	*socket_path;
+	bool	 https;
+	char	*client_crt, *client_key;
+	char	*pinned_pem;
+	char	 pinned_fp[65];
+	int	 connect_timeout_ms, timeout_ms;
+	/* The last TLS handshake: the certificate seen, pin verdict. */
+	bool	 capture_only;
+	bool	 pin_mismatch;
+	char	 seen_fp[65];
+	char	*seen_pem;
+	/* Reachability. */
+	int64_t	 down_since_ns, retry_at_ns;
+	int	 backoff_ms;
+	char	 down_reason[128];
+};
+struct client_req {
+	const char	*method;
+	const char	*path;
+	json_object	*json;		/* body, borrowed */
+	const char	*data;		/* or raw body */
+	size_t		 data_len;
+	const char	*upload_path;	/* or a file */
+	int64_t		 upload_len;
+	const struct strmap *headers;
+	const char	*if_match;	/* ETag without quotes */
+	bool		 raw;		/* a non-JSON answer is fine */
+	int		 timeout_ms;	/* 0: the client's */
+};
+struct client_resp {
+	int		 http;
+	bool		 async;
+	bool		 raw;
+	char		 path[256];
+	json_object	*root;
+	json_object	*metadata;	/* borrowed from root */
+	struct buf	 body;
+	struct strmap	 headers;	/* lower-case names */
+};
+struct client *client_create(const struct remote_conf *, struct err *);
+void	 client_free(struct client *);
+void	*client_curl(struct client *, const char *path, bool verify);
+bool	 client_is_down(const struct client *);
+void	 client_mark_up(struct client *);
+void	 client_mark_down(struct client *, const char *why);
+const char *client_down_text(const struct client *, char *buf, size_t len);
+int	 client_check_reachable(struct client *, struct err *);
+int	 client_pin_error(struct client *, struct err *);
+int	 client_request(struct client *, const char *method, const char *path,
+	     json_object *json, const char *if_match, struct client_resp *,
+	     struct err *);
+int	 client_request_ex(struct client *, const struct client_req *,
+	     struct client_resp *, struct err *);
+void	 client_resp_free(struct client_resp *);
+const char *client_resp_header(const struct client_resp *, const char *lname);
+void	 client_resp_etag(const struct client_resp *, char out[65]);
+int	 client_fetch_cert(struct client *, char **pem, char fp[65], struct err *);
+/* auth (may be NULL) gets "trusted"/"untrusted". */
+int	 client_server_get(struct client *, struct server_info *, struct strv *ext,
+	     char *auth, size_t authlen, struct err *);
+
+/* client-ws.c */
+struct client_ws;
+typedef void (*client_ws_msg_cb)(void *arg, int opcode, const char *data,
+	     size_t len);
+#define WS_OP_TEXT	1
+#define WS_OP_BINARY	2
+struct client_ws *client_ws_start(struct client *, const char *path, struct err *);
+int	 client_ws_step(struct client_ws *, struct err *);
+struct client_ws *client_ws_open(struct client *, const char *path, struct err *);
+int	 client_ws_fd(const struct client_ws *);
+bool	 client_ws_is_open(const struct client_ws *);
+bool	 client_ws_pending(const struct client_ws *);
+int	 client_ws_send(struct client_ws *, int opcode, const void *, size_t);
+int	 client_ws_write_ready(struct client_ws *);
+int	 client_ws_read(struct client_ws *, client_ws_msg_cb, void *arg);
+void	 client_ws_free(struct client_ws *);
+
+/* client-exec.c */
+struct client_exec;
+/* Connects the websockets of a session whose op (class websocket) carries
+ * metadata "fds", and bridges them to socketpairs in *out. */
+struct client_exec *client_exec_start(struct client *, struct uv_loop_s *,
+	     const struct op_info *op, bool interactive, struct exec_handle **out,
+	     struct err *);
+struct exec_handle *client_exec_handle(struct client_exec *);
+int	 client_exec_control(struct client_exec *, const char *json, struct err *);
+/* The session's operation ended: exit status (128+signal) or -1. */
+void	 client_exec_finished(struct client_exec *, int status);
+const char *client_exec_op_id(const struct client_exec *);
+void	 client_exec_free(struct client_exec *);
 
 /* Per-server state of the api files that keep some (server.c holds it,
  * each api file allocates and frees its own part). */

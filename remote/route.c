@@ -62,6 +62,8 @@ static const struct route route_table[] = {
 	{ "/1.0/projects/*", 0, api_projects_get, NULL, NULL, NULL, NULL },
 	{ "/1.0/certificates", 0, api_certificates_list, NULL, NULL,
 	  api_certificates_create, NULL },
+	{ "/1.0/certificates/*", 0, api_certificates_get, NULL, NULL, NULL,
+	    api_certificates_delete },
 };
 
 #define ROUTE_MAX_SEGS 8

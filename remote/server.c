@@ -12,6 +12,14 @@
  * nothing writes to a dead connection.  Websocket upgrades are handed to
  * ws.c with the bytes read so far and leave this file.
  *
+ * Callers come from the unix socket (trusted by file permissions) or from
+ * the HTTPS listener (tls.c), which terminates TLS and adopts a plain
+ * socket here with who the peer is (server_adopt).  Untrusted callers
+ * reach only GET /, GET /1.0 (public fields), POST /1.0/certificates and
+ * operation websockets (which check their secret); anything else is 403.
+ * core.https_address, set through PUT/PATCH /1.0 like LXD, (re)starts the
+ * listener.
+ *
  * Ownership: the server owns its connections; a connection owns its
  * request until the response has been written.  A request outlives its
  * connection only as long as it takes to notice: request->conn becomes
@@ -79,6 +87,7 @@ struct conn {
 	bool			 sent;		/* the whole response is out */
 	int			 open_handles;
 	bool			 in_list;
+	struct peer		 peer;
 	struct conn		*prev, *next;
 	char			 rbuf[64 * 1024];
 };
@@ -95,10 +104,16 @@ struct server {
 	int			 sub_id;
 	struct conn		*conns;
 	size_t			 nconns;
+	char			*dir;		/* server.crt/key, trust/ */
+	struct trust		*trust;
+	struct tls_listener	*https;
+	char			*https_addr;
+	char			*listen_arg;	/* --listen */
 };
 
 static void conn_close(struct conn *);
 static void conn_write_next(struct conn *);
+static void server_apply_config(struct server *);
 
 /* Requests */
 
@@ -429,6 +444,7 @@ conn_handle_closed(uv_handle_t *h)
 		return;
 	http_parser_free(&c->parser);
 	response_free(c->resp);
+	free(c->peer.cert_pem);
 	free(c);
 }
 
@@ -554,8 +570,10 @@ static void
 conn_dispatch(struct conn *c)
 {
 	struct request *r = c->req;
+	struct server *srv = c->srv;
 	api_handler h;
 	struct err e = { 0 };
+	bool is_config;
 
 	c->state = CONN_HANDLING;
 	if (r->body_too_big) {
@@ -568,6 +586,15 @@ conn_dispatch(struct conn *c)
 		return;
 	}
 	h = route_handler(r->route, r->http->method);
+	if (strcmp(r->route->pattern, "/1.0") == 0 && r->http->method == HTTP_GET &&
+	    c->peer.tls)
+		h = api_certificates_server_get;
+	is_config = strcmp(r->route->pattern, "/1.0") == 0 &&
+	    (r->http->method == HTTP_PUT || r->http->method == HTTP_PATCH);
+	if (is_config && api_certificates_config_filter(r, &e) < 0) {
+		response_error(r, &e);
+		return;
+	}
 	if (h == NULL) {
 		err_set(&e, 405, "Method \"%s\" not allowed on \"%s\"",
 		    r->http->method_name, r->http->raw_path);
@@ -578,7 +605,10 @@ conn_dispatch(struct conn *c)
 		if (e.code == 0)
 			err_set(&e, 500, "Internal error");
 		response_error(r, &e);
+		return;
 	}
+	if (is_config)
+		server_apply_config(srv);
 }
 
 /* Spool file for an upload body. */
@@ -608,6 +638,7 @@ conn_handoff_closed(uv_handle_t *h)
 	if (--c->open_handles > 0)
 		return;
 	http_parser_free(&c->parser);
+	free(c->peer.cert_pem);
 	free(c);
 }
 
@@ -672,6 +703,23 @@ request_accept_upgrade(struct request *r, ws_bind_cb bind, void *arg)
 	r->responded = true;
 }
 
+/* What an untrusted caller may reach (lxd-api.md 4.4, 5). */
+static bool
+server_untrusted_allowed(const struct request *r)
+{
+	const char *p = r->route->pattern;
+	enum http_method m = r->http->method;
+
+	if (strcmp(p, "/") == 0 || strcmp(p, "/1.0") == 0)
+		return m == HTTP_GET || m == HTTP_HEAD;
+	if (strcmp(p, "/1.0/certificates") == 0)
+		return m == HTTP_POST;
+	if (strcmp(p, "/1.0/operations/*/websocket") == 0 ||
+	    strcmp(p, "/1.0/operations/*/wait") == 0)
+		return m == HTTP_GET && request_query(r, "secret") != NULL;
+	return false;
+}
+
 static void
 conn_head_done(struct conn *c, const char *rest, size_t rest_len)
 {
@@ -689,6 +737,15 @@ conn_head_done(struct conn *c, const char *rest, size_t rest_len)
 		struct err e;
 
 		err_set(&e, 404, "not found");
+		c->state = CONN_LINGER;
+		uv_timer_start(&c->timer, conn_timeout, SERVER_LINGER_MS, 0);
+		response_error(r, &e);
+		return;
+	}
+	if (!c->peer.trusted && !server_untrusted_allowed(r)) {
+		struct err e;
+
+		err_set(&e, 403, "not authorized");
 		c->state = CONN_LINGER;
 		uv_timer_start(&c->timer, conn_timeout, SERVER_LINGER_MS, 0);
 		response_error(r, &e);
@@ -784,6 +841,133 @@ conn_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *b)
 	}
 }
 
+static struct conn *
+server_conn_new(struct server *s)
+{
+	struct conn *c = xcalloc(1, sizeof *c);
+
+	c->srv = s;
+	c->state = CONN_HEAD;
+	http_parser_init(&c->parser);
+	uv_pipe_init(s->loop, &c->pipe, 0);
+	c->pipe.data = c;
+	uv_timer_init(s->loop, &c->timer);
+	c->timer.data = c;
+	c->open_handles = 2;
+	return c;
+}
+
+static void
+server_conn_start(struct server *s, struct conn *c)
+{
+	c->next = s->conns;
+	if (s->conns != NULL)
+		s->conns->prev = c;
+	s->conns = c;
+	c->in_list = true;
+	s->nconns++;
+	uv_timer_start(&c->timer, conn_timeout, SERVER_HEAD_TIMEOUT_MS, 0);
+	uv_read_start((uv_stream_t *)&c->pipe, conn_alloc, conn_read);
+}
+
+void
+server_adopt(struct server *s, int fd, const struct peer *peer)
+{
+	struct conn *c = server_conn_new(s);
+
+	c->peer = *peer;
+	c->peer.cert_pem = xstrdup(peer->cert_pem);
+	if (uv_pipe_open(&c->pipe, fd) < 0 || s->nconns >= SERVER_MAX_CONNS) {
+		close(fd);
+		c->state = CONN_CLOSING;
+		uv_close((uv_handle_t *)&c->timer, conn_handle_closed);
+		uv_close((uv_handle_t *)&c->pipe, conn_handle_closed);
+		return;
+	}
+	server_conn_start(s, c);
+}
+
+const struct peer *
+request_peer(const struct request *r)
+{
+	static const struct peer unix_peer = { .trusted = true };
+
+	return r->conn != NULL ? &r->conn->peer : &unix_peer;
+}
+
+struct trust *
+server_trust(struct server *s)
+{
+	return s->trust;
+}
+
+const char *
+server_https_address(struct server *s)
+{
+	return s->https ? s->https_addr : NULL;
+}
+
+/* The server certificate: the listener's, or the one on disk. */
+const char *
+server_cert_pem(struct server *s)
+{
+	return s->https ? tls_listener_cert(s->https) : NULL;
+}
+
+const char *
+server_cert_fingerprint(struct server *s)
+{
+	return s->https ? tls_listener_fingerprint(s->https) : NULL;
+}
+
+int
+server_listen_https(struct server *s, const char *addr, struct err *e)
+{
+	struct tls_listener *l = NULL;
+
+	if (addr == NULL)
+		addr = "";
+	if (s->https != NULL && strcmp(s->https_addr, addr) == 0)
+		return 0;
+	if (*addr != '\0') {
+		if (s->dir == NULL)
+			return err_set(e, 400, "HTTPS needs a state directory (--dir)");
+		/* Moving: the old address goes first (it may be the same port). */
+		tls_listener_free(s->https);
+		s->https = NULL;
+		l = tls_listen(s, addr, s->dir, e);
+		if (l == NULL)
+			return -1;
+	} else {
+		tls_listener_free(s->https);
+	}
+	s->https = l;
+	free(s->https_addr);
+	s->https_addr = xstrdup(addr);
+	return 0;
+}
+
+/* core.https_address after a change of the server config (--listen wins). */
+static void
+server_apply_config(struct server *s)
+{
+	struct server_info si;
+	struct err e = { 0 };
+	const char *addr;
+
+	if (s->listen_arg != NULL)
+		return;
+	memset(&si, 0, sizeof si);
+	if (s->backend->ops->server_info(s->backend, &si, &e) < 0) {
+		log_warn("Failed to read the server config: %s", e.msg);
+		return;
+	}
+	addr = strmap_get(&si.config, "core.https_address");
+	if (server_listen_https(s, addr ? addr : "", &e) < 0)
+		log_error("core.https_address: %s", e.msg);
+	server_info_free_contents(&si);
+}
+
 static void
 server_on_connection(uv_stream_t *l, int status)
 {
@@ -794,15 +978,8 @@ server_on_connection(uv_stream_t *l, int status)
 		log_warn("accept: %s", uv_strerror(status));
 		return;
 	}
-	c = xcalloc(1, sizeof *c);
-	c->srv = s;
-	c->state = CONN_HEAD;
-	http_parser_init(&c->parser);
-	uv_pipe_init(s->loop, &c->pipe, 0);
-	c->pipe.data = c;
-	uv_timer_init(s->loop, &c->timer);
-	c->timer.data = c;
-	c->open_handles = 2;
+	c = server_conn_new(s);
+	c->peer.trusted = true;
 	if (uv_accept(l, (uv_stream_t *)&c->pipe) < 0 || s->nconns >= SERVER_MAX_CONNS) {
 		if (s->nconns >= SERVER_MAX_CONNS)
 			log_warn("Too many connections, dropping one");
@@ -811,14 +988,7 @@ server_on_connection(uv_stream_t *l, int status)
 		uv_close((uv_handle_t *)&c->pipe, conn_handle_closed);
 		return;
 	}
-	c->next = s->conns;
-	if (s->conns != NULL)
-		s->conns->prev = c;
-	s->conns = c;
-	c->in_list = true;
-	s->nconns++;
-	uv_timer_start(&c->timer, conn_timeout, SERVER_HEAD_TIMEOUT_MS, 0);
-	uv_read_start((uv_stream_t *)&c->pipe, conn_alloc, conn_read);
+	server_conn_start(s, c);
 }
 
 /* The backend's events: to /1.0/events and to waiting requests. */
@@ -905,6 +1075,18 @@ server_create(uv_loop_t *loop, struct backend *be, const struct server_config *c
 		log_warn("Failed to set owner/mode of %s: %s", s->socket_path,
 		    strerror(errno));
 	s->sub_id = be->ops->subscribe(be, server_on_event, s);
+	if (cfg->dir != NULL)
+		s->dir = xstrdup(cfg->dir);
+	s->trust = trust_open(s->dir ? s->dir : "/var/lib/lxdeck", e);
+	if (cfg->listen != NULL && *cfg->listen != '\0') {
+		if (server_listen_https(s, cfg->listen, e) < 0) {
+			server_free(s);
+			return NULL;
+		}
+		s->listen_arg = xstrdup(cfg->listen);
+	} else {
+		server_apply_config(s);
+	}
 	log_info("Listening on %s (backend %s)", s->socket_path, be->ops->name);
 	return s;
 fail:
@@ -928,11 +1110,17 @@ server_free(struct server *s)
 		unlink(s->socket_path);
 		s->listening = false;
 	}
+	tls_listener_free(s->https);
+	s->https = NULL;
 	while (s->conns != NULL)
 		conn_close(s->conns);
 	api_exec_free_all(s);
 	ws_ctx_free(s->ws);
 	s->ws = NULL;
+	trust_free(s->trust);
+	free(s->dir);
+	free(s->https_addr);
+	free(s->listen_arg);
 	free(s->socket_path);
 	free(s->spool_dir);
 	free(s);

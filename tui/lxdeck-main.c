@@ -2,6 +2,12 @@
  * lxdeck-main.c - entry point of lxdeck, the terminal UI.
  *
  *   lxdeck [--fake] [--read-only] [--theme NAME|PATH] [REMOTE]
+ *   lxdeck remote add NAME URL|TOKEN [--accept-certificate] [--password P]
+ *   lxdeck remote list
+ *
+ * The remote subcommands run before (and without) the TUI, like `lxc
+ * remote`: they read the lxc client's config and lxdeck's own, and write
+ * only lxdeck's (remote/remote-config.c).
  *
  * Parses the command line and the config file, picks the theme (--theme,
  * then LXDECK_THEME, then the config file, then the compiled-in default),
@@ -19,12 +25,84 @@
 
 #include "tui.h"
 #include "../remote/image-fetch.h"
+#include "../remote/remotes.h"
 
 static void
 usage(FILE *fp)
 {
 	fprintf(fp, "usage: lxdeck [--fake] [--read-only] [--theme NAME|PATH] "
 	    "[REMOTE]\n");
+}
+
+static int
+remote_usage(void)
+{
+	fprintf(stderr, "usage: lxdeck remote add NAME URL|TOKEN [--accept-certificate] "
+	    "[--password P]\n       lxdeck remote list\n");
+	return 2;
+}
+
+static int
+remote_cmd(int argc, char **argv)
+{
+	struct remotes rs;
+	struct err e = { 0 };
+	char warn[256];
+	int rc = 0, i;
+
+	if (argc < 2)
+		return remote_usage();
+	remotes_load(&rs, warn, sizeof warn);
+	if (warn[0] != '\0')
+		fprintf(stderr, "Warning: %s\n", warn);
+	if (strcmp(argv[1], "list") == 0) {
+		size_t k;
+
+		printf("%-14s %-44s %-13s %-8s %s\n", "NAME", "URL", "PROTOCOL", "SOURCE",
+		    "PINNED");
+		printf("%-14s %-44s %-13s %-8s %s\n", "local", "(embedded engine)", "-",
+		    "lxdeck", "-");
+		for (k = 0; k < rs.n; k++) {
+			const struct remote_conf *r = &rs.v[k];
+
+			printf("%-14s %-44s %-13s %-8s %s%s\n", r->name, r->addr ? r->addr : "",
+			    r->protocol ? r->protocol : "lxd", r->from_lxc ? "lxc" : "lxdeck",
+			    r->server_crt ? "yes" : "no", r->read_only ? " (read-only)" : "");
+		}
+	} else if (strcmp(argv[1], "add") == 0) {
+		const char *name = NULL, *target = NULL, *password = NULL;
+		bool accept = false;
+
+		for (i = 2; i < argc; i++) {
+			if (strcmp(argv[i], "--accept-certificate") == 0)
+				accept = true;
+			else if (strcmp(argv[i], "--password") == 0 && i + 1 < argc)
+				password = argv[++i];
+			else if (strncmp(argv[i], "--password=", 11) == 0)
+				password = argv[i] + 11;
+			else if (argv[i][0] == '-') {
+				remotes_free(&rs);
+				return remote_usage();
+			} else if (name == NULL)
+				name = argv[i];
+			else if (target == NULL)
+				target = argv[i];
+		}
+		if (name == NULL || target == NULL) {
+			remotes_free(&rs);
+			return remote_usage();
+		}
+		if (remotes_add(&rs, name, target, accept, password, stdin, stdout, &e) < 0) {
+			fprintf(stderr, "Error: %s\n", e.msg);
+			rc = 1;
+		} else {
+			printf("Remote %s added\n", name);
+		}
+	} else {
+		rc = remote_usage();
+	}
+	remotes_free(&rs);
+	return rc;
 }
 
 int
@@ -39,6 +117,8 @@ main(int argc, char **argv)
 	int i;
 
 	setlocale(LC_ALL, "");
+	if (argc > 1 && strcmp(argv[1], "remote") == 0)
+		return remote_cmd(argc - 1, argv + 1);
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--version") == 0) {
 			printf("lxdeck 0.1\n");

@@ -1,0 +1,84 @@
+#!/bin/bash
+# remote-contract.sh - the REST client's contract suite (tests/tools/rctl.c:
+# list, create, start, stop, snapshot, exec, console, events, profiles)
+# through backend-remote.c against (a) lxdeckd on its unix socket with the
+# real engine, (b) the same lxdeckd over HTTPS with a trusted client
+# certificate and the pinned server certificate, (c) the reference LXD
+# 5.0.2 on its unix socket.  Needs root.
+LXDECK_SRC=${LXDECK_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
+. "$LXDECK_SRC/tests/lib.sh"
+[ "$(id -u)" -eq 0 ] || skip_all "needs root for real containers"
+RCTL=$BUILD/tools/rctl
+[ -x "$RCTL" ] || skip_all "build/tools/rctl not built"
+T=$(mktemp -d /tmp/lxdeck-rc.XXXXXX)
+PORT=$((20000 + RANDOM % 20000))
+P=rc$$
+cleanup() {
+	[ -n "$DPID" ] && kill -TERM "$DPID" 2>/dev/null && wait "$DPID" 2>/dev/null
+	for c in $("$BUILD/tools/engctl" -d "$T/dir" list 2>/dev/null | awk '{print $1}'); do
+		"$BUILD/tools/engctl" -d "$T/dir" stop "$c" -f >/dev/null 2>&1
+		"$BUILD/tools/engctl" -d "$T/dir" delete "$c" >/dev/null 2>&1
+	done
+	if [ -n "$SOCK" ]; then
+		printf 'default-remote: r\nremotes:\n  r:\n    addr: unix://%s\n    public: false\n' \
+		    "$SOCK" > "$T/refconf.yml" 2>/dev/null && mkdir -p "$T/rc" &&
+		    mv "$T/refconf.yml" "$T/rc/config.yml" &&
+		    LXD_CONF="$T/rc" timeout 60 lxc delete -f "${P}r-a" >/dev/null 2>&1
+		LXD_CONF="$T/rc" timeout 30 lxc profile delete "${P}r-p" >/dev/null 2>&1
+	fi
+	rm -rf --one-file-system "$T"
+}
+trap cleanup EXIT
+chmod 755 "$T"	# the containers' root must traverse it
+mkdir -p "$T/dir" "$T/cli"
+"$LXDECK_SRC/scripts/build-image" busybox "$T/bb.tar.gz" >/dev/null &&
+    "$BUILD/tools/engctl" -d "$T/dir" image-import "$T/bb.tar.gz" busybox >/dev/null ||
+    { echo "not ok 1 - busybox image for the engine"; exit 1; }
+"$BUILD/lxdeckd" --dir "$T/dir" --socket "$T/unix.socket" --listen "127.0.0.1:$PORT" \
+    2>"$T/lxdeckd.log" &
+DPID=$!
+for i in $(seq 1 100); do [ -S "$T/unix.socket" ] && break; sleep 0.05; done
+ok "lxdeckd listens on its socket and on https://127.0.0.1:$PORT" test -S "$T/unix.socket"
+
+# run SUITE-NAME ARGS...: the contract's TAP, renumbered into ours
+run() {
+	local name=$1 line
+	shift
+	timeout 600 "$RCTL" "$@" > "$T/out" 2>&1
+	while IFS= read -r line; do
+		case "$line" in
+		"ok "*) tap_result 0 "$name: ${line#ok * - }" ;;
+		"not ok "*) tap_result 1 "$name: ${line#not ok * - }" ;;
+		"#"*) echo "$line" ;;
+		esac
+	done < "$T/out"
+	grep -q '^1\.\.' "$T/out" || { tail -5 "$T/out" | sed 's/^/# /'; tap_result 1 "$name: suite ran to the end"; }
+}
+
+# (a) unix socket
+run "lxdeckd unix" -a "unix://$T/unix.socket" contract "${P}u" busybox
+
+# (b) HTTPS: a client certificate trusted through the unix socket
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:secp384r1 -nodes \
+    -keyout "$T/cli/client.key" -out "$T/cli/client.crt" -days 2 \
+    -subj "/CN=remote-contract" 2>/dev/null
+mkdir -p "$T/conf"
+printf 'default-remote: u\nremotes:\n  u:\n    addr: unix://%s\n    public: false\n' \
+    "$T/unix.socket" > "$T/conf/config.yml"
+ok "trust the test certificate" env LXD_CONF="$T/conf" timeout 30 lxc config trust add "$T/cli/client.crt"
+run "lxdeckd https" -a "https://127.0.0.1:$PORT" -c "$T/cli" -s "$T/dir/server.crt" \
+    contract "${P}h" busybox
+kill -0 "$DPID" 2>/dev/null
+tap_result $? "lxdeckd still running after the https suite"
+
+# (c) the reference LXD
+if SOCK=$("$LXDECK_SRC/scripts/lxd-ref" 2>"$T/ref.log"); then
+	run "LXD 5.0.2" -a "unix://$SOCK" contract "${P}r" busybox
+else
+	echo "# reference LXD unavailable:"; tail -3 "$T/ref.log" | sed 's/^/# /'
+	tap_result 1 "reference LXD starts"
+fi
+if [ "$TAP_FAILED" -gt 0 ]; then
+	echo "# lxdeckd log (tail):"; tail -15 "$T/lxdeckd.log" | sed 's/^/# /'
+fi
+done_testing
