@@ -23,6 +23,7 @@
 #include <curses.h>
 
 #include "tui.h"
+#include "../remote/remotes.h"
 
 #define APP_COALESCE_MS		100	/* at most ~10 fetches a second */
 #define APP_GATHER_MS		15	/* let a burst arrive before fetching */
@@ -361,10 +362,27 @@ app_connect(struct tui *t, const char *remote)
 	err_clear(&t->berr);
 	free(t->remote);
 	t->remote = xstrdup(remote);
-	if (strcmp(remote, "local") != 0)
-		err_set(&t->berr, 404, "Remote \"%s\" not found (only local: is "
-		    "configured)", remote);
-	else if (t->fake)
+	if (strcmp(remote, "local") != 0) {
+		/* Remotes from the lxc client's config and lxdeck's own. */
+		struct remotes rs;
+		const struct remote_conf *rc;
+
+		remotes_load(&rs, NULL, 0);
+		rc = remotes_find(&rs, remote);
+		if (rc == NULL)
+			err_set(&t->berr, 404, "Remote \"%s\" not found", remote);
+		else if (rc->public || (rc->protocol && strcmp(rc->protocol, "lxd") != 0))
+			err_set(&t->berr, 400, "Remote \"%s\" is an image server, not a "
+			    "host", remote);
+		else if (strncmp(rc->addr, "https://", 8) == 0 &&
+		    remotes_client_cert(&rs, &t->berr) < 0)
+			;
+		else if ((rc = remotes_find(&rs, remote)) != NULL &&
+		    (t->b = backend_remote_create(t->loop, rc, &t->berr)) != NULL &&
+		    rc->read_only)
+			t->b->read_only = true;
+		remotes_free(&rs);
+	} else if (t->fake)
 		t->b = backend_fake_create(t->loop, &t->berr);
 	else {
 		dir = getenv("LXDECK_DIR");
@@ -372,7 +390,7 @@ app_connect(struct tui *t, const char *remote)
 		    "/var/lib/lxdeck", &t->berr);
 	}
 	if (t->b != NULL) {
-		t->b->read_only = t->read_only;
+		t->b->read_only = t->read_only || t->b->read_only;
 		t->sub = t->b->ops->subscribe(t->b, app_event_cb, t);
 	} else
 		status_set(t, STATUS_ERR, "%s: %s", remote, t->berr.msg);
@@ -461,6 +479,41 @@ app_sigterm_cb(uv_signal_t *h, int signo)
 	app_quit(h->data);
 }
 
+/* A stable colour per remote: local keeps the title's; others get one of
+ * the theme's state colours, by their `color` option in lxdeck's
+ * remotes.yml (running/stopped/frozen/busy) or by a hash of the name. */
+enum theme_elem
+app_remote_color(const char *remote)
+{
+	static const enum theme_elem palette[] = { TE_RUNNING, TE_FROZEN, TE_BUSY,
+	    TE_STOPPED };
+	static const char *const names[] = { "running", "frozen", "busy", "stopped" };
+	static char cached_name[64];
+	static int cached = -1;
+	unsigned h = 5381;
+	const char *p;
+	size_t i;
+
+	if (strcmp(remote, "local") == 0)
+		return TE_TITLE;
+	if (cached < 0 || strcmp(cached_name, remote) != 0) {
+		struct remotes rs;
+		const struct remote_conf *rc;
+
+		for (p = remote; *p; p++)
+			h = h * 33 + (unsigned char)*p;
+		cached = (int)(h % ARRAY_SIZE(palette));
+		remotes_load(&rs, NULL, 0);
+		rc = remotes_find(&rs, remote);
+		for (i = 0; rc && rc->color && i < ARRAY_SIZE(names); i++)
+			if (strcmp(rc->color, names[i]) == 0)
+				cached = (int)i;
+		remotes_free(&rs);
+		snprintf(cached_name, sizeof cached_name, "%s", remote);
+	}
+	return palette[cached];
+}
+
 /* The top bar: program, remote, view title, running operations. */
 static void
 app_draw_title(struct tui *t)
@@ -468,10 +521,21 @@ app_draw_title(struct tui *t)
 	struct view *v = view_top(t);
 	char buf[512];
 
-	snprintf(buf, sizeof buf, " lxdeck  %s:%s  %s", t->remote,
-	    t->read_only ? " [read-only]" : "",
-	    v && v->type->title ? v->type->title(v) : "");
-	screen_put(t, 0, 0, COLS, TE_TITLE, buf);
+	int x;
+
+	/* The remote's name in its own colour, so a destructive key is never
+	 * pressed on the wrong host by mistake. */
+	screen_put(t, 0, 0, COLS, TE_TITLE, " lxdeck  ");
+	snprintf(buf, sizeof buf, "%s:", t->remote);
+	x = 9;
+	screen_put(t, 0, x, COLS - x, app_remote_color(t->remote), buf);
+	x += (int)strlen(buf);
+	if (x < COLS) {
+		snprintf(buf, sizeof buf, "%s  %s",
+		    t->read_only || (t->b && t->b->read_only) ? " [read-only]" : "",
+		    v && v->type->title ? v->type->title(v) : "");
+		screen_put(t, 0, x, COLS - x, TE_TITLE, buf);
+	}
 }
 
 /* The hint bar: "k label" pairs, keys highlighted. */

@@ -175,6 +175,7 @@ struct tui	*app_create(uv_loop_t *, const char *remote, bool fake, bool read_onl
 void		 app_free(struct tui *);
 int		 app_start(struct tui *);
 void		 app_connect(struct tui *, const char *remote);
+enum theme_elem	 app_remote_color(const char *remote);
 void		 app_request_refresh(struct tui *);
 void		 app_refresh_now(struct tui *);
 void		 app_quit(struct tui *);

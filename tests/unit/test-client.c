@@ -1,0 +1,330 @@
+/*
+ * test-client.c - the client side of remotes without a network: the lxc
+ * config reader (and that it never writes there), lxdeck's own remotes
+ * file, certificates as LXD makes them, the trust store, tokens and
+ * trust passwords, pinning against a real TLS handshake on loopback, and
+ * that a dead remote fails fast once known down.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <uv.h>
+
+#include "../harness.h"
+#include "../../remote/remote.h"
+
+static char tmp[128];
+
+static void
+write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	fputs(text, f);
+	fclose(f);
+}
+
+static char *
+path(const char *rel)
+{
+	return xasprintf("%s/%s", tmp, rel);
+}
+
+TEST(certificates)
+{
+	char *crt = path("c.crt"), *key = path("c.key"), *pem, *cn;
+	char fp[65], fp2[65];
+	struct err e = { 0 };
+	struct stat st;
+
+	CHECK(tls_cert_create(crt, key, true, &e) == 0);
+	pem = tls_read_file(crt);
+	CHECK(pem != NULL && strstr(pem, "BEGIN CERTIFICATE") != NULL);
+	CHECK(tls_pem_fingerprint(pem, fp) == 0 && strlen(fp) == 64);
+	CHECK(tls_pem_fingerprint(pem, fp2) == 0 && strcmp(fp, fp2) == 0);
+	cn = tls_pem_cn(pem);
+	CHECK(cn != NULL && strncmp(cn, "root@", 5) == 0);
+	CHECK(stat(key, &st) == 0 && (st.st_mode & 077) == 0);
+	CHECK(tls_pem_fingerprint("garbage", fp) < 0);
+	free(cn);
+	free(pem);
+	free(crt);
+	free(key);
+}
+
+TEST(trust_store)
+{
+	char *crt = path("t.crt"), *key = path("t.key"), *pem, *name = NULL;
+	struct trust *t;
+	struct err e = { 0 };
+	struct strmap cfg = { 0 };
+	struct strv addrs = { 0 };
+	char fp[65], *token = NULL, *hash;
+	json_object *op, *list;
+
+	CHECK(tls_cert_create(crt, key, false, &e) == 0);
+	pem = tls_read_file(crt);
+	tls_pem_fingerprint(pem, fp);
+	t = trust_open(tmp, &e);
+	CHECK(!trust_has(t, fp));
+	CHECK(trust_add(t, pem, "alice", &e) == 0);
+	CHECK(trust_has(t, fp));
+	CHECK(trust_add(t, pem, "again", &e) < 0 && e.code == 409);
+	trust_free(t);
+	/* persisted, keyed by fingerprint */
+	t = trust_open(tmp, &e);
+	CHECK(trust_has(t, fp));
+	list = trust_list_json(t, true);
+	CHECK(json_object_array_length(list) == 1);
+	CHECK(strstr(json_object_to_json_string(list), "alice") != NULL);
+	json_object_put(list);
+
+	/* tokens: single use, wrong ones refused */
+	strv_push(&addrs, "127.0.0.1:8443");
+	op = trust_token_create(t, "bob", fp, &addrs, &token);
+	CHECK(op != NULL && token != NULL);
+	CHECK(!trust_check_password(t, &cfg, "not-the-token", &name));
+	CHECK(trust_check_password(t, &cfg, token, &name));
+	CHECK_STR(name, "bob");
+	free(name);
+	name = NULL;
+	CHECK(!trust_check_password(t, &cfg, token, &name));
+	json_object_put(op);
+	free(token);
+
+	/* core.trust_password: a salted hash, checked */
+	hash = trust_password_hash("s3cret");
+	CHECK(hash != NULL && strncmp(hash, "scrypt$", 7) == 0 &&
+	    strstr(hash, "s3cret") == NULL);
+	strmap_set(&cfg, "core.trust_password", hash);
+	CHECK(trust_check_password(t, &cfg, "s3cret", &name));
+	free(name);
+	name = NULL;
+	CHECK(!trust_check_password(t, &cfg, "s3creT", &name));
+	CHECK(!trust_check_password(t, &cfg, "", &name));
+	CHECK(trust_remove(t, fp, &e) == 0 && !trust_has(t, fp));
+	CHECK(trust_remove(t, fp, &e) < 0 && e.code == 404);
+	free(hash);
+	strmap_free(&cfg);
+	strv_free(&addrs);
+	trust_free(t);
+	free(pem);
+	free(crt);
+	free(key);
+}
+
+TEST(lxc_config)
+{
+	char *lxc = path("lxc"), *own = path("xdg"), *f, *sc, *before, *after;
+	struct remotes rs;
+	const struct remote_conf *r;
+	struct err e = { 0 };
+
+	mkdir(lxc, 0700);
+	f = path("lxc/servercerts");
+	mkdir(f, 0700);
+	free(f);
+	f = path("lxc/config.yml");
+	write_file(f, "default-remote: h1\nremotes:\n"
+	    "  h1:\n    addr: https://10.1.1.1:8443\n    auth_type: tls\n"
+	    "    project: default\n    protocol: lxd\n    public: false\n"
+	    "  images:\n    addr: https://images.linuxcontainers.org\n"
+	    "    protocol: simplestreams\n    public: true\n"
+	    "  local:\n    addr: unix://\n    public: false\n"
+	    "aliases: {}\n");
+	sc = path("lxc/servercerts/h1.crt");
+	{
+		char *k = path("h1.key");
+
+		tls_cert_create(sc, k, true, &e);
+		free(k);
+	}
+	before = tls_read_file(f);
+	setenv("LXD_CONF", lxc, 1);
+	setenv("XDG_CONFIG_HOME", own, 1);
+	remotes_load(&rs, NULL, 0);
+	r = remotes_find(&rs, "h1");
+	CHECK(r != NULL && r->from_lxc && strcmp(r->addr, "https://10.1.1.1:8443") == 0);
+	CHECK(r != NULL && r->server_crt != NULL);
+	r = remotes_find(&rs, "images");
+	CHECK(r != NULL && r->public && strcmp(r->protocol, "simplestreams") == 0);
+	CHECK(remotes_find(&rs, "local") == NULL);
+	r = remotes_find(&rs, "lxd");
+	CHECK(r != NULL && strcmp(r->addr, "unix://") == 0);
+	CHECK_STR(rs.default_remote, "h1");
+	/* lxdeck's own options for an lxc remote go to lxdeck's file only */
+	CHECK(remotes_set_option(&rs, "h1", "read_only", "true", &e) == 0);
+	CHECK(remotes_set_option(&rs, "h1", "color", "frozen", &e) == 0);
+	CHECK(remotes_set_option(&rs, "nope", "color", "x", &e) < 0 && e.code == 404);
+	remotes_free(&rs);
+	after = tls_read_file(f);
+	CHECK(strcmp(before, after) == 0);
+	remotes_load(&rs, NULL, 0);
+	r = remotes_find(&rs, "h1");
+	CHECK(r != NULL && r->read_only && r->color && strcmp(r->color, "frozen") == 0);
+	/* no client certificate yet: one is made (ECDSA P-384) on first use */
+	CHECK(rs.v[0].client_crt == NULL);
+	CHECK(remotes_client_cert(&rs, &e) == 0);
+	CHECK(rs.v[0].client_crt != NULL && strstr(rs.v[0].client_crt, "/xdg/lxdeck/") != NULL);
+	/* adding a name that exists is refused */
+	CHECK(remotes_add(&rs, "h1", "unix:///x", false, NULL, NULL, NULL, &e) < 0 &&
+	    e.code == 409);
+	CHECK(remotes_add(&rs, "bad:name", "unix:///x", false, NULL, NULL, NULL, &e) < 0);
+	CHECK(remotes_add(&rs, "zz", "not a thing", false, NULL, NULL, NULL, &e) < 0 &&
+	    e.code == 400);
+	remotes_free(&rs);
+	/* a broken file is a warning, not a failure */
+	write_file(f, "remotes: [unclosed\n");
+	{
+		char warn[256];
+
+		remotes_load(&rs, warn, sizeof warn);
+		CHECK(warn[0] != '\0');
+		remotes_free(&rs);
+	}
+	unsetenv("LXD_CONF");
+	unsetenv("XDG_CONFIG_HOME");
+	free(before);
+	free(after);
+	free(sc);
+	free(f);
+	free(lxc);
+	free(own);
+}
+
+/* A dead remote: the first request fails (503, names it, "unreachable
+ * since"), the next ones fail at once without touching the network. */
+TEST(unreachable)
+{
+	struct remote_conf rc;
+	struct client *c;
+	struct client_resp r;
+	struct err e = { 0 };
+	char *sock = path("no.socket");
+	int64_t t0;
+
+	memset(&rc, 0, sizeof rc);
+	rc.name = "gone";
+	rc.addr = xasprintf("unix://%s", sock);
+	c = client_create(&rc, &e);
+	CHECK(c != NULL);
+	CHECK(client_request(c, "GET", "/1.0", NULL, NULL, &r, &e) < 0);
+	CHECK(e.code == 503 && strstr(e.msg, "\"gone\"") && strstr(e.msg, "unreachable since"));
+	CHECK(client_is_down(c));
+	t0 = time_now_ns();
+	CHECK(client_request(c, "GET", "/1.0", NULL, NULL, &r, &e) < 0 && e.code == 503);
+	CHECK(time_now_ns() - t0 < 50 * 1000000LL);
+	client_free(c);
+	free(rc.addr);
+	free(sock);
+}
+
+/* Pinning against a real handshake: lxdeckd's TLS listener on loopback. */
+TEST(pinning)
+{
+	uv_loop_t loop;
+	struct backend *fake;
+	struct server *srv;
+	struct server_config cfg = { 0 };
+	struct remote_conf rc;
+	struct client *c;
+	struct err e = { 0 };
+	char *sock = path("srv.socket"), *pem = NULL, fp[65], *other, *ok_pem;
+	char addr[64];
+	int port = 20000 + (int)(getpid() % 20000);
+	pid_t pid;
+	int status;
+
+	/* The server runs in a child with its own loop; the client (blocking
+	 * libcurl) in this process. */
+	snprintf(addr, sizeof addr, "127.0.0.1:%d", port);
+	pid = fork();
+	if (pid == 0) {
+		uv_loop_init(&loop);
+		fake = backend_fake_create(&loop, &e);
+		cfg.socket_path = sock;
+		cfg.dir = tmp;
+		cfg.listen = addr;
+		srv = server_create(&loop, fake, &cfg, &e);
+		if (srv == NULL)
+			_exit(1);
+		uv_run(&loop, UV_RUN_DEFAULT);
+		_exit(0);
+	}
+	for (status = 0; status < 100 && access(sock, F_OK) != 0; status++)
+		usleep(20000);
+	usleep(100000);
+	memset(&rc, 0, sizeof rc);
+	rc.name = "pinned";
+	rc.addr = xasprintf("https://%s", addr);
+	c = client_create(&rc, &e);
+	CHECK(client_fetch_cert(c, &pem, fp, &e) == 0 && strlen(fp) == 64);
+	client_free(c);
+	/* the right pin: untrusted, but the handshake and GET /1.0 work */
+	ok_pem = pem;
+	rc.server_crt = ok_pem;
+	c = client_create(&rc, &e);
+	{
+		struct server_info si;
+		char auth[32] = "";
+
+		memset(&si, 0, sizeof si);
+		CHECK(client_server_get(c, &si, NULL, auth, sizeof auth, &e) == 0);
+		CHECK_STR(auth, "untrusted");
+		server_info_free_contents(&si);
+	}
+	client_free(c);
+	/* another certificate pinned: refused loudly, naming the remote */
+	{
+		char *k = path("o.key"), *crt = path("o.crt");
+
+		tls_cert_create(crt, k, true, &e);
+		other = tls_read_file(crt);
+		free(k);
+		free(crt);
+	}
+	rc.server_crt = other;
+	c = client_create(&rc, &e);
+	{
+		struct client_resp r;
+
+		err_clear(&e);
+		CHECK(client_request(c, "GET", "/1.0", NULL, NULL, &r, &e) < 0);
+		CHECK(strstr(e.msg, "\"pinned\"") != NULL && strstr(e.msg, "CHANGED") != NULL);
+		CHECK(strstr(e.msg, fp) != NULL);
+		CHECK(!client_is_down(c));	/* a wrong certificate is not "down" */
+	}
+	client_free(c);
+	kill(pid, SIGTERM);
+	waitpid(pid, &status, 0);
+	free(other);
+	free(ok_pem);
+	free(rc.addr);
+	free(sock);
+}
+
+int
+main(void)
+{
+	snprintf(tmp, sizeof tmp, "/tmp/lxdeck-test-client.XXXXXX");
+	if (mkdtemp(tmp) == NULL)
+		return 1;
+	RUN(certificates);
+	RUN(trust_store);
+	RUN(lxc_config);
+	RUN(unreachable);
+	RUN(pinning);
+	{
+		char *cmd = xasprintf("rm -rf %s", tmp);
+
+		if (system(cmd) != 0)
+			fprintf(stderr, "cleanup failed\n");
+		free(cmd);
+	}
+	return harness_done();
+}
