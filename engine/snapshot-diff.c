@@ -26,6 +26,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,7 +40,6 @@
 enum { VIEW_SNAP, VIEW_NOW, VIEW_LOWER };
 
 struct snapshot_diff_walk {
-	const char	*root[3];	/* snapshot upper, instance upper, lower */
 	struct strv	*out;
 	size_t		 max;		/* lines listed before "... N more" */
 	size_t		 listed;
@@ -52,69 +52,74 @@ struct snapshot_diff_ent {
 	bool		 in_upper;	/* the upper layer has something there */
 	bool		 hides;		/* its children do not come from lower */
 	struct stat	 st;
-	const char	*root;		/* where st came from */
+	int		 dirfd;		/* where st came from */
 };
 
+/* The overlay xattr name (trusted. or user. namespace) on dirfd/name,
+ * equal to want ('\0': any value).  Opened without following links and
+ * only for directories and regular files (O_NONBLOCK against a swapped-in
+ * FIFO). */
 static bool
-snapshot_diff_xattr_is(const char *path, const char *name, char want)
+snapshot_diff_xattr_is(int dirfd, const char *name, const char *attr, char want)
 {
 	const char *ns[] = { "trusted.", "user." };
 	char key[64], v[4];
+	bool found = false;
 	size_t i;
+	int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY |
+	    O_CLOEXEC);
 
-	for (i = 0; i < ARRAY_SIZE(ns); i++) {
+	if (fd < 0)
+		return false;
+	for (i = 0; i < ARRAY_SIZE(ns) && !found; i++) {
 		ssize_t n;
 
-		snprintf(key, sizeof key, "%soverlay.%s", ns[i], name);
-		n = lgetxattr(path, key, v, sizeof v);
-		if (n >= 0 && (want == '\0' || (n >= 1 && v[0] == want)))
-			return true;
+		snprintf(key, sizeof key, "%soverlay.%s", ns[i], attr);
+		n = fgetxattr(fd, key, v, sizeof v);
+		found = n >= 0 && (want == '\0' || (n >= 1 && v[0] == want));
 	}
-	return false;
+	close(fd);
+	return found;
 }
 
+/* name in the directory a view's upper layer has here (fd, or -1 when it
+ * has no directory here), else in the lower one unless hidden. */
 static void
-snapshot_diff_lookup(struct snapshot_diff_walk *w, int view, const char *rel,
-    bool hidden, struct snapshot_diff_ent *out)
+snapshot_diff_lookup(int upfd, int lowfd, const char *name, bool hidden,
+    struct snapshot_diff_ent *out)
 {
-	char *p = xasprintf("%s%s", w->root[view], rel);
-
 	memset(out, 0, sizeof *out);
-	if (lstat(p, &out->st) == 0) {
+	out->dirfd = -1;
+	if (upfd >= 0 && fstatat(upfd, name, &out->st, AT_SYMLINK_NOFOLLOW) == 0) {
 		out->in_upper = true;
-		out->root = w->root[view];
+		out->dirfd = upfd;
 		if ((S_ISCHR(out->st.st_mode) && out->st.st_rdev == makedev(0, 0)) ||
 		    (S_ISREG(out->st.st_mode) && out->st.st_size == 0 &&
-		    snapshot_diff_xattr_is(p, "whiteout", '\0'))) {
+		    snapshot_diff_xattr_is(upfd, name, "whiteout", '\0'))) {
 			out->hides = true;	/* a whiteout: deleted */
 		} else {
 			out->present = true;
 			out->hides = hidden || !S_ISDIR(out->st.st_mode) ||
-			    snapshot_diff_xattr_is(p, "opaque", 'y');
+			    snapshot_diff_xattr_is(upfd, name, "opaque", 'y');
 		}
-		free(p);
 		return;
 	}
-	free(p);
 	out->hides = true;
-	if (hidden)
+	if (hidden || lowfd < 0)
 		return;
-	p = xasprintf("%s%s", w->root[VIEW_LOWER], rel);
-	if (lstat(p, &out->st) == 0) {
+	if (fstatat(lowfd, name, &out->st, AT_SYMLINK_NOFOLLOW) == 0) {
 		out->present = true;
-		out->root = w->root[VIEW_LOWER];
+		out->dirfd = lowfd;
 		out->hides = !S_ISDIR(out->st.st_mode);
 	}
-	free(p);
 }
 
 static char *
-snapshot_diff_readlink(const char *root, const char *rel)
+snapshot_diff_readlink(int dirfd, const char *name)
 {
-	char *p = xasprintf("%s%s", root, rel), buf[4096];
-	ssize_t n = readlink(p, buf, sizeof buf - 1);
+	char buf[4096];
+	ssize_t n = readlinkat(dirfd, name, buf, sizeof buf - 1);
 
-	free(p);
 	if (n < 0)
 		return xstrdup("");
 	buf[n] = '\0';
@@ -122,19 +127,19 @@ snapshot_diff_readlink(const char *root, const char *rel)
 }
 
 static bool
-snapshot_diff_same(const char *rel, const struct snapshot_diff_ent *a,
+snapshot_diff_same(const char *name, const struct snapshot_diff_ent *a,
     const struct snapshot_diff_ent *b)
 {
 	const struct stat *x = &a->st, *y = &b->st;
 
-	if (a->root == b->root)
+	if (a->dirfd == b->dirfd)
 		return true;		/* both from the lower layer */
 	if ((x->st_mode & S_IFMT) != (y->st_mode & S_IFMT) ||
 	    x->st_uid != y->st_uid || x->st_gid != y->st_gid)
 		return false;
 	if (S_ISLNK(x->st_mode)) {
-		char *ta = snapshot_diff_readlink(a->root, rel);
-		char *tb = snapshot_diff_readlink(b->root, rel);
+		char *ta = snapshot_diff_readlink(a->dirfd, name);
+		char *tb = snapshot_diff_readlink(b->dirfd, name);
 		bool same = strcmp(ta, tb) == 0;
 
 		free(ta);
@@ -174,62 +179,87 @@ snapshot_diff_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Adds the entries of root/rel (if it is a readable directory) to names. */
+/* Adds the entries of the directory fd (if >= 0) to names. */
 static void
-snapshot_diff_list(const char *root, const char *rel, struct strv *names)
+snapshot_diff_list(int fd, struct strv *names)
 {
-	char *p = xasprintf("%s%s", root, rel);
-	DIR *d = opendir(p);
 	struct dirent *de;
+	DIR *d;
+	int dfd;
 
-	free(p);
-	if (d == NULL)
+	if (fd < 0 || (dfd = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		return;
+	if ((d = fdopendir(dfd)) == NULL) {
+		close(dfd);
+		return;
+	}
 	while ((de = readdir(d)) != NULL)
 		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
 			strv_push(names, de->d_name);
 	closedir(d);
 }
 
-/* rel is "" for the root, else "/a/b".  hidden_*: whether the lower layer is
- * hidden under rel in each view. */
+/* A real directory name under fd (never through a link), or -1. */
+static int
+snapshot_diff_open(int fd, const char *name)
+{
+	if (fd < 0)
+		return -1;
+	return openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+}
+
+/* The directory rel ("" for the root, else "/a/b") in the three layers:
+ * fd[VIEW_*] is that layer's directory there, or -1 when it has none.
+ * hidden_*: whether the lower layer is hidden here in each view.  Every
+ * step goes through directory fds opened with O_NOFOLLOW, so a symlink an
+ * instance made in its upper layer never leads the walk out of it. */
 static void
-snapshot_diff_dir(struct snapshot_diff_walk *w, const char *rel, bool hidden_s,
-    bool hidden_n)
+snapshot_diff_dir(struct snapshot_diff_walk *w, const char *rel, const int fd[3],
+    bool hidden_s, bool hidden_n)
 {
 	struct strv names = { 0 };
 	size_t i;
 
-	snapshot_diff_list(w->root[VIEW_SNAP], rel, &names);
-	snapshot_diff_list(w->root[VIEW_NOW], rel, &names);
+	snapshot_diff_list(fd[VIEW_SNAP], &names);
+	snapshot_diff_list(fd[VIEW_NOW], &names);
 	/* One view sees the lower layer here and the other does not (an opaque
 	 * or replaced directory): what only the lower holds differs too. */
 	if (hidden_s != hidden_n)
-		snapshot_diff_list(w->root[VIEW_LOWER], rel, &names);
+		snapshot_diff_list(fd[VIEW_LOWER], &names);
 	if (names.n > 1)
 		qsort(names.v, names.n, sizeof *names.v, snapshot_diff_cmp);
 	for (i = 0; i < names.n; i++) {
+		const char *name = names.v[i];
 		struct snapshot_diff_ent s, n;
 		char *p;
 		bool sdir, ndir;
 
-		if (i > 0 && strcmp(names.v[i], names.v[i - 1]) == 0)
+		if (i > 0 && strcmp(name, names.v[i - 1]) == 0)
 			continue;
-		p = xasprintf("%s/%s", rel, names.v[i]);
-		snapshot_diff_lookup(w, VIEW_SNAP, p, hidden_s, &s);
-		snapshot_diff_lookup(w, VIEW_NOW, p, hidden_n, &n);
+		p = xasprintf("%s/%s", rel, name);
+		snapshot_diff_lookup(fd[VIEW_SNAP], fd[VIEW_LOWER], name, hidden_s, &s);
+		snapshot_diff_lookup(fd[VIEW_NOW], fd[VIEW_LOWER], name, hidden_n, &n);
 		sdir = s.present && S_ISDIR(s.st.st_mode);
 		ndir = n.present && S_ISDIR(n.st.st_mode);
 		if (!s.present && n.present)
 			snapshot_diff_emit(w, 'A', p, ndir);
 		else if (s.present && !n.present)
 			snapshot_diff_emit(w, 'D', p, sdir);
-		else if (s.present && n.present && !snapshot_diff_same(p, &s, &n))
+		else if (s.present && n.present && !snapshot_diff_same(name, &s, &n))
 			snapshot_diff_emit(w, 'M', p, ndir);
 		/* Below: only where an upper layer has something; a deleted
 		 * directory stays one line, a file turned directory is walked. */
-		if (ndir && (s.in_upper || n.in_upper))
-			snapshot_diff_dir(w, p, s.hides, n.hides);
+		if (ndir && (s.in_upper || n.in_upper)) {
+			int sub[3], k;
+
+			sub[VIEW_SNAP] = snapshot_diff_open(fd[VIEW_SNAP], name);
+			sub[VIEW_NOW] = snapshot_diff_open(fd[VIEW_NOW], name);
+			sub[VIEW_LOWER] = snapshot_diff_open(fd[VIEW_LOWER], name);
+			snapshot_diff_dir(w, p, sub, s.hides, n.hides);
+			for (k = 0; k < 3; k++)
+				if (sub[k] >= 0)
+					close(sub[k]);
+		}
 		free(p);
 	}
 	strv_free(&names);
@@ -244,6 +274,7 @@ snapshot_diff_files(struct engine *e, const char *inst, const char *snap,
 	char *nupper = NULL;
 	struct snapshot_diff_walk w = { .out = out, .max = max };
 	struct stat st;
+	int fd[3] = { -1, -1, -1 }, k;
 	int64_t iid;
 	int rc = -1;
 
@@ -276,10 +307,15 @@ snapshot_diff_files(struct engine *e, const char *inst, const char *snap,
 	} else {
 		lower = engine_path(e, "containers/%s/empty", inst);
 	}
-	w.root[VIEW_SNAP] = supper;
-	w.root[VIEW_NOW] = nupper;
-	w.root[VIEW_LOWER] = lower;
-	snapshot_diff_dir(&w, "", false, false);
+	fd[VIEW_SNAP] = open(supper, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	fd[VIEW_NOW] = open(nupper, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	fd[VIEW_LOWER] = open(lower, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd[VIEW_SNAP] < 0 || fd[VIEW_NOW] < 0) {
+		err_set(err, 500, "Failed to compare snapshot \"%s/%s\" with the "
+		    "instance: %s", inst, snap, strerror(errno));
+		goto out;
+	}
+	snapshot_diff_dir(&w, "", fd, false, false);
 	if (w.more > 0) {
 		char *line = xasprintf("... %zu more", w.more);
 
@@ -288,6 +324,9 @@ snapshot_diff_files(struct engine *e, const char *inst, const char *snap,
 	}
 	rc = 0;
 out:
+	for (k = 0; k < 3; k++)
+		if (fd[k] >= 0)
+			close(fd[k]);
 	free(storage);
 	free(base);
 	free(lower);

@@ -46,16 +46,20 @@ for priv in false true; do
 	c=sd-o-$([ $priv = true ] && echo p || echo u)
 	ok "[$c] launch on overlay" $E launch busybox "$c" -s overlay -c security.privileged=$priv
 	ok "[$c] booted (DHCP done)" wait_boot "$c"
-	in_c "$c" 'echo one > /root/f; echo old > /root/gone; ln -s /tmp /root/link; mkdir /srv'
+	in_c "$c" 'echo one > /root/f; echo old > /root/gone; ln -s /tmp /root/link; mkdir /srv;
+	    ln -s / /srv/esc'
 	ok "[$c] snapshot s1" $E snapshot "$c" s1
 	is "[$c] nothing changed yet: empty list" "$($E snapshot-diff "$c" s1)" ""
 	# Modified, added, deleted (a whiteout over the image), a directory of
 	# the image replaced (opaque), a symlink retargeted, a mode change on a
-	# copy-up, and a copy-up that changes nothing (not listed).
+	# copy-up, and a copy-up that changes nothing (not listed).  /srv/esc
+	# was a link to / and is now a directory: the walk must not follow the
+	# link onto the host's root.
 	in_c "$c" 'echo two >> /root/f; echo new > /etc/new; rm /root/gone /bin/true;
 	    rm -rf /etc/init.d; mkdir /etc/init.d; echo y > /etc/init.d/other;
 	    ln -sfn /var /root/link; chmod 600 /etc/profile; chown 0:0 /etc/passwd;
-	    mkdir /srv/nd; echo x > /srv/nd/x'
+	    mkdir /srv/nd; echo x > /srv/nd/x;
+	    rm /srv/esc; mkdir /srv/esc; echo z > /srv/esc/z'
 	want="D /bin/true
 A /etc/init.d/other
 D /etc/init.d/rcS
@@ -64,6 +68,8 @@ M /etc/profile
 M /root/f
 D /root/gone
 M /root/link
+M /srv/esc/
+A /srv/esc/z
 A /srv/nd/
 A /srv/nd/x"
 	is "[$c] exactly the files changed since s1" "$($E snapshot-diff "$c" s1)" "$want"
