@@ -1532,6 +1532,23 @@ fake_snapshot_update(struct backend *b, const char *inst, const char *snap,
 	return 0;
 }
 
+/* The same three changes for every snapshot: enough to draw the section. */
+static int
+fake_snapshot_diff_files(struct backend *b, const char *inst, const char *snap,
+    struct strv *out, struct err *e)
+{
+	struct fake_inst *fi = fake_find_inst(fake_of(b), inst);
+
+	if (fi == NULL)
+		return err_set(e, 404, "Instance not found");
+	if (fake_find_snap(fi, snap) == NULL)
+		return err_set(e, 404, "Snapshot not found");
+	strv_push(out, "M /etc/hostname");
+	strv_push(out, "A /root/notes.txt");
+	strv_push(out, "D /tmp/build.log");
+	return 0;
+}
+
 /* ---- backend_ops: profiles ---- */
 
 static void
@@ -2330,6 +2347,7 @@ static const struct backend_ops fake_ops = {
 	.op_wait = fake_op_wait,
 	.subscribe = fake_subscribe,
 	.unsubscribe = fake_unsubscribe,
+	.snapshot_diff_files = fake_snapshot_diff_files,
 };
 
 struct backend *

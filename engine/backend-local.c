@@ -246,6 +246,13 @@ local_snapshot_restore(struct backend *b, const char *inst, const char *snap,
 }
 
 static int
+local_snapshot_diff_files(struct backend *b, const char *inst, const char *snap,
+    struct strv *out, struct err *err)
+{
+	return snapshot_diff_files(ENG(b), inst, snap, SNAPSHOT_DIFF_MAX, out, err);
+}
+
+static int
 local_snapshot_update(struct backend *b, const char *inst, const char *snap,
     int64_t expires_ns, struct err *err)
 {
@@ -823,6 +830,7 @@ static const struct backend_ops local_ops = {
 	.op_wait = local_op_wait,
 	.subscribe = local_subscribe,
 	.unsubscribe = local_unsubscribe,
+	.snapshot_diff_files = local_snapshot_diff_files,
 };
 
 struct backend *

@@ -447,6 +447,16 @@ struct backend_ops {
 	/* Events.  Returns a subscription id (> 0) for unsubscribe. */
 	int	(*subscribe)(struct backend *, event_cb, void *arg);
 	void	(*unsubscribe)(struct backend *, int id);
+
+	/* The files changed in instance inst since its snapshot snap, appended
+	 * to out (caller frees with strv_free) as lines "M /path", "A /path"
+	 * or "D /path" (modified, added, deleted since the snapshot), sorted
+	 * by path, directories ending in "/", at most 1,000 and then one
+	 * "... N more" line.  Only where the storage can tell cheaply
+	 * (overlay: the upper layers); elsewhere 501 with a message saying
+	 * so, as from a remote (LXD has no such API).  May be NULL. */
+	int	(*snapshot_diff_files)(struct backend *, const char *inst,
+		    const char *snap, struct strv *out, struct err *);
 };
 
 struct backend {

@@ -414,6 +414,14 @@ int	 snapshot_copy_rows(struct engine *, int64_t from_id, int64_t to_id,
 	    struct err *);
 /* CRIU usable here?  Cached; reason filled when not. */
 bool	 snapshot_stateful_supported(struct engine *);
+
+/* snapshot-diff.c */
+#define SNAPSHOT_DIFF_MAX	1000	/* lines before "... N more" */
+/* Appends to out "M|A|D /path" lines (directories end in "/"), the files
+ * changed since the snapshot, sorted, at most max then "... N more".
+ * Overlay storage only: 501 on dir, 404 for an unknown instance/snapshot. */
+int	 snapshot_diff_files(struct engine *, const char *inst, const char *snap,
+	    size_t max, struct strv *out, struct err *);
 /* watch.c */
 /* Starts following other processes' events (through the database) and
  * the running containers' init processes (a container that stops by itself

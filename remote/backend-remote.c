@@ -853,6 +853,16 @@ rb_snapshot_restore(struct backend *b, const char *inst, const char *snap,
 	return rc;
 }
 
+/* LXD's API has no file diff of a snapshot, and lxdeckd follows LXD's API. */
+static int
+rb_snapshot_diff_files(struct backend *b, const char *inst, const char *snap,
+    struct strv *out, struct err *e)
+{
+	return err_set(e, 501, "Files changed since snapshot \"%s/%s\" are not "
+	    "available on remote \"%s\": the LXD API has no such call", inst, snap,
+	    b->name != NULL ? b->name : "");
+}
+
 static int
 rb_snapshot_update(struct backend *b, const char *inst, const char *snap,
     int64_t expires_ns, struct err *e)
@@ -1774,6 +1784,7 @@ static const struct backend_ops backend_remote_ops = {
 	.op_wait = rb_op_wait,
 	.subscribe = rb_subscribe,
 	.unsubscribe = rb_unsubscribe,
+	.snapshot_diff_files = rb_snapshot_diff_files,
 };
 
 struct backend *

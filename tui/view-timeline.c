@@ -8,7 +8,9 @@
  * ("in 6d", or "expired"), stateful mark and size; then a "now" row (the
  * instance as it is) and the upcoming scheduled ones.  Enter shows the
  * selected snapshot's config and devices against the instance's current
- * ones as a diff under the rows.
+ * ones as a diff under the rows, then the files changed since it where the
+ * backend can tell cheaply (snapshot_diff_files: overlay storage on the
+ * local engine); elsewhere that section holds the backend's reason.
  *
  * `n` takes a snapshot (the name prompt offers the next free snapN; Enter
  * accepts), `r` restores (after a confirmation naming the snapshot, the
@@ -135,6 +137,36 @@ view_timeline_diff_devices(struct view_lines *l, const struct devmap *a,
 	strmap_free(&fb);
 }
 
+/* "Files changed since SNAP": the backend's M/A/D lines, or why it cannot
+ * tell (501 on dir storage and remotes), in the section itself. */
+static void
+view_timeline_diff_files(struct view_lines *l, struct backend *b,
+    const char *inst, const char *snap)
+{
+	struct strv lines = { 0 };
+	struct err e = { 0 };
+	size_t i;
+
+	view_lines_add(l, TE_HEADER, "Files changed since %s", snap);
+	if (b->ops->snapshot_diff_files == NULL) {
+		view_lines_add(l, TE_DIM, "  Not available on this remote");
+		return;
+	}
+	if (b->ops->snapshot_diff_files(b, inst, snap, &lines, &e) < 0) {
+		view_lines_add(l, e.code == 501 ? TE_DIM : TE_ERROR, "  %s", e.msg);
+		return;
+	}
+	for (i = 0; i < lines.n; i++) {
+		const char *x = lines.v[i];
+
+		view_lines_add(l, x[0] == 'A' ? TE_RUNNING : x[0] == 'D' ? TE_STOPPED :
+		    x[0] == 'M' ? TE_NORMAL : TE_DIM, "  %s", x);
+	}
+	if (lines.n == 0)
+		view_lines_add(l, TE_DIM, "  (none)");
+	strv_free(&lines);
+}
+
 static void
 view_timeline_build(struct view *v)
 {
@@ -222,6 +254,7 @@ view_timeline_build(struct view *v)
 			free(a);
 			free(b);
 		}
+		view_timeline_diff_files(&d->l, t->b, v->arg, sn->name);
 	}
 	d->l.sel = sel;
 	if (d->l.sel < d->first_row)

@@ -30,6 +30,9 @@ like "timeline: snapshot rows with relative times" "$out" "snap1 +20[0-9-]+ [0-9
 like "timeline: now row" "$out" "now +20[0-9-]+ [0-9:]+ +Stopped"
 like "n offers the next free name" "$out" "Snapshot build on local: as: snap2"
 like "Enter takes it" "$out" "snap2 +20[0-9-]+ [0-9:]+ +[0-9]+s ago"
+out=$(SIZE=100x40 vt 'wait-text web2; keys t; wait-text "Snapshots of build"; key Enter; wait-text "Files changed since"; dump')
+like "timeline diff: the files section" "$out" "Files changed since snap1"
+like "timeline diff: the backend's lines" "$out" "M /etc/hostname.*A /root/notes.txt.*D /tmp/build.log"
 
 out=$(vt 'wait-text web2; keys :pro; key Tab; sleep 50; row 22; key Enter; wait-text "Profiles ("; keys q; sleep 50; keys :; key Up; sleep 50; row 22')
 like "Tab completes the command" "$(echo "$out" | sed -n 1p)" "^:profiles"

@@ -11,12 +11,12 @@
  * restart|freeze|unfreeze NAME [-f] [-t SECS] | delete NAME | rename A B |
  * list | state NAME | show NAME | exec NAME -- CMD... | snapshot NAME [SNAP]
  * [--stateful] | snapshots NAME | restore NAME SNAP | snapshot-delete NAME
- * SNAP | snapshot-rename NAME SNAP NEW | config-set NAME K=V... |
- * device-add NAME DEV K=V... | profile-list | profile-show P |
- * profile-create P | profile-set P K=V... | profile-device-add P DEV K=V... |
- * profile-delete P | profile-assign NAME P[,P...] | publish SRC [ALIAS] |
- * console-log NAME | info | image-info REF | image-remote-list SERVER
- * [--protocol P] | image-refresh | server-set K=V...
+ * SNAP | snapshot-rename NAME SNAP NEW | snapshot-diff NAME SNAP |
+ * config-set NAME K=V... | device-add NAME DEV K=V... | profile-list |
+ * profile-show P | profile-create P | profile-set P K=V... |
+ * profile-device-add P DEV K=V... | profile-delete P | profile-assign NAME
+ * P[,P...] | publish SRC [ALIAS] | console-log NAME | info | image-info REF |
+ * image-remote-list SERVER [--protocol P] | image-refresh | server-set K=V...
  * launch/init take IMAGE as REMOTE:ALIAS (images:, ubuntu:, ubuntu-daily:)
  * or with --server URL [--protocol simplestreams|lxd] [--cert PEMFILE].
  * Exit status: 0 on success; 1 with "Error: <message>" on stderr.
@@ -493,6 +493,18 @@ main(int argc, char **argv)
 		if (b->ops->snapshot_delete(b, a1, a2, &id, &err) < 0)
 			return fail();
 		return wait_op(id);
+	}
+	if (strcmp(cmd, "snapshot-diff") == 0 && a2 != NULL) {
+		struct strv lines = { 0 };
+
+		if (b->ops->snapshot_diff_files(b, a1, a2, &lines, &err) < 0) {
+			fprintf(stderr, "Error (%d): %s\n", err.code, err.msg);
+			return 1;
+		}
+		for (i = 0; i < lines.n; i++)
+			printf("%s\n", lines.v[i]);
+		strv_free(&lines);
+		return 0;
 	}
 	if (strcmp(cmd, "snapshot-rename") == 0 && argc >= 3) {
 		if (b->ops->snapshot_rename(b, a1, a2, argv[2], &id, &err) < 0)
