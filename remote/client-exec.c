@@ -40,6 +40,8 @@
 
 #define EXEC_HIGH_WATER		(1024 * 1024)
 #define EXEC_FALLBACK_MS	300
+#define EXEC_FALLBACK_TRIES	20	/* then the status is unknown (-1) */
+#define EXEC_FALLBACK_FAILS	3	/* requests in a row the server missed */
 
 struct exec_poll {
 	uv_poll_t	 h;
@@ -71,6 +73,7 @@ struct client_exec {
 	uv_timer_t		*timer;
 	uv_timer_t		*hold;		/* input held until it fires */
 	int			 fallback_tries;
+	int			 fallback_fails;	/* in a row: no answer */
 	bool			 freeing;
 };
 
@@ -263,16 +266,27 @@ exec_fallback_cb(uv_timer_t *t)
 	if (x->h->exited)
 		return;
 	path = xasprintf("/1.0/operations/%s", x->h->op_id);
-	if (client_request(x->c, "GET", path, NULL, NULL, &r, &e) == 0 &&
-	    codec_op_decode(r.metadata, &op, &e) == 0) {
-		if (op.status >= 200)
-			client_exec_finished(x, op.has_return ? op.ret :
-			    (op.status == STATUS_SUCCESS ? 0 : -1));
-		op_info_free_contents(&op);
+	if (client_request(x->c, "GET", path, NULL, NULL, &r, &e) == 0) {
+		x->fallback_fails = 0;
+		if (codec_op_decode(r.metadata, &op, &e) == 0) {
+			if (op.status >= 200)
+				client_exec_finished(x, op.has_return ? op.ret :
+				    (op.status == STATUS_SUCCESS ? 0 : -1));
+			op_info_free_contents(&op);
+		}
+	} else {
+		x->fallback_fails++;
 	}
 	client_resp_free(&r);
 	free(path);
-	if (!x->h->exited && ++x->fallback_tries < 20)
+	if (x->h->exited)
+		return;
+	/* The server is gone (or never says): the session is over all the
+	 * same, with its status unknown, so the caller is not left waiting. */
+	if (++x->fallback_tries >= EXEC_FALLBACK_TRIES ||
+	    x->fallback_fails >= EXEC_FALLBACK_FAILS)
+		client_exec_finished(x, -1);
+	else
 		uv_timer_start(x->timer, exec_fallback_cb, EXEC_FALLBACK_MS, 0);
 }
 

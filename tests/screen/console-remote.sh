@@ -115,6 +115,51 @@ like "lxdeckd: c attaches the console" "$out" " 1 console rc1 "
 like "lxdeckd: a command on the console" "$out" "console-5"
 like "lxdeckd: detach from the console" "$out" "\[1 pane\]"
 
+# The instance stopped from outside under a remote shell: the pane says so.
+out=$(rvts <<EOF
+wait-text Instances (0)
+keys :remote dk\r
+wait-text rc1
+keys e
+wait-text rc1:~#
+shell "$BUILD/tools/engctl" -d "$D" stop rc1 -f
+wait-match 1 shell rc1 \[(exited|closed)
+dump
+keys \x01q
+wait-text Tab pane
+row 0
+EOF
+)
+like "lxdeckd: stopped from outside: the title bar says so" "$out" "1 shell rc1 \[(exited [0-9]+|closed)"
+like "lxdeckd: stopped from outside: the pane offers to reconnect" "$out" "r reconnect"
+like "lxdeckd: the list still works" "$(echo "$out" | tail -1)" "Instances \(1\)"
+E start rc1 >/dev/null 2>&1; sleep 1
+
+# The connection drops (lxdeckd killed) under a remote shell.
+out=$(rvts <<EOF
+wait-text Instances (0)
+keys :remote dk\r
+wait-text rc1
+keys e
+wait-text rc1:~#
+shell kill -KILL $DPID
+wait-match 1 shell rc1 \[(exited|closed)
+dump
+keys \x01q
+keys jk
+sleep 200
+row 0
+EOF
+)
+like "lxdeckd gone: the pane says the session ended" "$out" "1 shell rc1 \[(exited|closed)"
+like "lxdeckd gone: the list keeps working" "$(echo "$out" | tail -1)" "lxdeck +dk:"
+wait "$DPID" 2>/dev/null
+rm -f "$SOCK"
+"$BUILD/lxdeckd" --socket "$SOCK" --dir "$D" 2>>"$T/lxdeckd.log" &
+DPID=$!
+for i in $(seq 1 100); do [ -S "$SOCK" ] && break; sleep 0.05; done
+ok "lxdeckd restarted" test -S "$SOCK"
+
 # The reference LXD daemon, through the stock lxc client's config.
 if REF_SOCK=$("$LXDECK_SRC/scripts/lxd-ref" 2>"$T/lxd-ref.log" | tail -1) && [ -S "$REF_SOCK" ]; then
 	REF_CONF=$T/lxc
