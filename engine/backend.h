@@ -9,6 +9,8 @@
  *   remote/backend-remote.c  the LXD REST API (lxdeckd, LXD, Incus)
  *   engine/backend-fake.c    a deterministic in-memory fake for screen tests
  *
+ * and combined by engine/backend-multi.c, one backend over several remotes.
+ *
  * Rules of the contract:
  * - Every method takes the backend first and a struct err * last, returns 0
  *   on success and -1 with the error set (code = HTTP status, message names
@@ -542,4 +544,21 @@ void	 instance_state_copy(struct instance_state *dst, const struct instance_stat
 /* Constructors of the three backends.  NULL with err set on failure. */
 struct backend *backend_local_create(struct uv_loop_s *, const char *dir, struct err *);
 struct backend *backend_fake_create(struct uv_loop_s *, struct err *);
+
+/*
+ * backend-multi.c: one backend merging several (the TUI's `:remote a,b`).
+ * Objects are named REMOTE:NAME (instances, profiles, images, aliases,
+ * operation ids; URLs "/1.0/instances/REMOTE:NAME"); see the file's top.
+ * Takes the members (each named by its b->name, unique, without ':' or
+ * ','), also on failure.  Its b->name is "a,b".
+ */
+struct backend *backend_multi_create(struct uv_loop_s *, struct backend **members,
+    size_t n, struct err *);
+bool	 backend_multi_is(const struct backend *);
+size_t	 backend_multi_count(struct backend *);
+/* Member i (borrowed), NULL past the end or when b is no multi. */
+struct backend *backend_multi_member(struct backend *, size_t i);
+/* Which members failed the last merged list ("remote a: ...; ..."), "" if
+ * none or b is no multi (borrowed). */
+const char *backend_multi_warning(struct backend *);
 #endif
