@@ -2,8 +2,10 @@
  * action.c - lifecycle actions on one or more instances.
  *
  * Every destructive action asks first, naming the remote and the instances
- * (`Delete instance "web1" on local:? [y/N]`); --read-only refuses them with
- * a status message before anything reaches the backend.  Each backend call
+ * (`Delete instance "web1" on local:? [y/N]`; in a merged list each
+ * instance's own remote: `Stop 2 instances (local:web1, lab:db)?`);
+ * --read-only refuses them with a status message before anything reaches
+ * the backend.  Each backend call
  * returns an operation id that app.c tracks: its progress shows in the status
  * line and its end (or the backend's error) is reported there.  Launch has
  * its own view (view-launch.c).
@@ -125,6 +127,7 @@ void
 action_confirm(struct tui *t, const char *verb, const struct strv *names)
 {
 	struct action_arg *a;
+	const char *colon;
 	char *q, *list;
 
 	if (names->n == 0)
@@ -141,10 +144,21 @@ action_confirm(struct tui *t, const char *verb, const struct strv *names)
 	a = xcalloc(1, sizeof *a);
 	a->verb = xstrdup(verb);
 	strv_copy(&a->names, names);
-	if (names->n == 1)
+	if (names->n == 1 && backend_multi_is(t->b) &&
+	    (colon = strchr(names->v[0], ':')) != NULL)
+		/* A merged list: the instance's own remote, not the list's. */
+		q = xasprintf("%c%s instance \"%s\" on %.*s:?", verb[0] - 32,
+		    verb + 1, colon + 1, (int)(colon - names->v[0]), names->v[0]);
+	else if (names->n == 1)
 		q = xasprintf("%c%s instance \"%s\" on %s:?", verb[0] - 32, verb + 1,
 		    names->v[0], t->remote);
-	else {
+	else if (backend_multi_is(t->b)) {
+		/* Each one as REMOTE:NAME, the way lxc names them. */
+		list = strv_join(names, ", ");
+		q = xasprintf("%c%s %zu instances (%s)?", verb[0] - 32, verb + 1,
+		    names->n, list);
+		free(list);
+	} else {
 		list = strv_join(names, ", ");
 		q = xasprintf("%c%s %zu instances (%s) on %s:?", verb[0] - 32,
 		    verb + 1, names->n, list, t->remote);

@@ -292,6 +292,9 @@ app_refresh_now(struct tui *t)
 			v = NULL;
 			n = 0;
 		}
+		else if (*backend_multi_warning(t->b) != '\0')
+			status_set(t, STATUS_ERR, "Failed to list instances on %s",
+			    backend_multi_warning(t->b));
 	}
 	/* The list needs snapshot counts, not snapshots: keep it small (the
 	 * detail and snapshot views fetch their own). */
@@ -345,11 +348,141 @@ app_poll_cb(uv_timer_t *h)
 	app_request_refresh(h->data);
 }
 
+/* The backend of one remote: local: (the engine, or the fake with --fake)
+ * or one from the lxc client's config and lxdeck's own.  NULL with e set. */
+static struct backend *
+app_backend_create(struct tui *t, const char *remote, struct err *e)
+{
+	struct backend *b = NULL;
+	const char *dir;
+
+	if (strcmp(remote, "local") != 0) {
+		struct remotes rs;
+		const struct remote_conf *rc;
+
+		remotes_load(&rs, NULL, 0);
+		rc = remotes_find(&rs, remote);
+		if (rc == NULL)
+			err_set(e, 404, "Remote \"%s\" not found", remote);
+		else if (rc->public || (rc->protocol && strcmp(rc->protocol, "lxd") != 0))
+			err_set(e, 400, "Remote \"%s\" is an image server, not a "
+			    "host", remote);
+		else if (strncmp(rc->addr, "https://", 8) == 0 &&
+		    remotes_client_cert(&rs, e) < 0)
+			;
+		else if ((rc = remotes_find(&rs, remote)) != NULL &&
+		    (b = backend_remote_create(t->loop, rc, e)) != NULL &&
+		    rc->read_only)
+			b->read_only = true;
+		remotes_free(&rs);
+	} else if (t->fake)
+		b = backend_fake_create(t->loop, e);
+	else {
+		dir = getenv("LXDECK_DIR");
+		b = backend_local_create(t->loop, dir && *dir ? dir :
+		    "/var/lib/lxdeck", e);
+	}
+	if (b != NULL)
+		b->read_only = t->read_only || b->read_only;
+	return b;
+}
+
+/* What `:remote a,b` or `:remote *` names: the remotes, each once, without
+ * a trailing ':'; "*" is local and every host remote that answers now. */
+static void
+app_remote_names(const char *spec, struct strv *out, bool *all)
+{
+	struct strv w = { 0 };
+	size_t i, l;
+
+	*all = strcmp(spec, "*") == 0 || strcmp(spec, "*:") == 0;
+	if (*all) {
+		struct remotes rs;
+
+		strv_push(out, "local");
+		remotes_load(&rs, NULL, 0);
+		for (i = 0; i < rs.n; i++)
+			if (!rs.v[i].public && (rs.v[i].protocol == NULL ||
+			    strcmp(rs.v[i].protocol, "lxd") == 0) &&
+			    strv_index(out, rs.v[i].name) < 0)
+				strv_push(out, rs.v[i].name);
+		remotes_free(&rs);
+		return;
+	}
+	strv_split(&w, spec, ',');
+	for (i = 0; i < w.n; i++) {
+		l = strlen(w.v[i]);
+		if (l > 0 && w.v[i][l - 1] == ':')
+			w.v[i][--l] = '\0';
+		if (l > 0 && strv_index(out, w.v[i]) < 0)
+			strv_push(out, w.v[i]);
+	}
+	strv_free(&w);
+}
+
+/*
+ * The merged list (`:remote a,b`, `:remote *`): a multi backend over the
+ * remotes that could be reached (engine/backend-multi.c).  Those that could
+ * not are named in the status line; `*` leaves them out silently, as it
+ * means "all reachable".  With one left it is that remote's own backend:
+ * the single-remote path, unchanged.
+ */
+static struct backend *
+app_merged_create(struct tui *t, const char *spec, char **remote, struct err *e)
+{
+	struct strv names = { 0 }, failed = { 0 };
+	struct backend **v = NULL, *b = NULL;
+	struct server_info si;
+	struct err me;
+	size_t i, n = 0;
+	bool all;
+	char *msg;
+
+	app_remote_names(spec, &names, &all);
+	v = xcalloc(names.n + 1, sizeof *v);
+	for (i = 0; i < names.n; i++) {
+		memset(&me, 0, sizeof me);
+		memset(&si, 0, sizeof si);
+		if ((b = app_backend_create(t, names.v[i], &me)) != NULL && all &&
+		    b->ops->server_info(b, &si, &me) < 0) {
+			b->ops->free(b);
+			b = NULL;
+		}
+		server_info_free_contents(&si);
+		if (b == NULL) {
+			if (!all) {
+				msg = xasprintf("%s: %s", names.v[i], me.msg);
+				strv_push(&failed, msg);
+				free(msg);
+			}
+			continue;
+		}
+		v[n++] = b;
+	}
+	b = NULL;
+	if (n == 0)
+		err_set(e, 503, "No remote of %s could be reached%s%s", spec,
+		    failed.n ? ": " : "", failed.n ? failed.v[0] : "");
+	else if (n == 1) {
+		b = v[0];
+		*remote = xstrdup(b->name);
+	} else if ((b = backend_multi_create(t->loop, v, n, e)) != NULL)
+		*remote = xstrdup(b->name);
+	if (b != NULL && failed.n > 0) {
+		msg = strv_join(&failed, "; ");
+		status_set(t, STATUS_ERR, "Not in the merged list: %s", msg);
+		free(msg);
+	}
+	free(v);
+	strv_free(&names);
+	strv_free(&failed);
+	return b;
+}
+
 void
 app_connect(struct tui *t, const char *remote)
 {
-	const char *dir;
-	char *name = xstrdup(remote);
+	char *name = xstrdup(remote), *merged = NULL;
 
 	remote = name;
 	if (t->b != NULL) {
@@ -362,37 +495,18 @@ app_connect(struct tui *t, const char *remote)
 	err_clear(&t->berr);
 	free(t->remote);
 	t->remote = xstrdup(remote);
-	if (strcmp(remote, "local") != 0) {
-		/* Remotes from the lxc client's config and lxdeck's own. */
-		struct remotes rs;
-		const struct remote_conf *rc;
-
-		remotes_load(&rs, NULL, 0);
-		rc = remotes_find(&rs, remote);
-		if (rc == NULL)
-			err_set(&t->berr, 404, "Remote \"%s\" not found", remote);
-		else if (rc->public || (rc->protocol && strcmp(rc->protocol, "lxd") != 0))
-			err_set(&t->berr, 400, "Remote \"%s\" is an image server, not a "
-			    "host", remote);
-		else if (strncmp(rc->addr, "https://", 8) == 0 &&
-		    remotes_client_cert(&rs, &t->berr) < 0)
-			;
-		else if ((rc = remotes_find(&rs, remote)) != NULL &&
-		    (t->b = backend_remote_create(t->loop, rc, &t->berr)) != NULL &&
-		    rc->read_only)
-			t->b->read_only = true;
-		remotes_free(&rs);
-	} else if (t->fake)
-		t->b = backend_fake_create(t->loop, &t->berr);
-	else {
-		dir = getenv("LXDECK_DIR");
-		t->b = backend_local_create(t->loop, dir && *dir ? dir :
-		    "/var/lib/lxdeck", &t->berr);
-	}
-	if (t->b != NULL) {
-		t->b->read_only = t->read_only || t->b->read_only;
-		t->sub = t->b->ops->subscribe(t->b, app_event_cb, t);
+	if (strchr(remote, ',') != NULL || strcmp(remote, "*") == 0 ||
+	    strcmp(remote, "*:") == 0) {
+		t->b = app_merged_create(t, remote, &merged, &t->berr);
+		if (merged != NULL) {
+			free(t->remote);
+			t->remote = merged;
+		}
 	} else
+		t->b = app_backend_create(t, remote, &t->berr);
+	if (t->b != NULL)
+		t->sub = t->b->ops->subscribe(t->b, app_event_cb, t);
+	else
 		status_set(t, STATUS_ERR, "%s: %s", remote, t->berr.msg);
 	app_refresh_now(t);
 	view_all_dirty(t);
@@ -526,10 +640,20 @@ app_draw_title(struct tui *t)
 	/* The remote's name in its own colour, so a destructive key is never
 	 * pressed on the wrong host by mistake. */
 	screen_put(t, 0, 0, COLS, TE_TITLE, " lxdeck  ");
-	snprintf(buf, sizeof buf, "%s:", t->remote);
 	x = 9;
-	screen_put(t, 0, x, COLS - x, app_remote_color(t->remote), buf);
-	x += (int)strlen(buf);
+	{
+		/* A merged list names each remote, each in its colour. */
+		struct strv rs = { 0 };
+		size_t i;
+
+		strv_split(&rs, t->remote, ',');
+		for (i = 0; i < rs.n && x < COLS; i++) {
+			snprintf(buf, sizeof buf, "%s%s:", i ? " " : "", rs.v[i]);
+			screen_put(t, 0, x, COLS - x, app_remote_color(rs.v[i]), buf);
+			x += (int)strlen(buf);
+		}
+		strv_free(&rs);
+	}
 	if (x < COLS) {
 		snprintf(buf, sizeof buf, "%s  %s",
 		    t->read_only || (t->b && t->b->read_only) ? " [read-only]" : "",

@@ -7,7 +7,7 @@
  *               regex characters (^$*+?[]()|\) and compiles, a regex on it
  *   ~re         an extended regex on the name (case-insensitive)
  *   key=value   a field (name, status/state, ipv4, profile, type, location,
- *               description) or a config key (expanded config, so
+ *               description, remote in a merged list) or a config key (expanded config, so
  *               limits.* set by a profile count), value compared without
  *               case, or a regex when it starts with ~
  *   !term       the negation of any of the above
@@ -138,8 +138,17 @@ filter_field(const struct instance *in, const char *key, char *buf, size_t len)
 {
 	const char *v;
 
+	const char *colon = strchr(in->name, ':');
+
+	/* In a merged list names are REMOTE:NAME (engine/backend-multi.c). */
 	if (strcasecmp(key, "name") == 0)
-		return in->name;
+		return colon ? colon + 1 : in->name;
+	if (strcasecmp(key, "remote") == 0) {
+		if (colon == NULL)
+			return NULL;
+		snprintf(buf, len, "%.*s", (int)(colon - in->name), in->name);
+		return buf;
+	}
 	if (strcasecmp(key, "status") == 0 || strcasecmp(key, "state") == 0)
 		return status_code_name(in->status);
 	if (strcasecmp(key, "ipv4") == 0)

@@ -56,6 +56,8 @@ view_help_init(struct view *v)
 	view_lines_add(&d->l, TE_HEADER, "Commands (:)");
 	view_lines_add(&d->l, TE_NORMAL, "  :remote NAME  :remotes  :profiles  "
 	    ":images  :ops  :instances  :theme NAME  :help  :q");
+	view_lines_add(&d->l, TE_NORMAL, "  :remote a,b  :remote *  one merged "
+	    "list over several remotes (REMOTE column, filter remote=NAME)");
 	view_lines_add(&d->l, TE_HEADER, "Keys are remapped in %s",
 	    "$XDG_CONFIG_HOME/lxdeck/config (key.stop = S)");
 }

@@ -7,6 +7,11 @@
  * keeps the cursor on the same instance.  Marks are names too, and survive
  * refreshes; an action applies to the marked instances when there are any,
  * else to the selected one.  Moving the selection repaints two rows.
+ *
+ * Over a merged list (engine/backend-multi.c) names are REMOTE:NAME: the
+ * NAME column shows the bare name and a REMOTE column the prefix.  LOCATION
+ * appears when some instance is on a cluster member ("none" elsewhere).
+ * Columns that are not shown are skipped by the sort keys.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,13 +22,23 @@
 
 #include "tui.h"
 
+/* Sort keys F2.. follow this order; to add a column: add it here (at the
+ * end, so F-keys keep their meaning), name it, place it in
+ * view_list_order[], give it a cell, a width and a comparison. */
 enum view_list_col {
 	COL_NAME, COL_STATE, COL_IPV4, COL_SNAPSHOTS, COL_CPU, COL_MEMORY,
-	COL_PROFILES, COL__COUNT
+	COL_PROFILES, COL_REMOTE, COL_LOCATION, COL__COUNT
 };
 
 static const char *const view_list_cols[COL__COUNT] = {
 	"NAME", "STATE", "IPV4", "SNAPSHOTS", "CPU", "MEMORY", "PROFILES",
+	"REMOTE", "LOCATION",
+};
+
+/* Left to right on screen; the last one takes the rest of the line. */
+static const enum view_list_col view_list_order[COL__COUNT] = {
+	COL_NAME, COL_REMOTE, COL_STATE, COL_IPV4, COL_SNAPSHOTS, COL_CPU,
+	COL_MEMORY, COL_LOCATION, COL_PROFILES,
 };
 
 struct view_list_data {
@@ -37,6 +52,8 @@ struct view_list_data {
 	bool		 sort_rev;
 	char		*filter_text;
 	struct filter	*filter;
+	bool		 merged;	/* REMOTE column */
+	bool		 clustered;	/* LOCATION column */
 	int		 width[COL__COUNT];
 	char		 title[256];
 	char		 hint[512];
@@ -48,6 +65,37 @@ view_list_data(struct view *v)
 	return v->data;
 }
 
+static bool
+view_list_col_shown(struct view_list_data *d, int c)
+{
+	return c == COL_REMOTE ? d->merged : c == COL_LOCATION ? d->clustered : true;
+}
+
+/* "lab:web1" -> "web1"; a name from a single remote as it is. */
+static const char *
+view_list_bare(const char *name)
+{
+	const char *colon = strchr(name, ':');
+
+	return colon ? colon + 1 : name;
+}
+
+/* The REMOTE:, by length (0 outside a merged list). */
+static int
+view_list_remote_len(const char *name)
+{
+	const char *colon = strchr(name, ':');
+
+	return colon ? (int)(colon - name) : 0;
+}
+
+static bool
+view_list_has_location(const struct instance *in)
+{
+	return in->location != NULL && *in->location != '\0' &&
+	    strcmp(in->location, "none") != 0;
+}
+
 static int
 view_list_cmp(const void *a, const void *b, void *arg)
 {
@@ -56,7 +104,7 @@ view_list_cmp(const void *a, const void *b, void *arg)
 	const struct instance *x = &v->tui->insts[*(const size_t *)a];
 	const struct instance *y = &v->tui->insts[*(const size_t *)b];
 	int64_t dx = 0, dy = 0;
-	int c = 0;
+	int c = 0, lx, ly;
 	char *px, *py;
 
 	switch (d->sort_col) {
@@ -84,11 +132,24 @@ view_list_cmp(const void *a, const void *b, void *arg)
 		free(px);
 		free(py);
 		break;
+	case COL_REMOTE:
+		lx = view_list_remote_len(x->name);
+		ly = view_list_remote_len(y->name);
+		c = strncmp(x->name, y->name, (size_t)(lx < ly ? lx : ly));
+		if (c == 0)
+			c = lx - ly;
+		break;
+	case COL_LOCATION:
+		c = strverscmp(x->location ? x->location : "",
+		    y->location ? y->location : "");
+		break;
 	default:
 		break;
 	}
 	if (c == 0 && dx != dy)
 		c = dx < dy ? -1 : 1;
+	if (c == 0)
+		c = strverscmp(view_list_bare(x->name), view_list_bare(y->name));
 	if (c == 0)
 		c = strverscmp(x->name, y->name);
 	return d->sort_rev ? -c : c;
@@ -115,8 +176,23 @@ view_list_rebuild(struct view *v)
 	struct view_list_data *d = view_list_data(v);
 	struct tui *t = v->tui;
 	size_t i;
-	int w;
+	int w, wr = 6, wl = 8, l;
 
+	d->merged = backend_multi_is(t->b);
+	d->clustered = false;
+	for (i = 0; i < t->ninsts; i++) {
+		if (view_list_has_location(&t->insts[i])) {
+			d->clustered = true;
+			l = (int)strlen(t->insts[i].location);
+			wl = l > wl ? l : wl;
+		}
+		l = view_list_remote_len(t->insts[i].name);
+		wr = l > wr ? l : wr;
+	}
+	if (!view_list_col_shown(d, d->sort_col)) {
+		d->sort_col = COL_NAME;
+		d->sort_rev = false;
+	}
 	free(d->rows);
 	d->rows = xcalloc(t->ninsts ? t->ninsts : 1, sizeof *d->rows);
 	d->nrows = 0;
@@ -135,12 +211,13 @@ view_list_rebuild(struct view *v)
 	d->sel_name = xstrdup(view_list_selected_name(d, t));
 	w = 6;
 	for (i = 0; i < t->ninsts; i++) {
-		int l = (int)strlen(t->insts[i].name);
-
+		l = (int)strlen(view_list_bare(t->insts[i].name));
 		if (l > w)
 			w = l;
 	}
 	d->width[COL_NAME] = w > 24 ? 24 : w;
+	d->width[COL_REMOTE] = wr > 16 ? 16 : wr;
+	d->width[COL_LOCATION] = wl > 16 ? 16 : wl;
 	d->width[COL_STATE] = 7;
 	d->width[COL_IPV4] = 15;
 	d->width[COL_SNAPSHOTS] = 9;
@@ -190,7 +267,7 @@ view_list_row(struct view *v, int y, size_t r)
 	const struct instance *in;
 	char buf[256], cell[COL__COUNT][128];
 	bool sel, marked;
-	int c, x = 0, w;
+	int c, i, x = 0, w, last;
 	enum theme_elem e;
 
 	if (r >= d->nrows) {
@@ -200,7 +277,11 @@ view_list_row(struct view *v, int y, size_t r)
 	in = &t->insts[d->rows[r]];
 	sel = r == d->sel;
 	marked = strv_index(&d->marks, in->name) >= 0;
-	snprintf(cell[COL_NAME], sizeof cell[0], "%s", in->name);
+	snprintf(cell[COL_NAME], sizeof cell[0], "%s", view_list_bare(in->name));
+	snprintf(cell[COL_REMOTE], sizeof cell[0], "%.*s",
+	    view_list_remote_len(in->name), in->name);
+	snprintf(cell[COL_LOCATION], sizeof cell[0], "%s",
+	    view_list_has_location(in) ? in->location : "");
 	snprintf(cell[COL_STATE], sizeof cell[0], "%s", status_code_name(in->status));
 	snprintf(cell[COL_IPV4], sizeof cell[0], "%s", filter_ipv4(in));
 	snprintf(cell[COL_SNAPSHOTS], sizeof cell[0], "%zu", in->nsnapshots);
@@ -222,8 +303,12 @@ view_list_row(struct view *v, int y, size_t r)
 	snprintf(buf, sizeof buf, "%s ", marked ? (t->utf8 ? "\u2713" : "*") : " ");
 	screen_put(t, y, 0, 2, sel ? TE_SELECTED : TE_MARKED, buf);
 	x = 2;
-	for (c = 0; c < COL__COUNT && x < COLS; c++) {
-		w = c == COL__COUNT - 1 ? COLS - x : d->width[c] + 1;
+	last = view_list_order[COL__COUNT - 1];
+	for (i = 0; i < COL__COUNT && x < COLS; i++) {
+		c = view_list_order[i];
+		if (!view_list_col_shown(d, c))
+			continue;
+		w = c == last ? COLS - x : d->width[c] + 1;
 		e = sel ? TE_SELECTED : c == COL_STATE ?
 		    view_list_state_elem(in->status) :
 		    c == COL_NAME && marked ? TE_MARKED : TE_NORMAL;
@@ -239,7 +324,7 @@ view_list_draw(struct view *v, int top, int rows)
 	struct tui *t = v->tui;
 	size_t old_top = d->top, body;
 	char label[64];
-	int c, x, w, r;
+	int c, i, x, w, r, last = view_list_order[COL__COUNT - 1];
 
 	if (rows < 2)
 		return;
@@ -261,8 +346,11 @@ view_list_draw(struct view *v, int top, int rows)
 		return;
 	}
 	screen_put(t, top, 0, 2, TE_HEADER, "");
-	for (c = 0, x = 2; c < COL__COUNT && x < COLS; c++) {
-		w = c == COL__COUNT - 1 ? COLS - x : d->width[c] + 1;
+	for (i = 0, x = 2; i < COL__COUNT && x < COLS; i++) {
+		c = view_list_order[i];
+		if (!view_list_col_shown(d, c))
+			continue;
+		w = c == last ? COLS - x : d->width[c] + 1;
 		snprintf(label, sizeof label, "%s%s", view_list_cols[c],
 		    c != d->sort_col ? "" : t->utf8 ? (d->sort_rev ? "\u25bc" : "\u25b2") :
 		    (d->sort_rev ? "v" : "^"));
@@ -372,6 +460,24 @@ view_list_sort(struct view *v, int col, bool toggle)
 	view_list_rebuild(v);
 }
 
+/* > and <: the next shown column to the right (dir 1) or left (-1). */
+static void
+view_list_sort_step(struct view *v, int dir)
+{
+	struct view_list_data *d = view_list_data(v);
+	int pos = 0, i;
+
+	for (i = 0; i < COL__COUNT; i++)
+		if ((int)view_list_order[i] == d->sort_col)
+			pos = i;
+	for (i = 0; i < COL__COUNT; i++) {
+		pos = (pos + dir + COL__COUNT) % COL__COUNT;
+		if (view_list_col_shown(d, view_list_order[pos]))
+			break;
+	}
+	view_list_sort(v, view_list_order[pos], false);
+}
+
 static bool
 view_list_key(struct view *v, int key)
 {
@@ -412,7 +518,8 @@ view_list_key(struct view *v, int key)
 		return true;
 	}
 	if (key >= KEY_F(2) && key <= KEY_F(2) + COL__COUNT - 1) {
-		view_list_sort(v, key - KEY_F(2), true);
+		if (view_list_col_shown(d, key - KEY_F(2)))
+			view_list_sort(v, key - KEY_F(2), true);
 		return true;
 	}
 	a = keys_action(t, key);
@@ -478,10 +585,10 @@ view_list_key(struct view *v, int key)
 		    &t->filter_history, NULL, view_list_filter_done, v, NULL);
 		return true;
 	case KA_SORT_NEXT:
-		view_list_sort(v, d->sort_col + 1, false);
+		view_list_sort_step(v, 1);
 		return true;
 	case KA_SORT_PREV:
-		view_list_sort(v, d->sort_col - 1, false);
+		view_list_sort_step(v, -1);
 		return true;
 	case KA_SORT_REVERSE:
 		view_list_sort(v, d->sort_col, true);
