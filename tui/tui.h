@@ -2,7 +2,8 @@
  * tui.h - the terminal UI layer of lxdeck: the map of tui/.
  *
  * One struct tui holds the whole program state: the libuv loop, the backend
- * of the current remote (or the error that prevented creating it), the cached
+ * of the current remote (a multi backend over several for a merged list,
+ * engine/backend-multi.c; or the error that prevented creating it), the cached
  * instance list that every view reads, the stack of views, the status line,
  * the active prompt, the keymap and the theme.  Views (view-*.c) are vtables
  * (struct view_type) with private data; they never draw outside the draw pass:
@@ -122,7 +123,7 @@ struct tui {
 	uv_loop_t		*loop;
 	struct backend		*b;		/* NULL when it could not be made */
 	struct err		 berr;
-	char			*remote;	/* "local" */
+	char			*remote;	/* "local"; merged: "local,lab" */
 	bool			 fake;
 	bool			 read_only;
 	bool			 utf8;
