@@ -44,9 +44,23 @@ exec_in_container(void *payload)
 {
 	struct exec_priv *p = payload;
 
+	sigset_t all;
+	int sig;
+
 	/* Nothing of the daemon's (sockets, the loop's pipes, liblxc's own
 	 * fds) goes into the container: only 0, 1 and 2. */
 	syscall(SYS_close_range, 3U, ~0U, 0U);
+	/*
+	 * The daemon's handlers (libuv's, which would forward a signal to
+	 * the daemon's loop) and its ignored SIGPIPE are not the command's:
+	 * back to the defaults, then take what arrived while we were being
+	 * set up (instance_exec blocked it), so an early SIGTERM kills.
+	 */
+	for (sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			signal(sig, SIG_DFL);
+	sigemptyset(&all);
+	sigprocmask(SIG_SETMASK, &all, NULL);
 	if (p->interactive) {
 		setsid();
 		ioctl(0, TIOCSCTTY, 0);
@@ -150,6 +164,7 @@ instance_exec(struct engine *e, const char *name, const struct exec_req *req,
 	struct strv env = { 0 };
 	int in_pipe[2] = { -1, -1 }, out_pipe[2] = { -1, -1 }, err_pipe[2] = { -1, -1 };
 	int master = -1, slave = -1, rc = -1;
+	sigset_t block, saved;
 	size_t i;
 	char *url;
 
@@ -238,11 +253,26 @@ instance_exec(struct engine *e, const char *name, const struct exec_req *req,
 	opts.initial_cwd = (char *)(req->cwd && *req->cwd ? req->cwd : "/root");
 	if (c == NULL)
 		c = lxc_container_new(name, e->lxcpath);
-	if (c == NULL || c->attach(c, exec_in_container, p, &opts, &p->pid) < 0 ||
-	    p->pid <= 0) {
+	if (c == NULL) {
 		err_set(err, 500, "Failed to run a command in instance \"%s\"", name);
 		goto out;
 	}
+	/*
+	 * The attached process runs liblxc code with the daemon's signal
+	 * handlers until exec_in_container resets them; a signal then would
+	 * be lost to the command (an early SIGTERM gave status 0) and
+	 * forwarded to our loop.  Keep signals pending until the reset.
+	 */
+	sigfillset(&block);
+	sigprocmask(SIG_BLOCK, &block, &saved);
+	rc = c->attach(c, exec_in_container, p, &opts, &p->pid);
+	sigprocmask(SIG_SETMASK, &saved, NULL);
+	if (rc < 0 || p->pid <= 0) {
+		rc = -1;
+		err_set(err, 500, "Failed to run a command in instance \"%s\"", name);
+		goto out;
+	}
+	rc = -1;
 	if (req->interactive) {
 		eh->fds[0] = master;
 		master = -1;
