@@ -10,6 +10,7 @@
  * on_exit and as the "return" of the session's operation.  console hands
  * out the container's /dev/console through liblxc's console_getfd.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <lxc/attach_options.h>
@@ -143,6 +144,64 @@ exec_open_pty(struct lxc_container *c, uid_t uid, gid_t gid,
 	return 0;
 }
 
+/*
+ * liblxc 5.0's attach opens the container init's pidfd in the caller and
+ * never closes it there (attach.c drops ctx->init_pidfd without a close):
+ * one leaked fd per exec in a long-lived daemon.  Nothing refers to it once
+ * attach has returned, so the pidfds that appeared during the call and are
+ * not ours are closed.  exec_pidfds() lists the open pidfds (the caller
+ * frees the array).
+ */
+static size_t
+exec_pidfds(int **out)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *de;
+	size_t n = 0;
+
+	*out = NULL;
+	if (d == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL) {
+		char path[64], link[64];
+		ssize_t len;
+		int fd;
+
+		if (de->d_name[0] == '.')
+			continue;
+		fd = atoi(de->d_name);
+		if (fd == dirfd(d))
+			continue;
+		snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+		len = readlink(path, link, sizeof link - 1);
+		if (len <= 0)
+			continue;
+		link[len] = '\0';
+		if (strcmp(link, "anon_inode:[pidfd]") != 0)
+			continue;
+		*out = xreallocarray(*out, n + 1, sizeof **out);
+		(*out)[n++] = fd;
+	}
+	closedir(d);
+	return n;
+}
+
+static void
+exec_close_leaked_pidfds(const int *before, size_t nbefore)
+{
+	int *after = NULL;
+	size_t nafter = exec_pidfds(&after), i, j;
+
+	for (i = 0; i < nafter; i++) {
+		for (j = 0; j < nbefore; j++)
+			if (after[i] == before[j])
+				break;
+		if (j == nbefore)
+			close(after[i]);
+	}
+	free(after);
+}
+
 static void
 set_size(int fd, int w, int h)
 {
@@ -165,7 +224,8 @@ instance_exec(struct engine *e, const char *name, const struct exec_req *req,
 	int in_pipe[2] = { -1, -1 }, out_pipe[2] = { -1, -1 }, err_pipe[2] = { -1, -1 };
 	int master = -1, slave = -1, rc = -1;
 	sigset_t block, saved;
-	size_t i;
+	int *before = NULL;
+	size_t i, nbefore;
 	char *url;
 
 	*out = NULL;
@@ -263,10 +323,14 @@ instance_exec(struct engine *e, const char *name, const struct exec_req *req,
 	 * be lost to the command (an early SIGTERM gave status 0) and
 	 * forwarded to our loop.  Keep signals pending until the reset.
 	 */
+	nbefore = exec_pidfds(&before);
 	sigfillset(&block);
 	sigprocmask(SIG_BLOCK, &block, &saved);
 	rc = c->attach(c, exec_in_container, p, &opts, &p->pid);
 	sigprocmask(SIG_SETMASK, &saved, NULL);
+	exec_close_leaked_pidfds(before, nbefore);
+	free(before);
+	before = NULL;
 	if (rc < 0 || p->pid <= 0) {
 		rc = -1;
 		err_set(err, 500, "Failed to run a command in instance \"%s\"", name);
