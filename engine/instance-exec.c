@@ -10,6 +10,7 @@
  * on_exit and as the "return" of the session's operation.  console hands
  * out the container's /dev/console through liblxc's console_getfd.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <lxc/attach_options.h>
@@ -44,9 +45,23 @@ exec_in_container(void *payload)
 {
 	struct exec_priv *p = payload;
 
+	sigset_t all;
+	int sig;
+
 	/* Nothing of the daemon's (sockets, the loop's pipes, liblxc's own
 	 * fds) goes into the container: only 0, 1 and 2. */
 	syscall(SYS_close_range, 3U, ~0U, 0U);
+	/*
+	 * The daemon's handlers (libuv's, which would forward a signal to
+	 * the daemon's loop) and its ignored SIGPIPE are not the command's:
+	 * back to the defaults, then take what arrived while we were being
+	 * set up (instance_exec blocked it), so an early SIGTERM kills.
+	 */
+	for (sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			signal(sig, SIG_DFL);
+	sigemptyset(&all);
+	sigprocmask(SIG_SETMASK, &all, NULL);
 	if (p->interactive) {
 		setsid();
 		ioctl(0, TIOCSCTTY, 0);
@@ -129,6 +144,64 @@ exec_open_pty(struct lxc_container *c, uid_t uid, gid_t gid,
 	return 0;
 }
 
+/*
+ * liblxc 5.0's attach opens the container init's pidfd in the caller and
+ * never closes it there (attach.c drops ctx->init_pidfd without a close):
+ * one leaked fd per exec in a long-lived daemon.  Nothing refers to it once
+ * attach has returned, so the pidfds that appeared during the call and are
+ * not ours are closed.  exec_pidfds() lists the open pidfds (the caller
+ * frees the array).
+ */
+static size_t
+exec_pidfds(int **out)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *de;
+	size_t n = 0;
+
+	*out = NULL;
+	if (d == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL) {
+		char path[64], link[64];
+		ssize_t len;
+		int fd;
+
+		if (de->d_name[0] == '.')
+			continue;
+		fd = atoi(de->d_name);
+		if (fd == dirfd(d))
+			continue;
+		snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+		len = readlink(path, link, sizeof link - 1);
+		if (len <= 0)
+			continue;
+		link[len] = '\0';
+		if (strcmp(link, "anon_inode:[pidfd]") != 0)
+			continue;
+		*out = xreallocarray(*out, n + 1, sizeof **out);
+		(*out)[n++] = fd;
+	}
+	closedir(d);
+	return n;
+}
+
+static void
+exec_close_leaked_pidfds(const int *before, size_t nbefore)
+{
+	int *after = NULL;
+	size_t nafter = exec_pidfds(&after), i, j;
+
+	for (i = 0; i < nafter; i++) {
+		for (j = 0; j < nbefore; j++)
+			if (after[i] == before[j])
+				break;
+		if (j == nbefore)
+			close(after[i]);
+	}
+	free(after);
+}
+
 static void
 set_size(int fd, int w, int h)
 {
@@ -150,7 +223,9 @@ instance_exec(struct engine *e, const char *name, const struct exec_req *req,
 	struct strv env = { 0 };
 	int in_pipe[2] = { -1, -1 }, out_pipe[2] = { -1, -1 }, err_pipe[2] = { -1, -1 };
 	int master = -1, slave = -1, rc = -1;
-	size_t i;
+	sigset_t block, saved;
+	int *before = NULL;
+	size_t i, nbefore;
 	char *url;
 
 	*out = NULL;
@@ -238,11 +313,30 @@ instance_exec(struct engine *e, const char *name, const struct exec_req *req,
 	opts.initial_cwd = (char *)(req->cwd && *req->cwd ? req->cwd : "/root");
 	if (c == NULL)
 		c = lxc_container_new(name, e->lxcpath);
-	if (c == NULL || c->attach(c, exec_in_container, p, &opts, &p->pid) < 0 ||
-	    p->pid <= 0) {
+	if (c == NULL) {
 		err_set(err, 500, "Failed to run a command in instance \"%s\"", name);
 		goto out;
 	}
+	/*
+	 * The attached process runs liblxc code with the daemon's signal
+	 * handlers until exec_in_container resets them; a signal then would
+	 * be lost to the command (an early SIGTERM gave status 0) and
+	 * forwarded to our loop.  Keep signals pending until the reset.
+	 */
+	nbefore = exec_pidfds(&before);
+	sigfillset(&block);
+	sigprocmask(SIG_BLOCK, &block, &saved);
+	rc = c->attach(c, exec_in_container, p, &opts, &p->pid);
+	sigprocmask(SIG_SETMASK, &saved, NULL);
+	exec_close_leaked_pidfds(before, nbefore);
+	free(before);
+	before = NULL;
+	if (rc < 0 || p->pid <= 0) {
+		rc = -1;
+		err_set(err, 500, "Failed to run a command in instance \"%s\"", name);
+		goto out;
+	}
+	rc = -1;
 	if (req->interactive) {
 		eh->fds[0] = master;
 		master = -1;

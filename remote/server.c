@@ -670,7 +670,10 @@ conn_upgrade(struct conn *c, const char *extra, size_t extra_len)
 			conn_error(c, 500, "Upgrade was not accepted");
 		return;
 	}
-	if (uv_fileno((uv_handle_t *)&c->pipe, &fd) < 0 || (nfd = dup(fd)) < 0) {
+	/* Close-on-exec: a helper or an attached process forked meanwhile
+	 * must not keep the websocket open behind libwebsockets' back. */
+	if (uv_fileno((uv_handle_t *)&c->pipe, &fd) < 0 ||
+	    (nfd = fcntl(fd, F_DUPFD_CLOEXEC, 3)) < 0) {
 		free(up);
 		conn_close(c);
 		return;
@@ -877,7 +880,8 @@ server_adopt(struct server *s, int fd, const struct peer *peer)
 
 	c->peer = *peer;
 	c->peer.cert_pem = xstrdup(peer->cert_pem);
-	if (uv_pipe_open(&c->pipe, fd) < 0 || s->nconns >= SERVER_MAX_CONNS) {
+	if (s->nconns >= SERVER_MAX_CONNS || uv_pipe_open(&c->pipe, fd) < 0) {
+		/* Not the pipe's yet: ours to close, exactly once. */
 		close(fd);
 		c->state = CONN_CLOSING;
 		uv_close((uv_handle_t *)&c->timer, conn_handle_closed);

@@ -404,16 +404,18 @@ tls_conn_established(struct tls_conn *c)
 		free(peer.cert_pem);
 		return -1;
 	}
+	/* The pipe handle is closed with the connection from now on, even if
+	 * it never gets sp[0] (then that is still ours to close). */
 	uv_pipe_init(c->l->loop, &c->pipe, 0);
 	c->pipe.data = c;
+	c->pipe_open = true;
+	c->handles++;
 	if (uv_pipe_open(&c->pipe, sp[0]) < 0) {
 		close(sp[0]);
 		close(sp[1]);
 		free(peer.cert_pem);
 		return -1;
 	}
-	c->pipe_open = true;
-	c->handles++;
 	uv_read_start((uv_stream_t *)&c->pipe, tls_pipe_alloc, tls_pipe_read);
 	log_debug("TLS connection from %s (%s, client certificate %s%s)", c->addr,
 	    SSL_get_version(c->ssl), peer.fp[0] ? peer.fp : "none",
