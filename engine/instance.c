@@ -27,6 +27,7 @@
 #include <linux/if_link.h>
 #include <linux/if_packet.h>
 #include <lxc/lxccontainer.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -37,6 +38,10 @@
 #include <unistd.h>
 
 #include "engine.h"
+
+/* instance_load(): state allocated but read later, by instance_load_all. */
+#define INSTANCE_DEFER_STATE	0x100
+#define STATE_THREADS_MAX	3
 
 struct instance_row {
 	int64_t	 id;
@@ -392,6 +397,8 @@ cgroup_paths_free(struct cgroup_paths *cg)
 	cg->text = NULL;
 }
 
+static pthread_mutex_t runtime_lxc_lock = PTHREAD_MUTEX_INITIALIZER;
+
 /* Status and init pid: from init.pid and /proc, or (no file) liblxc. */
 static int
 instance_runtime(struct engine *e, const char *name, pid_t *pidp,
@@ -403,6 +410,9 @@ instance_runtime(struct engine *e, const char *name, pid_t *pidp,
 	int code;
 
 	if (pid < 0) {
+		/* liblxc once, from one thread at a time (lists read states
+		 * from several). */
+		pthread_mutex_lock(&runtime_lxc_lock);
 		c = instance_lxc(e, name);
 		code = lxc_state_code(c);
 		pid = (code == STATUS_RUNNING || code == STATUS_FROZEN) ?
@@ -411,6 +421,7 @@ instance_runtime(struct engine *e, const char *name, pid_t *pidp,
 		if (code == STATUS_STOPPED || code == STATUS_RUNNING ||
 		    code == STATUS_FROZEN)
 			runtime_write(e, name, pid > 0 ? pid : 0);
+		pthread_mutex_unlock(&runtime_lxc_lock);
 		if (pidp != NULL)
 			*pidp = pid > 0 ? pid : 0;
 		if (cgp != NULL && pid > 0)
@@ -660,6 +671,8 @@ instance_load(struct engine *e, const char *name, unsigned flags,
 		goto fail;
 	if (strncmp(row.phase, "creating", 8) == 0) {
 		out->status = STATUS_STARTING;	/* not ready yet */
+	} else if (flags & INSTANCE_DEFER_STATE) {
+		out->state = xcalloc(1, sizeof *out->state);	/* read later */
 	} else if (flags & INSTANCE_WITH_STATE) {
 		out->state = xcalloc(1, sizeof *out->state);
 		instance_read_state(e, name, out->state, NULL);
@@ -680,6 +693,69 @@ fail:
 	return -1;
 }
 
+/*
+ * States of a whole list, read by a few threads at once: reading one is
+ * mostly waiting for the kernel (/proc, cgroup files, a netlink dump in
+ * the container's network namespace; setns() is per thread), so a list of
+ * many running containers takes a fraction of the time on several cores.
+ */
+struct state_job {
+	struct engine	*engine;
+	struct instance	*in;
+	size_t		 n;
+	size_t		 next;
+	pthread_mutex_t	 lock;
+};
+
+static void *
+state_job_run(void *arg)
+{
+	struct state_job *j = arg;
+
+	for (;;) {
+		size_t i;
+
+		pthread_mutex_lock(&j->lock);
+		i = j->next++;
+		pthread_mutex_unlock(&j->lock);
+		if (i >= j->n)
+			break;
+		if (j->in[i].state != NULL)
+			instance_read_state(j->engine, j->in[i].name, j->in[i].state,
+			    NULL);
+	}
+	return NULL;
+}
+
+static void
+instance_read_states(struct engine *e, struct instance *in, size_t n)
+{
+	struct state_job j = { .engine = e, .in = in, .n = n };
+	pthread_t th[STATE_THREADS_MAX];
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t nth = 0, want, i;
+
+	want = cpus > 1 ? (size_t)cpus : 1;
+	if (want > STATE_THREADS_MAX + 1)
+		want = STATE_THREADS_MAX + 1;
+	if (want > n / 4 + 1)
+		want = n / 4 + 1;	/* threads only pay off for longer lists */
+	pthread_mutex_init(&j.lock, NULL);
+	for (i = 1; i < want; i++)
+		if (pthread_create(&th[nth], NULL, state_job_run, &j) == 0)
+			nth++;
+	state_job_run(&j);
+	for (i = 0; i < nth; i++)
+		pthread_join(th[i], NULL);
+	pthread_mutex_destroy(&j.lock);
+	for (i = 0; i < n; i++) {
+		if (in[i].state != NULL) {
+			in[i].status = in[i].state->status;
+			instance_state_host_names(&in[i]);
+		}
+	}
+}
+
 int
 instance_load_all(struct engine *e, unsigned flags, struct instance **out,
     size_t *n, struct err *err)
@@ -687,6 +763,7 @@ instance_load_all(struct engine *e, unsigned flags, struct instance **out,
 	struct strv names = { 0 };
 	sqlite3_stmt *st = NULL;
 	bool own_txn;
+	unsigned lflags;
 	size_t i;
 
 	*out = NULL;
@@ -702,12 +779,17 @@ instance_load_all(struct engine *e, unsigned flags, struct instance **out,
 	own_txn = sqlite3_get_autocommit(e->db) &&
 	    sqlite3_exec(e->db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK;
 	profile_cache_begin(e);
+	lflags = flags;
+	if (flags & INSTANCE_WITH_STATE)
+		lflags = (flags & ~(unsigned)INSTANCE_WITH_STATE) | INSTANCE_DEFER_STATE;
 	for (i = 0; i < names.n; i++)
-		if (instance_load(e, names.v[i], flags, &(*out)[*n], NULL) == 0)
+		if (instance_load(e, names.v[i], lflags, &(*out)[*n], NULL) == 0)
 			(*n)++;
 	profile_cache_end(e);
 	if (own_txn)
 		sqlite3_exec(e->db, "COMMIT", NULL, NULL, NULL);
+	if (flags & INSTANCE_WITH_STATE)
+		instance_read_states(e, *out, *n);
 	strv_free(&names);
 	return 0;
 }
