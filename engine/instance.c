@@ -1084,6 +1084,17 @@ instance_do_start(struct engine *e, const char *name, struct err *err)
 		goto out;
 	if (instance_write_lxc_config(e, &in, idmap_rootfs, err) < 0)
 		goto umount;
+	{
+		/* lxc.log is the log of this run (as LXD keeps it): the last
+		 * run's goes to lxc.log.old, so it never grows without end. */
+		char *log = engine_path(e, "containers/%s/lxc.log", name);
+		char *old = engine_path(e, "containers/%s/lxc.log.old", name);
+
+		if (rename(log, old) < 0 && errno != ENOENT)
+			log_debug("cannot rotate %s: %s", log, strerror(errno));
+		free(log);
+		free(old);
+	}
 	c = instance_lxc(e, name);
 	if (c == NULL) {
 		err_set(err, 500, "liblxc cannot load instance \"%s\"", name);
