@@ -507,17 +507,40 @@ nic_get(struct instance_state *s, const char *name)
 	return &s->nics[s->nnics++];
 }
 
+/* The process's own network namespace, to return to: opened once per
+ * process (every thread is in it; a forked helper, whose fds were closed,
+ * opens its own). */
+static int host_netns = -1;
+static pid_t host_netns_pid;
+static pthread_mutex_t host_netns_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int
+host_netns_fd(void)
+{
+	int fd;
+
+	pthread_mutex_lock(&host_netns_lock);
+	if (host_netns_pid != getpid()) {
+		host_netns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+		host_netns_pid = getpid();
+	}
+	fd = host_netns;
+	pthread_mutex_unlock(&host_netns_lock);
+	return fd;
+}
+
 /* Interfaces of the container's netns, read from inside it (no fork). */
 static void
 instance_read_network(pid_t pid, struct instance_state *s)
 {
-	char *path = xasprintf("/proc/%d/ns/net", (int)pid);
-	int target = open(path, O_RDONLY | O_CLOEXEC);
-	int self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
 	struct ifaddrs *ifa = NULL, *i;
-	int sock;
+	char path[64];
+	int target, self, sock;
 
-	free(path);
+	snprintf(path, sizeof path, "/proc/%d/ns/net", (int)pid);
+	target = open(path, O_RDONLY | O_CLOEXEC);
+	self = host_netns_fd();
+
 	if (target < 0 || self < 0 || setns(target, CLONE_NEWNET) < 0)
 		goto out;
 	if (getifaddrs(&ifa) < 0)
@@ -581,8 +604,6 @@ instance_read_network(pid_t pid, struct instance_state *s)
 out:
 	if (target >= 0)
 		close(target);
-	if (self >= 0)
-		close(self);
 }
 
 int

@@ -128,8 +128,29 @@ mrss_ref=$(for p in $mon_ref; do rss_kb "$p"; done | sum)
 mpss_loc=$(for p in $mon_loc; do pss_kb "$p"; done | sum)
 mpss_ref=$(for p in $mon_ref; do pss_kb "$p"; done | sum)
 
+# server time alone: one python process sends the requests, so no
+# process start is counted (median of 100, ms)
+srv_ms() {
+	python3 - "$1" "$2" <<'PY'
+import socket, sys, time
+req = ('GET %s HTTP/1.1\r\nHost: unix.socket\r\nConnection: close\r\n\r\n' % sys.argv[2]).encode()
+ts = []
+for i in range(100):
+    t = time.perf_counter()
+    s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.sendall(req)
+    while s.recv(1 << 20):
+        pass
+    s.close()
+    ts.append(time.perf_counter() - t)
+ts.sort()
+print('%.2f' % (ts[len(ts) // 2] * 1000))
+PY
+}
+
 # timings
 URL='http://unix.socket/1.0/instances?recursion=2'
+s_get_loc=$(srv_ms "$LOC_SOCK" '/1.0/instances?recursion=2')
+s_get_ref=$(srv_ms "$REF_SOCK" '/1.0/instances?recursion=2')
 t_get_loc=$(hf get-loc "curl -s -o /dev/null --unix-socket $LOC_SOCK $URL")
 t_get_ref=$(hf get-ref "curl -s -o /dev/null --unix-socket $REF_SOCK $URL")
 t_list_loc=$(LXD_CONF=$LOC_CONF hf list-loc "lxc list --format csv")
@@ -144,6 +165,7 @@ echo "lxdeckd: $nloc instances listed ($N ours, $iploc with IPv4), $nmon_loc mon
 echo "LXD:     $nref instances listed ($N ours, $ipref with IPv4), $nmon_ref monitors"
 printf "%-44s %10s %10s %9s\n" "measure (median of ${RUNS:-20})" "lxdeckd" "LXD" "LXD/lxdeckd"
 row "GET /1.0/instances?recursion=2, $N running" ms "$t_get_loc" "$t_get_ref"
+row "  the same, server time (no curl start)" ms "$s_get_loc" "$s_get_ref"
 row "lxc list" ms "$t_list_loc" "$t_list_ref"
 row "lxc exec C -- true" ms "$t_exec_loc" "$t_exec_ref"
 row "lxc info C" ms "$t_info_loc" "$t_info_ref"
