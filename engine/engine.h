@@ -62,6 +62,12 @@ struct engine {
 	int		 next_sub_id;
 	bool		 is_worker;	/* in a helper process: no loop, no events */
 
+	/* profile.c: profiles memoised while a whole list is loaded
+	 * (instance_load_all), so each is read once, not once per instance. */
+	bool		 pcache_on;
+	struct profile	*pcache;
+	size_t		 npcache;
+
 	/* watch.c: what other processes and the containers themselves do. */
 	uv_timer_t	*watch_timer;
 	int		 watch_ms;
@@ -101,6 +107,10 @@ struct lxc_render {
 /* db.c */
 int	 db_open(const char *path, sqlite3 **out, struct err *);
 void	 db_close(sqlite3 *);
+/* A cached prepared statement for sql (hot read paths); give it back with
+ * db_finish(), which resets it (or finalizes an uncached one). */
+int	 db_prepare(sqlite3 *, const char *sql, sqlite3_stmt **out);
+void	 db_finish(sqlite3_stmt *);
 int	 db_exec(sqlite3 *, const char *sql, struct err *);
 int	 db_begin(sqlite3 *, struct err *);	/* BEGIN IMMEDIATE, retried */
 int	 db_commit(sqlite3 *, struct err *);
@@ -348,7 +358,11 @@ int	 profile_replace(struct engine *, const char *name, const struct profile *,
 int	 profile_rename_to(struct engine *, const char *name, const char *newname,
 	    struct err *);
 int	 profile_remove(struct engine *, const char *name, struct err *);
-/* Loads the profiles named in list, in order; 404 naming a missing one. */
+/* Loads the profiles named in list, in order (without used_by: what
+ * expansion needs); 404 naming a missing one. */
+/* Starts/ends memoising profile contents (see struct engine). */
+void	 profile_cache_begin(struct engine *);
+void	 profile_cache_end(struct engine *);
 int	 profile_load_list(struct engine *, const struct strv *names,
 	    struct profile **out, struct err *);
 

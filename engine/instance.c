@@ -27,6 +27,7 @@
 #include <linux/if_link.h>
 #include <linux/if_packet.h>
 #include <lxc/lxccontainer.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -41,6 +42,10 @@
 #include <unistd.h>
 
 #include "engine.h"
+
+/* instance_load(): state allocated but read later, by instance_load_all. */
+#define INSTANCE_DEFER_STATE	0x100
+#define STATE_THREADS_MAX	3
 
 struct instance_row {
 	int64_t	 id;
@@ -65,14 +70,14 @@ instance_row_load(struct engine *e, const char *name, struct instance *out,
 	sqlite3_stmt *st = NULL;
 	int rc;
 
-	if (sqlite3_prepare_v2(e->db, "SELECT id, description, architecture, "
+	if (db_prepare(e->db, "SELECT id, description, architecture, "
 	    "ephemeral, stateful, created_ns, last_used_ns, storage, base_image, phase "
-	    "FROM instances WHERE name = ?", -1, &st, NULL) != SQLITE_OK)
+	    "FROM instances WHERE name = ?", &st) != SQLITE_OK)
 		return err_set(err, 500, "Database error: %s", sqlite3_errmsg(e->db));
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_ROW) {
-		sqlite3_finalize(st);
+		db_finish(st);
 		return err_set(err, 404, "Instance not found");
 	}
 	row->id = sqlite3_column_int64(st, 0);
@@ -91,7 +96,7 @@ instance_row_load(struct engine *e, const char *name, struct instance *out,
 		out->location = xstrdup("none");
 		out->project = xstrdup("default");
 	}
-	sqlite3_finalize(st);
+	db_finish(st);
 	return 0;
 }
 
@@ -117,14 +122,14 @@ instance_profiles_load(struct engine *e, int64_t id, struct strv *out)
 {
 	sqlite3_stmt *st = NULL;
 
-	if (sqlite3_prepare_v2(e->db, "SELECT p.name FROM instance_profiles ip JOIN "
+	if (db_prepare(e->db, "SELECT p.name FROM instance_profiles ip JOIN "
 	    "profiles p ON p.id = ip.profile_id WHERE ip.instance_id = ? "
-	    "ORDER BY ip.apply_order", -1, &st, NULL) != SQLITE_OK)
+	    "ORDER BY ip.apply_order", &st) != SQLITE_OK)
 		return;
 	sqlite3_bind_int64(st, 1, id);
 	while (sqlite3_step(st) == SQLITE_ROW)
 		strv_push(out, (const char *)sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
+	db_finish(st);
 }
 
 static int
@@ -203,14 +208,247 @@ lxc_state_code(struct lxc_container *c)
 	return STATUS_STOPPED;
 }
 
+/*
+ * ---- the running state without liblxc ----
+ *
+ * Asking liblxc means lxc_container_new() (parsing the container's config
+ * and its includes) and two round trips to the monitor: most of the cost
+ * of a list.  Instead, every start records the init's pid and start time
+ * in containers/NAME/init.pid ("PID STARTTIME") and every stop writes
+ * "0 0"; the state then comes from /proc (same pid, same start time:
+ * running; else stopped) and the freezer of its cgroup.  Without the file
+ * (a container started before it existed) liblxc is asked once and the
+ * file written.
+ */
+
+/* Start time of pid (clock ticks since boot, field 22 of /proc/PID/stat);
+ * -1 when there is no such process. */
+static long long
+proc_starttime(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	long long st = -1;
+	ssize_t n;
+	int fd, i;
+
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	p = strrchr(buf, ')');		/* comm may hold spaces */
+	if (p == NULL)
+		return -1;
+	/* after ")": field 3 (state) ... field 22 (starttime) */
+	for (i = 2; i < 22 && p != NULL; i++)
+		p = strchr(p + 1, ' ');
+	if (p != NULL)
+		st = strtoll(p + 1, NULL, 10);
+	return st;
+}
+
+static void
+runtime_write(struct engine *e, const char *name, pid_t pid)
+{
+	char *path = engine_path(e, "containers/%s/init.pid", name);
+	char buf[64];
+	long long st = pid > 0 ? proc_starttime(pid) : 0;
+
+	if (pid > 0 && st < 0)
+		pid = 0, st = 0;
+	snprintf(buf, sizeof buf, "%d %lld\n", (int)pid, st);
+	if (util_write_file(path, buf, strlen(buf), 0644) < 0)
+		log_debug("cannot write %s: %s", path, strerror(errno));
+	free(path);
+}
+
+/* The init pid from init.pid if it is still that process: > 0 running, 0
+ * stopped, -1 unknown (no file). */
+static pid_t
+runtime_pid(struct engine *e, const char *name)
+{
+	char path[PATH_MAX], buf[64];
+	long long st = 0;
+	ssize_t n;
+	int fd, pid = 0;
+
+	snprintf(path, sizeof path, "%s/%s/init.pid", e->lxcpath, name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	if (sscanf(buf, "%d %lld", &pid, &st) != 2)
+		return -1;
+	if (pid <= 0 || proc_starttime(pid) != st)
+		return 0;
+	return pid;
+}
+
+/* The cgroup of a container's init, as liblxc made it (lxc.payload.NAME,
+ * even when init moved itself below it), per controller. */
+struct cgroup_paths {
+	char	*text;		/* /proc/PID/cgroup */
+	bool	 v2;
+};
+
+static void
+cgroup_paths_read(struct cgroup_paths *cg, pid_t pid, bool v2)
+{
+	char path[64];
+
+	snprintf(path, sizeof path, "/proc/%d/cgroup", (int)pid);
+	cg->text = util_read_file(path, NULL);
+	cg->v2 = v2;
+}
+
+/* "/sys/fs/cgroup/memory/lxc.payload.c1/memory.current" or NULL (caller
+ * frees). */
+static char *
+cgroup_paths_file(const struct cgroup_paths *cg, const char *controller,
+    const char *file)
+{
+	const char *line, *end, *c1, *c2, *payload;
+	char *rel, *out = NULL;
+
+	for (line = cg->text; line != NULL && *line != '\0'; line = end + 1) {
+		size_t clen = strlen(controller);
+
+		end = strchr(line, '\n');
+		if (end == NULL)
+			end = line + strlen(line);
+		c1 = memchr(line, ':', (size_t)(end - line));
+		c2 = c1 ? memchr(c1 + 1, ':', (size_t)(end - c1 - 1)) : NULL;
+		if (c2 == NULL)
+			goto next;
+		if (cg->v2 ? c2 != c1 + 1 :
+		    !((size_t)(c2 - c1 - 1) >= clen && memmem(c1 + 1,
+		    (size_t)(c2 - c1 - 1), controller, clen) != NULL))
+			goto next;
+		rel = xstrndup(c2 + 1, (size_t)(end - c2 - 1));
+		payload = strstr(rel, "/lxc.payload.");
+		if (payload != NULL) {
+			char *slash = strchr(payload + 1, '/');
+
+			if (slash != NULL)
+				*slash = '\0';
+		}
+		out = cg->v2 ? xasprintf("/sys/fs/cgroup%s/%s", rel, file) :
+		    xasprintf("/sys/fs/cgroup/%s%s/%s", controller, rel, file);
+		free(rel);
+		return out;
+next:
+		if (*end == '\0')
+			break;
+	}
+	return NULL;
+}
+
+static char *
+cgroup_paths_read_text(const struct cgroup_paths *cg, const char *controller,
+    const char *file)
+{
+	char *path = cgroup_paths_file(cg, controller, file), *text;
+
+	if (path == NULL)
+		return NULL;
+	text = util_read_file(path, NULL);
+	free(path);
+	return text;
+}
+
+static int64_t
+cgroup_paths_int(const struct cgroup_paths *cg, const char *controller,
+    const char *file)
+{
+	char *text = cgroup_paths_read_text(cg, controller, file);
+	int64_t v = -1;
+
+	if (text != NULL)
+		v = strtoll(text, NULL, 10);
+	free(text);
+	return v;
+}
+
+static bool
+cgroup_paths_frozen(const struct cgroup_paths *cg)
+{
+	char *t;
+	bool frozen;
+
+	if (cg->v2) {
+		t = cgroup_paths_read_text(cg, "", "cgroup.events");
+		frozen = t != NULL && strstr(t, "frozen 1") != NULL;
+	} else {
+		t = cgroup_paths_read_text(cg, "freezer", "freezer.state");
+		frozen = t != NULL && strncmp(t, "THAWED", 6) != 0;
+	}
+	free(t);
+	return frozen;
+}
+
+static void
+cgroup_paths_free(struct cgroup_paths *cg)
+{
+	free(cg->text);
+	cg->text = NULL;
+}
+
+static pthread_mutex_t runtime_lxc_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Status and init pid: from init.pid and /proc, or (no file) liblxc. */
+static int
+instance_runtime(struct engine *e, const char *name, pid_t *pidp,
+    struct cgroup_paths *cgp)
+{
+	struct cgroup_paths cg = { 0 };
+	struct lxc_container *c;
+	pid_t pid = runtime_pid(e, name);
+	int code;
+
+	if (pid < 0) {
+		/* liblxc once, from one thread at a time (lists read states
+		 * from several). */
+		pthread_mutex_lock(&runtime_lxc_lock);
+		c = instance_lxc(e, name);
+		code = lxc_state_code(c);
+		pid = (code == STATUS_RUNNING || code == STATUS_FROZEN) ?
+		    c->init_pid(c) : 0;
+		lxc_container_put(c);
+		if (code == STATUS_STOPPED || code == STATUS_RUNNING ||
+		    code == STATUS_FROZEN)
+			runtime_write(e, name, pid > 0 ? pid : 0);
+		pthread_mutex_unlock(&runtime_lxc_lock);
+		if (pidp != NULL)
+			*pidp = pid > 0 ? pid : 0;
+		if (cgp != NULL && pid > 0)
+			cgroup_paths_read(cgp, pid, e->cgroup2);
+		return code;
+	}
+	if (pidp != NULL)
+		*pidp = pid;
+	if (pid == 0)
+		return STATUS_STOPPED;
+	cgroup_paths_read(&cg, pid, e->cgroup2);
+	code = cgroup_paths_frozen(&cg) ? STATUS_FROZEN : STATUS_RUNNING;
+	if (cgp != NULL)
+		*cgp = cg;
+	else
+		cgroup_paths_free(&cg);
+	return code;
+}
+
 static int
 instance_status(struct engine *e, const char *name)
 {
-	struct lxc_container *c = instance_lxc(e, name);
-	int code = lxc_state_code(c);
-
-	lxc_container_put(c);
-	return code;
+	return instance_runtime(e, name, NULL, NULL);
 }
 
 bool
@@ -222,48 +460,6 @@ instance_is_running(struct engine *e, const char *name)
 }
 
 /* ---- state: cgroups and the container's network namespace ---- */
-
-static char *
-cgroup_file(pid_t pid, const char *controller, const char *file, bool v2)
-{
-	char *path = xasprintf("/proc/%d/cgroup", (int)pid);
-	char *text = util_read_file(path, NULL), *line, *save = NULL, *out = NULL;
-
-	free(path);
-	if (text == NULL)
-		return NULL;
-	for (line = strtok_r(text, "\n", &save); line != NULL;
-	    line = strtok_r(NULL, "\n", &save)) {
-		char *c1 = strchr(line, ':'), *c2;
-
-		if (c1 == NULL || (c2 = strchr(c1 + 1, ':')) == NULL)
-			continue;
-		*c2 = '\0';
-		if (v2 ? strcmp(c1 + 1, "") == 0 : strstr(c1 + 1, controller) != NULL) {
-			out = v2 ? xasprintf("/sys/fs/cgroup%s/%s", c2 + 1, file) :
-			    xasprintf("/sys/fs/cgroup/%s%s/%s", controller, c2 + 1, file);
-			break;
-		}
-	}
-	free(text);
-	return out;
-}
-
-static int64_t
-cgroup_read_int(pid_t pid, const char *controller, const char *file, bool v2)
-{
-	char *path = cgroup_file(pid, controller, file, v2), *text;
-	int64_t v = -1;
-
-	if (path == NULL)
-		return -1;
-	text = util_read_file(path, NULL);
-	if (text != NULL)
-		v = strtoll(text, NULL, 10);
-	free(text);
-	free(path);
-	return v;
-}
 
 static void
 nic_add_addr(struct nic_state *n, const char *family, const char *addr,
@@ -315,17 +511,40 @@ nic_get(struct instance_state *s, const char *name)
 	return &s->nics[s->nnics++];
 }
 
+/* The process's own network namespace, to return to: opened once per
+ * process (every thread is in it; a forked helper, whose fds were closed,
+ * opens its own). */
+static int host_netns = -1;
+static pid_t host_netns_pid;
+static pthread_mutex_t host_netns_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int
+host_netns_fd(void)
+{
+	int fd;
+
+	pthread_mutex_lock(&host_netns_lock);
+	if (host_netns_pid != getpid()) {
+		host_netns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+		host_netns_pid = getpid();
+	}
+	fd = host_netns;
+	pthread_mutex_unlock(&host_netns_lock);
+	return fd;
+}
+
 /* Interfaces of the container's netns, read from inside it (no fork). */
 static void
 instance_read_network(pid_t pid, struct instance_state *s)
 {
-	char *path = xasprintf("/proc/%d/ns/net", (int)pid);
-	int target = open(path, O_RDONLY | O_CLOEXEC);
-	int self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
 	struct ifaddrs *ifa = NULL, *i;
-	int sock;
+	char path[64];
+	int target, self, sock;
 
-	free(path);
+	snprintf(path, sizeof path, "/proc/%d/ns/net", (int)pid);
+	target = open(path, O_RDONLY | O_CLOEXEC);
+	self = host_netns_fd();
+
 	if (target < 0 || self < 0 || setns(target, CLONE_NEWNET) < 0)
 		goto out;
 	if (getifaddrs(&ifa) < 0)
@@ -389,40 +608,36 @@ instance_read_network(pid_t pid, struct instance_state *s)
 out:
 	if (target >= 0)
 		close(target);
-	if (self >= 0)
-		close(self);
 }
 
 int
 instance_read_state(struct engine *e, const char *name, struct instance_state *s,
     struct err *err)
 {
-	struct lxc_container *c;
+	struct cgroup_paths cg = { 0 };
 	bool v2 = e->cgroup2;
 
 	memset(s, 0, sizeof *s);
 	s->disk_usage = -1;
-	c = instance_lxc(e, name);
-	s->status = lxc_state_code(c);
-	if (s->status == STATUS_RUNNING || s->status == STATUS_FROZEN)
-		s->pid = c->init_pid(c);
-	lxc_container_put(c);
-	if (s->pid <= 0) {
+	s->status = instance_runtime(e, name, &s->pid, &cg);
+	if (s->pid <= 0 || (s->status != STATUS_RUNNING &&
+	    s->status != STATUS_FROZEN)) {
 		s->pid = 0;
+		cgroup_paths_free(&cg);
 		return 0;
 	}
-	s->processes = cgroup_read_int(s->pid, "pids", "pids.current", v2);
+	s->processes = cgroup_paths_int(&cg, "pids", "pids.current");
 	if (v2) {
-		s->memory_usage = cgroup_read_int(s->pid, "", "memory.current", true);
-		s->memory_peak = cgroup_read_int(s->pid, "", "memory.peak", true);
+		s->memory_usage = cgroup_paths_int(&cg, "", "memory.current");
+		s->memory_peak = cgroup_paths_int(&cg, "", "memory.peak");
 	} else {
-		s->memory_usage = cgroup_read_int(s->pid, "memory",
-		    "memory.usage_in_bytes", false);
-		s->memory_peak = cgroup_read_int(s->pid, "memory",
-		    "memory.max_usage_in_bytes", false);
-		s->cpu_usage_ns = cgroup_read_int(s->pid, "cpuacct", "cpuacct.usage",
-		    false);
+		s->memory_usage = cgroup_paths_int(&cg, "memory",
+		    "memory.usage_in_bytes");
+		s->memory_peak = cgroup_paths_int(&cg, "memory",
+		    "memory.max_usage_in_bytes");
+		s->cpu_usage_ns = cgroup_paths_int(&cg, "cpuacct", "cpuacct.usage");
 	}
+	cgroup_paths_free(&cg);
 	if (s->processes < 0)
 		s->processes = 0;
 	if (s->status == STATUS_RUNNING)
@@ -481,6 +696,8 @@ instance_load(struct engine *e, const char *name, unsigned flags,
 		goto fail;
 	if (strncmp(row.phase, "creating", 8) == 0) {
 		out->status = STATUS_STARTING;	/* not ready yet */
+	} else if (flags & INSTANCE_DEFER_STATE) {
+		out->state = xcalloc(1, sizeof *out->state);	/* read later */
 	} else if (flags & INSTANCE_WITH_STATE) {
 		out->state = xcalloc(1, sizeof *out->state);
 		instance_read_state(e, name, out->state, NULL);
@@ -501,26 +718,103 @@ fail:
 	return -1;
 }
 
+/*
+ * States of a whole list, read by a few threads at once: reading one is
+ * mostly waiting for the kernel (/proc, cgroup files, a netlink dump in
+ * the container's network namespace; setns() is per thread), so a list of
+ * many running containers takes a fraction of the time on several cores.
+ */
+struct state_job {
+	struct engine	*engine;
+	struct instance	*in;
+	size_t		 n;
+	size_t		 next;
+	pthread_mutex_t	 lock;
+};
+
+static void *
+state_job_run(void *arg)
+{
+	struct state_job *j = arg;
+
+	for (;;) {
+		size_t i;
+
+		pthread_mutex_lock(&j->lock);
+		i = j->next++;
+		pthread_mutex_unlock(&j->lock);
+		if (i >= j->n)
+			break;
+		if (j->in[i].state != NULL)
+			instance_read_state(j->engine, j->in[i].name, j->in[i].state,
+			    NULL);
+	}
+	return NULL;
+}
+
+static void
+instance_read_states(struct engine *e, struct instance *in, size_t n)
+{
+	struct state_job j = { .engine = e, .in = in, .n = n };
+	pthread_t th[STATE_THREADS_MAX];
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t nth = 0, want, i;
+
+	want = cpus > 1 ? (size_t)cpus : 1;
+	if (want > STATE_THREADS_MAX + 1)
+		want = STATE_THREADS_MAX + 1;
+	if (want > n / 4 + 1)
+		want = n / 4 + 1;	/* threads only pay off for longer lists */
+	pthread_mutex_init(&j.lock, NULL);
+	for (i = 1; i < want; i++)
+		if (pthread_create(&th[nth], NULL, state_job_run, &j) == 0)
+			nth++;
+	state_job_run(&j);
+	for (i = 0; i < nth; i++)
+		pthread_join(th[i], NULL);
+	pthread_mutex_destroy(&j.lock);
+	for (i = 0; i < n; i++) {
+		if (in[i].state != NULL) {
+			in[i].status = in[i].state->status;
+			instance_state_host_names(&in[i]);
+		}
+	}
+}
+
 int
 instance_load_all(struct engine *e, unsigned flags, struct instance **out,
     size_t *n, struct err *err)
 {
 	struct strv names = { 0 };
 	sqlite3_stmt *st = NULL;
+	bool own_txn;
+	unsigned lflags;
 	size_t i;
 
 	*out = NULL;
 	*n = 0;
-	if (sqlite3_prepare_v2(e->db, "SELECT name FROM instances ORDER BY name", -1,
-	    &st, NULL) != SQLITE_OK)
+	if (db_prepare(e->db, "SELECT name FROM instances ORDER BY name",
+	    &st) != SQLITE_OK)
 		return err_set(err, 500, "Database error: %s", sqlite3_errmsg(e->db));
 	while (sqlite3_step(st) == SQLITE_ROW)
 		strv_push(&names, (const char *)sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
+	db_finish(st);
 	*out = xcalloc(names.n ? names.n : 1, sizeof **out);
+	/* One read transaction for the whole list, not one per statement. */
+	own_txn = sqlite3_get_autocommit(e->db) &&
+	    sqlite3_exec(e->db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK;
+	profile_cache_begin(e);
+	lflags = flags;
+	if (flags & INSTANCE_WITH_STATE)
+		lflags = (flags & ~(unsigned)INSTANCE_WITH_STATE) | INSTANCE_DEFER_STATE;
 	for (i = 0; i < names.n; i++)
-		if (instance_load(e, names.v[i], flags, &(*out)[*n], NULL) == 0)
+		if (instance_load(e, names.v[i], lflags, &(*out)[*n], NULL) == 0)
 			(*n)++;
+	profile_cache_end(e);
+	if (own_txn)
+		sqlite3_exec(e->db, "COMMIT", NULL, NULL, NULL);
+	if (flags & INSTANCE_WITH_STATE)
+		instance_read_states(e, *out, *n);
 	strv_free(&names);
 	return 0;
 }
@@ -844,6 +1138,17 @@ instance_do_start(struct engine *e, const char *name, struct err *err)
 		goto out;
 	if (instance_write_lxc_config(e, &in, idmap_rootfs, err) < 0)
 		goto umount;
+	{
+		/* lxc.log is the log of this run (as LXD keeps it): the last
+		 * run's goes to lxc.log.old, so it never grows without end. */
+		char *log = engine_path(e, "containers/%s/lxc.log", name);
+		char *old = engine_path(e, "containers/%s/lxc.log.old", name);
+
+		if (rename(log, old) < 0 && errno != ENOENT)
+			log_debug("cannot rotate %s: %s", log, strerror(errno));
+		free(log);
+		free(old);
+	}
 	c = instance_lxc(e, name);
 	if (c == NULL) {
 		err_set(err, 500, "liblxc cannot load instance \"%s\"", name);
@@ -860,6 +1165,7 @@ instance_do_start(struct engine *e, const char *name, struct err *err)
 		free(why);
 		goto umount;
 	}
+	runtime_write(e, name, c->init_pid(c));
 	{
 		char now[24];
 
@@ -960,6 +1266,7 @@ instance_do_stop(struct engine *e, const char *name, int timeout, bool force,
 			close(pfd);
 	}
 	c->wait(c, "STOPPED", 10);
+	runtime_write(e, name, 0);
 	storage_umount(e, name);
 	instance_set_key(e, name, "volatile.last_state.power", "STOPPED");
 	rc = 0;

@@ -21,8 +21,8 @@ profile_row(struct engine *e, const char *name, int64_t *id, char **desc,
 	sqlite3_stmt *st = NULL;
 	int rc;
 
-	if (sqlite3_prepare_v2(e->db, "SELECT id, description FROM profiles WHERE "
-	    "name = ?", -1, &st, NULL) != SQLITE_OK)
+	if (db_prepare(e->db, "SELECT id, description FROM profiles WHERE "
+	    "name = ?", &st) != SQLITE_OK)
 		return err_set(err, 500, "Database error: %s", sqlite3_errmsg(e->db));
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
@@ -31,7 +31,7 @@ profile_row(struct engine *e, const char *name, int64_t *id, char **desc,
 		if (desc != NULL)
 			*desc = xstrdup((const char *)sqlite3_column_text(st, 1));
 	}
-	sqlite3_finalize(st);
+	db_finish(st);
 	if (rc != SQLITE_ROW)
 		return err_set(err, 404, "Profile \"%s\" not found", name);
 	return 0;
@@ -56,9 +56,52 @@ profile_used_by(struct engine *e, int64_t id, struct strv *out)
 	sqlite3_finalize(st);
 }
 
-int
-profile_load(struct engine *e, const char *name, struct profile *out,
-    struct err *err)
+void
+profile_cache_begin(struct engine *e)
+{
+	profile_cache_end(e);
+	e->pcache_on = true;
+}
+
+void
+profile_cache_end(struct engine *e)
+{
+	profile_array_free(e->pcache, e->npcache);
+	e->pcache = NULL;
+	e->npcache = 0;
+	e->pcache_on = false;
+}
+
+static int profile_load_db(struct engine *, const char *, struct profile *,
+    int64_t *, struct err *);
+
+/* The profile without used_by (what expanding a config needs), from the
+ * memo while a list is loaded. */
+static int
+profile_load_contents(struct engine *e, const char *name, struct profile *out,
+    int64_t *idp, struct err *err)
+{
+	size_t i;
+
+	if (!e->pcache_on || idp != NULL)
+		return profile_load_db(e, name, out, idp, err);
+	for (i = 0; i < e->npcache; i++) {
+		if (strcmp(e->pcache[i].name, name) == 0) {
+			profile_copy(out, &e->pcache[i]);
+			return 0;
+		}
+	}
+	if (profile_load_db(e, name, out, NULL, err) < 0)
+		return -1;
+	e->pcache = xreallocarray(e->pcache, e->npcache + 1, sizeof *e->pcache);
+	memset(&e->pcache[e->npcache], 0, sizeof *e->pcache);
+	profile_copy(&e->pcache[e->npcache++], out);
+	return 0;
+}
+
+static int
+profile_load_db(struct engine *e, const char *name, struct profile *out,
+    int64_t *idp, struct err *err)
 {
 	int64_t id;
 
@@ -72,6 +115,19 @@ profile_load(struct engine *e, const char *name, struct profile *out,
 		profile_free_contents(out);
 		return -1;
 	}
+	if (idp != NULL)
+		*idp = id;
+	return 0;
+}
+
+int
+profile_load(struct engine *e, const char *name, struct profile *out,
+    struct err *err)
+{
+	int64_t id;
+
+	if (profile_load_contents(e, name, out, &id, err) < 0)
+		return -1;
 	profile_used_by(e, id, &out->used_by);
 	return 0;
 }
@@ -108,7 +164,7 @@ profile_load_list(struct engine *e, const struct strv *names, struct profile **o
 
 	*out = xcalloc(names->n ? names->n : 1, sizeof **out);
 	for (i = 0; i < names->n; i++) {
-		if (profile_load(e, names->v[i], &(*out)[i], err) < 0) {
+		if (profile_load_contents(e, names->v[i], &(*out)[i], NULL, err) < 0) {
 			profile_array_free(*out, i);
 			*out = NULL;
 			return -1;

@@ -27,9 +27,9 @@ snapshot_row(struct engine *e, int64_t inst_id, const char *snap, int64_t *id,
 	sqlite3_stmt *st = NULL;
 	int rc;
 
-	if (sqlite3_prepare_v2(e->db, "SELECT id, description, stateful, created_ns, "
+	if (db_prepare(e->db, "SELECT id, description, stateful, created_ns, "
 	    "expires_ns, profiles FROM snapshots WHERE instance_id = ? AND name = ?",
-	    -1, &st, NULL) != SQLITE_OK)
+	    &st) != SQLITE_OK)
 		return err_set(err, 500, "Database error: %s", sqlite3_errmsg(e->db));
 	sqlite3_bind_int64(st, 1, inst_id);
 	sqlite3_bind_text(st, 2, snap, -1, SQLITE_STATIC);
@@ -47,7 +47,7 @@ snapshot_row(struct engine *e, int64_t inst_id, const char *snap, int64_t *id,
 			out->size = -1;
 		}
 	}
-	sqlite3_finalize(st);
+	db_finish(st);
 	if (rc != SQLITE_ROW)
 		return err_set(err, 404, "Snapshot \"%s\" not found", snap);
 	return 0;
@@ -110,13 +110,13 @@ snapshot_load_all(struct engine *e, const char *inst, struct snapshot **out,
 	*n = 0;
 	if (instance_id(e, inst, &iid, NULL, NULL, err) < 0)
 		return -1;
-	if (sqlite3_prepare_v2(e->db, "SELECT name FROM snapshots WHERE instance_id = ? "
-	    "ORDER BY created_ns, id", -1, &st, NULL) != SQLITE_OK)
+	if (db_prepare(e->db, "SELECT name FROM snapshots WHERE instance_id = ? "
+	    "ORDER BY created_ns, id", &st) != SQLITE_OK)
 		return err_set(err, 500, "Database error: %s", sqlite3_errmsg(e->db));
 	sqlite3_bind_int64(st, 1, iid);
 	while (sqlite3_step(st) == SQLITE_ROW)
 		strv_push(&names, (const char *)sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
+	db_finish(st);
 	if (names.n == 0)
 		return 0;
 	*out = xcalloc(names.n, sizeof **out);

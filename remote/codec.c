@@ -18,7 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
 
 #include "remote.h"
 
@@ -200,20 +199,17 @@ void
 codec_etag(json_object *o, char out[65])
 {
 	static const char hex[] = "0123456789abcdef";
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0, i;
+	unsigned char md[32];
+	unsigned int i;
 	char *s = codec_to_string(o, true);
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	struct sha256 ctx;
 
-	if (ctx == NULL)
-		fatal("out of memory");
-	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
-	EVP_DigestUpdate(ctx, s, strlen(s));
-	EVP_DigestUpdate(ctx, "\n", 1);
-	EVP_DigestFinal_ex(ctx, md, &mdlen);
-	EVP_MD_CTX_free(ctx);
+	sha256_init(&ctx);
+	sha256_update(&ctx, s, strlen(s));
+	sha256_update(&ctx, "\n", 1);
+	sha256_final(&ctx, md);
 	free(s);
-	for (i = 0; i < 32 && i < mdlen; i++) {
+	for (i = 0; i < 32; i++) {
 		out[2 * i] = hex[md[i] >> 4];
 		out[2 * i + 1] = hex[md[i] & 0xf];
 	}
