@@ -9,7 +9,7 @@
 
 CC	?= cc
 PKGS	 = lxc sqlite3 json-c libuv libwebsockets ncursesw vterm yaml-0.1 openssl \
-	   libcurl
+	   libcurl nettle
 WARN	 = -Wall -Wextra -Wformat=2 -Wshadow -Wmissing-prototypes \
 	   -Wstrict-prototypes -Wvla -Wpointer-arith -Wno-unused-parameter \
 	   -Wno-format-nonliteral

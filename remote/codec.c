@@ -18,6 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <nettle/sha2.h>
+
 
 #include "remote.h"
 
@@ -202,12 +204,14 @@ codec_etag(json_object *o, char out[65])
 	unsigned char md[32];
 	unsigned int i;
 	char *s = codec_to_string(o, true);
-	struct sha256 ctx;
+	struct sha256_ctx ctx;
 
+	/* nettle: no global initialisation (OpenSSL 3's EVP costs ~2 MB of
+	 * resident memory on the first use), and lxdeckd loads it anyway. */
 	sha256_init(&ctx);
-	sha256_update(&ctx, s, strlen(s));
-	sha256_update(&ctx, "\n", 1);
-	sha256_final(&ctx, md);
+	sha256_update(&ctx, strlen(s), (const uint8_t *)s);
+	sha256_update(&ctx, 1, (const uint8_t *)"\n");
+	sha256_digest(&ctx, SHA256_DIGEST_SIZE, md);
 	free(s);
 	for (i = 0; i < 32; i++) {
 		out[2 * i] = hex[md[i] >> 4];

@@ -155,17 +155,6 @@ void	 http_part_free(struct http_part *);
 /* The boundary parameter of a multipart Content-Type, caller frees. */
 char	*http_multipart_boundary(const char *content_type);
 
-/* sha256.c: SHA-256 without OpenSSL (ETags; see the file). */
-struct sha256 {
-	uint32_t	h[8];
-	uint64_t	len;
-	unsigned char	buf[64];
-	size_t		nbuf;
-};
-void	 sha256_init(struct sha256 *);
-void	 sha256_update(struct sha256 *, const void *, size_t);
-void	 sha256_final(struct sha256 *, unsigned char out[32]);
-
 /* codec.c */
 /* Go's encoding/json output: compact, `<>&` escaped, sorted keys when
  * sort_keys (maps) or insertion order (structs).  Caller frees. */

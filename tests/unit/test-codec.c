@@ -61,40 +61,6 @@ TEST(etag_profile)
 	strmap_free(&p.config);
 }
 
-/* sha256.c against FIPS 180-4 vectors, across block boundaries. */
-static void
-sha256_hex(const void *data, size_t n, char out[65])
-{
-	static const char hex[] = "0123456789abcdef";
-	unsigned char md[32];
-	struct sha256 c;
-	size_t i;
-
-	sha256_init(&c);
-	for (i = 0; i < n; i++)		/* byte by byte: exercises buffering */
-		sha256_update(&c, (const char *)data + i, 1);
-	sha256_final(&c, md);
-	for (i = 0; i < 32; i++) {
-		out[2 * i] = hex[md[i] >> 4];
-		out[2 * i + 1] = hex[md[i] & 0xf];
-	}
-	out[64] = '\0';
-}
-
-TEST(sha256)
-{
-	char h[65], big[1000];
-
-	sha256_hex("", 0, h);
-	CHECK_STR(h, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
-	sha256_hex("abc", 3, h);
-	CHECK_STR(h, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-	sha256_hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", 56, h);
-	CHECK_STR(h, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
-	memset(big, 'a', sizeof big);
-	sha256_hex(big, sizeof big, h);	/* python3 -c "print('a'*1000,end='')" | sha256sum */
-	CHECK_STR(h, "41edece42d63e8d9bf515a9ba6932e1c20cbc9f5a5d134645adb5db1b9737ea3");
-}
 
 TEST(parse_errors)
 {
@@ -265,7 +231,6 @@ main(void)
 {
 	RUN(go_json);
 	RUN(etag_profile);
-	RUN(sha256);
 	RUN(parse_errors);
 	RUN(instance_roundtrip);
 	RUN(instance_create_decode);
