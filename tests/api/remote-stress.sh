@@ -113,7 +113,11 @@ for i in $(seq 1 50); do [ "$(fds)" -le $((fds0 + 4)) ] && break; sleep 0.1; don
 fds1=$(fds)
 ok "no fd leaked ($fds0 before, $fds1 after)" test "$fds1" -le $((fds0 + 4)) ||
     ls -l "/proc/$DPID/fd" | sed 's/^/# /'
-[ -n "$STRESS_KEEP" ] && cp "$T/lxdeckd.log" "$STRESS_KEEP" && ls -l "/proc/$DPID/fd" > "$STRESS_KEEP.fds"; for f in /proc/$DPID/fdinfo/*; do echo "$f $(grep Pid: $f)"; done > "$STRESS_KEEP.fdinfo"
+if [ -n "$STRESS_KEEP" ]; then
+	cp "$T/lxdeckd.log" "$STRESS_KEEP"
+	ls -l "/proc/$DPID/fd" > "$STRESS_KEEP.fds"
+	for f in /proc/$DPID/fdinfo/*; do echo "$f $(grep Pid: "$f")"; done > "$STRESS_KEEP.fdinfo"
+fi
 if [ "$TAP_FAILED" -gt 0 ]; then
 	echo "# lxdeckd log (tail):"; tail -15 "$T/lxdeckd.log" | sed 's/^/# /'
 fi
