@@ -1316,6 +1316,32 @@ instance_job_free(void *arg)
 	free(j);
 }
 
+/*
+ * Starts the op of a job on instance `name` in a helper process; the op
+ * owns j from here on (freed with it, also when it cannot start).
+ */
+static int
+instance_job_start(struct engine *e, const char *name, const char *description,
+    op_work_fn work, op_done_fn done, struct instance_job *j, char **op_id,
+    struct err *err)
+{
+	char *url = xasprintf("/1.0/instances/%s", name);
+	struct op_spec spec = {
+		.description = description,
+		.cls = OP_CLASS_TASK,
+		.resource_type = "instances",
+		.resource = url,
+		.work = work,
+		.done = done,
+		.free_arg = instance_job_free,
+		.arg = j,
+	};
+	int rc = op_start(e, &spec, op_id, err);
+
+	free(url);
+	return rc;
+}
+
 static void
 emit_for(struct engine *e, const char *action, const char *name,
     const struct strmap *ctx)
@@ -1953,7 +1979,6 @@ instance_op_action(struct engine *e, const char *name, const char *action,
 	struct instance cur = { 0 };
 	struct instance_job *j;
 	const char *d = NULL;
-	char *url;
 	size_t i;
 	int rc;
 
@@ -1992,23 +2017,8 @@ instance_op_action(struct engine *e, const char *name, const char *action,
 	j->force = force;
 	j->ephemeral = cur.ephemeral;
 	instance_free_contents(&cur);
-	url = xasprintf("/1.0/instances/%s", name);
-	{
-		struct op_spec spec = {
-			.description = d,
-			.cls = OP_CLASS_TASK,
-			.resource_type = "instances",
-			.resource = url,
-			.work = action_work,
-			.done = action_done,
-			.free_arg = instance_job_free,
-			.arg = j,
-		};
-
-		rc = op_start(e, &spec, op_id, err);
-	}
-	free(url);
-	return rc;
+	return instance_job_start(e, name, d, action_work, action_done,
+	    j, op_id, err);
 }
 
 /* ---- delete, rename ---- */
@@ -2046,8 +2056,6 @@ instance_op_delete(struct engine *e, const char *name, char **op_id,
 	struct instance_job *j;
 	const char *prot;
 	bool protect = false;
-	char *url;
-	int rc;
 
 	if (instance_load(e, name, 0, &cur, err) < 0)
 		return -1;
@@ -2065,23 +2073,8 @@ instance_op_delete(struct engine *e, const char *name, char **op_id,
 		    "(security.protection.delete)", name);
 	j = xcalloc(1, sizeof *j);
 	j->name = xstrdup(name);
-	url = xasprintf("/1.0/instances/%s", name);
-	{
-		struct op_spec spec = {
-			.description = "Deleting instance",
-			.cls = OP_CLASS_TASK,
-			.resource_type = "instances",
-			.resource = url,
-			.work = delete_work,
-			.done = delete_done,
-			.free_arg = instance_job_free,
-			.arg = j,
-		};
-
-		rc = op_start(e, &spec, op_id, err);
-	}
-	free(url);
-	return rc;
+	return instance_job_start(e, name, "Deleting instance", delete_work, delete_done,
+	    j, op_id, err);
 }
 
 static int
@@ -2126,8 +2119,6 @@ instance_op_rename(struct engine *e, const char *name, const char *newname,
 {
 	struct instance_job *j;
 	int64_t id;
-	char *url;
-	int rc;
 
 	if (name_validate_instance(newname, err) < 0)
 		return -1;
@@ -2141,21 +2132,6 @@ instance_op_rename(struct engine *e, const char *name, const char *newname,
 	j = xcalloc(1, sizeof *j);
 	j->name = xstrdup(name);
 	j->newname = xstrdup(newname);
-	url = xasprintf("/1.0/instances/%s", name);
-	{
-		struct op_spec spec = {
-			.description = "Renaming instance",
-			.cls = OP_CLASS_TASK,
-			.resource_type = "instances",
-			.resource = url,
-			.work = rename_work,
-			.done = rename_done,
-			.free_arg = instance_job_free,
-			.arg = j,
-		};
-
-		rc = op_start(e, &spec, op_id, err);
-	}
-	free(url);
-	return rc;
+	return instance_job_start(e, name, "Renaming instance", rename_work, rename_done,
+	    j, op_id, err);
 }
