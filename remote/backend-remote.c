@@ -41,6 +41,7 @@
 #define RB_BACKOFF_MIN_MS	500
 #define RB_BACKOFF_MAX_MS	30000
 #define RB_STEP_MS		20
+#define RB_CONSOLE_SETTLE_MS	250	/* see client_exec_hold_input() */
 
 struct rb_sub {
 	int		 id;
@@ -1372,6 +1373,8 @@ rb_console_attach(struct backend *b, const char *inst, int width, int height,
 	rc = rb_session_start(RB(b), path, o, true, out, e);
 	if (rc < 0)
 		err_prefix(e, "Failed to attach to the console of \"%s\": ", inst);
+	else	/* LXD flushes what comes before its console is raw. */
+		client_exec_hold_input((*out)->priv, RB_CONSOLE_SETTLE_MS);
 	free(path);
 	return rc;
 }

@@ -651,6 +651,8 @@ struct client_exec *client_exec_start(struct client *, struct uv_loop_s *,
 	     struct err *);
 struct exec_handle *client_exec_handle(struct client_exec *);
 int	 client_exec_control(struct client_exec *, const char *json, struct err *);
+/* Holds the caller's input (it waits, unread) for ms milliseconds. */
+void	 client_exec_hold_input(struct client_exec *, unsigned int ms);
 /* The session's operation ended: exit status (128+signal) or -1. */
 void	 client_exec_finished(struct client_exec *, int status);
 const char *client_exec_op_id(const struct client_exec *);
