@@ -285,6 +285,7 @@ rb_notice(struct remote_backend *rb, const char *level, const char *msg)
 }
 
 static void rb_events_poll_cb(uv_poll_t *, int, int);
+static void rb_events_ready_cb(uv_timer_t *);
 
 static void
 rb_events_watch(struct remote_backend *rb)
@@ -306,6 +307,9 @@ rb_events_watch(struct remote_backend *rb)
 	if (client_ws_pending(rb->ev))
 		ev |= UV_WRITABLE;
 	uv_poll_start(&rb->ev_poll->h, ev, rb_events_poll_cb);
+	/* Events that came with the handshake: the fd will not tell. */
+	if (client_ws_ready(rb->ev) && rb->ev_timer != NULL)
+		uv_timer_start(rb->ev_timer, rb_events_ready_cb, 0, 0);
 }
 
 /* The stream is (again) open: catch up with what we may have missed. */
@@ -400,6 +404,22 @@ rb_events_poll_cb(uv_poll_t *h, int status, int events)
 			rb_events_lost(rb, "connection lost");
 			return;
 		}
+	}
+	if (rb->ev != NULL)
+		rb_events_watch(rb);
+}
+
+/* Timer, on an open stream: frames already read with the handshake. */
+static void
+rb_events_ready_cb(uv_timer_t *t)
+{
+	struct remote_backend *rb = t->data;
+
+	if (rb->ev == NULL || !client_ws_is_open(rb->ev))
+		return;
+	if (client_ws_read(rb->ev, rb_event_msg, rb) < 0) {
+		rb_events_lost(rb, "connection lost");
+		return;
 	}
 	if (rb->ev != NULL)
 		rb_events_watch(rb);

@@ -148,6 +148,18 @@ exec_stream_ws_msg(void *arg, int opcode, const char *data, size_t len)
 static void
 exec_check_done(struct client_exec *x);
 
+/* What the websocket has (or, after its handshake, already had). */
+static void
+exec_stream_read_ws(struct exec_stream *st)
+{
+	if (st->ws != NULL && client_ws_read(st->ws, exec_stream_ws_msg, st) < 0)
+		st->remote_eof = true;
+	/* The far end is done: the process has exited (or its pty closed);
+	 * input has nowhere to go any more. */
+	if (st->remote_eof && st->ws != NULL)
+		exec_stream_close_ws(st);
+}
+
 static void
 exec_poll_cb(uv_poll_t *h, int status, int events)
 {
@@ -160,12 +172,9 @@ exec_poll_cb(uv_poll_t *h, int status, int events)
 			events |= UV_READABLE;
 		if ((events & UV_WRITABLE) && client_ws_write_ready(st->ws) < 0)
 			st->remote_eof = true;
-		if ((events & UV_READABLE) && st->ws != NULL &&
-		    client_ws_read(st->ws, exec_stream_ws_msg, st) < 0)
-			st->remote_eof = true;
-		/* The far end is done: the process has exited (or its pty
-		 * closed); input has nowhere to go any more. */
-		if (st->remote_eof && st->ws != NULL)
+		if (events & UV_READABLE)
+			exec_stream_read_ws(st);
+		else if (st->remote_eof && st->ws != NULL)
 			exec_stream_close_ws(st);
 	} else {
 		if (events & UV_WRITABLE)
@@ -422,8 +431,14 @@ client_exec_start(struct client *c, uv_loop_t *loop, const struct op_info *op,
 	x->timer = xcalloc(1, sizeof *x->timer);
 	uv_timer_init(loop, x->timer);
 	x->timer->data = x;
+	/* Output the server sent right behind a 101 (a prompt waiting in
+	 * the pty) was read with the handshake: no poll would report it. */
+	for (k = 0; k < x->nstreams; k++)
+		if (x->streams[k].ws != NULL && client_ws_ready(x->streams[k].ws))
+			exec_stream_read_ws(&x->streams[k]);
 	for (k = 0; k < x->nstreams; k++)
 		exec_stream_update(&x->streams[k]);
+	exec_check_done(x);
 	*out = h;
 	return x;
 fail:

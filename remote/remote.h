@@ -640,6 +640,9 @@ bool	 client_ws_pending(const struct client_ws *);
 int	 client_ws_send(struct client_ws *, int opcode, const void *, size_t);
 int	 client_ws_write_ready(struct client_ws *);
 int	 client_ws_read(struct client_ws *, client_ws_msg_cb, void *arg);
+/* Whole frames wait in memory (they came with the handshake): read them
+ * now, the fd will not say so. */
+bool	 client_ws_ready(const struct client_ws *);
 void	 client_ws_free(struct client_ws *);
 
 /* client-exec.c */

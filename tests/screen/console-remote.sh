@@ -153,7 +153,8 @@ EOF
 )
 like "lxdeckd gone: the pane says the session ended" "$out" "1 shell rc1 \[(exited|closed)"
 like "lxdeckd gone: the list keeps working" "$(echo "$out" | tail -1)" "lxdeck +dk:"
-wait "$DPID" 2>/dev/null
+# (killed above by the script; if it stopped early, kill it here: no hang)
+kill -KILL "$DPID" 2>/dev/null; wait "$DPID" 2>/dev/null
 rm -f "$SOCK"
 "$BUILD/lxdeckd" --socket "$SOCK" --dir "$D" 2>>"$T/lxdeckd.log" &
 DPID=$!
