@@ -37,7 +37,9 @@ FUZZSRC	 = $(wildcard tests/fuzz/fuzz-*.c)
 TOOLSRC	 = $(wildcard tests/tools/*.c)
 TOOLBIN	 = $(TOOLSRC:tests/tools/%.c=$(B)/tools/%)
 
-all: $(B)/lxdeck $(B)/lxdeckd $(UNITBIN) $(TOOLBIN)
+PRELOAD	 = $(B)/tools/uvfdcheck.so
+
+all: $(B)/lxdeck $(B)/lxdeckd $(UNITBIN) $(TOOLBIN) $(PRELOAD)
 
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -60,6 +62,11 @@ $(B)/tests/%: $(B)/tests/unit/%.o $(B)/liblxdeck.a
 $(B)/tools/%: $(B)/tests/tools/%.o $(B)/liblxdeck.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# LD_PRELOAD checkers for the tests (never with a sanitizer's runtime).
+$(B)/tools/%.so: tests/preload/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(filter-out -fsanitize=%,$(CFLAGS)) -fPIC -shared -o $@ $< -ldl -lpthread
 
 # Unit tests only: no root, no containers, seconds.
 check: all
