@@ -2,8 +2,9 @@
  * test-client.c - the client side of remotes without a network: the lxc
  * config reader (and that it never writes there), lxdeck's own remotes
  * file, certificates as LXD makes them, the trust store, tokens and
- * trust passwords, pinning against a real TLS handshake on loopback, and
- * that a dead remote fails fast once known down.
+ * trust passwords, pinning against a real TLS handshake on loopback,
+ * that a dead remote fails fast once known down, and console logs kept
+ * whole across the drained reads of LXD and Incus.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -308,6 +309,47 @@ TEST(pinning)
 	free(sock);
 }
 
+/* Pieces of one run add up; another init pid starts afresh; the tail of
+ * at most 1 MiB is kept. */
+TEST(console_acc)
+{
+	struct console_acc *acc = NULL;
+	char *log, *big;
+	size_t len;
+
+	log = console_acc_add(&acc, "c1", 100, "boot\n", 5, &len);
+	CHECK(len == 5 && strcmp(log, "boot\n") == 0);
+	free(log);
+	log = console_acc_add(&acc, "c1", 100, "", 0, &len);
+	CHECK(len == 5 && strcmp(log, "boot\n") == 0);
+	free(log);
+	log = console_acc_add(&acc, "c2", 200, "other", 5, &len);
+	CHECK_STR(log, "other");
+	free(log);
+	log = console_acc_add(&acc, "c1", 100, "# ls\n", 5, &len);
+	CHECK(len == 10 && strcmp(log, "boot\n# ls\n") == 0);
+	free(log);
+	log = console_acc_add(&acc, "c1", 101, "again", 5, &len);
+	CHECK(len == 5 && strcmp(log, "again") == 0);
+	free(log);
+	big = xmalloc(1024 * 1024 + 1);
+	memset(big, 'x', 1024 * 1024);
+	big[1024 * 1024] = '\0';
+	log = console_acc_add(&acc, "c1", 101, big, 1024 * 1024, &len);
+	CHECK(len == 1024 * 1024 && log[0] == 'x');
+	free(log);
+	log = console_acc_add(&acc, "c1", 101, "end", 3, &len);
+	CHECK(len == 1024 * 1024 && strcmp(log + len - 3, "end") == 0 && log[0] == 'x');
+	free(log);
+	free(big);
+	console_acc_forget(&acc, "c1");
+	log = console_acc_add(&acc, "c1", 101, "new", 3, &len);
+	CHECK(len == 3);
+	free(log);
+	console_acc_free(&acc);
+	CHECK(acc == NULL);
+}
+
 int
 main(void)
 {
@@ -319,6 +361,7 @@ main(void)
 	RUN(lxc_config);
 	RUN(unreachable);
 	RUN(pinning);
+	RUN(console_acc);
 	{
 		char *cmd = xasprintf("rm -rf %s", tmp);
 
