@@ -592,6 +592,10 @@ remotes_trust(struct remotes *rs, struct remote_conf *rc, const char *password,
 		}
 		json_object_object_add(body, "type", codec_string("client"));
 		json_object_object_add(body, "password", codec_string(password));
+		/* LXD 5.0 takes a token as the password; Incus (which has no
+		 * trust password) only in trust_token, which LXD ignores. */
+		if (token)
+			json_object_object_add(body, "trust_token", codec_string(password));
 		json_object_object_add(body, "token", json_object_new_boolean(0));
 		ret = client_request(c, "POST", "/1.0/certificates", body, NULL, &r, e);
 		json_object_put(body);
