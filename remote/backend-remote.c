@@ -1335,6 +1335,13 @@ rb_session_start(struct remote_backend *rb, const char *path, json_object *body,
 	}
 	x = client_exec_start(rb->c, rb->b.loop, &op, interactive, out, e);
 	if (x == NULL) {
+		/* Nobody will connect now: cancel, or the server keeps the
+		 * session waiting (Incus keeps a console's for good). */
+		struct err ign = { 0 };
+		char *opath = rb_path("/1.0/operations", op.id, NULL);
+
+		rb_sync(rb, "DELETE", opath, NULL, NULL, &ign);
+		free(opath);
 		op_info_free_contents(&op);
 		return -1;
 	}
