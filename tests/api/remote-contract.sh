@@ -25,12 +25,12 @@ cleanup() {
 		printf 'default-remote: r\nremotes:\n  r:\n    addr: unix://%s\n    public: false\n' \
 		    "$SOCK" > "$T/refconf.yml" 2>/dev/null && mkdir -p "$T/rc" &&
 		    mv "$T/refconf.yml" "$T/rc/config.yml" &&
-		    LXD_CONF="$T/rc" timeout 60 lxc delete -f "${P}r-a" >/dev/null 2>&1
+		    LXD_CONF="$T/rc" timeout 60 lxc delete -f "${P}r-a" "${P}r-a-c" >/dev/null 2>&1
 		LXD_CONF="$T/rc" timeout 30 lxc profile delete "${P}r-p" >/dev/null 2>&1
 	fi
 	if [ -n "$ISOCK" ]; then
 		mkdir -p "$T/ic"
-		INCUS_CONF="$T/ic" INCUS_SOCKET="$ISOCK" timeout 60 incus delete -f "${P}i-a" \
+		INCUS_CONF="$T/ic" INCUS_SOCKET="$ISOCK" timeout 60 incus delete -f "${P}i-a" "${P}i-a-c" \
 		    >/dev/null 2>&1
 		INCUS_CONF="$T/ic" INCUS_SOCKET="$ISOCK" timeout 30 incus profile delete \
 		    "${P}i-p" >/dev/null 2>&1

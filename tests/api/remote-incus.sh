@@ -29,7 +29,7 @@ fingerprint() {
 }
 cleanup() {
 	if [ -n "$ISOCK" ]; then
-		iref delete -f "${P}h-a" >/dev/null 2>&1
+		iref delete -f "${P}h-a" "${P}h-a-c" >/dev/null 2>&1
 		iref profile delete "${P}h-p" >/dev/null 2>&1
 		for c in "$T/ic/client.crt" "$T"/xdg*/lxdeck/client.crt; do
 			[ -f "$c" ] && iref config trust remove "$(fingerprint "$c")" >/dev/null 2>&1

@@ -560,6 +560,29 @@ snapshots:
 	tap(rc == 0 && state_of(b, a) == STATUS_STOPPED, "stop %s", rc ? e.msg : "");
 	rc = OPW(b->ops->instance_action(b, a, "stop", 30, true, false, &id, &e));
 	tap(rc < 0 && *e.msg, "stopping a stopped instance fails: %s", e.msg);
+	{
+		/* copy, as `lxc copy` makes it: the source's profiles and config */
+		struct instance_create cc;
+		struct instance *cp = NULL;
+		char cname[96];
+
+		snprintf(cname, sizeof cname, "%s-c", a);
+		memset(&cc, 0, sizeof cc);
+		cc.name = cname;
+		cc.source = SOURCE_COPY;
+		cc.copy_from = a;
+		cc.instance_only = true;
+		rc = OPW(b->ops->instance_create(b, &cc, &id, &e));
+		tap(rc == 0, "copy %s", rc ? e.msg : "");
+		if (rc == 0)
+			rc = b->ops->instance_get(b, cname, 0, &cp, &e);
+		tap(rc == 0 && cp->profiles.n == 1 && strcmp(cp->profiles.v[0], "default") == 0 &&
+		    strmap_get(&cp->config, "user.contract") != NULL,
+		    "the copy has the source's profiles and config %s", rc ? e.msg : "");
+		instance_free(cp);
+		rc = OPW(b->ops->instance_delete(b, cname, &id, &e));
+		tap(rc == 0, "delete the copy %s", rc ? e.msg : "");
+	}
 	rc = OPW(b->ops->instance_delete(b, a, &id, &e));
 	tap(rc == 0 && !has_instance(b, a, NULL, NULL, NULL), "delete %s", rc ? e.msg : "");
 	err_clear(&e);
