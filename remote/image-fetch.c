@@ -28,6 +28,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +41,25 @@
 
 #include "remote.h"
 #include "image-fetch.h"
+
+static pthread_once_t image_fetch_curl_once = PTHREAD_ONCE_INIT;
+
+static void
+image_fetch_curl_init(void)
+{
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
+		log_warn("libcurl failed to initialise: image servers unreachable");
+}
+
+/* An easy handle; libcurl (and with it OpenSSL) is initialised on the
+ * first one, not at start-up: a daemon that never talks to an image
+ * server does not carry their tables (a few MB of RSS). */
+static CURL *
+image_fetch_curl(void)
+{
+	pthread_once(&image_fetch_curl_once, image_fetch_curl_init);
+	return curl_easy_init();
+}
 
 static const struct image_fetch_remote image_fetch_remote_table[] = {
 	{ "images", "https://images.linuxcontainers.org", "simplestreams" },
@@ -186,7 +206,7 @@ image_fetch_transfer(const struct image_remote *r, const char *path,
 		return err_set(e, 400, "Invalid image server \"%s\": not an https://, "
 		    "http:// or unix:// URL", r->server);
 	url = image_fetch_url(r, path, &sock);
-	if ((c = curl_easy_init()) == NULL)
+	if ((c = image_fetch_curl()) == NULL)
 		fatal("out of memory");
 	s->curl = c;
 	curl_easy_setopt(c, CURLOPT_URL, url);
@@ -474,7 +494,7 @@ out:
 static char *
 image_fetch_escape(const char *s)
 {
-	CURL *c = curl_easy_init();
+	CURL *c = image_fetch_curl();
 	char *esc, *out;
 
 	if (c == NULL)
@@ -792,7 +812,5 @@ image_fetch_install(void)
 	if (done)
 		return;
 	done = true;
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
-		log_warn("libcurl failed to initialise: image servers unreachable");
 	engine_set_image_fetcher(&image_fetch_fetcher);
 }
