@@ -28,7 +28,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,30 +35,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
 #include <openssl/evp.h>
 
 #include "remote.h"
 #include "image-fetch.h"
+#include "curl-load.h"		/* libcurl, loaded on the first transfer */
 
-static pthread_once_t image_fetch_curl_once = PTHREAD_ONCE_INIT;
-
-static void
-image_fetch_curl_init(void)
-{
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
-		log_warn("libcurl failed to initialise: image servers unreachable");
-}
-
-/* An easy handle; libcurl (and with it OpenSSL) is initialised on the
- * first one, not at start-up: a daemon that never talks to an image
- * server does not carry their tables (a few MB of RSS). */
-static CURL *
-image_fetch_curl(void)
-{
-	pthread_once(&image_fetch_curl_once, image_fetch_curl_init);
-	return curl_easy_init();
-}
 
 static const struct image_fetch_remote image_fetch_remote_table[] = {
 	{ "images", "https://images.linuxcontainers.org", "simplestreams" },
@@ -205,8 +186,13 @@ image_fetch_transfer(const struct image_remote *r, const char *path,
 	    strncmp(r->server, "unix://", 7) != 0)
 		return err_set(e, 400, "Invalid image server \"%s\": not an https://, "
 		    "http:// or unix:// URL", r->server);
+	/* libcurl is loaded on the first transfer, not at start-up: a daemon
+	 * that never talks to an image server does not carry it. */
+	if (!curl_load())
+		return err_set(e, 503, "Image server \"%s\" unreachable: libcurl "
+		    "cannot be loaded", r->server);
 	url = image_fetch_url(r, path, &sock);
-	if ((c = image_fetch_curl()) == NULL)
+	if ((c = curl_easy_init()) == NULL)
 		fatal("out of memory");
 	s->curl = c;
 	curl_easy_setopt(c, CURLOPT_URL, url);
@@ -494,10 +480,12 @@ out:
 static char *
 image_fetch_escape(const char *s)
 {
-	CURL *c = image_fetch_curl();
+	CURL *c;
 	char *esc, *out;
 
-	if (c == NULL)
+	if (!curl_load())
+		return xstrdup(s);	/* the transfer will say why */
+	if ((c = curl_easy_init()) == NULL)
 		fatal("out of memory");
 	esc = curl_easy_escape(c, s, 0);
 	out = xstrdup(esc ? esc : "");
