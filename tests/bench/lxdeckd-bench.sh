@@ -69,7 +69,7 @@ trap cleanup EXIT
 build/lxdeckd --dir "$DIR" --socket "$LOC_SOCK" 2>"$WORK/lxdeckd.log" &
 DPID=$!
 for i in $(seq 1 100); do [ -S "$LOC_SOCK" ] && break; sleep 0.05; done
-LXD_PID=$(pgrep -x lxd | head -1)
+LXD_PID=$(pgrep -o -x lxd)	# the daemon: the oldest (lxd forkexec etc. are "lxd" too)
 
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 pss_kb() { awk '/^Pss:/ {print $2}' "/proc/$1/smaps_rollup"; }
