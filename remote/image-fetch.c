@@ -35,11 +35,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
 #include <openssl/evp.h>
 
 #include "remote.h"
 #include "image-fetch.h"
+#include "curl-load.h"		/* libcurl, loaded on the first transfer */
+
 
 static const struct image_fetch_remote image_fetch_remote_table[] = {
 	{ "images", "https://images.linuxcontainers.org", "simplestreams" },
@@ -185,6 +186,11 @@ image_fetch_transfer(const struct image_remote *r, const char *path,
 	    strncmp(r->server, "unix://", 7) != 0)
 		return err_set(e, 400, "Invalid image server \"%s\": not an https://, "
 		    "http:// or unix:// URL", r->server);
+	/* libcurl is loaded on the first transfer, not at start-up: a daemon
+	 * that never talks to an image server does not carry it. */
+	if (!curl_load())
+		return err_set(e, 503, "Image server \"%s\" unreachable: libcurl "
+		    "cannot be loaded", r->server);
 	url = image_fetch_url(r, path, &sock);
 	if ((c = curl_easy_init()) == NULL)
 		fatal("out of memory");
@@ -474,10 +480,12 @@ out:
 static char *
 image_fetch_escape(const char *s)
 {
-	CURL *c = curl_easy_init();
+	CURL *c;
 	char *esc, *out;
 
-	if (c == NULL)
+	if (!curl_load())
+		return xstrdup(s);	/* the transfer will say why */
+	if ((c = curl_easy_init()) == NULL)
 		fatal("out of memory");
 	esc = curl_easy_escape(c, s, 0);
 	out = xstrdup(esc ? esc : "");
@@ -792,7 +800,5 @@ image_fetch_install(void)
 	if (done)
 		return;
 	done = true;
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
-		log_warn("libcurl failed to initialise: image servers unreachable");
 	engine_set_image_fetcher(&image_fetch_fetcher);
 }
