@@ -15,8 +15,9 @@
  *
  * The "lxd" protocol (lxd-api.md 4.4), as an untrusted client:
  *   GET /1.0/images/aliases/NAME   -> target fingerprint (404: not an alias)
- *   GET /1.0/images/FP             -> the image object (FP may be a prefix)
- *   GET /1.0/images/FP/export      -> the unified file, or multipart with
+ *   GET /1.0/images/FP[?secret=]   -> the image object (FP may be a prefix)
+ *   GET /1.0/images/FP/export[?secret=]
+ *                                  -> the unified file, or multipart with
  *                                     parts "metadata" and "rootfs"
  *   GET /1.0/images?recursion=1    -> the list
  * What is received is hashed as it arrives and must equal the fingerprint.
@@ -486,6 +487,21 @@ image_fetch_escape(const char *s)
 	return out;
 }
 
+/* fmt (one %s) with ?secret= when r carries a download token. */
+static char *
+image_fetch_lxd_path(const struct image_remote *r, const char *fmt, const char *arg)
+{
+	char *p = xasprintf(fmt, arg), *q, *esc;
+
+	if (r->secret == NULL || *r->secret == '\0')
+		return p;
+	esc = image_fetch_escape(r->secret);
+	q = xasprintf("%s?secret=%s", p, esc);
+	free(esc);
+	free(p);
+	return q;
+}
+
 static int
 image_fetch_lxd_resolve(const struct image_remote *r, const char *ref,
     struct image *out, struct err *e)
@@ -509,7 +525,7 @@ image_fetch_lxd_resolve(const struct image_remote *r, const char *ref,
 	free(esc);
 	free(path);
 	esc = image_fetch_escape(target);
-	path = xasprintf("1.0/images/%s", esc);
+	path = image_fetch_lxd_path(r, "1.0/images/%s", esc);
 	{
 		json_object *im = NULL;
 
@@ -641,7 +657,7 @@ image_fetch_lxd_download(const struct image_remote *r, const char *fp,
     image_fetch_progress_fn progress, void *arg, struct err *e)
 {
 	struct image_fetch_file f = { 0 };
-	char *path = xasprintf("1.0/images/%s/export", fp);
+	char *path = image_fetch_lxd_path(r, "1.0/images/%s/export", fp);
 	char *dest = xasprintf("%s/export", dir), *ct = NULL, *hex = NULL;
 	char *meta = NULL, *rootfs = NULL, *parts[2];
 	int rc = -1;
