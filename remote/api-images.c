@@ -605,6 +605,13 @@ api_images_pull(struct request *r, json_object *body, json_object *src,
 		err_set(e, 400, "Missing image server in source");
 		goto out;
 	}
+	if (strncmp(p.remote.server, "https://", 8) != 0 &&
+	    strncmp(p.remote.server, "http://", 7) != 0 &&
+	    strncmp(p.remote.server, "unix://", 7) != 0) {
+		err_set(e, 400, "Invalid image server \"%s\": not an https://, "
+		    "http:// or unix:// URL", p.remote.server);
+		goto out;
+	}
 	p.ref = fp != NULL && *fp != '\0' ? fp : alias;
 	if (p.ref == NULL || *p.ref == '\0') {
 		err_set(e, 400, "Must specify one of alias or fingerprint for an "
