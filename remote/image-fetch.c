@@ -398,6 +398,7 @@ image_fetch_files(const struct image_remote *r, struct image_fetch_file *files,
 		hex = image_fetch_md_hex(one);
 		EVP_MD_CTX_free(one);
 		one = NULL;
+		snprintf(files[i].got_sha256, sizeof files[i].got_sha256, "%s", hex);
 		if (files[i].sha256 != NULL && strcmp(hex, files[i].sha256) != 0) {
 			err_set(e, 400, "Image file \"%s\" from \"%s\" is corrupted: "
 			    "SHA-256 %.12s..., expected %.12s...", files[i].path,
@@ -683,9 +684,12 @@ image_fetch_lxd_download(const struct image_remote *r, const char *fp,
 		}
 		parts[0] = meta;
 	}
-	/* What arrived must hash to the fingerprint (lxd-api.md 4.2). */
-	if ((hex = image_fetch_hash_files((const char *const *)parts,
-	    rootfs ? 2 : 1, e)) == NULL)
+	/* What arrived must hash to the fingerprint (lxd-api.md 4.2): a
+	 * unified file was hashed as it arrived; split parts are hashed now. */
+	if (rootfs == NULL)
+		hex = xstrdup(f.got_sha256);
+	else if ((hex = image_fetch_hash_files((const char *const *)parts, 2,
+	    e)) == NULL)
 		goto out;
 	if (strcmp(hex, fp) != 0) {
 		err_set(e, 400, "Image %.12s from \"%s\" is corrupted: it hashes "
