@@ -13,6 +13,7 @@
 #     --alias, --copy-aliases, --auto-update and --public; the fingerprint
 #     is the same everywhere; lxc launch on d2 from d1 and from the ref;
 #   - the engine (engctl) pulls from d1 over HTTPS with its certificate;
+#   - POST /1.0/images from a simplestreams server (aliases in the body);
 #   - bad input: LXD-style errors, an unreachable server fails fast, the
 #     daemons survive.
 # Needs root (containers) and the reference LXD.
@@ -52,6 +53,7 @@ cleanup() {
 	for fp in $fp_pub $fp_priv $fp_rpub $fp_rpriv; do
 		L image delete "ref:$fp" >/dev/null 2>&1
 	done
+	ss_stop 2>/dev/null
 	for p in $D1PID $D2PID; do kill -TERM "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
 	for d in d1 d2 e; do
 		for c in $($E -d "$T/$d" list 2>/dev/null | awk '{print $1}'); do
@@ -255,6 +257,25 @@ like "engine: cached with d1's fingerprint" "$($E -d "$T/e" image-info "$fp_pub"
 out=$($E -d "$T/e" image-remote-list "$B1" --protocol lxd 2>&1)
 like "engine without d1's certificate: a clear TLS error" "$out" \
     "^Error: .*$B1.*certificate"
+
+# ---- POST /1.0/images from a simplestreams server ----
+. "$LXDECK_SRC/tests/lxc/image-server.inc"
+ok "simplestreams test server: publish an image" ss_publish 20240101_00:00 1700000000
+ss_start
+d=$SS_DIR/images/busybox/1.36/amd64/default/20240101_00:00
+fp_ss=$(cat "$d/lxd.tar.xz" "$d/rootfs.squashfs" | sha256sum | cut -d' ' -f1)
+res=$(curl -s --unix-socket "$T/d2.sock" -X POST -H 'Content-Type: application/json' \
+    -d '{"auto_update":true,"source":{"type":"image","mode":"pull","server":"'"$SS_URL"'","protocol":"simplestreams","alias":"bbtest"},"aliases":[{"name":"ssbb"}]}' \
+    http://x/1.0/images | json metadata.id)
+res=$(curl -s --unix-socket "$T/d2.sock" "http://x/1.0/operations/$res/wait?timeout=60")
+is "copy from a simplestreams server into d2" "$(json metadata.status <<<"$res")" Success
+is "... the op names the fingerprint (meta||squashfs)" \
+    "$(json metadata.metadata.fingerprint <<<"$res")" "$fp_ss"
+info=$(L image info u2:ssbb 2>&1)
+like "... the aliases of the request landed" "$info" "Fingerprint: $fp_ss"
+like "... with the simplestreams source and auto-update" "$info" \
+    "Auto update: enabled.*Protocol: simplestreams.*Alias: bbtest"
+ss_stop
 
 # ---- bad input ----
 pq() { curl -s --unix-socket "$T/d2.sock" -X POST -H 'Content-Type: application/json' \
