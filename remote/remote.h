@@ -33,6 +33,7 @@
  *                     (libcurl), envelopes, pinning, reachability
  *   client-ws.c       RFC 6455 client on the same connection
  *   client-exec.c     exec/console websockets bridged to local socketpairs
+ *   console-acc.c     console logs kept whole when LXD/Incus drain them
  *   remote-config.c   remotes: the lxc client's config.yml and lxdeck's own
  *   backend-remote.c  struct backend_ops over all of the above
  *
@@ -678,6 +679,15 @@ int	 client_exec_control(struct client_exec *, const char *json, struct err *);
 void	 client_exec_finished(struct client_exec *, int status);
 const char *client_exec_op_id(const struct client_exec *);
 void	 client_exec_free(struct client_exec *);
+
+/* console-acc.c */
+struct console_acc;
+/* Appends a piece read from inst while its init was pid (another pid
+ * starts afresh) and returns the whole log so far (caller frees). */
+char	*console_acc_add(struct console_acc **, const char *inst, pid_t pid,
+	     const char *piece, size_t n, size_t *len);
+void	 console_acc_forget(struct console_acc **, const char *inst);
+void	 console_acc_free(struct console_acc **);
 
 /* Per-server state of the api files that keep some (server.c holds it,
  * each api file allocates and frees its own part). */
