@@ -1348,6 +1348,7 @@ struct instance_job {
 	char	*img_server;
 	char	*img_protocol;
 	char	*img_certificate;
+	char	*img_secret;
 	char	*img_ref;
 };
 
@@ -1366,6 +1367,7 @@ instance_job_free(void *arg)
 	free(j->img_server);
 	free(j->img_protocol);
 	free(j->img_certificate);
+	free(j->img_secret);
 	free(j->img_ref);
 	free(j);
 }
@@ -1489,6 +1491,7 @@ create_work(struct engine *e, void *arg, struct op_result *res, struct err *err)
 			.server = j->img_server,
 			.protocol = j->img_protocol,
 			.certificate = j->img_certificate,
+			.secret = j->img_secret,
 		};
 
 		if (image_cache_fetch(e, &r, j->img_ref, res, &j->fp, err) < 0 ||
@@ -1614,6 +1617,7 @@ instance_op_create(struct engine *e, const struct instance_create *req,
 				.server = req->image_server,
 				.protocol = req->image_protocol,
 				.certificate = req->image_certificate,
+				.secret = req->image_secret,
 			};
 
 			if (req->image_protocol != NULL && *req->image_protocol &&
@@ -1636,6 +1640,7 @@ instance_op_create(struct engine *e, const struct instance_create *req,
 				    *req->image_protocol ? req->image_protocol :
 				    "simplestreams");
 				j->img_certificate = xstrdup(req->image_certificate);
+				j->img_secret = xstrdup(req->image_secret);
 				j->img_ref = xstrdup(req->image);
 				if (!req->has_profiles)
 					strv_push(&profiles, "default");

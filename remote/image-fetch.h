@@ -67,6 +67,7 @@ struct image_fetch_file {
 	const char	*sha256;	/* expected, or NULL */
 	int64_t		 size;		/* expected, for progress (0: unknown) */
 	const char	*what;		/* "metadata", "rootfs" (progress text) */
+	char		 got_sha256[65]; /* out: what arrived hashed to */
 };
 /* Downloads files in order into their dest, feeding every byte to the
  * SHA-256 of the whole (checked against combined when not NULL) and of

@@ -19,7 +19,8 @@
  * profile-show P | profile-create P | profile-set P K=V... |
  * profile-device-add P DEV K=V... | profile-delete P | profile-assign NAME
  * P[,P...] | publish SRC [ALIAS] | console-log NAME | info | image-info REF |
- * image-remote-list SERVER [--protocol P] | image-refresh | server-set K=V...
+ * image-remote-list SERVER [--protocol P] [--cert PEMFILE] | image-refresh |
+ * server-set K=V...
  * launch/init take IMAGE as REMOTE:ALIAS (images:, ubuntu:, ubuntu-daily:)
  * or with --server URL [--protocol simplestreams|lxd] [--cert PEMFILE].
  * Exit status: 0 on success; 1 with "Error: <message>" on stderr.
@@ -724,8 +725,12 @@ main(int argc, char **argv)
 			r.server = rem->url;
 			r.protocol = rem->protocol;
 		}
-		if (a2 != NULL && strcmp(a2, "--protocol") == 0 && argc >= 3)
-			r.protocol = argv[2];
+		for (i = 1; i + 1 < (size_t)argc; i++) {
+			if (strcmp(argv[i], "--protocol") == 0)
+				r.protocol = argv[++i];
+			else if (strcmp(argv[i], "--cert") == 0)
+				r.certificate = util_read_file(argv[++i], NULL);
+		}
 		if (image_fetch_list(&r, &im, &n, &err) < 0)
 			return fail();
 		for (i = 0; i < n; i++) {
