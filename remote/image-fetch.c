@@ -28,6 +28,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -150,6 +151,22 @@ image_fetch_xfer_cb(void *arg, curl_off_t dltotal, curl_off_t dlnow,
 }
 
 /* The URL curl gets for server+path; *sock the unix socket, if any. */
+static void
+image_fetch_curl_once(void)
+{
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
+		log_warn("libcurl failed to initialise: image servers unreachable");
+}
+
+/* libcurl's global set-up, once, on the first transfer. */
+static void
+image_fetch_curl_init(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	pthread_once(&once, image_fetch_curl_once);
+}
+
 static char *
 image_fetch_url(const struct image_remote *r, const char *path, char **sock)
 {
@@ -186,6 +203,7 @@ image_fetch_transfer(const struct image_remote *r, const char *path,
 		return err_set(e, 400, "Invalid image server \"%s\": not an https://, "
 		    "http:// or unix:// URL", r->server);
 	url = image_fetch_url(r, path, &sock);
+	image_fetch_curl_init();
 	if ((c = curl_easy_init()) == NULL)
 		fatal("out of memory");
 	s->curl = c;
@@ -474,7 +492,10 @@ out:
 static char *
 image_fetch_escape(const char *s)
 {
-	CURL *c = curl_easy_init();
+	CURL *c;
+
+	image_fetch_curl_init();
+	c = curl_easy_init();
 	char *esc, *out;
 
 	if (c == NULL)
@@ -784,15 +805,10 @@ static const struct image_fetcher image_fetch_fetcher = {
 	.download = image_fetch_download,
 };
 
+/* The fetcher goes in at start, libcurl (and with it OpenSSL) is
+ * initialised only when a transfer is made: most sessions never fetch. */
 void
 image_fetch_install(void)
 {
-	static bool done;
-
-	if (done)
-		return;
-	done = true;
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
-		log_warn("libcurl failed to initialise: image servers unreachable");
 	engine_set_image_fetcher(&image_fetch_fetcher);
 }
