@@ -296,9 +296,7 @@ app_refresh_now(struct tui *t)
 			status_set(t, STATUS_ERR, "Failed to list instances on %s",
 			    backend_multi_warning(t->b));
 	}
-	/* The list needs snapshot counts, not snapshots: keep it small (the
-	 * detail and snapshot views fetch their own). */
-	for (i = 0; i < (int)n; i++) {
+	for (i = 0; i < (int)n; i++)
 		if (app_awaits_address(&v[i])) {
 			awaiting = true;
 			/* Started since the last fetch (maybe by another
@@ -306,13 +304,12 @@ app_refresh_now(struct tui *t)
 			if (!app_was_running(t, v[i].name))
 				t->settle_tries = 0;
 		}
-		snapshot_array_free(v[i].snapshots, v[i].nsnapshots);
-		v[i].snapshots = NULL;
-		devmap_free(&v[i].expanded_devices);
-	}
-	instance_array_free(t->insts, t->ninsts);
-	t->insts = v;
+	/* The list keeps what it shows, packed (inst-cache.c): the detail
+	 * and snapshot views fetch their own. */
+	inst_cache_free(t->insts);
+	t->insts = inst_cache_pack(v, n);
 	t->ninsts = n;
+	instance_array_free(v, n);
 	malloc_trim(0);		/* give the fetch's transient copies back */
 	t->refreshed_ms = app_now_ms(t);
 	t->nrefresh++;
@@ -844,7 +841,7 @@ app_free(struct tui *t)
 		t->ops = o->next;
 		app_op_free(o);
 	}
-	instance_array_free(t->insts, t->ninsts);
+	inst_cache_free(t->insts);
 	free(t->remote);
 	free(t->status_msg);
 	free(t->theme_arg);

@@ -335,6 +335,11 @@ extern const struct view_type view_console_type;
 /* Opens (or focuses) a pane on inst: its console, or a new shell. */
 void		 view_console_open(struct tui *, const char *inst, bool shell);
 
+/* inst-cache.c: the list's copy of the instances, packed in one block
+ * (only inst_cache_free() frees it; NULL when n is 0). */
+struct instance	*inst_cache_pack(const struct instance *, size_t n);
+void		 inst_cache_free(struct instance *);
+
 /* term.c */
 struct term;
 struct term	*term_create(int rows, int cols, size_t scrollback,
