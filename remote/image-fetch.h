@@ -42,8 +42,8 @@ struct image_fetch_remote {
 const struct image_fetch_remote *image_fetch_remotes(size_t *n);
 /* By name ("images", with or without the trailing ':'); NULL if unknown. */
 const struct image_fetch_remote *image_fetch_remote_find(const char *name);
-/* Registers the fetcher with the engine (engine_set_image_fetcher) and
- * initialises libcurl.  Call once from main, before the loop runs. */
+/* Registers the fetcher with the engine (engine_set_image_fetcher); libcurl
+ * is initialised on the first transfer.  Call once, before the loop runs. */
 void	 image_fetch_install(void);
 /* What a server offers / one image / a download: the fetcher's methods,
  * also usable directly (the TUI's picker lists with image_fetch_list). */

@@ -357,26 +357,26 @@ app_backend_create(struct tui *t, const char *remote, struct err *e)
 		struct remotes rs;
 		const struct remote_conf *rc;
 
-		remotes_load(&rs, NULL, 0);
-		rc = remotes_find(&rs, remote);
+		backends_remotes_load(&rs, NULL, 0);
+		rc = backends_remotes_find(&rs, remote);
 		if (rc == NULL)
 			err_set(e, 404, "Remote \"%s\" not found", remote);
 		else if (rc->public || (rc->protocol && strcmp(rc->protocol, "lxd") != 0))
 			err_set(e, 400, "Remote \"%s\" is an image server, not a "
 			    "host", remote);
 		else if (strncmp(rc->addr, "https://", 8) == 0 &&
-		    remotes_client_cert(&rs, e) < 0)
+		    backends_remotes_client_cert(&rs, e) < 0)
 			;
-		else if ((rc = remotes_find(&rs, remote)) != NULL &&
-		    (b = backend_remote_create(t->loop, rc, e)) != NULL &&
+		else if ((rc = backends_remotes_find(&rs, remote)) != NULL &&
+		    (b = backends_remote_create(t->loop, rc, e)) != NULL &&
 		    rc->read_only)
 			b->read_only = true;
-		remotes_free(&rs);
+		backends_remotes_free(&rs);
 	} else if (t->fake)
 		b = backend_fake_create(t->loop, e);
 	else {
 		dir = getenv("LXDECK_DIR");
-		b = backend_local_create(t->loop, dir && *dir ? dir :
+		b = backends_local_create(t->loop, dir && *dir ? dir :
 		    "/var/lib/lxdeck", e);
 	}
 	if (b != NULL)
@@ -397,13 +397,13 @@ app_remote_names(const char *spec, struct strv *out, bool *all)
 		struct remotes rs;
 
 		strv_push(out, "local");
-		remotes_load(&rs, NULL, 0);
+		backends_remotes_load(&rs, NULL, 0);
 		for (i = 0; i < rs.n; i++)
 			if (!rs.v[i].public && (rs.v[i].protocol == NULL ||
 			    strcmp(rs.v[i].protocol, "lxd") == 0) &&
 			    strv_index(out, rs.v[i].name) < 0)
 				strv_push(out, rs.v[i].name);
-		remotes_free(&rs);
+		backends_remotes_free(&rs);
 		return;
 	}
 	strv_split(&w, spec, ',');
@@ -614,12 +614,12 @@ app_remote_color(const char *remote)
 		for (p = remote; *p; p++)
 			h = h * 33 + (unsigned char)*p;
 		cached = (int)(h % ARRAY_SIZE(palette));
-		remotes_load(&rs, NULL, 0);
-		rc = remotes_find(&rs, remote);
+		backends_remotes_load(&rs, NULL, 0);
+		rc = backends_remotes_find(&rs, remote);
 		for (i = 0; rc && rc->color && i < ARRAY_SIZE(names); i++)
 			if (strcmp(rc->color, names[i]) == 0)
 				cached = (int)i;
-		remotes_free(&rs);
+		backends_remotes_free(&rs);
 		snprintf(cached_name, sizeof cached_name, "%s", remote);
 	}
 	return palette[cached];
