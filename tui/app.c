@@ -690,6 +690,27 @@ app_draw_hints(struct tui *t)
 	free(copy);
 }
 
+/* Whether what the top bar and the hint bar show changed since they were
+ * drawn: a view's frame (a pane's output, a moved selection) mostly leaves
+ * them as they are, and drawing them is most of a small frame's cost.  The
+ * status line and the prompt mark chrome_dirty themselves when they
+ * change. */
+static bool
+app_chrome_changed(struct tui *t)
+{
+	struct view *v = view_top(t);
+	char sig[sizeof t->chrome_sig];
+
+	snprintf(sig, sizeof sig, "%s\037%d%d%d\037%s\037%s", t->remote,
+	    t->read_only, t->b != NULL && t->b->read_only, prompt_active(t),
+	    v && v->type->title ? v->type->title(v) : "",
+	    v && v->type->hint ? v->type->hint(v) : "");
+	if (strcmp(sig, t->chrome_sig) == 0)
+		return false;
+	memcpy(t->chrome_sig, sig, sizeof sig);
+	return true;
+}
+
 void
 app_draw(struct tui *t)
 {
@@ -719,9 +740,11 @@ app_draw(struct tui *t)
 		v->type->draw(v, 1, view_body_rows(t));
 		v->dirty = false;
 		drew = true;
-		t->chrome_dirty = true;	/* titles carry counts */
+		if (app_chrome_changed(t))	/* titles carry counts */
+			t->chrome_dirty = true;
 	}
 	if (t->chrome_dirty) {
+		app_chrome_changed(t);	/* what is drawn now */
 		app_draw_title(t);
 		if (prompt_active(t))
 			prompt_draw(t, LINES - 2);

@@ -158,6 +158,7 @@ struct tui {
 
 	bool			 full_redraw;
 	bool			 chrome_dirty;	/* top bar, status, hints */
+	char			 chrome_sig[1024]; /* what they show (app.c) */
 
 	uv_poll_t		 stdin_poll;
 	uv_signal_t		 sigwinch;
