@@ -45,6 +45,7 @@ static struct {
 	void		 (*remotes_free)(struct remotes *);
 	const struct remote_conf *(*remotes_find)(const struct remotes *,
 			     const char *);
+	const char	*(*remote_conf_source)(const struct remote_conf *);
 	int		 (*remotes_client_cert)(struct remotes *, struct err *);
 	int		 (*remotes_add)(struct remotes *, const char *, const char *,
 			     bool, const char *, FILE *, FILE *, struct err *);
@@ -68,6 +69,7 @@ backends_load(void)
 		BACKENDS_SYM(remotes_load, "remotes_load"),
 		BACKENDS_SYM(remotes_free, "remotes_free"),
 		BACKENDS_SYM(remotes_find, "remotes_find"),
+		BACKENDS_SYM(remote_conf_source, "remote_conf_source"),
 		BACKENDS_SYM(remotes_client_cert, "remotes_client_cert"),
 		BACKENDS_SYM(remotes_add, "remotes_add"),
 		BACKENDS_SYM(image_remotes, "image_fetch_remotes"),
@@ -164,6 +166,13 @@ const struct remote_conf *
 backends_remotes_find(const struct remotes *rs, const char *name)
 {
 	return backends.h != NULL ? backends.remotes_find(rs, name) : NULL;
+}
+
+/* Only a loaded library hands out remote_confs. */
+const char *
+backends_remote_conf_source(const struct remote_conf *rc)
+{
+	return backends.remote_conf_source(rc);
 }
 
 int

@@ -67,7 +67,7 @@ remote_cmd(int argc, char **argv)
 			const struct remote_conf *r = &rs.v[k];
 
 			printf("%-14s %-44s %-13s %-8s %s%s\n", r->name, r->addr ? r->addr : "",
-			    r->protocol ? r->protocol : "lxd", r->from_lxc ? "lxc" : "lxdeck",
+			    r->protocol ? r->protocol : "lxd", backends_remote_conf_source(r),
 			    r->server_crt ? "yes" : "no", r->read_only ? " (read-only)" : "");
 		}
 	} else if (strcmp(argv[1], "add") == 0) {

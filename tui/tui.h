@@ -352,6 +352,7 @@ void		 backends_remotes_load(struct remotes *, char *warn, size_t wl);
 void		 backends_remotes_free(struct remotes *);
 const struct remote_conf *backends_remotes_find(const struct remotes *,
 		     const char *name);
+const char	*backends_remote_conf_source(const struct remote_conf *);
 int		 backends_remotes_client_cert(struct remotes *, struct err *);
 int		 backends_remotes_add(struct remotes *, const char *name,
 		     const char *target, bool accept, const char *password,

@@ -114,7 +114,7 @@ view_remotes_build(struct view *v)
 		}
 		snprintf(name, sizeof name, "%s:%s", r->name, r->read_only ? " ro" : "");
 		view_lines_add(&d->l, te, "%-14s %-36s %-7s %s", name, r->addr ? r->addr : "",
-		    r->from_lxc ? "lxc" : "lxdeck", state);
+		    backends_remote_conf_source(r), state);
 		strv_push(&d->names, r->name);
 	}
 	if (warn[0] != '\0') {
