@@ -24,7 +24,8 @@
  *   colours              print "coloured N": cells with a non-default colour
  *   expect TEXT          fail unless TEXT is on screen now
  *   expect-not TEXT      fail if TEXT is on screen now
- *   shell CMD            run CMD with /bin/sh (e.g. poke a control FIFO)
+ *   shell CMD            run CMD with /bin/sh (e.g. poke a control FIFO);
+ *                        $VT_CHILD is the child's pid
  *   wait-exit            wait for the child to exit, print "exit N"
  *   cpu-ticks            print "cpu N": the child's user+system clock ticks
  *   rss                  print "rss N": the child's resident set in kB
@@ -482,6 +483,10 @@ run_line(char *line)
 		if (find_text(a, NULL) >= 0)
 			fail("did not expect \"%s\" on screen", a);
 	} else if (strcmp(cmd, "shell") == 0) {
+		char pid[16];
+
+		snprintf(pid, sizeof pid, "%d", (int)child);
+		setenv("VT_CHILD", pid, 1);
 		if (system(a) != 0)
 			fail("shell command failed: %s", a);
 	} else if (strcmp(cmd, "cpu-ticks") == 0 || strcmp(cmd, "rss") == 0) {
