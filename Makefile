@@ -94,6 +94,29 @@ test:
 run:
 	scripts/run-local
 
+# PREFIX/bin/lxdeck with the engine and REST client in
+# PREFIX/lib/lxdeck/, PREFIX/sbin/lxdeckd, themes where the TUI looks
+# (PREFIX/share/lxdeck/themes), man pages.  DESTDIR for packaging.
+PREFIX	?= /usr/local
+install: $(B)/lxdeck $(B)/lxdeck-backends.so $(B)/lxdeckd
+	install -D -m 755 $(B)/lxdeck $(DESTDIR)$(PREFIX)/bin/lxdeck
+	install -D -m 644 $(B)/lxdeck-backends.so \
+	    $(DESTDIR)$(PREFIX)/lib/lxdeck/lxdeck-backends.so
+	install -D -m 755 $(B)/lxdeckd $(DESTDIR)$(PREFIX)/sbin/lxdeckd
+	install -d $(DESTDIR)$(PREFIX)/share/lxdeck/themes
+	install -m 644 themes/*.theme $(DESTDIR)$(PREFIX)/share/lxdeck/themes/
+	install -D -m 644 man/lxdeck.1 $(DESTDIR)$(PREFIX)/share/man/man1/lxdeck.1
+	install -D -m 644 man/lxdeck-theme.5 \
+	    $(DESTDIR)$(PREFIX)/share/man/man5/lxdeck-theme.5
+	install -D -m 644 man/lxdeckd.8 $(DESTDIR)$(PREFIX)/share/man/man8/lxdeckd.8
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/lxdeck $(DESTDIR)$(PREFIX)/sbin/lxdeckd \
+	    $(DESTDIR)$(PREFIX)/share/man/man1/lxdeck.1 \
+	    $(DESTDIR)$(PREFIX)/share/man/man5/lxdeck-theme.5 \
+	    $(DESTDIR)$(PREFIX)/share/man/man8/lxdeckd.8
+	rm -rf $(DESTDIR)$(PREFIX)/lib/lxdeck $(DESTDIR)$(PREFIX)/share/lxdeck
+
 clean:
 	rm -rf $(B)
 
@@ -102,6 +125,6 @@ lint:
 	    --suppress=missingIncludeSystem common engine remote tui
 	clang-tidy $(LIBSRC) -- $(CFLAGS)
 
-.PHONY: all check test run clean lint
+.PHONY: all check test run install uninstall clean lint
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
 .SECONDARY:

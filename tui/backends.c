@@ -12,8 +12,9 @@
  * up by name; the library's own references to the model and common/
  * resolve to lxdeck's (it is linked with -rdynamic).
  *
- * The library is lxdeck-backends.so beside the lxdeck binary, or the file
- * $LXDECK_BACKENDS names.  When it cannot be loaded, creating a backend
+ * The library is lxdeck-backends.so beside the lxdeck binary or in
+ * ../lib/lxdeck/ from it (make install), or the file $LXDECK_BACKENDS
+ * names.  When it cannot be loaded, creating a backend
  * fails with the loader's message, the remotes are an empty list with the
  * reason as its warning, and the image servers are none: the UI stays up.
  */
@@ -78,23 +79,32 @@ backends_load(void)
 		BACKENDS_SYM(image_install, "image_fetch_install"),
 	};
 	const char *env = getenv("LXDECK_BACKENDS");
-	char path[PATH_MAX], *slash;
+	/* Beside the binary (the build tree), then where make install puts
+	 * it: PREFIX/lib/lxdeck for PREFIX/bin/lxdeck. */
+	static const char *const rel[] = { "", "../lib/lxdeck/" };
+	char exe[PATH_MAX], path[PATH_MAX + 64], *slash;
 	ssize_t n;
 	size_t i;
 
 	if (backends.tried)
 		return backends.h != NULL;
 	backends.tried = true;
-	if (env != NULL && *env != '\0')
+	if (env != NULL && *env != '\0') {
 		snprintf(path, sizeof path, "%s", env);
-	else {
-		n = readlink("/proc/self/exe", path, sizeof path - 1);
-		path[n > 0 ? n : 0] = '\0';
-		slash = strrchr(path, '/');
-		snprintf(slash ? slash + 1 : path, sizeof path -
-		    (size_t)(slash ? slash + 1 - path : 0), "%s", BACKENDS_FILE);
+		backends.h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	} else {
+		n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+		exe[n > 0 ? n : 0] = '\0';
+		if ((slash = strrchr(exe, '/')) != NULL)
+			slash[1] = '\0';
+		for (i = 0; i < ARRAY_SIZE(rel) && backends.h == NULL; i++) {
+			snprintf(path, sizeof path, "%s%s%s", exe, rel[i],
+			    BACKENDS_FILE);
+			if (i == 0 || access(path, F_OK) == 0)
+				backends.h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+		}
 	}
-	if ((backends.h = dlopen(path, RTLD_NOW | RTLD_LOCAL)) == NULL) {
+	if (backends.h == NULL) {
 		snprintf(backends.why, sizeof backends.why, "Failed to load the "
 		    "engine and REST client: %s", dlerror());
 		return false;

@@ -34,4 +34,16 @@ wait-text Help
 dump')
 is "local: without the library says so, the UI keeps working" "$?" "0"
 like "the loader's reason is shown" "$out" "nonexistent"
+
+# make install: PREFIX/bin/lxdeck finds PREFIX/lib/lxdeck/lxdeck-backends.so
+inst=$SCREEN_TMP/inst
+make -s -C "$LXDECK_SRC" install DESTDIR="$inst" PREFIX=/usr >/dev/null
+out=$(env -i PATH="$PATH" HOME="$SCREEN_TMP" XDG_CONFIG_HOME="$SCREEN_TMP/config" \
+    "$inst/usr/bin/lxdeck" remote list 2>&1)
+like "installed: lxdeck lists local:" "$out" "local +\\(embedded engine\\)"
+unlike "installed: the library under lib/lxdeck is found" "$out" "Failed to load"
+rm "$inst/usr/lib/lxdeck/lxdeck-backends.so"
+out=$(env -i PATH="$PATH" HOME="$SCREEN_TMP" XDG_CONFIG_HOME="$SCREEN_TMP/config" \
+    "$inst/usr/bin/lxdeck" remote list 2>&1)
+like "installed without the library: says so" "$out" "Failed to load the engine"
 done_testing
