@@ -273,6 +273,11 @@ struct api_filter;
  * bad syntax. */
 struct api_filter *api_filter_parse(const char *expr, struct err *);
 bool	 api_filter_match(const struct api_filter *, json_object *obj);
+/* Adds obj (taken) to a collection's list when it passes: itself with
+ * recursion >= 1, else its URL (url_fmt). */
+void	 api_filter_add(const struct api_filter *, const struct request *,
+	     json_object *list, json_object *obj, const char *url_fmt, ...)
+	     __attribute__((format(printf, 5, 6)));
 void	 api_filter_free(struct api_filter *);
 
 /* route.c */
