@@ -6,6 +6,14 @@
 # Sources are found by directory: a new .c file in common/, engine/, remote/
 # or tui/ is built without touching this file.  Files named *-main.c are
 # program entry points and stay out of the library.
+#
+# lxdeck is the TUI and what every session needs (common/, the model, the
+# fake and multi backends); the embedded engine and the REST client, with
+# liblxc, sqlite, libcurl, OpenSSL and libwebsockets, are
+# build/lxdeck-backends.so beside it, loaded on first use (tui/backends.c),
+# whose references to the rest resolve to lxdeck's symbols (-rdynamic).  So
+# every object is position-independent.  lxdeckd, the tools and the tests
+# link everything in.
 
 CC	?= cc
 PKGS	 = lxc sqlite3 json-c libuv libwebsockets ncursesw vterm yaml-0.1 openssl \
@@ -21,6 +29,7 @@ WARN	+= -Werror
 endif
 OPT	?= -O2 -g
 CFLAGS	+= -std=gnu11 $(OPT) $(WARN) -D_GNU_SOURCE -MMD -MP \
+	   -fPIC -fno-semantic-interposition \
 	   $(shell pkg-config --cflags $(PKGS))
 LDLIBS	+= -Wl,--as-needed $(shell pkg-config --libs $(PKGS)) -lm
 ifdef SANITIZER
@@ -31,6 +40,10 @@ endif
 B	 = build
 LIBSRC	 = $(filter-out %-main.c,$(wildcard common/*.c engine/*.c remote/*.c tui/*.c))
 LIBOBJ	 = $(LIBSRC:%.c=$(B)/%.o)
+CORESRC	 = $(filter-out %-main.c,$(wildcard common/*.c tui/*.c)) \
+	   engine/model.c engine/backend-fake.c engine/backend-multi.c
+COREOBJ	 = $(CORESRC:%.c=$(B)/%.o)
+PLUGOBJ	 = $(filter-out $(COREOBJ),$(LIBOBJ))
 UNITSRC	 = $(wildcard tests/unit/test-*.c)
 UNITBIN	 = $(UNITSRC:tests/unit/%.c=$(B)/tests/%)
 FUZZSRC	 = $(wildcard tests/fuzz/fuzz-*.c)
@@ -39,9 +52,16 @@ TOOLBIN	 = $(TOOLSRC:tests/tools/%.c=$(B)/tools/%)
 
 PRELOAD	 = $(B)/tools/uvfdcheck.so
 
-all: $(B)/lxdeck $(B)/lxdeckd $(UNITBIN) $(TOOLBIN) $(PRELOAD)
+all: $(B)/lxdeck $(B)/lxdeck-backends.so $(B)/lxdeckd $(UNITBIN) $(TOOLBIN) \
+	   $(PRELOAD)
 
-$(B)/%.o: %.c
+# Every object depends on the flags it was built with (a stamp rewritten
+# only when they change), so a change of flags rebuilds.
+FLAGSTAMP := $(shell mkdir -p $(B) && { echo '$(CC) $(CFLAGS)' | \
+	   cmp -s - $(B)/.cflags || echo '$(CC) $(CFLAGS)' >$(B)/.cflags; } && \
+	   echo $(B)/.cflags)
+
+$(B)/%.o: %.c $(FLAGSTAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
@@ -49,8 +69,11 @@ $(B)/liblxdeck.a: $(LIBOBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(B)/lxdeck: $(B)/tui/lxdeck-main.o $(B)/liblxdeck.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(B)/lxdeck: $(B)/tui/lxdeck-main.o $(COREOBJ) | $(B)/lxdeck-backends.so
+	$(CC) $(LDFLAGS) -rdynamic -o $@ $^ $(LDLIBS)
+
+$(B)/lxdeck-backends.so: $(PLUGOBJ)
+	$(CC) $(LDFLAGS) -shared -o $@ $^ $(LDLIBS)
 
 $(B)/lxdeckd: $(B)/remote/lxdeckd-main.o $(B)/liblxdeck.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -79,6 +102,29 @@ test:
 run:
 	scripts/run-local
 
+# PREFIX/bin/lxdeck with the engine and REST client in
+# PREFIX/lib/lxdeck/, PREFIX/sbin/lxdeckd, themes where the TUI looks
+# (PREFIX/share/lxdeck/themes), man pages.  DESTDIR for packaging.
+PREFIX	?= /usr/local
+install: $(B)/lxdeck $(B)/lxdeck-backends.so $(B)/lxdeckd
+	install -D -m 755 $(B)/lxdeck $(DESTDIR)$(PREFIX)/bin/lxdeck
+	install -D -m 644 $(B)/lxdeck-backends.so \
+	    $(DESTDIR)$(PREFIX)/lib/lxdeck/lxdeck-backends.so
+	install -D -m 755 $(B)/lxdeckd $(DESTDIR)$(PREFIX)/sbin/lxdeckd
+	install -d $(DESTDIR)$(PREFIX)/share/lxdeck/themes
+	install -m 644 themes/*.theme $(DESTDIR)$(PREFIX)/share/lxdeck/themes/
+	install -D -m 644 man/lxdeck.1 $(DESTDIR)$(PREFIX)/share/man/man1/lxdeck.1
+	install -D -m 644 man/lxdeck-theme.5 \
+	    $(DESTDIR)$(PREFIX)/share/man/man5/lxdeck-theme.5
+	install -D -m 644 man/lxdeckd.8 $(DESTDIR)$(PREFIX)/share/man/man8/lxdeckd.8
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/lxdeck $(DESTDIR)$(PREFIX)/sbin/lxdeckd \
+	    $(DESTDIR)$(PREFIX)/share/man/man1/lxdeck.1 \
+	    $(DESTDIR)$(PREFIX)/share/man/man5/lxdeck-theme.5 \
+	    $(DESTDIR)$(PREFIX)/share/man/man8/lxdeckd.8
+	rm -rf $(DESTDIR)$(PREFIX)/lib/lxdeck $(DESTDIR)$(PREFIX)/share/lxdeck
+
 clean:
 	rm -rf $(B)
 
@@ -87,6 +133,6 @@ lint:
 	    --suppress=missingIncludeSystem common engine remote tui
 	clang-tidy $(LIBSRC) -- $(CFLAGS)
 
-.PHONY: all check test run clean lint
+.PHONY: all check test run install uninstall clean lint
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
 .SECONDARY:

@@ -106,15 +106,16 @@ strv_join(const struct strv *sv, const char *sep)
 	return out;
 }
 
-/* Index of key, or -(insertion point) - 1. */
+/* Index of key in the sorted keys[0..n), or -(insertion point) - 1: the
+ * search both maps (strmap's keys, devmap's names) share. */
 static long
-strmap_find(const struct strmap *m, const char *key)
+sorted_find(char *const *keys, size_t n, const char *key)
 {
-	size_t lo = 0, hi = m->n;
+	size_t lo = 0, hi = n;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(m->keys[mid], key);
+		int c = strcmp(keys[mid], key);
 
 		if (c == 0)
 			return (long)mid;
@@ -124,6 +125,12 @@ strmap_find(const struct strmap *m, const char *key)
 			hi = mid;
 	}
 	return -(long)lo - 1;
+}
+
+static long
+strmap_find(const struct strmap *m, const char *key)
+{
+	return sorted_find(m->keys, m->n, key);
 }
 
 const char *
@@ -226,20 +233,7 @@ strmap_equal(const struct strmap *a, const struct strmap *b)
 static long
 devmap_find(const struct devmap *d, const char *name)
 {
-	size_t lo = 0, hi = d->n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(d->names[mid], name);
-
-		if (c == 0)
-			return (long)mid;
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return -(long)lo - 1;
+	return sorted_find(d->names, d->n, name);
 }
 
 struct strmap *

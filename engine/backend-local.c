@@ -644,6 +644,81 @@ local_image_alias_create(struct backend *b, const char *name, const char *target
 	return image_alias_add(ENG(b), name, target, description, err);
 }
 
+/* An image copy from a server: the request, owned by its op. */
+struct pull_job {
+	struct image_pull	 p;
+	char			*server, *protocol, *certificate, *secret, *ref;
+};
+
+static void
+pull_job_free(void *arg)
+{
+	struct pull_job *j = arg;
+
+	free(j->server);
+	free(j->protocol);
+	free(j->certificate);
+	free(j->secret);
+	free(j->ref);
+	image_pull_free_contents(&j->p);
+	free(j);
+}
+
+static int
+image_pull_work(struct engine *e, void *arg, struct op_result *res, struct err *err)
+{
+	struct pull_job *j = arg;
+	char *fp = NULL;
+
+	if (image_cache_copy(e, &j->p, res, &fp, err) < 0)
+		return -1;
+	free(fp);
+	return 0;
+}
+
+static int
+local_image_pull(struct backend *b, const struct image_pull *p, char **op_id,
+    struct err *err)
+{
+	struct pull_job *j;
+	const char *proto = p->remote.protocol;
+	struct op_spec spec = {
+		.description = "Downloading image",
+		.cls = OP_CLASS_TASK,
+		.work = image_pull_work,
+		.done = image_created_done,
+		.free_arg = pull_job_free,
+	};
+
+	if (p->remote.server == NULL || *p->remote.server == '\0')
+		return err_set(err, 400, "Missing image server");
+	if (p->ref == NULL || *p->ref == '\0')
+		return err_set(err, 400, "Missing image fingerprint or alias");
+	if (proto != NULL && *proto != '\0' && strcmp(proto, "lxd") != 0 &&
+	    strcmp(proto, "simplestreams") != 0)
+		return err_set(err, 400, "Unsupported image server protocol \"%s\"", proto);
+	if (engine_image_fetcher() == NULL)
+		return err_set(err, 501, "Cannot reach image server \"%s\" from this "
+		    "program", p->remote.server);
+	j = xcalloc(1, sizeof *j);
+	j->server = xstrdup(p->remote.server);
+	j->protocol = xstrdup(proto && *proto ? proto : "lxd");
+	j->certificate = xstrdup(p->remote.certificate);
+	j->secret = xstrdup(p->remote.secret);
+	j->ref = xstrdup(p->ref);
+	j->p.remote.server = j->server;
+	j->p.remote.protocol = j->protocol;
+	j->p.remote.certificate = j->certificate;
+	j->p.remote.secret = j->secret;
+	j->p.ref = j->ref;
+	j->p.public = p->public;
+	j->p.auto_update = p->auto_update;
+	strmap_copy(&j->p.properties, &p->properties);
+	strv_copy(&j->p.aliases, &p->aliases);
+	spec.arg = j;
+	return op_start(ENG(b), &spec, op_id, err);
+}
+
 static int
 local_image_alias_delete(struct backend *b, const char *name, struct err *err)
 {
@@ -814,6 +889,7 @@ static const struct backend_ops local_ops = {
 	.image_alias_get = local_image_alias_get,
 	.image_alias_create = local_image_alias_create,
 	.image_alias_delete = local_image_alias_delete,
+	.image_pull = local_image_pull,
 	.exec_start = local_exec_start,
 	.console_attach = local_console_attach,
 	.exec_resize = local_exec_resize,

@@ -116,8 +116,9 @@ multi_urls(const struct backend *mb, const char *urls)
 }
 
 static void
-multi_fix_op(const struct backend *mb, struct op_info *op)
+multi_fix_op(const struct backend *mb, void *el)
 {
+	struct op_info *op = el;
 	size_t i;
 	char *u;
 
@@ -130,8 +131,9 @@ multi_fix_op(const struct backend *mb, struct op_info *op)
 }
 
 static void
-multi_fix_profile(const struct backend *mb, struct profile *p)
+multi_fix_profile(const struct backend *mb, void *el)
 {
+	struct profile *p = el;
 	size_t i;
 	char *u;
 
@@ -144,13 +146,29 @@ multi_fix_profile(const struct backend *mb, struct profile *p)
 }
 
 static void
-multi_fix_image(const struct backend *mb, struct image *im)
+multi_fix_image(const struct backend *mb, void *el)
 {
+	struct image *im = el;
 	size_t i;
 
 	multi_rename(mb, &im->fingerprint);
 	for (i = 0; i < im->naliases; i++)
 		multi_rename(mb, &im->aliases[i].target);
+}
+
+static void
+multi_fix_instance(const struct backend *mb, void *el)
+{
+	multi_rename(mb, &((struct instance *)el)->name);
+}
+
+static void
+multi_fix_alias(const struct backend *mb, void *el)
+{
+	struct image_alias *a = el;
+
+	multi_rename(mb, &a->name);
+	multi_rename(mb, &a->target);
 }
 
 /* Makes the member's error name the remote (see the top). */
@@ -256,6 +274,83 @@ multi_warn(struct multi *m, const struct backend *mb, const struct err *e)
 }
 
 
+/*
+ * Merged lists.  Every kind (instances, profiles, images, aliases,
+ * operations) is merged the same way: each member's list with its elements
+ * renamed by the kind's fix, in member order; members that fail are named
+ * in the warning, and the list fails only when every member failed.
+ */
+struct multi_kind {
+	size_t	 size;		/* of one element */
+	/* The member's list into *(T **)out; arg is the call's own. */
+	int	 (*list)(struct backend *, const void *arg, void *out, size_t *,
+		    struct err *);
+	void	 (*fix)(const struct backend *, void *elem);
+	void	 (*free)(void *v, size_t n);
+};
+
+static int
+multi_merge(struct backend *b, const struct multi_kind *k, const void *arg,
+    void *out, size_t *n, struct err *e)
+{
+	struct multi *m = multi_of(b);
+	char *all = NULL, *v;
+	size_t nall = 0, nv, i, j, failed = 0;
+	struct err me;
+
+	m->warning[0] = '\0';
+	for (i = 0; i < m->n; i++) {
+		struct backend *mb = m->v[i].b;
+
+		v = NULL;
+		nv = 0;
+		memset(&me, 0, sizeof me);
+		if (k->list(mb, arg, &v, &nv, &me) < 0) {
+			multi_warn(m, mb, &me);
+			if (++failed == m->n)
+				*e = me;
+			continue;
+		}
+		all = xreallocarray(all, nall + nv + 1, k->size);
+		for (j = 0; j < nv; j++, nall++) {
+			k->fix(mb, v + j * k->size);
+			memcpy(all + nall * k->size, v + j * k->size, k->size);
+		}
+		free(v);	/* the contents moved into all */
+	}
+	if (failed == m->n && m->n > 0) {
+		k->free(all, nall);
+		return multi_err(m->v[m->n - 1].b, NULL, e);
+	}
+	*(void **)out = all;
+	*n = nall;
+	return 0;
+}
+
+/*
+ * The body every per-object call shares: MULTI_ROUTE finds the member NAME
+ * belongs to (mb, the bare name in bare) or fails; MULTI_TRY makes the call
+ * there and names the remote in its error; MULTI_OP does the same for a
+ * method that starts an operation and hands back its id, prefixed.
+ */
+#define MULTI_ROUTE(name, what, write)					\
+	const char *bare;						\
+	struct backend *mb = multi_route(b, (name), &bare, (what), (write), e); \
+	if (mb == NULL)							\
+		return -1
+
+#define MULTI_TRY(call) do {						\
+	if ((call) < 0)							\
+		return multi_err(mb, bare, e);				\
+} while (0)
+
+#define MULTI_OP(method, ...) do {					\
+	char *id_ = NULL;						\
+	MULTI_TRY(mb->ops->method(mb, bare, ##__VA_ARGS__, &id_, e));	\
+	multi_op_id(mb, id_, op_id);					\
+} while (0)
+
+
 /* Events. */
 
 static void
@@ -359,54 +454,37 @@ multi_server_update(struct backend *b, const struct strmap *config, struct err *
 /* Instances. */
 
 static int
+multi_list_instances(struct backend *mb, const void *arg, void *out, size_t *n,
+    struct err *e)
+{
+	return mb->ops->instance_list(mb, *(const unsigned *)arg, out, n, e);
+}
+
+static void
+multi_free_instances(void *v, size_t n)
+{
+	instance_array_free(v, n);
+}
+
+static const struct multi_kind multi_instances = {
+	sizeof(struct instance), multi_list_instances, multi_fix_instance,
+	multi_free_instances
+};
+
+static int
 multi_instance_list(struct backend *b, unsigned flags, struct instance **out,
     size_t *n, struct err *e)
 {
-	struct multi *m = multi_of(b);
-	struct instance *all = NULL, *v;
-	size_t nall = 0, nv, i, j, failed = 0;
-	struct err me;
-
-	m->warning[0] = '\0';
-	for (i = 0; i < m->n; i++) {
-		struct backend *mb = m->v[i].b;
-
-		v = NULL;
-		nv = 0;
-		memset(&me, 0, sizeof me);
-		if (mb->ops->instance_list(mb, flags, &v, &nv, &me) < 0) {
-			multi_warn(m, mb, &me);
-			if (++failed == m->n)
-				*e = me;
-			continue;
-		}
-		all = xreallocarray(all, nall + nv + 1, sizeof *all);
-		for (j = 0; j < nv; j++) {
-			multi_rename(mb, &v[j].name);
-			all[nall++] = v[j];
-		}
-		free(v);	/* the contents moved into all */
-	}
-	if (failed == m->n && m->n > 0) {
-		instance_array_free(all, nall);
-		return multi_err(m->v[m->n - 1].b, NULL, e);
-	}
-	*out = all;
-	*n = nall;
-	return 0;
+	return multi_merge(b, &multi_instances, &flags, out, n, e);
 }
 
 static int
 multi_instance_get(struct backend *b, const char *name, unsigned flags,
     struct instance **out, struct err *e)
 {
-	const char *bare;
-	struct backend *mb = multi_route(b, name, &bare, "Instance", false, e);
+	MULTI_ROUTE(name, "Instance", false);
 
-	if (mb == NULL)
-		return -1;
-	if (mb->ops->instance_get(mb, bare, flags, out, e) < 0)
-		return multi_err(mb, bare, e);
+	MULTI_TRY(mb->ops->instance_get(mb, bare, flags, out, e));
 	multi_rename(mb, &(*out)->name);
 	return 0;
 }
@@ -415,13 +493,9 @@ static int
 multi_instance_state(struct backend *b, const char *name,
     struct instance_state **out, struct err *e)
 {
-	const char *bare;
-	struct backend *mb = multi_route(b, name, &bare, "Instance", false, e);
+	MULTI_ROUTE(name, "Instance", false);
 
-	if (mb == NULL)
-		return -1;
-	if (mb->ops->instance_state(mb, bare, out, e) < 0)
-		return multi_err(mb, bare, e);
+	MULTI_TRY(mb->ops->instance_state(mb, bare, out, e));
 	return 0;
 }
 
@@ -430,18 +504,14 @@ multi_instance_create(struct backend *b, const struct instance_create *c,
     char **op_id, struct err *e)
 {
 	struct instance_create bc = *c;
-	const char *bare;
 	char *id = NULL;
-	struct backend *mb = multi_route(b, c->name, &bare, "Instance", true, e);
+	MULTI_ROUTE(c->name, "Instance", true);
 
-	if (mb == NULL)
-		return -1;
 	bc.name = bare;
 	if (c->source == SOURCE_COPY &&
 	    (bc.copy_from = multi_same(mb, c->copy_from, "Source", e)) == NULL)
 		return -1;
-	if (mb->ops->instance_create(mb, &bc, &id, e) < 0)
-		return multi_err(mb, bare, e);
+	MULTI_TRY(mb->ops->instance_create(mb, &bc, &id, e));
 	multi_op_id(mb, id, op_id);
 	return 0;
 }
@@ -450,15 +520,9 @@ static int
 multi_instance_update(struct backend *b, const char *name,
     const struct instance_put *put, char **op_id, struct err *e)
 {
-	const char *bare;
-	char *id = NULL;
-	struct backend *mb = multi_route(b, name, &bare, "Instance", true, e);
+	MULTI_ROUTE(name, "Instance", true);
 
-	if (mb == NULL)
-		return -1;
-	if (mb->ops->instance_update(mb, bare, put, &id, e) < 0)
-		return multi_err(mb, bare, e);
-	multi_op_id(mb, id, op_id);
+	MULTI_OP(instance_update, put);
 	return 0;
 }
 
@@ -466,16 +530,9 @@ static int
 multi_instance_action(struct backend *b, const char *name, const char *action,
     int timeout, bool force, bool stateful, char **op_id, struct err *e)
 {
-	const char *bare;
-	char *id = NULL;
-	struct backend *mb = multi_route(b, name, &bare, "Instance", true, e);
+	MULTI_ROUTE(name, "Instance", true);
 
-	if (mb == NULL)
-		return -1;
-	if (mb->ops->instance_action(mb, bare, action, timeout, force, stateful,
-	    &id, e) < 0)
-		return multi_err(mb, bare, e);
-	multi_op_id(mb, id, op_id);
+	MULTI_OP(instance_action, action, timeout, force, stateful);
 	return 0;
 }
 
@@ -483,15 +540,9 @@ static int
 multi_instance_delete(struct backend *b, const char *name, char **op_id,
     struct err *e)
 {
-	const char *bare;
-	char *id = NULL;
-	struct backend *mb = multi_route(b, name, &bare, "Instance", true, e);
+	MULTI_ROUTE(name, "Instance", true);
 
-	if (mb == NULL)
-		return -1;
-	if (mb->ops->instance_delete(mb, bare, &id, e) < 0)
-		return multi_err(mb, bare, e);
-	multi_op_id(mb, id, op_id);
+	MULTI_OP(instance_delete);
 	return 0;
 }
 
@@ -499,15 +550,12 @@ static int
 multi_instance_rename(struct backend *b, const char *name, const char *newname,
     char **op_id, struct err *e)
 {
-	const char *bare, *nb;
-	char *id = NULL;
-	struct backend *mb = multi_route(b, name, &bare, "Instance", true, e);
+	const char *nb;
+	MULTI_ROUTE(name, "Instance", true);
 
-	if (mb == NULL || (nb = multi_same(mb, newname, "New name", e)) == NULL)
+	if ((nb = multi_same(mb, newname, "New name", e)) == NULL)
 		return -1;
-	if (mb->ops->instance_rename(mb, bare, nb, &id, e) < 0)
-		return multi_err(mb, bare, e);
-	multi_op_id(mb, id, op_id);
+	MULTI_OP(instance_rename, nb);
 	return 0;
 }
 
@@ -517,13 +565,9 @@ static int
 multi_snapshot_list(struct backend *b, const char *inst, struct snapshot **out,
     size_t *n, struct err *e)
 {
-	const char *bare;
-	struct backend *mb = multi_route(b, inst, &bare, "Instance", false, e);
+	MULTI_ROUTE(inst, "Instance", false);
 
-	if (mb == NULL)
-		return -1;
-	if (mb->ops->snapshot_list(mb, bare, out, n, e) < 0)
-		return multi_err(mb, bare, e);
+	MULTI_TRY(mb->ops->snapshot_list(mb, bare, out, n, e));
 	return 0;
 }
 
@@ -531,13 +575,9 @@ static int
 multi_snapshot_get(struct backend *b, const char *inst, const char *snap,
     struct snapshot **out, struct err *e)
 {
-	const char *bare;
-	struct backend *mb = multi_route(b, inst, &bare, "Instance", false, e);
+	MULTI_ROUTE(inst, "Instance", false);
 
-	if (mb == NULL)
-		return -1;
-	if (mb->ops->snapshot_get(mb, bare, snap, out, e) < 0)
-		return multi_err(mb, bare, e);
+	MULTI_TRY(mb->ops->snapshot_get(mb, bare, snap, out, e));
 	return 0;
 }
 
@@ -545,15 +585,9 @@ static int
 multi_snapshot_create(struct backend *b, const char *inst, const char *snap,
     bool stateful, int64_t expires_ns, char **op_id, struct err *e)
 {
-	const char *bare;
-	char *id = NULL;
-	struct backend *mb = multi_route(b, inst, &bare, "Instance", true, e);
+	MULTI_ROUTE(inst, "Instance", true);
 
-	if (mb == NULL)
-		return -1;
-	if (mb->ops->snapshot_create(mb, bare, snap, stateful, expires_ns, &id, e) < 0)
-		return multi_err(mb, bare, e);
-	multi_op_id(mb, id, op_id);
+	MULTI_OP(snapshot_create, snap, stateful, expires_ns);
 	return 0;
 }
 
@@ -561,15 +595,9 @@ static int
 multi_snapshot_rename(struct backend *b, const char *inst, const char *snap,
     const char *newname, char **op_id, struct err *e)
 {
-	const char *bare;
-	char *id = NULL;
-	struct backend *mb = multi_route(b, inst, &bare, "Instance", true, e);
+	MULTI_ROUTE(inst, "Instance", true);
 
-	if (mb == NULL)
-		return -1;
-	if (mb->ops->snapshot_rename(mb, bare, snap, newname, &id, e) < 0)
-		return multi_err(mb, bare, e);
-	multi_op_id(mb, id, op_id);
+	MULTI_OP(snapshot_rename, snap, newname);
 	return 0;
 }
 
@@ -577,15 +605,9 @@ static int
 multi_snapshot_delete(struct backend *b, const char *inst, const char *snap,
     char **op_id, struct err *e)
 {
-	const char *bare;
-	char *id = NULL;
-	struct backend *mb = multi_route(b, inst, &bare, "Instance", true, e);
+	MULTI_ROUTE(inst, "Instance", true);
 
-	if (mb == NULL)
-		return -1;
-	if (mb->ops->snapshot_delete(mb, bare, snap, &id, e) < 0)
-		return multi_err(mb, bare, e);
-	multi_op_id(mb, id, op_id);
+	MULTI_OP(snapshot_delete, snap);
 	return 0;
 }
 
@@ -593,15 +615,9 @@ static int
 multi_snapshot_restore(struct backend *b, const char *inst, const char *snap,
     bool stateful, char **op_id, struct err *e)
 {
-	const char *bare;
-	char *id = NULL;
-	struct backend *mb = multi_route(b, inst, &bare, "Instance", true, e);
+	MULTI_ROUTE(inst, "Instance", true);
 
-	if (mb == NULL)
-		return -1;
-	if (mb->ops->snapshot_restore(mb, bare, snap, stateful, &id, e) < 0)
-		return multi_err(mb, bare, e);
-	multi_op_id(mb, id, op_id);
+	MULTI_OP(snapshot_restore, snap, stateful);
 	return 0;
 }
 
@@ -609,13 +625,9 @@ static int
 multi_snapshot_update(struct backend *b, const char *inst, const char *snap,
     int64_t expires_ns, struct err *e)
 {
-	const char *bare;
-	struct backend *mb = multi_route(b, inst, &bare, "Instance", true, e);
+	MULTI_ROUTE(inst, "Instance", true);
 
-	if (mb == NULL)
-		return -1;
-	if (mb->ops->snapshot_update(mb, bare, snap, expires_ns, e) < 0)
-		return multi_err(mb, bare, e);
+	MULTI_TRY(mb->ops->snapshot_update(mb, bare, snap, expires_ns, e));
 	return 0;
 }
 
@@ -623,70 +635,48 @@ static int
 multi_snapshot_diff_files(struct backend *b, const char *inst, const char *snap,
     struct strv *out, struct err *e)
 {
-	const char *bare;
-	struct backend *mb = multi_route(b, inst, &bare, "Instance", false, e);
+	MULTI_ROUTE(inst, "Instance", false);
 
-	if (mb == NULL)
-		return -1;
 	if (mb->ops->snapshot_diff_files == NULL)
 		return err_set(e, 501, "Files changed since a snapshot: not "
 		    "available on remote %s", mb->name);
-	if (mb->ops->snapshot_diff_files(mb, bare, snap, out, e) < 0)
-		return multi_err(mb, bare, e);
+	MULTI_TRY(mb->ops->snapshot_diff_files(mb, bare, snap, out, e));
 	return 0;
 }
 
 /* Profiles: REMOTE:NAME, used_by rewritten. */
 
 static int
+multi_list_profiles(struct backend *mb, const void *arg, void *out, size_t *n,
+    struct err *e)
+{
+	return mb->ops->profile_list(mb, out, n, e);
+}
+
+static void
+multi_free_profiles(void *v, size_t n)
+{
+	profile_array_free(v, n);
+}
+
+static const struct multi_kind multi_profiles = {
+	sizeof(struct profile), multi_list_profiles, multi_fix_profile, multi_free_profiles
+};
+
+static int
 multi_profile_list(struct backend *b, struct profile **out, size_t *n,
     struct err *e)
 {
-	struct multi *m = multi_of(b);
-	struct profile *all = NULL, *v;
-	size_t nall = 0, nv, i, j, failed = 0;
-	struct err me;
-
-	m->warning[0] = '\0';
-	for (i = 0; i < m->n; i++) {
-		struct backend *mb = m->v[i].b;
-
-		v = NULL;
-		nv = 0;
-		memset(&me, 0, sizeof me);
-		if (mb->ops->profile_list(mb, &v, &nv, &me) < 0) {
-			multi_warn(m, mb, &me);
-			if (++failed == m->n)
-				*e = me;
-			continue;
-		}
-		all = xreallocarray(all, nall + nv + 1, sizeof *all);
-		for (j = 0; j < nv; j++) {
-			multi_fix_profile(mb, &v[j]);
-			all[nall++] = v[j];
-		}
-		free(v);
-	}
-	if (failed == m->n && m->n > 0) {
-		profile_array_free(all, nall);
-		return multi_err(m->v[m->n - 1].b, NULL, e);
-	}
-	*out = all;
-	*n = nall;
-	return 0;
+	return multi_merge(b, &multi_profiles, NULL, out, n, e);
 }
 
 static int
 multi_profile_get(struct backend *b, const char *name, struct profile **out,
     struct err *e)
 {
-	const char *bare;
-	struct backend *mb = multi_route(b, name, &bare, "Profile", false, e);
+	MULTI_ROUTE(name, "Profile", false);
 
-	if (mb == NULL)
-		return -1;
-	if (mb->ops->profile_get(mb, bare, out, e) < 0)
-		return multi_err(mb, bare, e);
+	MULTI_TRY(mb->ops->profile_get(mb, bare, out, e));
 	multi_fix_profile(mb, *out);
 	return 0;
 }
@@ -694,15 +684,11 @@ multi_profile_get(struct backend *b, const char *name, struct profile **out,
 static int
 multi_profile_create(struct backend *b, const struct profile *p, struct err *e)
 {
-	const char *bare;
 	struct profile bp = *p;
-	struct backend *mb = multi_route(b, p->name, &bare, "Profile", true, e);
+	MULTI_ROUTE(p->name, "Profile", true);
 
-	if (mb == NULL)
-		return -1;
 	bp.name = (char *)bare;	/* borrowed for the call, never freed */
-	if (mb->ops->profile_create(mb, &bp, e) < 0)
-		return multi_err(mb, bare, e);
+	MULTI_TRY(mb->ops->profile_create(mb, &bp, e));
 	return 0;
 }
 
@@ -710,15 +696,11 @@ static int
 multi_profile_update(struct backend *b, const char *name, const struct profile *p,
     struct err *e)
 {
-	const char *bare;
 	struct profile bp = *p;
-	struct backend *mb = multi_route(b, name, &bare, "Profile", true, e);
+	MULTI_ROUTE(name, "Profile", true);
 
-	if (mb == NULL)
-		return -1;
 	bp.name = (char *)bare;
-	if (mb->ops->profile_update(mb, bare, &bp, e) < 0)
-		return multi_err(mb, bare, e);
+	MULTI_TRY(mb->ops->profile_update(mb, bare, &bp, e));
 	return 0;
 }
 
@@ -726,79 +708,56 @@ static int
 multi_profile_rename(struct backend *b, const char *name, const char *newname,
     struct err *e)
 {
-	const char *bare, *nb;
-	struct backend *mb = multi_route(b, name, &bare, "Profile", true, e);
+	const char *nb;
+	MULTI_ROUTE(name, "Profile", true);
 
-	if (mb == NULL || (nb = multi_same(mb, newname, "New name", e)) == NULL)
+	if ((nb = multi_same(mb, newname, "New name", e)) == NULL)
 		return -1;
-	if (mb->ops->profile_rename(mb, bare, nb, e) < 0)
-		return multi_err(mb, bare, e);
+	MULTI_TRY(mb->ops->profile_rename(mb, bare, nb, e));
 	return 0;
 }
 
 static int
 multi_profile_delete(struct backend *b, const char *name, struct err *e)
 {
-	const char *bare;
-	struct backend *mb = multi_route(b, name, &bare, "Profile", true, e);
+	MULTI_ROUTE(name, "Profile", true);
 
-	if (mb == NULL)
-		return -1;
-	if (mb->ops->profile_delete(mb, bare, e) < 0)
-		return multi_err(mb, bare, e);
+	MULTI_TRY(mb->ops->profile_delete(mb, bare, e));
 	return 0;
 }
 
 /* Images: REMOTE:FINGERPRINT; aliases REMOTE:NAME -> REMOTE:FINGERPRINT. */
 
 static int
+multi_list_images(struct backend *mb, const void *arg, void *out, size_t *n,
+    struct err *e)
+{
+	return mb->ops->image_list(mb, out, n, e);
+}
+
+static void
+multi_free_images(void *v, size_t n)
+{
+	image_array_free(v, n);
+}
+
+static const struct multi_kind multi_images = {
+	sizeof(struct image), multi_list_images, multi_fix_image, multi_free_images
+};
+
+static int
 multi_image_list(struct backend *b, struct image **out, size_t *n, struct err *e)
 {
-	struct multi *m = multi_of(b);
-	struct image *all = NULL, *v;
-	size_t nall = 0, nv, i, j, failed = 0;
-	struct err me;
-
-	m->warning[0] = '\0';
-	for (i = 0; i < m->n; i++) {
-		struct backend *mb = m->v[i].b;
-
-		v = NULL;
-		nv = 0;
-		memset(&me, 0, sizeof me);
-		if (mb->ops->image_list(mb, &v, &nv, &me) < 0) {
-			multi_warn(m, mb, &me);
-			if (++failed == m->n)
-				*e = me;
-			continue;
-		}
-		all = xreallocarray(all, nall + nv + 1, sizeof *all);
-		for (j = 0; j < nv; j++) {
-			multi_fix_image(mb, &v[j]);
-			all[nall++] = v[j];
-		}
-		free(v);
-	}
-	if (failed == m->n && m->n > 0) {
-		image_array_free(all, nall);
-		return multi_err(m->v[m->n - 1].b, NULL, e);
-	}
-	*out = all;
-	*n = nall;
-	return 0;
+	return multi_merge(b, &multi_images, NULL, out, n, e);
 }
 
 static int
 multi_image_get(struct backend *b, const char *ref, struct image **out,
     struct err *e)
 {
-	const char *bare;
-	struct backend *mb = multi_route(b, ref, &bare, "Image", false, e);
+	MULTI_ROUTE(ref, "Image", false);
 
-	if (mb == NULL)
-		return -1;
-	if (mb->ops->image_get(mb, bare, out, e) < 0)
-		return multi_err(mb, bare, e);
+	MULTI_TRY(mb->ops->image_get(mb, bare, out, e));
 	multi_fix_image(mb, *out);
 	return 0;
 }
@@ -816,13 +775,9 @@ static int
 multi_image_update(struct backend *b, const char *fingerprint,
     const struct image *put, struct err *e)
 {
-	const char *bare;
-	struct backend *mb = multi_route(b, fingerprint, &bare, "Image", true, e);
+	MULTI_ROUTE(fingerprint, "Image", true);
 
-	if (mb == NULL)
-		return -1;
-	if (mb->ops->image_update(mb, bare, put, e) < 0)
-		return multi_err(mb, bare, e);
+	MULTI_TRY(mb->ops->image_update(mb, bare, put, e));
 	return 0;
 }
 
@@ -830,15 +785,9 @@ static int
 multi_image_delete(struct backend *b, const char *fingerprint, char **op_id,
     struct err *e)
 {
-	const char *bare;
-	char *id = NULL;
-	struct backend *mb = multi_route(b, fingerprint, &bare, "Image", true, e);
+	MULTI_ROUTE(fingerprint, "Image", true);
 
-	if (mb == NULL)
-		return -1;
-	if (mb->ops->image_delete(mb, bare, &id, e) < 0)
-		return multi_err(mb, bare, e);
-	multi_op_id(mb, id, op_id);
+	MULTI_OP(image_delete);
 	return 0;
 }
 
@@ -846,13 +795,9 @@ static int
 multi_image_export(struct backend *b, const char *fingerprint, const char *dir,
     struct strv *paths, struct err *e)
 {
-	const char *bare;
-	struct backend *mb = multi_route(b, fingerprint, &bare, "Image", false, e);
+	MULTI_ROUTE(fingerprint, "Image", false);
 
-	if (mb == NULL)
-		return -1;
-	if (mb->ops->image_export(mb, bare, dir, paths, e) < 0)
-		return multi_err(mb, bare, e);
+	MULTI_TRY(mb->ops->image_export(mb, bare, dir, paths, e));
 	return 0;
 }
 
@@ -861,69 +806,43 @@ multi_image_publish(struct backend *b, const char *source,
     const struct strmap *properties, bool public, const char *compression,
     char **op_id, struct err *e)
 {
-	const char *bare;
-	char *id = NULL;
-	struct backend *mb = multi_route(b, source, &bare, "Instance", true, e);
+	MULTI_ROUTE(source, "Instance", true);
 
-	if (mb == NULL)
-		return -1;
-	if (mb->ops->image_publish(mb, bare, properties, public, compression, &id,
-	    e) < 0)
-		return multi_err(mb, bare, e);
-	multi_op_id(mb, id, op_id);
+	MULTI_OP(image_publish, properties, public, compression);
 	return 0;
 }
+
+static int
+multi_list_aliases(struct backend *mb, const void *arg, void *out, size_t *n,
+    struct err *e)
+{
+	return mb->ops->image_alias_list(mb, out, n, e);
+}
+
+static void
+multi_free_aliases(void *v, size_t n)
+{
+	image_alias_array_free(v, n);
+}
+
+static const struct multi_kind multi_aliases = {
+	sizeof(struct image_alias), multi_list_aliases, multi_fix_alias, multi_free_aliases
+};
 
 static int
 multi_image_alias_list(struct backend *b, struct image_alias **out, size_t *n,
     struct err *e)
 {
-	struct multi *m = multi_of(b);
-	struct image_alias *all = NULL, *v;
-	size_t nall = 0, nv, i, j, failed = 0;
-	struct err me;
-
-	m->warning[0] = '\0';
-	for (i = 0; i < m->n; i++) {
-		struct backend *mb = m->v[i].b;
-
-		v = NULL;
-		nv = 0;
-		memset(&me, 0, sizeof me);
-		if (mb->ops->image_alias_list(mb, &v, &nv, &me) < 0) {
-			multi_warn(m, mb, &me);
-			if (++failed == m->n)
-				*e = me;
-			continue;
-		}
-		all = xreallocarray(all, nall + nv + 1, sizeof *all);
-		for (j = 0; j < nv; j++) {
-			multi_rename(mb, &v[j].name);
-			multi_rename(mb, &v[j].target);
-			all[nall++] = v[j];
-		}
-		free(v);
-	}
-	if (failed == m->n && m->n > 0) {
-		image_alias_array_free(all, nall);
-		return multi_err(m->v[m->n - 1].b, NULL, e);
-	}
-	*out = all;
-	*n = nall;
-	return 0;
+	return multi_merge(b, &multi_aliases, NULL, out, n, e);
 }
 
 static int
 multi_image_alias_get(struct backend *b, const char *name,
     struct image_alias **out, struct err *e)
 {
-	const char *bare;
-	struct backend *mb = multi_route(b, name, &bare, "Alias", false, e);
+	MULTI_ROUTE(name, "Alias", false);
 
-	if (mb == NULL)
-		return -1;
-	if (mb->ops->image_alias_get(mb, bare, out, e) < 0)
-		return multi_err(mb, bare, e);
+	MULTI_TRY(mb->ops->image_alias_get(mb, bare, out, e));
 	multi_rename(mb, &(*out)->name);
 	multi_rename(mb, &(*out)->target);
 	return 0;
@@ -933,26 +852,21 @@ static int
 multi_image_alias_create(struct backend *b, const char *name, const char *target,
     const char *description, struct err *e)
 {
-	const char *bare, *tb;
-	struct backend *mb = multi_route(b, name, &bare, "Alias", true, e);
+	const char *tb;
+	MULTI_ROUTE(name, "Alias", true);
 
-	if (mb == NULL || (tb = multi_same(mb, target, "Target", e)) == NULL)
+	if ((tb = multi_same(mb, target, "Target", e)) == NULL)
 		return -1;
-	if (mb->ops->image_alias_create(mb, bare, tb, description, e) < 0)
-		return multi_err(mb, bare, e);
+	MULTI_TRY(mb->ops->image_alias_create(mb, bare, tb, description, e));
 	return 0;
 }
 
 static int
 multi_image_alias_delete(struct backend *b, const char *name, struct err *e)
 {
-	const char *bare;
-	struct backend *mb = multi_route(b, name, &bare, "Alias", true, e);
+	MULTI_ROUTE(name, "Alias", true);
 
-	if (mb == NULL)
-		return -1;
-	if (mb->ops->image_alias_delete(mb, bare, e) < 0)
-		return multi_err(mb, bare, e);
+	MULTI_TRY(mb->ops->image_alias_delete(mb, bare, e));
 	return 0;
 }
 
@@ -987,13 +901,9 @@ static int
 multi_exec_start(struct backend *b, const char *inst, const struct exec_req *req,
     struct exec_handle **out, struct err *e)
 {
-	const char *bare;
-	struct backend *mb = multi_route(b, inst, &bare, "Instance", true, e);
+	MULTI_ROUTE(inst, "Instance", true);
 
-	if (mb == NULL)
-		return -1;
-	if (mb->ops->exec_start(mb, bare, req, out, e) < 0)
-		return multi_err(mb, bare, e);
+	MULTI_TRY(mb->ops->exec_start(mb, bare, req, out, e));
 	multi_exec_add(multi_of(b), mb, *out);
 	return 0;
 }
@@ -1002,13 +912,9 @@ static int
 multi_console_attach(struct backend *b, const char *inst, int width, int height,
     struct exec_handle **out, struct err *e)
 {
-	const char *bare;
-	struct backend *mb = multi_route(b, inst, &bare, "Instance", true, e);
+	MULTI_ROUTE(inst, "Instance", true);
 
-	if (mb == NULL)
-		return -1;
-	if (mb->ops->console_attach(mb, bare, width, height, out, e) < 0)
-		return multi_err(mb, bare, e);
+	MULTI_TRY(mb->ops->console_attach(mb, bare, width, height, out, e));
 	multi_exec_add(multi_of(b), mb, *out);
 	return 0;
 }
@@ -1048,13 +954,9 @@ static int
 multi_console_log(struct backend *b, const char *inst, char **buf, size_t *len,
     struct err *e)
 {
-	const char *bare;
-	struct backend *mb = multi_route(b, inst, &bare, "Instance", false, e);
+	MULTI_ROUTE(inst, "Instance", false);
 
-	if (mb == NULL)
-		return -1;
-	if (mb->ops->console_log(mb, bare, buf, len, e) < 0)
-		return multi_err(mb, bare, e);
+	MULTI_TRY(mb->ops->console_log(mb, bare, buf, len, e));
 	return 0;
 }
 
@@ -1062,15 +964,11 @@ static int
 multi_instance_log(struct backend *b, const char *inst, char **buf, size_t *len,
     struct err *e)
 {
-	const char *bare;
-	struct backend *mb = multi_route(b, inst, &bare, "Instance", false, e);
+	MULTI_ROUTE(inst, "Instance", false);
 
-	if (mb == NULL)
-		return -1;
 	if (mb->ops->instance_log == NULL)
 		return err_set(e, 501, "Remote %s keeps no instance log", mb->name);
-	if (mb->ops->instance_log(mb, bare, buf, len, e) < 0)
-		return multi_err(mb, bare, e);
+	MULTI_TRY(mb->ops->instance_log(mb, bare, buf, len, e));
 	return 0;
 }
 
@@ -1080,13 +978,9 @@ static int
 multi_file_get(struct backend *b, const char *inst, const char *path,
     struct file_info *out, struct err *e)
 {
-	const char *bare;
-	struct backend *mb = multi_route(b, inst, &bare, "Instance", false, e);
+	MULTI_ROUTE(inst, "Instance", false);
 
-	if (mb == NULL)
-		return -1;
-	if (mb->ops->file_get(mb, bare, path, out, e) < 0)
-		return multi_err(mb, bare, e);
+	MULTI_TRY(mb->ops->file_get(mb, bare, path, out, e));
 	return 0;
 }
 
@@ -1094,13 +988,9 @@ static int
 multi_file_put(struct backend *b, const char *inst, const char *path,
     const struct file_info *info, bool append, struct err *e)
 {
-	const char *bare;
-	struct backend *mb = multi_route(b, inst, &bare, "Instance", true, e);
+	MULTI_ROUTE(inst, "Instance", true);
 
-	if (mb == NULL)
-		return -1;
-	if (mb->ops->file_put(mb, bare, path, info, append, e) < 0)
-		return multi_err(mb, bare, e);
+	MULTI_TRY(mb->ops->file_put(mb, bare, path, info, append, e));
 	return 0;
 }
 
@@ -1108,66 +998,44 @@ static int
 multi_file_delete(struct backend *b, const char *inst, const char *path,
     struct err *e)
 {
-	const char *bare;
-	struct backend *mb = multi_route(b, inst, &bare, "Instance", true, e);
+	MULTI_ROUTE(inst, "Instance", true);
 
-	if (mb == NULL)
-		return -1;
-	if (mb->ops->file_delete(mb, bare, path, e) < 0)
-		return multi_err(mb, bare, e);
+	MULTI_TRY(mb->ops->file_delete(mb, bare, path, e));
 	return 0;
 }
 
 /* Operations: REMOTE:UUID. */
 
 static int
+multi_list_operations(struct backend *mb, const void *arg, void *out, size_t *n,
+    struct err *e)
+{
+	return mb->ops->op_list(mb, out, n, e);
+}
+
+static void
+multi_free_operations(void *v, size_t n)
+{
+	op_info_array_free(v, n);
+}
+
+static const struct multi_kind multi_operations = {
+	sizeof(struct op_info), multi_list_operations, multi_fix_op, multi_free_operations
+};
+
+static int
 multi_op_list(struct backend *b, struct op_info **out, size_t *n, struct err *e)
 {
-	struct multi *m = multi_of(b);
-	struct op_info *all = NULL, *v;
-	size_t nall = 0, nv, i, j, failed = 0;
-	struct err me;
-
-	m->warning[0] = '\0';
-	for (i = 0; i < m->n; i++) {
-		struct backend *mb = m->v[i].b;
-
-		v = NULL;
-		nv = 0;
-		memset(&me, 0, sizeof me);
-		if (mb->ops->op_list(mb, &v, &nv, &me) < 0) {
-			multi_warn(m, mb, &me);
-			if (++failed == m->n)
-				*e = me;
-			continue;
-		}
-		all = xreallocarray(all, nall + nv + 1, sizeof *all);
-		for (j = 0; j < nv; j++) {
-			multi_fix_op(mb, &v[j]);
-			all[nall++] = v[j];
-		}
-		free(v);
-	}
-	if (failed == m->n && m->n > 0) {
-		op_info_array_free(all, nall);
-		return multi_err(m->v[m->n - 1].b, NULL, e);
-	}
-	*out = all;
-	*n = nall;
-	return 0;
+	return multi_merge(b, &multi_operations, NULL, out, n, e);
 }
 
 static int
 multi_op_get(struct backend *b, const char *id, struct op_info *out,
     struct err *e)
 {
-	const char *bare;
-	struct backend *mb = multi_route(b, id, &bare, "Operation", false, e);
+	MULTI_ROUTE(id, "Operation", false);
 
-	if (mb == NULL)
-		return -1;
-	if (mb->ops->op_get(mb, bare, out, e) < 0)
-		return multi_err(mb, bare, e);
+	MULTI_TRY(mb->ops->op_get(mb, bare, out, e));
 	multi_fix_op(mb, out);
 	return 0;
 }
@@ -1175,13 +1043,9 @@ multi_op_get(struct backend *b, const char *id, struct op_info *out,
 static int
 multi_op_cancel(struct backend *b, const char *id, struct err *e)
 {
-	const char *bare;
-	struct backend *mb = multi_route(b, id, &bare, "Operation", true, e);
+	MULTI_ROUTE(id, "Operation", true);
 
-	if (mb == NULL)
-		return -1;
-	if (mb->ops->op_cancel(mb, bare, e) < 0)
-		return multi_err(mb, bare, e);
+	MULTI_TRY(mb->ops->op_cancel(mb, bare, e));
 	return 0;
 }
 
@@ -1189,12 +1053,9 @@ static int
 multi_op_wait(struct backend *b, const char *id, int timeout_ms,
     struct op_info *out, struct err *e)
 {
-	const char *bare;
-	struct backend *mb = multi_route(b, id, &bare, "Operation", false, e);
 	int rc;
+	MULTI_ROUTE(id, "Operation", false);
 
-	if (mb == NULL)
-		return -1;
 	rc = mb->ops->op_wait(mb, bare, timeout_ms, out, e);
 	if (out != NULL && out->id != NULL)
 		multi_fix_op(mb, out);

@@ -153,6 +153,7 @@ struct instance_create {
 	const char	*image_server;	/* NULL: local; else a remote image server URL */
 	const char	*image_protocol; /* "simplestreams" | "lxd" */
 	const char	*image_certificate; /* PEM to pin for image_server, or NULL */
+	const char	*image_secret;	/* download token of a private image, or NULL */
 	const char	*copy_from;	/* SOURCE_COPY: "inst" or "inst/snap" */
 	bool		 instance_only;	/* SOURCE_COPY: do not copy snapshots */
 	bool		 has_profiles;	/* false: image's profiles or ["default"] */
@@ -309,6 +310,8 @@ struct server_info {
 struct backend;
 struct uv_loop_s;
 
+struct image_pull;
+
 struct backend_ops {
 	const char *name;	/* "local", "remote", "fake" */
 
@@ -403,6 +406,11 @@ struct backend_ops {
 	int	(*image_alias_create)(struct backend *, const char *name,
 		    const char *target, const char *description, struct err *);
 	int	(*image_alias_delete)(struct backend *, const char *name, struct err *);
+	/* Copies an image from an image server (`lxc image copy`): see struct
+	 * image_pull.  Final op metadata: "fingerprint", "size".  Optional:
+	 * NULL when the backend cannot (501). */
+	int	(*image_pull)(struct backend *, const struct image_pull *,
+		    char **op_id, struct err *);
 
 	/* Exec and console. */
 	int	(*exec_start)(struct backend *, const char *inst, const struct exec_req *,
@@ -485,6 +493,22 @@ struct image_remote {
 	const char	*server;	/* https://images.linuxcontainers.org, unix:///x */
 	const char	*protocol;	/* "simplestreams" (default) or "lxd" */
 	const char	*certificate;	/* PEM to pin, NULL or "": system CAs */
+	const char	*secret;	/* "lxd": download token of a private image */
+};
+/*
+ * POST /1.0/images with source type "image": the image ref (alias,
+ * fingerprint or prefix) on remote becomes a local image, not a cached
+ * one.  As in LXD, the source is remembered (update_source) only when ref
+ * is not the fingerprint, so auto_update can follow the alias; aliases
+ * are created on the new image (an existing alias of that name moves).
+ */
+struct image_pull {
+	struct image_remote remote;
+	const char	*ref;
+	bool		 public;
+	bool		 auto_update;
+	struct strmap	 properties;	/* added to the server's */
+	struct strv	 aliases;
 };
 /* done and total bytes so far (total 0: unknown), bytes per second. */
 typedef void (*image_fetch_progress_fn)(void *arg, const char *what, int64_t done,
@@ -529,6 +553,8 @@ void	 image_alias_array_free(struct image_alias *, size_t n);
 void	 image_free_contents(struct image *);
 void	 image_free(struct image *);
 void	 image_array_free(struct image *, size_t n);
+/* Frees properties and aliases (the strings are the caller's). */
+void	 image_pull_free_contents(struct image_pull *);
 void	 op_info_free_contents(struct op_info *);
 void	 op_info_array_free(struct op_info *, size_t n);
 void	 op_info_copy(struct op_info *dst, const struct op_info *src);

@@ -199,6 +199,11 @@ int	 image_cache_find(struct engine *, const struct image_remote *,
  * res, may be NULL), verified and imported as cached.  *fp_out caller frees. */
 int	 image_cache_fetch(struct engine *, const struct image_remote *,
 	    const char *ref, struct op_result *res, char **fp_out, struct err *);
+/* In a helper: `lxc image copy` (struct image_pull): resolved, downloaded,
+ * verified and imported as a local image; final metadata fingerprint and
+ * size go to res.  *fp_out caller frees. */
+int	 image_cache_copy(struct engine *, const struct image_pull *,
+	    struct op_result *res, char **fp_out, struct err *);
 /* Sets last_used_ns (an instance was created from it). */
 void	 image_cache_touch(struct engine *, const char *fp);
 /* Deletes cached images unused for images.remote_cache_expiry days. */

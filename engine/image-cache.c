@@ -222,10 +222,11 @@ image_cache_rm_rf(const char *path)
 		nftw(path, image_cache_rm_one, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
 }
 
-/* Marks an imported image as pulled from r (under ref). */
+/* Marks an imported image as pulled from r (under ref): cached or not,
+ * and with its source rows unless ref is NULL. */
 static int
 image_cache_mark(struct engine *e, const char *fp, const struct image_remote *r,
-    const char *ref, bool auto_update, struct err *err)
+    const char *ref, bool cached, bool auto_update, struct err *err)
 {
 	struct strmap src = { 0 };
 	sqlite3_stmt *st = NULL;
@@ -245,16 +246,19 @@ image_cache_mark(struct engine *e, const char *fp, const struct image_remote *r,
 		err_set(err, 404, "Image \"%s\" not found", fp);
 		goto fail;
 	}
-	if (sqlite3_prepare_v2(e->db, "UPDATE images SET cached = 1, auto_update = ?, "
+	if (sqlite3_prepare_v2(e->db, "UPDATE images SET cached = ?, auto_update = ?, "
 	    "last_used_ns = ? WHERE id = ?", -1, &st, NULL) != SQLITE_OK)
 		goto db;
-	sqlite3_bind_int(st, 1, auto_update);
-	sqlite3_bind_int64(st, 2, image_cache_now_ns());
-	sqlite3_bind_int64(st, 3, id);
+	sqlite3_bind_int(st, 1, cached);
+	sqlite3_bind_int(st, 2, auto_update);
+	sqlite3_bind_int64(st, 3, cached ? image_cache_now_ns() : 0);
+	sqlite3_bind_int64(st, 4, id);
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
 		goto db;
+	if (ref == NULL)
+		return db_commit(e->db, err);
 	strmap_set(&src, "server", r->server);
 	strmap_set(&src, "protocol", image_cache_protocol(r));
 	strmap_set(&src, "alias", ref);
@@ -272,28 +276,44 @@ fail:
 	return -1;
 }
 
+/* What a pulled image becomes. */
+struct image_cache_how {
+	bool		 cached;	/* launch cache (else `lxc image copy`) */
+	bool		 public;
+	bool		 auto_update;
+	const char	*source_ref;	/* update_source alias, NULL: none */
+	const struct strmap *props;	/* added to the server's, or NULL */
+};
+
 /*
  * Downloads and imports what the server calls ref (already resolved into
  * im); *fp_out gets the fingerprint.  An image already in the store is
- * used as it is.
+ * used as it is (*existed set, may be NULL).
  */
 static int
 image_cache_pull(struct engine *e, const struct image_remote *r, const char *ref,
-    const struct image *im, bool auto_update, struct op_result *res,
-    char **fp_out, struct err *err)
+    const struct image *im, const struct image_cache_how *how,
+    struct op_result *res, char **fp_out, bool *existed, struct err *err)
 {
 	const struct image_fetcher *f = engine_image_fetcher();
 	struct image_cache_progress prog = { .res = res, .last_pct = -2 };
 	struct image have = { 0 };
+	struct strmap props = { 0 };
 	char *images = NULL, *tmp = NULL, *meta = NULL, *rootfs = NULL, *fp = NULL;
 	const char *slash;
+	size_t i;
 	int rc = -1;
 
 	*fp_out = NULL;
+	if (existed != NULL)
+		*existed = false;
 	if (image_load(e, im->fingerprint, &have, NULL) == 0) {
 		image_free_contents(&have);
-		image_cache_touch(e, im->fingerprint);
+		if (how->cached)
+			image_cache_touch(e, im->fingerprint);
 		*fp_out = xstrdup(im->fingerprint);
+		if (existed != NULL)
+			*existed = true;
 		return 0;
 	}
 	images = engine_path(e, "images");
@@ -313,7 +333,10 @@ image_cache_pull(struct engine *e, const struct image_remote *r, const char *ref
 		goto out;
 	op_progress(res, "download", "rootfs: 100%");
 	slash = strrchr(meta, '/');
-	if (image_import(e, meta, rootfs, &im->properties, false,
+	strmap_copy(&props, &im->properties);
+	for (i = 0; how->props != NULL && i < how->props->n; i++)
+		strmap_set(&props, how->props->keys[i], how->props->vals[i]);
+	if (image_import(e, meta, rootfs, &props, how->public,
 	    slash ? slash + 1 : meta, &fp, err) < 0) {
 		if (err->code != 409)
 			goto out;
@@ -328,7 +351,8 @@ image_cache_pull(struct engine *e, const struct image_remote *r, const char *ref
 		    im->fingerprint);
 		goto out;
 	}
-	if (image_cache_mark(e, fp, r, ref, auto_update, err) < 0) {
+	if (image_cache_mark(e, fp, r, how->source_ref, how->cached, how->auto_update,
+	    err) < 0) {
 		image_remove(e, fp, NULL);
 		goto out;
 	}
@@ -343,6 +367,7 @@ out:
 	free(meta);
 	free(rootfs);
 	free(fp);
+	strmap_free(&props);
 	return rc;
 }
 
@@ -368,9 +393,109 @@ image_cache_fetch(struct engine *e, const struct image_remote *r, const char *re
 			    r->server);
 		return -1;
 	}
-	rc = image_cache_pull(e, r, ref, &im, image_cache_config_bool(e,
-	    "images.auto_update_cached", true), res, fp_out, err);
+	{
+		struct image_cache_how how = {
+			.cached = true,
+			.auto_update = image_cache_config_bool(e,
+			    "images.auto_update_cached", true),
+			.source_ref = ref,
+		};
+
+		rc = image_cache_pull(e, r, ref, &im, &how, res, fp_out, NULL, err);
+	}
 	image_free_contents(&im);
+	return rc;
+}
+
+/* ref names fp itself (the full fingerprint or a prefix of it). */
+static bool
+image_cache_ref_is_fp(const char *ref, const char *fp)
+{
+	size_t n = strlen(ref);
+
+	return n > 0 && strspn(ref, "0123456789abcdef") == n &&
+	    strncmp(fp, ref, n) == 0;
+}
+
+/* Points alias name at fp, moving it if it named another image. */
+static int
+image_cache_set_alias(struct engine *e, const char *name, const char *fp,
+    struct err *err)
+{
+	struct image_alias cur = { 0 };
+
+	if (image_alias_load(e, name, &cur, NULL) == 0) {
+		bool same = cur.target != NULL && strcmp(cur.target, fp) == 0;
+
+		image_alias_free_contents(&cur);
+		if (same)
+			return 0;
+		if (image_alias_remove(e, name, err) < 0)
+			return -1;
+	}
+	return image_alias_add(e, name, fp, "", err);
+}
+
+int
+image_cache_copy(struct engine *e, const struct image_pull *p,
+    struct op_result *res, char **fp_out, struct err *err)
+{
+	const struct image_fetcher *f = engine_image_fetcher();
+	const struct image_remote *r = &p->remote;
+	struct image im = { 0 }, cur = { 0 };
+	struct image_cache_how how = {
+		.public = p->public,
+		.auto_update = p->auto_update,
+		.props = &p->properties,
+	};
+	bool existed = false;
+	char *fp = NULL, size[32];
+	size_t i;
+	int rc = -1;
+
+	*fp_out = NULL;
+	if (f == NULL)
+		return err_set(err, 501, "Failed to get image \"%s\" from \"%s\": this "
+		    "program cannot reach image servers", p->ref, r->server);
+	if (f->resolve(r, p->ref, &im, err) < 0) {
+		if (strstr(err->msg, r->server) == NULL)
+			err_prefix(err, "Failed to get image \"%s\" from \"%s\"", p->ref,
+			    r->server);
+		return -1;
+	}
+	/* As LXD: the source is kept when there is an alias to follow. */
+	how.source_ref = image_cache_ref_is_fp(p->ref, im.fingerprint) ? NULL : p->ref;
+	if (image_cache_pull(e, r, p->ref, &im, &how, res, &fp, &existed, err) < 0)
+		goto out;
+	if (existed && (p->public || p->auto_update || p->properties.n > 0)) {
+		/* Already here: the request's flags and properties apply. */
+		if (image_load(e, fp, &cur, err) < 0)
+			goto out;
+		cur.public = p->public;
+		cur.auto_update = p->auto_update;
+		for (i = 0; i < p->properties.n; i++)
+			strmap_set(&cur.properties, p->properties.keys[i],
+			    p->properties.vals[i]);
+		if (image_save_props(e, fp, &cur, err) < 0)
+			goto out;
+	}
+	for (i = 0; i < p->aliases.n; i++)
+		if (image_cache_set_alias(e, p->aliases.v[i], fp, err) < 0)
+			goto out;
+	strmap_set(&res->metadata, "fingerprint", fp);
+	image_free_contents(&cur);
+	memset(&cur, 0, sizeof cur);
+	if (image_load(e, fp, &cur, NULL) == 0) {
+		snprintf(size, sizeof size, "%lld", (long long)cur.size);
+		strmap_set(&res->metadata, "size", size);
+	}
+	*fp_out = fp;
+	fp = NULL;
+	rc = 0;
+out:
+	image_free_contents(&cur);
+	image_free_contents(&im);
+	free(fp);
 	return rc;
 }
 
@@ -463,10 +588,19 @@ image_cache_update_one(struct engine *e, const struct image *old,
 		rc = 0;
 		goto out;
 	}
-	if (image_cache_pull(e, &r, alias, &im, old->auto_update, res, &fp, err) < 0)
-		goto out;
+	{
+		struct image_cache_how how = {
+			.cached = old->cached,
+			.public = old->public,
+			.auto_update = old->auto_update,
+			.source_ref = alias,
+		};
+
+		if (image_cache_pull(e, &r, alias, &im, &how, res, &fp, NULL, err) < 0)
+			goto out;
+	}
 	/* The new one takes the old one's place: source, aliases. */
-	if (image_cache_mark(e, fp, &r, alias, old->auto_update, err) < 0 ||
+	if (image_cache_mark(e, fp, &r, alias, old->cached, old->auto_update, err) < 0 ||
 	    image_cache_move_aliases(e, old->fingerprint, fp, err) < 0)
 		goto out;
 	if (image_remove(e, old->fingerprint, err) < 0)

@@ -148,12 +148,13 @@ exec_open_pty(struct lxc_container *c, uid_t uid, gid_t gid,
  * liblxc 5.0's attach opens the container init's pidfd in the caller and
  * never closes it there (attach.c drops ctx->init_pidfd without a close):
  * one leaked fd per exec in a long-lived daemon.  Nothing refers to it once
- * attach has returned, so the pidfds that appeared during the call and are
- * not ours are closed.  exec_pidfds() lists the open pidfds (the caller
- * frees the array).
+ * attach has returned, so the pidfds that appeared during the call are
+ * closed.  exec_fds() lists the open fds (the caller frees the array);
+ * only those that are new after the call are looked at (one readlink
+ * each, not one per fd the daemon holds).
  */
 static size_t
-exec_pidfds(int **out)
+exec_fds(int **out)
 {
 	DIR *d = opendir("/proc/self/fd");
 	struct dirent *de;
@@ -163,21 +164,12 @@ exec_pidfds(int **out)
 	if (d == NULL)
 		return 0;
 	while ((de = readdir(d)) != NULL) {
-		char path[64], link[64];
-		ssize_t len;
 		int fd;
 
 		if (de->d_name[0] == '.')
 			continue;
 		fd = atoi(de->d_name);
 		if (fd == dirfd(d))
-			continue;
-		snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
-		len = readlink(path, link, sizeof link - 1);
-		if (len <= 0)
-			continue;
-		link[len] = '\0';
-		if (strcmp(link, "anon_inode:[pidfd]") != 0)
 			continue;
 		*out = xreallocarray(*out, n + 1, sizeof **out);
 		(*out)[n++] = fd;
@@ -186,17 +178,31 @@ exec_pidfds(int **out)
 	return n;
 }
 
+static bool
+exec_is_pidfd(int fd)
+{
+	char path[64], link[64];
+	ssize_t len;
+
+	snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+	len = readlink(path, link, sizeof link - 1);
+	if (len <= 0)
+		return false;
+	link[len] = '\0';
+	return strcmp(link, "anon_inode:[pidfd]") == 0;
+}
+
 static void
 exec_close_leaked_pidfds(const int *before, size_t nbefore)
 {
 	int *after = NULL;
-	size_t nafter = exec_pidfds(&after), i, j;
+	size_t nafter = exec_fds(&after), i, j;
 
 	for (i = 0; i < nafter; i++) {
 		for (j = 0; j < nbefore; j++)
 			if (after[i] == before[j])
 				break;
-		if (j == nbefore)
+		if (j == nbefore && exec_is_pidfd(after[i]))
 			close(after[i]);
 	}
 	free(after);
@@ -323,7 +329,7 @@ instance_exec(struct engine *e, const char *name, const struct exec_req *req,
 	 * be lost to the command (an early SIGTERM gave status 0) and
 	 * forwarded to our loop.  Keep signals pending until the reset.
 	 */
-	nbefore = exec_pidfds(&before);
+	nbefore = exec_fds(&before);
 	sigfillset(&block);
 	sigprocmask(SIG_BLOCK, &block, &saved);
 	rc = c->attach(c, exec_in_container, p, &opts, &p->pid);

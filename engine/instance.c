@@ -269,7 +269,7 @@ runtime_write(struct engine *e, const char *name, pid_t pid)
 /* The init pid from init.pid if it is still that process: > 0 running, 0
  * stopped, -1 unknown (no file). */
 static pid_t
-runtime_pid(struct engine *e, const char *name)
+runtime_pid(struct engine *e, const char *name, long long *stp)
 {
 	char path[PATH_MAX], buf[64];
 	long long st = 0;
@@ -289,6 +289,7 @@ runtime_pid(struct engine *e, const char *name)
 		return -1;
 	if (pid <= 0 || proc_starttime(pid) != st)
 		return 0;
+	*stp = st;
 	return pid;
 }
 
@@ -307,6 +308,62 @@ cgroup_paths_read(struct cgroup_paths *cg, pid_t pid, bool v2)
 	snprintf(path, sizeof path, "/proc/%d/cgroup", (int)pid);
 	cg->text = util_read_file(path, NULL);
 	cg->v2 = v2;
+}
+
+/*
+ * The cgroups of one init process never change (what it or its children
+ * create below lxc.payload.NAME is cut off above), so /proc/PID/cgroup is
+ * read once per process and kept, keyed by pid and start time as
+ * runtime_pid() checked them: a restarted container has a new init and so
+ * a new key.  Lists read states from several threads, hence the lock; the
+ * table is emptied when it grows past CGROUP_CACHE_MAX (dead inits).
+ */
+#define CGROUP_CACHE_MAX	4096
+static pthread_mutex_t cgroup_cache_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct strmap cgroup_cache;	/* "PID STARTTIME" -> /proc/PID/cgroup */
+
+static void
+cgroup_paths_read_cached(struct cgroup_paths *cg, pid_t pid, long long st, bool v2)
+{
+	char key[48];
+	const char *v;
+
+	snprintf(key, sizeof key, "%d %lld", (int)pid, st);
+	pthread_mutex_lock(&cgroup_cache_lock);
+	v = strmap_get(&cgroup_cache, key);
+	cg->text = v != NULL ? xstrdup(v) : NULL;
+	pthread_mutex_unlock(&cgroup_cache_lock);
+	cg->v2 = v2;
+	if (cg->text != NULL)
+		return;
+	cgroup_paths_read(cg, pid, v2);
+	if (cg->text == NULL || *cg->text == '\0')
+		return;
+	pthread_mutex_lock(&cgroup_cache_lock);
+	if (cgroup_cache.n >= CGROUP_CACHE_MAX)
+		strmap_free(&cgroup_cache);
+	strmap_set(&cgroup_cache, key, cg->text);
+	pthread_mutex_unlock(&cgroup_cache_lock);
+}
+
+/* A small file (a cgroup value, a state word) in buf with one read;
+ * its length, or -1. */
+static ssize_t
+read_small(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	do
+		n = read(fd, buf, size - 1);
+	while (n < 0 && errno == EINTR);
+	close(fd);
+	if (n < 0)
+		return -1;
+	buf[n] = '\0';
+	return n;
 }
 
 /* "/sys/fs/cgroup/memory/lxc.payload.c1/memory.current" or NULL (caller
@@ -351,47 +408,43 @@ next:
 	return NULL;
 }
 
-static char *
+/* A cgroup file's text (at most size - 1 bytes: values and state words
+ * are short) in buf; false if there is no such file. */
+static bool
 cgroup_paths_read_text(const struct cgroup_paths *cg, const char *controller,
-    const char *file)
+    const char *file, char *buf, size_t size)
 {
-	char *path = cgroup_paths_file(cg, controller, file), *text;
+	char *path = cgroup_paths_file(cg, controller, file);
+	ssize_t n;
 
 	if (path == NULL)
-		return NULL;
-	text = util_read_file(path, NULL);
+		return false;
+	n = read_small(path, buf, size);
 	free(path);
-	return text;
+	return n >= 0;
 }
 
 static int64_t
 cgroup_paths_int(const struct cgroup_paths *cg, const char *controller,
     const char *file)
 {
-	char *text = cgroup_paths_read_text(cg, controller, file);
-	int64_t v = -1;
+	char text[64];
 
-	if (text != NULL)
-		v = strtoll(text, NULL, 10);
-	free(text);
-	return v;
+	if (!cgroup_paths_read_text(cg, controller, file, text, sizeof text))
+		return -1;
+	return strtoll(text, NULL, 10);
 }
 
 static bool
 cgroup_paths_frozen(const struct cgroup_paths *cg)
 {
-	char *t;
-	bool frozen;
+	char t[512];
 
-	if (cg->v2) {
-		t = cgroup_paths_read_text(cg, "", "cgroup.events");
-		frozen = t != NULL && strstr(t, "frozen 1") != NULL;
-	} else {
-		t = cgroup_paths_read_text(cg, "freezer", "freezer.state");
-		frozen = t != NULL && strncmp(t, "THAWED", 6) != 0;
-	}
-	free(t);
-	return frozen;
+	if (cg->v2)
+		return cgroup_paths_read_text(cg, "", "cgroup.events", t, sizeof t) &&
+		    strstr(t, "frozen 1") != NULL;
+	return cgroup_paths_read_text(cg, "freezer", "freezer.state", t, sizeof t) &&
+	    strncmp(t, "THAWED", 6) != 0;
 }
 
 static void
@@ -410,7 +463,8 @@ instance_runtime(struct engine *e, const char *name, pid_t *pidp,
 {
 	struct cgroup_paths cg = { 0 };
 	struct lxc_container *c;
-	pid_t pid = runtime_pid(e, name);
+	long long st = 0;
+	pid_t pid = runtime_pid(e, name, &st);
 	int code;
 
 	if (pid < 0) {
@@ -436,7 +490,7 @@ instance_runtime(struct engine *e, const char *name, pid_t *pidp,
 		*pidp = pid;
 	if (pid == 0)
 		return STATUS_STOPPED;
-	cgroup_paths_read(&cg, pid, e->cgroup2);
+	cgroup_paths_read_cached(&cg, pid, st, e->cgroup2);
 	code = cgroup_paths_frozen(&cg) ? STATUS_FROZEN : STATUS_RUNNING;
 	if (cgp != NULL)
 		*cgp = cg;
@@ -1294,6 +1348,7 @@ struct instance_job {
 	char	*img_server;
 	char	*img_protocol;
 	char	*img_certificate;
+	char	*img_secret;
 	char	*img_ref;
 };
 
@@ -1312,6 +1367,7 @@ instance_job_free(void *arg)
 	free(j->img_server);
 	free(j->img_protocol);
 	free(j->img_certificate);
+	free(j->img_secret);
 	free(j->img_ref);
 	free(j);
 }
@@ -1435,6 +1491,7 @@ create_work(struct engine *e, void *arg, struct op_result *res, struct err *err)
 			.server = j->img_server,
 			.protocol = j->img_protocol,
 			.certificate = j->img_certificate,
+			.secret = j->img_secret,
 		};
 
 		if (image_cache_fetch(e, &r, j->img_ref, res, &j->fp, err) < 0 ||
@@ -1560,6 +1617,7 @@ instance_op_create(struct engine *e, const struct instance_create *req,
 				.server = req->image_server,
 				.protocol = req->image_protocol,
 				.certificate = req->image_certificate,
+				.secret = req->image_secret,
 			};
 
 			if (req->image_protocol != NULL && *req->image_protocol &&
@@ -1582,6 +1640,7 @@ instance_op_create(struct engine *e, const struct instance_create *req,
 				    *req->image_protocol ? req->image_protocol :
 				    "simplestreams");
 				j->img_certificate = xstrdup(req->image_certificate);
+				j->img_secret = xstrdup(req->image_secret);
 				j->img_ref = xstrdup(req->image);
 				if (!req->has_profiles)
 					strv_push(&profiles, "default");

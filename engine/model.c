@@ -233,6 +233,15 @@ instance_create_free_contents(struct instance_create *c)
 }
 
 void
+image_pull_free_contents(struct image_pull *p)
+{
+	if (p == NULL)
+		return;
+	strmap_free(&p->properties);
+	strv_free(&p->aliases);
+}
+
+void
 profile_free_contents(struct profile *p)
 {
 	if (p == NULL)

@@ -152,6 +152,7 @@ api_certificates_create(struct request *r, struct err *e)
 	struct backend *be = server_backend(r->srv);
 	json_object *body;
 	const char *name = NULL, *cert = NULL, *password = NULL, *type = NULL;
+	const char *trust_token = NULL;
 	bool token = false;
 	char *pem = NULL, *tname = NULL;
 	int rc = -1;
@@ -163,8 +164,13 @@ api_certificates_create(struct request *r, struct err *e)
 	    codec_get_string(body, "type", &type, e) < 0 ||
 	    codec_get_string(body, "certificate", &cert, e) < 0 ||
 	    codec_get_string(body, "password", &password, e) < 0 ||
+	    codec_get_string(body, "trust_token", &trust_token, e) < 0 ||
 	    codec_get_bool(body, "token", &token, e) < 0)
 		goto out;
+	/* Incus's client sends a join token as trust_token, LXD's as the
+	 * password: either is checked the same way. */
+	if ((password == NULL || *password == '\0') && trust_token != NULL)
+		password = trust_token;
 	if (type != NULL && *type != '\0' && strcmp(type, "client") != 0) {
 		err_set(e, 400, "Unknown certificate type \"%s\"", type);
 		goto out;

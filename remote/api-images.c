@@ -11,7 +11,15 @@
  * directory and streams it back: the unified tarball as is, a split image
  * as multipart with parts "metadata" and "rootfs", the way `lxc image
  * export` expects.  JSON bodies with source.type instance or snapshot
- * publish an instance.
+ * publish an instance; source.type image copies one from an image server
+ * (`lxc image copy`, mode pull: the backend's image_pull downloads it).
+ *
+ * Untrusted callers (HTTPS without a trusted certificate) are let in by
+ * server.c for the GETs of the list, an image, its export and an alias:
+ * here they see public images only, as LXD serves them to other hosts
+ * (lxd-api.md 4.4).  A private image opens to them with ?secret= from
+ * POST /1.0/images/FP/secret (image-secret.c).  What they may not see is
+ * answered exactly as what does not exist, so nothing tells the two apart.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -24,6 +32,64 @@
 #include <unistd.h>
 
 #include "remote.h"
+
+static bool
+api_images_trusted(const struct request *r)
+{
+	return request_peer(r)->trusted;
+}
+
+/*
+ * The image ref names, as the caller may see it: for a trusted caller any
+ * image (alias, fingerprint or prefix); for an untrusted one a public image
+ * by fingerprint or prefix among public ones, or a private one whose
+ * ?secret= is valid.  Anything else is 404 like a missing image.
+ */
+static int
+api_images_lookup(struct request *r, const char *ref, struct image **out,
+    struct err *e)
+{
+	struct backend *be = server_backend(r->srv);
+	const char *secret = request_query(r, "secret");
+	struct image *all = NULL, *im = NULL;
+	size_t n = 0, i, len = strlen(ref), found = 0;
+
+	*out = NULL;
+	if (api_images_trusted(r))
+		return be->ops->image_get(be, ref, out, e);
+	if (len == 0 || strspn(ref, "0123456789abcdef") != len)
+		return err_set(e, 404, "Image \"%s\" not found", ref);
+	if (secret != NULL && *secret != '\0') {
+		struct err ignored = { 0 };
+
+		if (be->ops->image_get(be, ref, &im, &ignored) == 0 &&
+		    (im->public || image_secret_check(r->srv, im->fingerprint,
+		    secret))) {
+			*out = im;
+			return 0;
+		}
+		image_free(im);
+		return err_set(e, 404, "Image \"%s\" not found", ref);
+	}
+	if (be->ops->image_list(be, &all, &n, e) < 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (!all[i].public || strncmp(all[i].fingerprint, ref, len) != 0)
+			continue;
+		if (found++ == 0) {
+			im = xcalloc(1, sizeof *im);
+			image_copy(im, &all[i]);
+		}
+	}
+	image_array_free(all, n);
+	if (found != 1) {
+		image_free(im);
+		return found == 0 ? err_set(e, 404, "Image \"%s\" not found", ref) :
+		    err_set(e, 400, "More than one image matches \"%s\"", ref);
+	}
+	*out = im;
+	return 0;
+}
 
 int
 api_images_list(struct request *r, struct err *e)
@@ -42,21 +108,10 @@ api_images_list(struct request *r, struct err *e)
 		return -1;
 	}
 	out = json_object_new_array();
-	for (i = 0; i < n; i++) {
-		json_object *o = codec_image_encode(&im[i]);
-
-		if (!api_filter_match(f, o)) {
-			json_object_put(o);
-		} else if (request_recursion(r) >= 1) {
-			json_object_array_add(out, o);
-		} else {
-			char *url = xasprintf("/1.0/images/%s", im[i].fingerprint);
-
-			json_object_put(o);
-			json_object_array_add(out, codec_string(url));
-			free(url);
-		}
-	}
+	for (i = 0; i < n; i++)
+		if (im[i].public || api_images_trusted(r))
+			api_filter_add(f, r, out, codec_image_encode(&im[i]),
+			    "/1.0/images/%s", im[i].fingerprint);
 	image_array_free(im, n);
 	api_filter_free(f);
 	response_sync(r, out, NULL);
@@ -66,13 +121,12 @@ api_images_list(struct request *r, struct err *e)
 int
 api_images_get(struct request *r, struct err *e)
 {
-	struct backend *be = server_backend(r->srv);
 	struct image *im = NULL;
 	char etag[65];
 
 	if (request_check_project(r, e) < 0)
 		return -1;
-	if (be->ops->image_get(be, r->params[0], &im, e) < 0)
+	if (api_images_lookup(r, r->params[0], &im, e) < 0)
 		return -1;
 	codec_image_etag(im, etag);
 	response_sync(r, codec_image_encode(im), etag);
@@ -191,7 +245,7 @@ api_images_export(struct request *r, struct err *e)
 
 	if (request_check_project(r, e) < 0)
 		return -1;
-	if (be->ops->image_get(be, r->params[0], &im, e) < 0)
+	if (api_images_lookup(r, r->params[0], &im, e) < 0)
 		return -1;
 	dir = xasprintf("%s/lxdeckd-export-XXXXXX", server_spool_dir(r->srv));
 	if (mkdtemp(dir) == NULL) {
@@ -479,6 +533,108 @@ out:
 	return rc;
 }
 
+/* body.aliases: [{"name": ..., "description": ...}] (LXD's ImageAlias). */
+static int
+api_images_body_aliases(json_object *body, struct strv *out, struct err *e)
+{
+	json_object *a = NULL;
+	size_t i, n;
+
+	if (!json_object_object_get_ex(body, "aliases", &a) || a == NULL)
+		return 0;
+	if (!json_object_is_type(a, json_type_array))
+		return err_set(e, 400, "json: field \"aliases\" is not an array");
+	n = json_object_array_length(a);
+	for (i = 0; i < n; i++) {
+		json_object *o = json_object_array_get_idx(a, i);
+		const char *name = NULL;
+
+		if (codec_check_object(o, "ImageAlias", e) < 0 ||
+		    codec_get_string(o, "name", &name, e) < 0)
+			return -1;
+		if (name == NULL || *name == '\0')
+			return err_set(e, 400, "Image alias without a name");
+		strv_push(out, name);
+	}
+	return 0;
+}
+
+/* source.type "image": `lxc image copy` into this server (mode pull). */
+static int
+api_images_pull(struct request *r, json_object *body, json_object *src,
+    struct err *e)
+{
+	struct backend *be = server_backend(r->srv);
+	struct image_pull p = { 0 };
+	const char *mode = NULL, *fp = NULL, *alias = NULL;
+	char *op = NULL;
+	int rc = -1;
+
+	if (codec_get_string(src, "mode", &mode, e) < 0 ||
+	    codec_get_string(src, "server", &p.remote.server, e) < 0 ||
+	    codec_get_string(src, "protocol", &p.remote.protocol, e) < 0 ||
+	    codec_get_string(src, "certificate", &p.remote.certificate, e) < 0 ||
+	    codec_get_string(src, "secret", &p.remote.secret, e) < 0 ||
+	    codec_get_string(src, "fingerprint", &fp, e) < 0 ||
+	    codec_get_string(src, "alias", &alias, e) < 0 ||
+	    codec_get_bool(body, "public", &p.public, e) < 0 ||
+	    codec_get_bool(body, "auto_update", &p.auto_update, e) < 0 ||
+	    codec_get_strmap(body, "properties", &p.properties, NULL, e) < 0 ||
+	    api_images_body_aliases(body, &p.aliases, e) < 0)
+		goto out;
+	if (mode != NULL && *mode != '\0' && strcmp(mode, "pull") != 0) {
+		err_set(e, 501, "Image copy mode \"%s\" is not supported (only "
+		    "\"pull\")", mode);
+		goto out;
+	}
+	if (p.remote.server == NULL || *p.remote.server == '\0') {
+		err_set(e, 400, "Missing image server in source");
+		goto out;
+	}
+	if (strncmp(p.remote.server, "https://", 8) != 0 &&
+	    strncmp(p.remote.server, "http://", 7) != 0 &&
+	    strncmp(p.remote.server, "unix://", 7) != 0) {
+		err_set(e, 400, "Invalid image server \"%s\": not an https://, "
+		    "http:// or unix:// URL", p.remote.server);
+		goto out;
+	}
+	p.ref = fp != NULL && *fp != '\0' ? fp : alias;
+	if (p.ref == NULL || *p.ref == '\0') {
+		err_set(e, 400, "Must specify one of alias or fingerprint for an "
+		    "image from a server");
+		goto out;
+	}
+	if (be->ops->image_pull == NULL) {
+		err_set(e, 501, "Copying images from a server is not supported by "
+		    "backend \"%s\"", be->name ? be->name : "");
+		goto out;
+	}
+	if (be->ops->image_pull(be, &p, &op, e) < 0)
+		goto out;
+	response_async(r, op);
+	rc = 0;
+out:
+	free(op);
+	image_pull_free_contents(&p);
+	return rc;
+}
+
+int
+api_images_secret(struct request *r, struct err *e)
+{
+	struct backend *be = server_backend(r->srv);
+	struct image *im = NULL;
+
+	if (request_check_project(r, e) < 0)
+		return -1;
+	if (be->ops->image_get(be, r->params[0], &im, e) < 0)
+		return -1;
+	response_async_op(r, image_secret_create(r->srv, im->fingerprint));
+	log_info("Issued a download token for image \"%s\"", im->fingerprint);
+	image_free(im);
+	return 0;
+}
+
 int
 api_images_create(struct request *r, struct err *e)
 {
@@ -489,10 +645,19 @@ api_images_create(struct request *r, struct err *e)
 	if (request_check_project(r, e) < 0)
 		return -1;
 	if (ct != NULL && strncasecmp(ct, "application/json", 16) == 0) {
+		json_object *src = NULL, *type = NULL;
+
 		body = request_json(r, e);
 		if (body == NULL)
 			return -1;
-		rc = api_images_publish(r, body, e);
+		if (json_object_object_get_ex(body, "source", &src) && src != NULL &&
+		    json_object_is_type(src, json_type_object) &&
+		    json_object_object_get_ex(src, "type", &type) && type != NULL &&
+		    json_object_is_type(type, json_type_string) &&
+		    strcmp(json_object_get_string(type), "image") == 0)
+			rc = api_images_pull(r, body, src, e);
+		else
+			rc = api_images_publish(r, body, e);
 		json_object_put(body);
 		return rc;
 	}
@@ -574,6 +739,21 @@ api_images_aliases_get(struct request *r, struct err *e)
 		return -1;
 	if (be->ops->image_alias_get(be, r->params[0], &a, e) < 0)
 		return -1;
+	if (!api_images_trusted(r)) {
+		/* Only aliases of public images, as LXD shows them. */
+		struct image *im = NULL;
+		struct err ignored = { 0 };
+		bool pub = be->ops->image_get(be, a->target, &im, &ignored) == 0 &&
+		    im->public;
+
+		image_free(im);
+		if (!pub) {
+			err_set(e, 404, "Image alias \"%s\" not found", r->params[0]);
+			image_alias_free_contents(a);
+			free(a);
+			return -1;
+		}
+	}
 	codec_image_alias_etag(a, etag);
 	response_sync(r, codec_image_alias_encode(a), etag);
 	image_alias_free_contents(a);

@@ -1,7 +1,8 @@
 /*
  * api-operations.c - /1.0/operations: list, get, cancel, wait, websocket.
  *
- * Operations live in the backend; this file shows them in LXD's shapes and
+ * Operations live in the backend (image download tokens in image-secret.c,
+ * which GET and DELETE also reach); this file shows them in LXD's shapes and
  * keeps the requests that wait for one to end: GET .../wait (with its
  * timeout, after which it answers 200 with the op as it is, as LXD does)
  * and handlers that answer synchronously for an operation the backend
@@ -218,8 +219,16 @@ api_operations_get(struct request *r, struct err *e)
 	struct backend *be = server_backend(r->srv);
 	struct op_info op = { 0 };
 
-	if (be->ops->op_get(be, r->params[0], &op, e) < 0)
-		return -1;
+	if (be->ops->op_get(be, r->params[0], &op, e) < 0) {
+		/* Or a token the server keeps itself (image-secret.c). */
+		json_object *tok = image_secret_op(r->srv, r->params[0]);
+
+		if (tok == NULL)
+			return -1;
+		err_clear(e);
+		response_sync(r, tok, NULL);
+		return 0;
+	}
 	response_sync(r, api_operations_encode(r->srv, &op), NULL);
 	op_info_free_contents(&op);
 	return 0;
@@ -230,6 +239,10 @@ api_operations_delete(struct request *r, struct err *e)
 {
 	struct backend *be = server_backend(r->srv);
 
+	if (image_secret_cancel(r->srv, r->params[0])) {
+		response_empty(r);
+		return 0;
+	}
 	if (be->ops->op_cancel(be, r->params[0], e) < 0)
 		return -1;
 	response_empty(r);

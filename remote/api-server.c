@@ -73,6 +73,11 @@ api_server_get(struct request *r, struct err *e)
 	struct strv ext = { 0 };
 	char etag[65];
 
+	/* Listening on HTTPS: the certificate and addresses show on the unix
+	 * socket too, as LXD's (lxc image copy reads them to pick a URL the
+	 * other host can pull from). */
+	if (server_cert_pem(r->srv) != NULL)
+		return api_certificates_server_get(r, e);
 	if (api_server_info(r, &si, etag, e) < 0)
 		return -1;
 	api_server_extensions(&ext);

@@ -79,6 +79,10 @@ struct remote_backend {
 	struct strv		 pending;
 	struct strmap		 etags;		/* URL -> ETag */
 	struct rb_session	*sessions;
+	/* console logs: does the server drain them (LXD, Incus)?  -1 not
+	 * known yet; the accumulations when it does (console-acc.c) */
+	int			 console_drains;
+	struct console_acc	*consoles;
 };
 
 #define RB(b) ((struct remote_backend *)(b))
@@ -578,6 +582,7 @@ rb_free(struct backend *b)
 		op_info_free_contents(&rb->done[i]);
 	strv_free(&rb->pending);
 	strmap_free(&rb->etags);
+	console_acc_free(&rb->consoles);
 	free(rb->subs);
 	client_free(rb->c);
 	free(rb->b.name);
@@ -603,43 +608,73 @@ rb_server_update(struct backend *b, const struct strmap *config, struct err *e)
 	return rb_sync(RB(b), "PUT", "/1.0", o, etag, e);
 }
 
-static int
-rb_decode_instances(json_object *a, struct instance **out, size_t *n, struct err *e)
-{
-	size_t i, len;
-	struct instance *v;
+/*
+ * Lists.  Every collection (instances, snapshots, profiles, images,
+ * aliases) comes back the same way: GET PATH (with recursion) answers an
+ * array whose elements the kind's codec decodes into an array of model
+ * structs; anything else is a 502 naming the path.
+ */
+struct rb_kind {
+	size_t	 size;		/* of one element */
+	int	 (*decode)(json_object *, void *elem, struct err *);
+	void	 (*free)(void *v, size_t n);
+};
 
-	if (a == NULL || !json_object_is_type(a, json_type_array))
-		return err_set(e, 502, "The instance list is not a list");
-	len = json_object_array_length(a);
-	v = xcalloc(len ? len : 1, sizeof *v);
-	for (i = 0; i < len; i++) {
-		if (codec_instance_decode(json_object_array_get_idx(a, i), &v[i], e) < 0) {
-			instance_array_free(v, i);
-			return -1;
-		}
+static int
+rb_get_list(struct remote_backend *rb, const char *path,
+    const struct rb_kind *k, void *out, size_t *n, struct err *e)
+{
+	struct client_resp r;
+	size_t i, len;
+	char *v;
+	int rc = -1;
+
+	*(void **)out = NULL;
+	*n = 0;
+	if (rb_get(rb, path, &r, e) < 0)
+		return -1;
+	if (r.metadata == NULL || !json_object_is_type(r.metadata, json_type_array)) {
+		err_set(e, 502, "The answer to GET %s is not a list", path);
+		goto out;
 	}
-	*out = v;
+	len = json_object_array_length(r.metadata);
+	v = xcalloc(len ? len : 1, k->size);
+	for (i = 0; i < len; i++)
+		if (k->decode(json_object_array_get_idx(r.metadata, i),
+		    v + i * k->size, e) < 0) {
+			k->free(v, i);
+			goto out;
+		}
+	*(void **)out = v;
 	*n = len;
-	return 0;
+	rc = 0;
+out:
+	client_resp_free(&r);
+	return rc;
 }
+
+static int
+rb_decode_instance(json_object *o, void *elem, struct err *e)
+{
+	return codec_instance_decode(o, elem, e);
+}
+
+static void
+rb_free_instances(void *v, size_t n)
+{
+	instance_array_free(v, n);
+}
+
+static const struct rb_kind rb_instances = {
+	sizeof(struct instance), rb_decode_instance, rb_free_instances
+};
 
 static int
 rb_instance_list(struct backend *b, unsigned flags, struct instance **out, size_t *n,
     struct err *e)
 {
-	struct client_resp r;
-	const char *path = flags ? "/1.0/instances?recursion=2" :
-	    "/1.0/instances?recursion=1";
-	int rc;
-
-	*out = NULL;
-	*n = 0;
-	if (rb_get(RB(b), path, &r, e) < 0)
-		return -1;
-	rc = rb_decode_instances(r.metadata, out, n, e);
-	client_resp_free(&r);
-	return rc;
+	return rb_get_list(RB(b), flags ? "/1.0/instances?recursion=2" :
+	    "/1.0/instances?recursion=1", &rb_instances, out, n, e);
 }
 
 static int
@@ -694,12 +729,69 @@ rb_instance_state(struct backend *b, const char *name, struct instance_state **o
 	return rc;
 }
 
+/* A copy carries the source's profiles, config and devices, as `lxc copy`
+ * sends them: LXD 5.0.2 gives a copy with no profiles in the request no
+ * profiles at all ("No root device could be found"); Incus fills them in
+ * itself.  What the request sets wins; volatile keys stay behind except
+ * volatile.base_image. */
+static int
+rb_copy_fill(struct remote_backend *rb, const char *from, json_object *req,
+    struct err *e)
+{
+	const char *slash = strchr(from, '/');
+	char *inst = slash ? xstrndup(from, (size_t)(slash - from)) : xstrdup(from);
+	char *path;
+	struct client_resp r;
+	json_object *v, *dst;
+	static const char *const maps[] = { "config", "devices" };
+	size_t i;
+
+	if (slash != NULL)
+		path = rb_snap_path(inst, slash + 1);
+	else
+		path = rb_path("/1.0/instances", inst, NULL);
+	free(inst);
+	if (rb_get(rb, path, &r, e) < 0) {
+		free(path);
+		return err_prefix(e, "Failed to copy \"%s\": ", from);
+	}
+	free(path);
+	if ((!json_object_object_get_ex(req, "profiles", &v) || v == NULL) &&
+	    json_object_object_get_ex(r.metadata, "profiles", &v) && v != NULL)
+		json_object_object_add(req, "profiles", json_object_get(v));
+	for (i = 0; i < ARRAY_SIZE(maps); i++) {
+		if (!json_object_object_get_ex(r.metadata, maps[i], &v) ||
+		    !json_object_is_type(v, json_type_object))
+			continue;
+		if (!json_object_object_get_ex(req, maps[i], &dst) ||
+		    !json_object_is_type(dst, json_type_object)) {
+			dst = json_object_new_object();
+			json_object_object_add(req, maps[i], dst);
+		}
+		json_object_object_foreach(v, key, val) {
+			if (i == 0 && strncmp(key, "volatile.", 9) == 0 &&
+			    strcmp(key, "volatile.base_image") != 0)
+				continue;
+			if (!json_object_object_get_ex(dst, key, NULL))
+				json_object_object_add(dst, key, json_object_get(val));
+		}
+	}
+	client_resp_free(&r);
+	return 0;
+}
+
 static int
 rb_instance_create(struct backend *b, const struct instance_create *c, char **op_id,
     struct err *e)
 {
-	return rb_async(RB(b), "POST", "/1.0/instances", codec_instance_create_encode(c),
-	    NULL, op_id, NULL, e);
+	json_object *req = codec_instance_create_encode(c);
+
+	if (c->source == SOURCE_COPY && c->copy_from != NULL &&
+	    rb_copy_fill(RB(b), c->copy_from, req, e) < 0) {
+		json_object_put(req);
+		return -1;
+	}
+	return rb_async(RB(b), "POST", "/1.0/instances", req, NULL, op_id, NULL, e);
 }
 
 static int
@@ -756,38 +848,28 @@ rb_instance_rename(struct backend *b, const char *name, const char *newname,
 /* Snapshots */
 
 static int
+rb_decode_snapshot(json_object *o, void *elem, struct err *e)
+{
+	return codec_snapshot_decode(o, elem, e);
+}
+
+static void
+rb_free_snapshots(void *v, size_t n)
+{
+	snapshot_array_free(v, n);
+}
+
+static const struct rb_kind rb_snapshots = {
+	sizeof(struct snapshot), rb_decode_snapshot, rb_free_snapshots
+};
+
+static int
 rb_snapshot_list(struct backend *b, const char *inst, struct snapshot **out,
     size_t *n, struct err *e)
 {
-	struct client_resp r;
 	char *path = rb_path("/1.0/instances", inst, "/snapshots?recursion=1");
-	size_t i, len;
-	struct snapshot *v;
-	int rc = -1;
+	int rc = rb_get_list(RB(b), path, &rb_snapshots, out, n, e);
 
-	*out = NULL;
-	*n = 0;
-	if (rb_get(RB(b), path, &r, e) < 0)
-		goto out;
-	if (!json_object_is_type(r.metadata, json_type_array)) {
-		err_set(e, 502, "The snapshot list of \"%s\" is not a list", inst);
-		goto resp;
-	}
-	len = json_object_array_length(r.metadata);
-	v = xcalloc(len ? len : 1, sizeof *v);
-	for (i = 0; i < len; i++) {
-		if (codec_snapshot_decode(json_object_array_get_idx(r.metadata, i), &v[i],
-		    e) < 0) {
-			snapshot_array_free(v, i);
-			goto resp;
-		}
-	}
-	*out = v;
-	*n = len;
-	rc = 0;
-resp:
-	client_resp_free(&r);
-out:
 	free(path);
 	return rc;
 }
@@ -907,34 +989,25 @@ rb_snapshot_update(struct backend *b, const char *inst, const char *snap,
 /* Profiles */
 
 static int
+rb_decode_profile(json_object *o, void *elem, struct err *e)
+{
+	return codec_profile_decode(o, elem, e);
+}
+
+static void
+rb_free_profiles(void *v, size_t n)
+{
+	profile_array_free(v, n);
+}
+
+static const struct rb_kind rb_profiles = {
+	sizeof(struct profile), rb_decode_profile, rb_free_profiles
+};
+
+static int
 rb_profile_list(struct backend *b, struct profile **out, size_t *n, struct err *e)
 {
-	struct client_resp r;
-	size_t i, len;
-	struct profile *v;
-
-	*out = NULL;
-	*n = 0;
-	if (rb_get(RB(b), "/1.0/profiles?recursion=1", &r, e) < 0)
-		return -1;
-	if (!json_object_is_type(r.metadata, json_type_array)) {
-		client_resp_free(&r);
-		return err_set(e, 502, "The profile list is not a list");
-	}
-	len = json_object_array_length(r.metadata);
-	v = xcalloc(len ? len : 1, sizeof *v);
-	for (i = 0; i < len; i++) {
-		if (codec_profile_decode(json_object_array_get_idx(r.metadata, i), &v[i],
-		    e) < 0) {
-			profile_array_free(v, i);
-			client_resp_free(&r);
-			return -1;
-		}
-	}
-	client_resp_free(&r);
-	*out = v;
-	*n = len;
-	return 0;
+	return rb_get_list(RB(b), "/1.0/profiles?recursion=1", &rb_profiles, out, n, e);
 }
 
 static int
@@ -1021,34 +1094,25 @@ rb_profile_delete(struct backend *b, const char *name, struct err *e)
 /* Images */
 
 static int
+rb_decode_image(json_object *o, void *elem, struct err *e)
+{
+	return codec_image_decode(o, elem, e);
+}
+
+static void
+rb_free_images(void *v, size_t n)
+{
+	image_array_free(v, n);
+}
+
+static const struct rb_kind rb_images = {
+	sizeof(struct image), rb_decode_image, rb_free_images
+};
+
+static int
 rb_image_list(struct backend *b, struct image **out, size_t *n, struct err *e)
 {
-	struct client_resp r;
-	size_t i, len;
-	struct image *v;
-
-	*out = NULL;
-	*n = 0;
-	if (rb_get(RB(b), "/1.0/images?recursion=1", &r, e) < 0)
-		return -1;
-	if (!json_object_is_type(r.metadata, json_type_array)) {
-		client_resp_free(&r);
-		return err_set(e, 502, "The image list is not a list");
-	}
-	len = json_object_array_length(r.metadata);
-	v = xcalloc(len ? len : 1, sizeof *v);
-	for (i = 0; i < len; i++) {
-		if (codec_image_decode(json_object_array_get_idx(r.metadata, i), &v[i],
-		    e) < 0) {
-			image_array_free(v, i);
-			client_resp_free(&r);
-			return -1;
-		}
-	}
-	client_resp_free(&r);
-	*out = v;
-	*n = len;
-	return 0;
+	return rb_get_list(RB(b), "/1.0/images?recursion=1", &rb_images, out, n, e);
 }
 
 static int
@@ -1276,35 +1340,26 @@ rb_image_publish(struct backend *b, const char *source, const struct strmap *pro
 }
 
 static int
+rb_decode_alias(json_object *o, void *elem, struct err *e)
+{
+	return codec_image_alias_decode(o, elem, e);
+}
+
+static void
+rb_free_aliases(void *v, size_t n)
+{
+	image_alias_array_free(v, n);
+}
+
+static const struct rb_kind rb_aliases = {
+	sizeof(struct image_alias), rb_decode_alias, rb_free_aliases
+};
+
+static int
 rb_image_alias_list(struct backend *b, struct image_alias **out, size_t *n,
     struct err *e)
 {
-	struct client_resp r;
-	size_t i, len;
-	struct image_alias *v;
-
-	*out = NULL;
-	*n = 0;
-	if (rb_get(RB(b), "/1.0/images/aliases?recursion=1", &r, e) < 0)
-		return -1;
-	if (!json_object_is_type(r.metadata, json_type_array)) {
-		client_resp_free(&r);
-		return err_set(e, 502, "The alias list is not a list");
-	}
-	len = json_object_array_length(r.metadata);
-	v = xcalloc(len ? len : 1, sizeof *v);
-	for (i = 0; i < len; i++) {
-		if (codec_image_alias_decode(json_object_array_get_idx(r.metadata, i),
-		    &v[i], e) < 0) {
-			image_alias_array_free(v, i);
-			client_resp_free(&r);
-			return -1;
-		}
-	}
-	client_resp_free(&r);
-	*out = v;
-	*n = len;
-	return 0;
+	return rb_get_list(RB(b), "/1.0/images/aliases?recursion=1", &rb_aliases, out, n, e);
 }
 
 static int
@@ -1351,6 +1406,13 @@ rb_session_start(struct remote_backend *rb, const char *path, json_object *body,
 	}
 	x = client_exec_start(rb->c, rb->b.loop, &op, interactive, out, e);
 	if (x == NULL) {
+		/* Nobody will connect now: cancel, or the server keeps the
+		 * session waiting (Incus keeps a console's for good). */
+		struct err ign = { 0 };
+		char *opath = rb_path("/1.0/operations", op.id, NULL);
+
+		rb_sync(rb, "DELETE", opath, NULL, NULL, &ign);
+		free(opath);
 		op_info_free_contents(&op);
 		return -1;
 	}
@@ -1442,27 +1504,69 @@ rb_exec_close(struct backend *b, struct exec_handle *h)
 	client_exec_free(h->priv);
 }
 
+/* GET .../console as it comes: the whole log (lxdeckd, any stopped
+ * instance) or what was printed since the last read (LXD, Incus: a
+ * running one; console-acc.c).  LXD 5.0.2 answers a drained, empty
+ * buffer with 500 "open : no such file or directory": nothing new. */
+static int
+rb_console_get(struct remote_backend *rb, const char *inst, bool drained,
+    struct client_resp *r, struct err *e)
+{
+	struct client_req q = { 0 };
+	char *path = rb_path("/1.0/instances", inst, "/console");
+	int rc;
+
+	q.method = "GET";
+	q.path = path;
+	q.raw = true;
+	rc = client_request_ex(rb->c, &q, r, e);
+	free(path);
+	if (rc < 0 && drained && e->code == 500 &&
+	    strstr(e->msg, "no such file or directory") != NULL) {
+		memset(r, 0, sizeof *r);
+		rc = 0;
+	}
+	return rc;
+}
+
 static int
 rb_console_log(struct backend *b, const char *inst, char **buf, size_t *len,
     struct err *e)
 {
-	struct client_req q = { 0 };
+	struct remote_backend *rb = RB(b);
+	struct instance_state *st = NULL;
 	struct client_resp r;
-	char *path = rb_path("/1.0/instances", inst, "/console");
+	bool drained;
 
 	*buf = NULL;
 	*len = 0;
-	q.method = "GET";
-	q.path = path;
-	q.raw = true;
-	if (client_request_ex(RB(b)->c, &q, &r, e) < 0) {
-		free(path);
+	if (rb->console_drains < 0) {
+		struct server_info si;
+
+		memset(&si, 0, sizeof si);
+		if (client_server_get(rb->c, &si, NULL, NULL, 0, e) < 0)
+			return -1;
+		rb->console_drains = si.server == NULL || strcmp(si.server, "lxdeck") != 0;
+		server_info_free_contents(&si);
+	}
+	if (rb->console_drains && rb_instance_state(b, inst, &st, e) < 0)
+		return -1;
+	drained = st != NULL && st->status == STATUS_RUNNING && st->pid > 0;
+	if (rb_console_get(rb, inst, drained, &r, e) < 0) {
+		instance_state_free(st);
 		return -1;
 	}
-	*len = r.body.len;
-	*buf = buf_steal(&r.body);
+	if (drained) {
+		*buf = console_acc_add(&rb->consoles, inst, st->pid,
+		    r.body.data ? r.body.data : "", r.body.len, len);
+	} else {
+		if (st != NULL)
+			console_acc_forget(&rb->consoles, inst);
+		*len = r.body.len;
+		*buf = r.body.data ? buf_steal(&r.body) : xstrdup("");
+	}
 	client_resp_free(&r);
-	free(path);
+	instance_state_free(st);
 	return 0;
 }
 
@@ -1826,6 +1930,7 @@ backend_remote_create(struct uv_loop_s *loop, const struct remote_conf *rc,
 	rb->b.read_only = rc->read_only;
 	rb->c = c;
 	rb->ev_wanted = true;
+	rb->console_drains = -1;
 	rb->ev_timer = xcalloc(1, sizeof *rb->ev_timer);
 	uv_timer_init(loop, rb->ev_timer);
 	rb->ev_timer->data = rb;

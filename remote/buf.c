@@ -48,20 +48,33 @@ buf_puts(struct buf *b, const char *s)
 void
 buf_putc(struct buf *b, char c)
 {
-	buf_append(b, &c, 1);
+	if (b->len + 2 > b->cap)
+		buf_grow(b, 1);
+	b->data[b->len++] = c;
+	b->data[b->len] = '\0';
 }
 
+/* Formats straight into the buffer: JSON numbers and HTTP heads are
+ * written this way many times per response. */
 void
 buf_printf(struct buf *b, const char *fmt, ...)
 {
 	va_list ap;
-	char *s;
+	int n;
 
+	buf_grow(b, 64);
 	va_start(ap, fmt);
-	s = xvasprintf(fmt, ap);
+	n = vsnprintf(b->data + b->len, b->cap - b->len, fmt, ap);
 	va_end(ap);
-	buf_puts(b, s);
-	free(s);
+	if (n < 0)
+		fatal("buf_printf: bad format");
+	if ((size_t)n >= b->cap - b->len) {
+		buf_grow(b, (size_t)n);
+		va_start(ap, fmt);
+		vsnprintf(b->data + b->len, b->cap - b->len, fmt, ap);
+		va_end(ap);
+	}
+	b->len += (size_t)n;
 }
 
 char *

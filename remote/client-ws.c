@@ -66,6 +66,10 @@ client_ws_start(struct client *c, const char *path, struct err *e)
 	w->path = xstrdup(path);
 	w->h = client_curl(c, "/", true);
 	curl_easy_setopt(w->h, CURLOPT_CONNECT_ONLY, 1L);
+	/* The upgrade is HTTP/1.1: offer nothing else in TLS's ALPN.  Incus
+	 * picks h2 when offered, and then takes our raw HTTP/1.1 upgrade for
+	 * a request that is "not using the websocket protocol". */
+	curl_easy_setopt(w->h, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
 	/* Keep the connection after "connecting" is done. */
 	curl_easy_setopt(w->h, CURLOPT_FORBID_REUSE, 0L);
 	curl_easy_setopt(w->h, CURLOPT_ERRORBUFFER, w->errbuf);

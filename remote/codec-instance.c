@@ -171,6 +171,8 @@ codec_instance_create_decode(json_object *o, struct instance_create *c, struct e
 	    codec_get_string(src, "fingerprint", &fp, e) < 0 ||
 	    codec_get_string(src, "server", &c->image_server, e) < 0 ||
 	    codec_get_string(src, "protocol", &c->image_protocol, e) < 0 ||
+	    codec_get_string(src, "certificate", &c->image_certificate, e) < 0 ||
+	    codec_get_string(src, "secret", &c->image_secret, e) < 0 ||
 	    codec_get_string(src, "source", &c->copy_from, e) < 0 ||
 	    codec_get_bool(src, "instance_only", &c->instance_only, e) < 0)
 		goto fail;
@@ -179,6 +181,10 @@ codec_instance_create_decode(json_object *o, struct instance_create *c, struct e
 		goto fail;
 	if (c->image_server != NULL && *c->image_server == '\0')
 		c->image_server = NULL;
+	if (c->image_certificate != NULL && *c->image_certificate == '\0')
+		c->image_certificate = NULL;
+	if (c->image_secret != NULL && *c->image_secret == '\0')
+		c->image_secret = NULL;
 	if (stype == NULL || *stype == '\0' || strcmp(stype, "none") == 0) {
 		c->source = SOURCE_NONE;
 	} else if (strcmp(stype, "image") == 0) {
@@ -227,6 +233,11 @@ codec_instance_create_encode(const struct instance_create *c)
 			json_object_object_add(src, "protocol",
 			    codec_string(c->image_protocol));
 			json_object_object_add(src, "mode", codec_string("pull"));
+			json_object_object_add(src, "certificate",
+			    codec_string(c->image_certificate));
+			if (c->image_secret != NULL)
+				json_object_object_add(src, "secret",
+				    codec_string(c->image_secret));
 		}
 		break;
 	case SOURCE_COPY:

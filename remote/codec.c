@@ -120,6 +120,21 @@ codec_key_cmp(const void *a, const void *b)
 }
 
 static void
+codec_put_int(struct buf *b, int64_t v)
+{
+	char tmp[24], *p = tmp + sizeof tmp;
+	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u != 0);
+	if (v < 0)
+		*--p = '-';
+	buf_append(b, p, (size_t)(tmp + sizeof tmp - p));
+}
+
+static void
 codec_put(struct buf *b, json_object *o, bool sort_keys)
 {
 	switch (json_object_get_type(o)) {
@@ -130,7 +145,7 @@ codec_put(struct buf *b, json_object *o, bool sort_keys)
 		buf_puts(b, json_object_get_boolean(o) ? "true" : "false");
 		break;
 	case json_type_int:
-		buf_printf(b, "%lld", (long long)json_object_get_int64(o));
+		codec_put_int(b, json_object_get_int64(o));
 		break;
 	case json_type_double: {
 		double d = json_object_get_double(o);
@@ -163,16 +178,28 @@ codec_put(struct buf *b, json_object *o, bool sort_keys)
 	}
 	case json_type_object: {
 		size_t n = (size_t)json_object_object_length(o), i = 0;
-		const char **keys = xcalloc(n ? n : 1, sizeof *keys);
+		const char **keys;
 
-		json_object_object_foreach(o, k, v) {
-			(void)v;
+		if (!sort_keys) {	/* insertion order: no lookups */
+			buf_putc(b, '{');
+			json_object_object_foreach(o, k, v) {
+				if (i++ > 0)
+					buf_putc(b, ',');
+				codec_put_string(b, k, strlen(k));
+				buf_putc(b, ':');
+				codec_put(b, v, false);
+			}
+			buf_putc(b, '}');
+			break;
+		}
+		keys = xcalloc(n ? n : 1, sizeof *keys);
+		json_object_object_foreach(o, k2, v2) {
+			(void)v2;
 			if (i < n)
-				keys[i++] = k;
+				keys[i++] = k2;
 		}
 		n = i;
-		if (sort_keys)
-			qsort(keys, n, sizeof *keys, codec_key_cmp);
+		qsort(keys, n, sizeof *keys, codec_key_cmp);
 		buf_putc(b, '{');
 		for (i = 0; i < n; i++) {
 			if (i > 0)

@@ -15,8 +15,9 @@
  *
  * The "lxd" protocol (lxd-api.md 4.4), as an untrusted client:
  *   GET /1.0/images/aliases/NAME   -> target fingerprint (404: not an alias)
- *   GET /1.0/images/FP             -> the image object (FP may be a prefix)
- *   GET /1.0/images/FP/export      -> the unified file, or multipart with
+ *   GET /1.0/images/FP[?secret=]   -> the image object (FP may be a prefix)
+ *   GET /1.0/images/FP/export[?secret=]
+ *                                  -> the unified file, or multipart with
  *                                     parts "metadata" and "rootfs"
  *   GET /1.0/images?recursion=1    -> the list
  * What is received is hashed as it arrives and must equal the fingerprint.
@@ -35,11 +36,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
 #include <openssl/evp.h>
 
 #include "remote.h"
 #include "image-fetch.h"
+#include "curl-load.h"		/* libcurl, loaded on the first transfer */
+
 
 static const struct image_fetch_remote image_fetch_remote_table[] = {
 	{ "images", "https://images.linuxcontainers.org", "simplestreams" },
@@ -185,6 +187,11 @@ image_fetch_transfer(const struct image_remote *r, const char *path,
 	    strncmp(r->server, "unix://", 7) != 0)
 		return err_set(e, 400, "Invalid image server \"%s\": not an https://, "
 		    "http:// or unix:// URL", r->server);
+	/* libcurl is loaded on the first transfer, not at start-up: a daemon
+	 * that never talks to an image server does not carry it. */
+	if (!curl_load())
+		return err_set(e, 503, "Image server \"%s\" unreachable: libcurl "
+		    "cannot be loaded", r->server);
 	url = image_fetch_url(r, path, &sock);
 	if ((c = curl_easy_init()) == NULL)
 		fatal("out of memory");
@@ -397,6 +404,7 @@ image_fetch_files(const struct image_remote *r, struct image_fetch_file *files,
 		hex = image_fetch_md_hex(one);
 		EVP_MD_CTX_free(one);
 		one = NULL;
+		snprintf(files[i].got_sha256, sizeof files[i].got_sha256, "%s", hex);
 		if (files[i].sha256 != NULL && strcmp(hex, files[i].sha256) != 0) {
 			err_set(e, 400, "Image file \"%s\" from \"%s\" is corrupted: "
 			    "SHA-256 %.12s..., expected %.12s...", files[i].path,
@@ -474,16 +482,33 @@ out:
 static char *
 image_fetch_escape(const char *s)
 {
-	CURL *c = curl_easy_init();
+	CURL *c;
 	char *esc, *out;
 
-	if (c == NULL)
+	if (!curl_load())
+		return xstrdup(s);	/* the transfer will say why */
+	if ((c = curl_easy_init()) == NULL)
 		fatal("out of memory");
 	esc = curl_easy_escape(c, s, 0);
 	out = xstrdup(esc ? esc : "");
 	curl_free(esc);
 	curl_easy_cleanup(c);
 	return out;
+}
+
+/* fmt (one %s) with ?secret= when r carries a download token. */
+static char *
+image_fetch_lxd_path(const struct image_remote *r, const char *fmt, const char *arg)
+{
+	char *p = xasprintf(fmt, arg), *q, *esc;
+
+	if (r->secret == NULL || *r->secret == '\0')
+		return p;
+	esc = image_fetch_escape(r->secret);
+	q = xasprintf("%s?secret=%s", p, esc);
+	free(esc);
+	free(p);
+	return q;
 }
 
 static int
@@ -509,7 +534,7 @@ image_fetch_lxd_resolve(const struct image_remote *r, const char *ref,
 	free(esc);
 	free(path);
 	esc = image_fetch_escape(target);
-	path = xasprintf("1.0/images/%s", esc);
+	path = image_fetch_lxd_path(r, "1.0/images/%s", esc);
 	{
 		json_object *im = NULL;
 
@@ -641,7 +666,7 @@ image_fetch_lxd_download(const struct image_remote *r, const char *fp,
     image_fetch_progress_fn progress, void *arg, struct err *e)
 {
 	struct image_fetch_file f = { 0 };
-	char *path = xasprintf("1.0/images/%s/export", fp);
+	char *path = image_fetch_lxd_path(r, "1.0/images/%s/export", fp);
 	char *dest = xasprintf("%s/export", dir), *ct = NULL, *hex = NULL;
 	char *meta = NULL, *rootfs = NULL, *parts[2];
 	int rc = -1;
@@ -667,9 +692,12 @@ image_fetch_lxd_download(const struct image_remote *r, const char *fp,
 		}
 		parts[0] = meta;
 	}
-	/* What arrived must hash to the fingerprint (lxd-api.md 4.2). */
-	if ((hex = image_fetch_hash_files((const char *const *)parts,
-	    rootfs ? 2 : 1, e)) == NULL)
+	/* What arrived must hash to the fingerprint (lxd-api.md 4.2): a
+	 * unified file was hashed as it arrived; split parts are hashed now. */
+	if (rootfs == NULL)
+		hex = xstrdup(f.got_sha256);
+	else if ((hex = image_fetch_hash_files((const char *const *)parts, 2,
+	    e)) == NULL)
 		goto out;
 	if (strcmp(hex, fp) != 0) {
 		err_set(e, 400, "Image %.12s from \"%s\" is corrupted: it hashes "
@@ -792,7 +820,5 @@ image_fetch_install(void)
 	if (done)
 		return;
 	done = true;
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
-		log_warn("libcurl failed to initialise: image servers unreachable");
 	engine_set_image_fetcher(&image_fetch_fetcher);
 }

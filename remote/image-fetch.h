@@ -43,7 +43,8 @@ const struct image_fetch_remote *image_fetch_remotes(size_t *n);
 /* By name ("images", with or without the trailing ':'); NULL if unknown. */
 const struct image_fetch_remote *image_fetch_remote_find(const char *name);
 /* Registers the fetcher with the engine (engine_set_image_fetcher) and
- * initialises libcurl.  Call once from main, before the loop runs. */
+ * nothing else: libcurl is loaded on the first transfer (curl-load.h).
+ * Call once from main, before the loop runs. */
 void	 image_fetch_install(void);
 /* What a server offers / one image / a download: the fetcher's methods,
  * also usable directly (the TUI's picker lists with image_fetch_list). */
@@ -66,6 +67,7 @@ struct image_fetch_file {
 	const char	*sha256;	/* expected, or NULL */
 	int64_t		 size;		/* expected, for progress (0: unknown) */
 	const char	*what;		/* "metadata", "rootfs" (progress text) */
+	char		 got_sha256[65]; /* out: what arrived hashed to */
 };
 /* Downloads files in order into their dest, feeding every byte to the
  * SHA-256 of the whole (checked against combined when not NULL) and of

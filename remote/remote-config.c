@@ -14,6 +14,15 @@
  * remote (its unix socket) is shown as "lxd", since lxdeck's `local` is
  * its embedded engine.
  *
+ * The incus client keeps the same file in $INCUS_CONF, else
+ * ~/.config/incus, read the same way and never written either: its
+ * `local` is shown as "incus" (its socket: $INCUS_SOCKET, else
+ * $INCUS_DIR/unix.socket, else /var/lib/incus/unix.socket), its protocol
+ * "incus" is the LXD API ("lxd" here), its remotes use its own client
+ * certificate and servercerts/.  A name lxc already uses for another
+ * address becomes "incus-NAME"; the same name and address (the public
+ * image server) is listed once.
+ *
  * remotes_add() is SSH-style trust on first use: fetch the server's
  * certificate without verification, show its SHA-256 fingerprint and ask
  * once (or --accept-certificate; a token carries the fingerprint and is
@@ -81,7 +90,10 @@ remotes_free(struct remotes *rs)
 		remote_conf_free_contents(&rs->v[i]);
 	free(rs->v);
 	free(rs->lxc_dir);
+	free(rs->incus_dir);
 	free(rs->own_dir);
+	free(rs->client_crt);
+	free(rs->client_key);
 	free(rs->default_remote);
 	memset(rs, 0, sizeof *rs);
 }
@@ -176,13 +188,29 @@ remotes_set_str(char **dst, const char *v)
 	*dst = xstrdup(v);
 }
 
-static void
-remotes_load_lxc(struct remotes *rs, char *warn, size_t wl)
+/* The socket of the incus client's "unix://" (its local daemon). */
+static char *
+remotes_incus_socket(void)
 {
-	char *path = xasprintf("%s/config.yml", rs->lxc_dir);
+	const char *sock = getenv("INCUS_SOCKET"), *dir = getenv("INCUS_DIR");
+
+	if (sock != NULL && *sock != '\0')
+		return xasprintf("unix://%s", sock);
+	return xasprintf("unix://%s/unix.socket", dir != NULL && *dir != '\0' ? dir :
+	    "/var/lib/incus");
+}
+
+/* config.yml of the lxc client (rs->lxc_dir) or of the incus client
+ * (rs->incus_dir): the same format. */
+static void
+remotes_load_client(struct remotes *rs, bool incus, char *warn, size_t wl)
+{
+	const char *dir = incus ? rs->incus_dir : rs->lxc_dir;
+	char *path = xasprintf("%s/config.yml", dir);
 	yaml_document_t doc;
 	yaml_node_t *root, *remotes;
 	yaml_node_pair_t *p;
+	const char *local = incus ? "incus" : "lxd", *def;
 
 	if (remotes_parse_file(path, &doc, warn, wl) < 0) {
 		free(path);
@@ -190,8 +218,9 @@ remotes_load_lxc(struct remotes *rs, char *warn, size_t wl)
 	}
 	free(path);
 	root = yaml_document_get_root_node(&doc);
-	remotes_set_str(&rs->default_remote, yaml_str(yaml_map_get(&doc, root,
-	    "default-remote")));
+	def = yaml_str(yaml_map_get(&doc, root, "default-remote"));
+	if (rs->default_remote == NULL && def != NULL)
+		remotes_set_str(&rs->default_remote, strcmp(def, "local") == 0 ? local : def);
 	remotes = yaml_map_get(&doc, root, "remotes");
 	if (remotes != NULL && remotes->type == YAML_MAPPING_NODE) {
 		for (p = remotes->data.mapping.pairs.start; p < remotes->data.mapping.pairs.top;
@@ -199,29 +228,48 @@ remotes_load_lxc(struct remotes *rs, char *warn, size_t wl)
 			const char *name = yaml_str(yaml_document_get_node(&doc, p->key));
 			yaml_node_t *r = yaml_document_get_node(&doc, p->value);
 			const char *addr = yaml_str(yaml_map_get(&doc, r, "addr"));
+			const char *proto = yaml_str(yaml_map_get(&doc, r, "protocol"));
+			const char *cname = name;	/* the client's own name */
 			struct remote_conf *rc;
-			char *crt;
+			char *crt, *own = NULL, *sock = NULL;
 
 			if (name == NULL || addr == NULL)
 				continue;
 			if (strcmp(name, "local") == 0)
-				name = "lxd";
+				name = local;
+			if (incus && strcmp(addr, "unix://") == 0)
+				addr = sock = remotes_incus_socket();
+			if (incus && (rc = remotes_get(rs, name, false)) != NULL) {
+				if (rc->addr != NULL && strcmp(rc->addr, addr) == 0) {
+					free(sock);
+					continue;	/* the same remote, listed once */
+				}
+				name = own = xasprintf("incus-%s", name);
+				if (remotes_get(rs, name, false) != NULL) {
+					free(own);
+					free(sock);
+					continue;
+				}
+			}
 			rc = remotes_get(rs, name, true);
-			rc->from_lxc = true;
+			rc->from_lxc = !incus;
+			rc->from_incus = incus;
 			remotes_set_str(&rc->addr, addr);
-			remotes_set_str(&rc->protocol, yaml_str(yaml_map_get(&doc, r,
-			    "protocol")));
+			/* "incus" is the incus client's name for the LXD API */
+			remotes_set_str(&rc->protocol, proto != NULL && strcmp(proto, "incus") == 0 ?
+			    "lxd" : proto);
 			remotes_set_str(&rc->project, yaml_str(yaml_map_get(&doc, r, "project")));
 			rc->public = yaml_bool(yaml_map_get(&doc, r, "public"));
-			/* lxc names the cert after its own name for the remote */
-			crt = xasprintf("%s/servercerts/%s.crt", rs->lxc_dir,
-			    strcmp(name, "lxd") == 0 ? "local" : name);
+			/* the client names the cert after its own name for the remote */
+			crt = xasprintf("%s/servercerts/%s.crt", dir, cname);
 			if (remotes_is_file(crt)) {
 				free(rc->server_crt);
 				rc->server_crt = tls_read_file(crt);
 				remotes_set_str(&rc->server_crt_path, crt);
 			}
 			free(crt);
+			free(own);
+			free(sock);
 		}
 	}
 	yaml_document_delete(&doc);
@@ -256,7 +304,7 @@ remotes_load_own(struct remotes *rs, char *warn, size_t wl)
 			rc = remotes_get(rs, name, addr != NULL);
 			if (rc == NULL)
 				continue;	/* options for an lxc remote that is gone */
-			if (addr != NULL && !rc->from_lxc) {
+			if (addr != NULL && !rc->from_lxc && !rc->from_incus) {
 				remotes_set_str(&rc->addr, addr);
 				remotes_set_str(&rc->protocol, yaml_str(yaml_map_get(&doc, r,
 				    "protocol")));
@@ -277,39 +325,49 @@ remotes_load_own(struct remotes *rs, char *warn, size_t wl)
 	yaml_document_delete(&doc);
 }
 
-/* Points every remote at the client certificate in use (if any). */
+/* dir/client.crt and dir/client.key when both exist. */
+static bool
+remotes_cert_in(const char *dir, char **crt, char **key)
+{
+	*crt = *key = NULL;
+	if (dir == NULL)
+		return false;
+	*crt = xasprintf("%s/client.crt", dir);
+	*key = xasprintf("%s/client.key", dir);
+	if (remotes_is_file(*crt) && remotes_is_file(*key))
+		return true;
+	free(*crt);
+	free(*key);
+	*crt = *key = NULL;
+	return false;
+}
+
+/* Points every remote at the client certificate in use (if any): the
+ * incus client's for its remotes when it has one, else lxc's, else
+ * lxdeck's own. */
 static void
 remotes_assign_cert(struct remotes *rs)
 {
-	char *crt = NULL, *key = NULL;
+	char *crt, *key, *icrt, *ikey;
 	size_t i;
 
-	if (rs->lxc_dir != NULL) {
-		crt = xasprintf("%s/client.crt", rs->lxc_dir);
-		key = xasprintf("%s/client.key", rs->lxc_dir);
-		if (!remotes_is_file(crt) || !remotes_is_file(key)) {
-			free(crt);
-			free(key);
-			crt = key = NULL;
-		}
-	}
-	if (crt == NULL) {
-		crt = xasprintf("%s/client.crt", rs->own_dir);
-		key = xasprintf("%s/client.key", rs->own_dir);
-		if (!remotes_is_file(crt) || !remotes_is_file(key)) {
-			free(crt);
-			free(key);
-			crt = key = NULL;
-		}
-	}
+	if (!remotes_cert_in(rs->lxc_dir, &crt, &key))
+		remotes_cert_in(rs->own_dir, &crt, &key);
+	remotes_cert_in(rs->incus_dir, &icrt, &ikey);
 	for (i = 0; i < rs->n; i++) {
+		bool incus = rs->v[i].from_incus && icrt != NULL;
+
 		free(rs->v[i].client_crt);
 		free(rs->v[i].client_key);
-		rs->v[i].client_crt = xstrdup(crt);
-		rs->v[i].client_key = xstrdup(key);
+		rs->v[i].client_crt = xstrdup(incus ? icrt : crt);
+		rs->v[i].client_key = xstrdup(incus ? ikey : key);
 	}
-	free(crt);
-	free(key);
+	free(rs->client_crt);
+	free(rs->client_key);
+	rs->client_crt = crt;
+	rs->client_key = key;
+	free(icrt);
+	free(ikey);
 }
 
 void
@@ -338,8 +396,20 @@ remotes_load(struct remotes *rs, char *warn, size_t wl)
 	}
 	rs->own_dir = xdg != NULL && *xdg != '\0' ? xasprintf("%s/lxdeck", xdg) :
 	    remotes_home_path(".config/lxdeck");
+	env = getenv("INCUS_CONF");
+	if (env != NULL && *env != '\0') {
+		rs->incus_dir = xstrdup(env);
+	} else {
+		p = remotes_home_path(".config/incus");
+		if (remotes_is_dir(p))
+			rs->incus_dir = p;
+		else
+			free(p);
+	}
 	if (rs->lxc_dir != NULL)
-		remotes_load_lxc(rs, warn, wl);
+		remotes_load_client(rs, false, warn, wl);
+	if (rs->incus_dir != NULL)
+		remotes_load_client(rs, true, warn && warn[0] == '\0' ? warn : NULL, wl);
 	remotes_load_own(rs, warn && warn[0] == '\0' ? warn : NULL, wl);
 	remotes_assign_cert(rs);
 }
@@ -368,7 +438,7 @@ remotes_client_cert(struct remotes *rs, struct err *e)
 	char *crt, *key;
 	int rc = 0;
 
-	if (rs->n > 0 && rs->v[0].client_crt != NULL)
+	if (rs->client_crt != NULL)
 		return 0;
 	crt = xasprintf("%s/client.crt", rs->own_dir);
 	key = xasprintf("%s/client.key", rs->own_dir);
@@ -421,18 +491,19 @@ remotes_save(struct remotes *rs, struct err *e)
 		free(path);
 		return -1;
 	}
-	fprintf(f, "# lxdeck's remotes and per-remote options; the lxc client's\n"
-	    "# remotes are read from its own config.yml and not repeated here.\n"
+	fprintf(f, "# lxdeck's remotes and per-remote options; the lxc and incus\n"
+	    "# clients' remotes are read from their own config.yml and not\n"
+	    "# repeated here.\n"
 	    "remotes:\n");
 	for (i = 0; i < rs->n; i++) {
 		struct remote_conf *r = &rs->v[i];
 
-		if (r->from_lxc && !r->read_only && r->color == NULL)
+		if ((r->from_lxc || r->from_incus) && !r->read_only && r->color == NULL)
 			continue;
 		fprintf(f, "  ");
 		yaml_quote(f, r->name);
 		fprintf(f, ":\n");
-		if (!r->from_lxc) {
+		if (!r->from_lxc && !r->from_incus) {
 			fprintf(f, "    addr: ");
 			yaml_quote(f, r->addr);
 			fprintf(f, "\n    protocol: ");
@@ -462,6 +533,12 @@ remotes_save(struct remotes *rs, struct err *e)
 	free(tmp);
 	free(path);
 	return 0;
+}
+
+const char *
+remote_conf_source(const struct remote_conf *r)
+{
+	return r->from_lxc ? "lxc" : r->from_incus ? "incus" : "lxdeck";
 }
 
 int
@@ -592,6 +669,10 @@ remotes_trust(struct remotes *rs, struct remote_conf *rc, const char *password,
 		}
 		json_object_object_add(body, "type", codec_string("client"));
 		json_object_object_add(body, "password", codec_string(password));
+		/* LXD 5.0 takes a token as the password; Incus (which has no
+		 * trust password) only in trust_token, which LXD ignores. */
+		if (token)
+			json_object_object_add(body, "trust_token", codec_string(password));
 		json_object_object_add(body, "token", json_object_new_boolean(0));
 		ret = client_request(c, "POST", "/1.0/certificates", body, NULL, &r, e);
 		json_object_put(body);
@@ -699,8 +780,8 @@ remotes_add(struct remotes *rs, const char *name, const char *target, bool accep
 		}
 		rc.server_crt = pem;
 		pem = NULL;
-		rc.client_crt = xstrdup(rs->v && rs->n ? rs->v[0].client_crt : NULL);
-		rc.client_key = xstrdup(rs->v && rs->n ? rs->v[0].client_key : NULL);
+		rc.client_crt = xstrdup(rs->client_crt);
+		rc.client_key = xstrdup(rs->client_key);
 		if (rc.client_crt == NULL) {
 			rc.client_crt = xasprintf("%s/client.crt", rs->own_dir);
 			rc.client_key = xasprintf("%s/client.key", rs->own_dir);

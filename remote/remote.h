@@ -24,6 +24,8 @@
  *                terminates TLS and hands plain connections to server.c
  *   trust.c      lxdeckd's trust store (PEMs keyed by fingerprint), trust
  *                tokens and core.trust_password
+ *   image-secret.c  download tokens that open a private image to an
+ *                untrusted caller (`lxc image copy` between hosts)
  *
  * The client side (lxdeck talking to lxdeckd, LXD or Incus):
  *
@@ -31,6 +33,7 @@
  *                     (libcurl), envelopes, pinning, reachability
  *   client-ws.c       RFC 6455 client on the same connection
  *   client-exec.c     exec/console websockets bridged to local socketpairs
+ *   console-acc.c     console logs kept whole when LXD/Incus drain them
  *   remote-config.c   remotes: the lxc client's config.yml and lxdeck's own
  *   backend-remote.c  struct backend_ops over all of the above
  *
@@ -270,6 +273,11 @@ struct api_filter;
  * bad syntax. */
 struct api_filter *api_filter_parse(const char *expr, struct err *);
 bool	 api_filter_match(const struct api_filter *, json_object *obj);
+/* Adds obj (taken) to a collection's list when it passes: itself with
+ * recursion >= 1, else its URL (url_fmt). */
+void	 api_filter_add(const struct api_filter *, const struct request *,
+	     json_object *list, json_object *obj, const char *url_fmt, ...)
+	     __attribute__((format(printf, 5, 6)));
 void	 api_filter_free(struct api_filter *);
 
 /* route.c */
@@ -388,6 +396,8 @@ void	 response_sync_with(struct request *, json_object *metadata,
 	     const struct strmap *headers);
 /* Async: 202 + Location with the operation (from the backend). */
 void	 response_async(struct request *, const char *op_id);
+/* Async for an operation the server keeps itself (op taken): tokens. */
+void	 response_async_op(struct request *, json_object *op);
 void	 response_error(struct request *, const struct err *);
 /* Checks If-Match against the current ETag: 412 when it differs. */
 int	 response_check_etag(struct request *, const char *etag, struct err *);
@@ -449,6 +459,7 @@ int	 api_images_put(struct request *, struct err *);
 int	 api_images_patch(struct request *, struct err *);
 int	 api_images_delete(struct request *, struct err *);
 int	 api_images_export(struct request *, struct err *);
+int	 api_images_secret(struct request *, struct err *);
 int	 api_images_aliases_list(struct request *, struct err *);
 int	 api_images_aliases_create(struct request *, struct err *);
 int	 api_images_aliases_get(struct request *, struct err *);
@@ -539,6 +550,24 @@ bool	 trust_check_password(struct trust *, const struct strmap *server_config,
 char	*trust_password_hash(const char *password);
 json_object *trust_tokens_json(struct trust *);
 bool	 trust_token_cancel(struct trust *, const char *op_id);
+/* bytes (at most 64) random bytes as hex into out[2 * bytes + 1]. */
+void	 trust_random_hex(char *out, size_t bytes);
+/* A random (version 4) UUID, the id of an operation. */
+void	 trust_uuid(char out[37]);
+
+/* image-secret.c: download tokens of private images (lxd-api.md 4.2). */
+/* A token for image fp (full fingerprint): the "token" operation as LXD
+ * shows it (new reference), its secret in metadata.secret. */
+json_object *image_secret_create(struct server *, const char *fp);
+/* Whether secret opens image fp.  The first use cancels the token; it
+ * stays usable while the cancelled operation is kept (a few seconds), so
+ * the GET of the image and its export both pass, as with LXD. */
+bool	 image_secret_check(struct server *, const char *fp, const char *secret);
+/* The token operation op_id (new reference), or NULL. */
+json_object *image_secret_op(struct server *, const char *op_id);
+/* Cancels the token op_id; false if there is none. */
+bool	 image_secret_cancel(struct server *, const char *op_id);
+void	 image_secret_free_all(struct server *);
 
 /* The caller of a request as the listener saw it. */
 struct peer {
@@ -661,12 +690,22 @@ void	 client_exec_finished(struct client_exec *, int status);
 const char *client_exec_op_id(const struct client_exec *);
 void	 client_exec_free(struct client_exec *);
 
+/* console-acc.c */
+struct console_acc;
+/* Appends a piece read from inst while its init was pid (another pid
+ * starts afresh) and returns the whole log so far (caller frees). */
+char	*console_acc_add(struct console_acc **, const char *inst, pid_t pid,
+	     const char *piece, size_t n, size_t *len);
+void	 console_acc_forget(struct console_acc **, const char *inst);
+void	 console_acc_free(struct console_acc **);
+
 /* Per-server state of the api files that keep some (server.c holds it,
  * each api file allocates and frees its own part). */
 struct api_state {
 	struct events_state	*events;
 	struct ops_state	*ops;
 	struct exec_state	*exec;
+	struct image_secrets	*image_secrets;
 };
 struct api_state *server_api_state(struct server *);
 struct uv_loop_s *server_loop(struct server *);

@@ -21,6 +21,7 @@ struct remote_conf {
 	char	*project;
 	bool	 public;	/* an image server, not a host */
 	bool	 from_lxc;	/* read from the lxc client's config */
+	bool	 from_incus;	/* read from the incus client's config */
 	bool	 read_only;	/* lxdeck's own per-remote setting */
 	char	*color;		/* lxdeck's per-remote colour cue, NULL */
 	char	*client_crt;	/* paths */
@@ -30,14 +31,18 @@ struct remote_conf {
 };
 
 /* Every remote lxdeck knows: the lxc client's ($LXD_CONF,
- * ~/.config/lxc, ~/snap/lxd/common/config; never written) and lxdeck's
+ * ~/.config/lxc, ~/snap/lxd/common/config; never written), the incus
+ * client's ($INCUS_CONF, ~/.config/incus; never written) and lxdeck's
  * own ($XDG_CONFIG_HOME/lxdeck/remotes.yml). */
 struct remotes {
 	struct remote_conf *v;
 	size_t		 n;
 	char		*lxc_dir;	/* NULL when none was found */
+	char		*incus_dir;	/* NULL when none was found */
 	char		*own_dir;
 	char		*default_remote;
+	char		*client_crt;	/* lxc's or lxdeck's certificate, or NULL */
+	char		*client_key;
 };
 
 /* remote-config.c */
@@ -46,6 +51,8 @@ struct remotes {
 void	 remotes_load(struct remotes *, char *warn, size_t warnlen);
 void	 remotes_free(struct remotes *);
 const struct remote_conf *remotes_find(const struct remotes *, const char *name);
+/* Where a remote comes from: "lxc", "incus" or "lxdeck". */
+const char *remote_conf_source(const struct remote_conf *);
 /* The client certificate to use (lxc's if it has one, else lxdeck's,
  * made on first use: ECDSA P-384, self-signed). */
 int	 remotes_client_cert(struct remotes *, struct err *);

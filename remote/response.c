@@ -115,6 +115,19 @@ response_async(struct request *r, const char *op_id)
 }
 
 void
+response_async_op(struct request *r, json_object *op)
+{
+	json_object *id = NULL;
+	char *url;
+
+	json_object_object_get_ex(op, "id", &id);
+	url = xasprintf("/1.0/operations/%s", id ? json_object_get_string(id) : "");
+	response_json(r, 202, response_envelope("async", "Operation created", 100, url,
+	    0, "", op), NULL, url);
+	free(url);
+}
+
+void
 response_error(struct request *r, const struct err *e)
 {
 	int code = e->code >= 400 && e->code <= 599 ? e->code : 500;

@@ -58,6 +58,7 @@ static const struct route route_table[] = {
 	{ "/1.0/images/*", 0, api_images_get, api_images_put, api_images_patch,
 	  NULL, api_images_delete },
 	{ "/1.0/images/*/export", 0, api_images_export, NULL, NULL, NULL, NULL },
+	{ "/1.0/images/*/secret", 0, NULL, NULL, NULL, api_images_secret, NULL },
 	{ "/1.0/projects", 0, api_projects_list, NULL, NULL, NULL, NULL },
 	{ "/1.0/projects/*", 0, api_projects_get, NULL, NULL, NULL, NULL },
 	{ "/1.0/certificates", 0, api_certificates_list, NULL, NULL,

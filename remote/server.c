@@ -15,8 +15,9 @@
  * Callers come from the unix socket (trusted by file permissions) or from
  * the HTTPS listener (tls.c), which terminates TLS and adopts a plain
  * socket here with who the peer is (server_adopt).  Untrusted callers
- * reach only GET /, GET /1.0 (public fields), POST /1.0/certificates and
- * operation websockets (which check their secret); anything else is 403.
+ * reach only GET /, GET /1.0 (public fields), POST /1.0/certificates,
+ * operation websockets (which check their secret) and the GETs of images
+ * that serve public ones (api-images.c filters); anything else is 403.
  * core.https_address, set through PUT/PATCH /1.0 like LXD, (re)starts the
  * listener.
  *
@@ -720,6 +721,12 @@ server_untrusted_allowed(const struct request *r)
 	if (strcmp(p, "/1.0/operations/*/websocket") == 0 ||
 	    strcmp(p, "/1.0/operations/*/wait") == 0)
 		return m == HTTP_GET && request_query(r, "secret") != NULL;
+	/* Public images (or one opened by ?secret=): api-images.c hides the
+	 * rest from an untrusted caller. */
+	if (strcmp(p, "/1.0/images") == 0 || strcmp(p, "/1.0/images/*") == 0 ||
+	    strcmp(p, "/1.0/images/*/export") == 0 ||
+	    strcmp(p, "/1.0/images/aliases/*") == 0)
+		return m == HTTP_GET || m == HTTP_HEAD;
 	return false;
 }
 
@@ -1119,6 +1126,7 @@ server_free(struct server *s)
 	while (s->conns != NULL)
 		conn_close(s->conns);
 	api_exec_free_all(s);
+	image_secret_free_all(s);
 	ws_ctx_free(s->ws);
 	s->ws = NULL;
 	trust_free(s->trust);

@@ -54,7 +54,7 @@ struct trust {
 	size_t			 ntokens;
 };
 
-static void
+void
 trust_random_hex(char *out, size_t bytes)
 {
 	unsigned char raw[64];
@@ -65,7 +65,7 @@ trust_random_hex(char *out, size_t bytes)
 		snprintf(out + 2 * i, 3, "%02x", raw[i]);
 }
 
-static void
+void
 trust_uuid(char out[37])
 {
 	unsigned char r[16];

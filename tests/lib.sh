@@ -2,6 +2,7 @@
 #   ok "what" CMD...        passes when CMD succeeds
 #   is "what" GOT WANT      passes when the strings are equal
 #   like "what" GOT REGEX   passes when GOT matches the extended regex
+#   unlike "what" GOT REGEX passes when it does not
 #   done_testing            prints the plan; exit status says if all passed
 TAP_N=0
 TAP_FAILED=0
@@ -56,6 +57,15 @@ like() {
 		echo "# got:  '$2'"
 		echo "# want match: '$3'"
 		tap_result 1 "$1"
+	fi
+}
+unlike() {
+	if [[ "$2" =~ $3 ]]; then
+		echo "# got:  '$2'"
+		echo "# want no match: '$3'"
+		tap_result 1 "$1"
+	else
+		tap_result 0 "$1"
 	fi
 }
 skip_all() {

@@ -296,9 +296,7 @@ app_refresh_now(struct tui *t)
 			status_set(t, STATUS_ERR, "Failed to list instances on %s",
 			    backend_multi_warning(t->b));
 	}
-	/* The list needs snapshot counts, not snapshots: keep it small (the
-	 * detail and snapshot views fetch their own). */
-	for (i = 0; i < (int)n; i++) {
+	for (i = 0; i < (int)n; i++)
 		if (app_awaits_address(&v[i])) {
 			awaiting = true;
 			/* Started since the last fetch (maybe by another
@@ -306,13 +304,12 @@ app_refresh_now(struct tui *t)
 			if (!app_was_running(t, v[i].name))
 				t->settle_tries = 0;
 		}
-		snapshot_array_free(v[i].snapshots, v[i].nsnapshots);
-		v[i].snapshots = NULL;
-		devmap_free(&v[i].expanded_devices);
-	}
-	instance_array_free(t->insts, t->ninsts);
-	t->insts = v;
+	/* The list keeps what it shows, packed (inst-cache.c): the detail
+	 * and snapshot views fetch their own. */
+	inst_cache_free(t->insts);
+	t->insts = inst_cache_pack(v, n);
 	t->ninsts = n;
+	instance_array_free(v, n);
 	malloc_trim(0);		/* give the fetch's transient copies back */
 	t->refreshed_ms = app_now_ms(t);
 	t->nrefresh++;
@@ -360,26 +357,26 @@ app_backend_create(struct tui *t, const char *remote, struct err *e)
 		struct remotes rs;
 		const struct remote_conf *rc;
 
-		remotes_load(&rs, NULL, 0);
-		rc = remotes_find(&rs, remote);
+		backends_remotes_load(&rs, NULL, 0);
+		rc = backends_remotes_find(&rs, remote);
 		if (rc == NULL)
 			err_set(e, 404, "Remote \"%s\" not found", remote);
 		else if (rc->public || (rc->protocol && strcmp(rc->protocol, "lxd") != 0))
 			err_set(e, 400, "Remote \"%s\" is an image server, not a "
 			    "host", remote);
 		else if (strncmp(rc->addr, "https://", 8) == 0 &&
-		    remotes_client_cert(&rs, e) < 0)
+		    backends_remotes_client_cert(&rs, e) < 0)
 			;
-		else if ((rc = remotes_find(&rs, remote)) != NULL &&
-		    (b = backend_remote_create(t->loop, rc, e)) != NULL &&
+		else if ((rc = backends_remotes_find(&rs, remote)) != NULL &&
+		    (b = backends_remote_create(t->loop, rc, e)) != NULL &&
 		    rc->read_only)
 			b->read_only = true;
-		remotes_free(&rs);
+		backends_remotes_free(&rs);
 	} else if (t->fake)
 		b = backend_fake_create(t->loop, e);
 	else {
 		dir = getenv("LXDECK_DIR");
-		b = backend_local_create(t->loop, dir && *dir ? dir :
+		b = backends_local_create(t->loop, dir && *dir ? dir :
 		    "/var/lib/lxdeck", e);
 	}
 	if (b != NULL)
@@ -400,13 +397,13 @@ app_remote_names(const char *spec, struct strv *out, bool *all)
 		struct remotes rs;
 
 		strv_push(out, "local");
-		remotes_load(&rs, NULL, 0);
+		backends_remotes_load(&rs, NULL, 0);
 		for (i = 0; i < rs.n; i++)
 			if (!rs.v[i].public && (rs.v[i].protocol == NULL ||
 			    strcmp(rs.v[i].protocol, "lxd") == 0) &&
 			    strv_index(out, rs.v[i].name) < 0)
 				strv_push(out, rs.v[i].name);
-		remotes_free(&rs);
+		backends_remotes_free(&rs);
 		return;
 	}
 	strv_split(&w, spec, ',');
@@ -617,12 +614,12 @@ app_remote_color(const char *remote)
 		for (p = remote; *p; p++)
 			h = h * 33 + (unsigned char)*p;
 		cached = (int)(h % ARRAY_SIZE(palette));
-		remotes_load(&rs, NULL, 0);
-		rc = remotes_find(&rs, remote);
+		backends_remotes_load(&rs, NULL, 0);
+		rc = backends_remotes_find(&rs, remote);
 		for (i = 0; rc && rc->color && i < ARRAY_SIZE(names); i++)
 			if (strcmp(rc->color, names[i]) == 0)
 				cached = (int)i;
-		remotes_free(&rs);
+		backends_remotes_free(&rs);
 		snprintf(cached_name, sizeof cached_name, "%s", remote);
 	}
 	return palette[cached];
@@ -693,6 +690,27 @@ app_draw_hints(struct tui *t)
 	free(copy);
 }
 
+/* Whether what the top bar and the hint bar show changed since they were
+ * drawn: a view's frame (a pane's output, a moved selection) mostly leaves
+ * them as they are, and drawing them is most of a small frame's cost.  The
+ * status line and the prompt mark chrome_dirty themselves when they
+ * change. */
+static bool
+app_chrome_changed(struct tui *t)
+{
+	struct view *v = view_top(t);
+	char sig[sizeof t->chrome_sig];
+
+	snprintf(sig, sizeof sig, "%s\037%d%d%d\037%s\037%s", t->remote,
+	    t->read_only, t->b != NULL && t->b->read_only, prompt_active(t),
+	    v && v->type->title ? v->type->title(v) : "",
+	    v && v->type->hint ? v->type->hint(v) : "");
+	if (strcmp(sig, t->chrome_sig) == 0)
+		return false;
+	memcpy(t->chrome_sig, sig, sizeof sig);
+	return true;
+}
+
 void
 app_draw(struct tui *t)
 {
@@ -722,9 +740,11 @@ app_draw(struct tui *t)
 		v->type->draw(v, 1, view_body_rows(t));
 		v->dirty = false;
 		drew = true;
-		t->chrome_dirty = true;	/* titles carry counts */
+		if (app_chrome_changed(t))	/* titles carry counts */
+			t->chrome_dirty = true;
 	}
 	if (t->chrome_dirty) {
+		app_chrome_changed(t);	/* what is drawn now */
 		app_draw_title(t);
 		if (prompt_active(t))
 			prompt_draw(t, LINES - 2);
@@ -844,7 +864,7 @@ app_free(struct tui *t)
 		t->ops = o->next;
 		app_op_free(o);
 	}
-	instance_array_free(t->insts, t->ninsts);
+	inst_cache_free(t->insts);
 	free(t->remote);
 	free(t->status_msg);
 	free(t->theme_arg);

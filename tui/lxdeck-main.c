@@ -13,6 +13,8 @@
  * then LXDECK_THEME, then the config file, then the compiled-in default),
  * and runs the one libuv loop until the user quits.  --fake (or
  * LXDECK_BACKEND=fake) serves local: from the in-memory fake backend.
+ * The embedded engine and the REST client are loaded on first use
+ * (backends.c).
  */
 #include <langinfo.h>
 #include <locale.h>
@@ -24,7 +26,6 @@
 #include <uv.h>
 
 #include "tui.h"
-#include "../remote/image-fetch.h"
 #include "../remote/remotes.h"
 
 static void
@@ -52,7 +53,7 @@ remote_cmd(int argc, char **argv)
 
 	if (argc < 2)
 		return remote_usage();
-	remotes_load(&rs, warn, sizeof warn);
+	backends_remotes_load(&rs, warn, sizeof warn);
 	if (warn[0] != '\0')
 		fprintf(stderr, "Warning: %s\n", warn);
 	if (strcmp(argv[1], "list") == 0) {
@@ -66,7 +67,7 @@ remote_cmd(int argc, char **argv)
 			const struct remote_conf *r = &rs.v[k];
 
 			printf("%-14s %-44s %-13s %-8s %s%s\n", r->name, r->addr ? r->addr : "",
-			    r->protocol ? r->protocol : "lxd", r->from_lxc ? "lxc" : "lxdeck",
+			    r->protocol ? r->protocol : "lxd", backends_remote_conf_source(r),
 			    r->server_crt ? "yes" : "no", r->read_only ? " (read-only)" : "");
 		}
 	} else if (strcmp(argv[1], "add") == 0) {
@@ -81,7 +82,7 @@ remote_cmd(int argc, char **argv)
 			else if (strncmp(argv[i], "--password=", 11) == 0)
 				password = argv[i] + 11;
 			else if (argv[i][0] == '-') {
-				remotes_free(&rs);
+				backends_remotes_free(&rs);
 				return remote_usage();
 			} else if (name == NULL)
 				name = argv[i];
@@ -89,10 +90,10 @@ remote_cmd(int argc, char **argv)
 				target = argv[i];
 		}
 		if (name == NULL || target == NULL) {
-			remotes_free(&rs);
+			backends_remotes_free(&rs);
 			return remote_usage();
 		}
-		if (remotes_add(&rs, name, target, accept, password, stdin, stdout, &e) < 0) {
+		if (backends_remotes_add(&rs, name, target, accept, password, stdin, stdout, &e) < 0) {
 			fprintf(stderr, "Error: %s\n", e.msg);
 			rc = 1;
 		} else {
@@ -101,7 +102,7 @@ remote_cmd(int argc, char **argv)
 	} else {
 		rc = remote_usage();
 	}
-	remotes_free(&rs);
+	backends_remotes_free(&rs);
 	return rc;
 }
 
@@ -152,7 +153,6 @@ main(int argc, char **argv)
 		return 1;
 	}
 	log_set_level(LOG_LVL_ERROR);
-	image_fetch_install();	/* the embedded engine pulls from image servers */
 	uv_loop_init(&loop);
 	t = app_create(&loop, remote, fake, read_only);
 	t->utf8 = strcmp(nl_langinfo(CODESET), "UTF-8") == 0;

@@ -158,6 +158,7 @@ struct tui {
 
 	bool			 full_redraw;
 	bool			 chrome_dirty;	/* top bar, status, hints */
+	char			 chrome_sig[1024]; /* what they show (app.c) */
 
 	uv_poll_t		 stdin_poll;
 	uv_signal_t		 sigwinch;
@@ -334,6 +335,37 @@ extern const struct view_type view_timeline_type;
 extern const struct view_type view_console_type;
 /* Opens (or focuses) a pane on inst: its console, or a new shell. */
 void		 view_console_open(struct tui *, const char *inst, bool shell);
+
+/* backends.c: the engine and the REST client (lxdeck-backends.so), loaded
+ * on first use; each call is the library's function of the same name
+ * (backend_local_create, remotes_load, image_fetch_list, ...). */
+struct remotes;
+struct remote_conf;
+struct image_fetch_remote;
+struct image_remote;
+struct backend	*backends_local_create(struct uv_loop_s *, const char *dir,
+		     struct err *);
+struct backend	*backends_remote_create(struct uv_loop_s *,
+		     const struct remote_conf *, struct err *);
+bool		 backends_remote_reachable(struct backend *, char *why, size_t len);
+void		 backends_remotes_load(struct remotes *, char *warn, size_t wl);
+void		 backends_remotes_free(struct remotes *);
+const struct remote_conf *backends_remotes_find(const struct remotes *,
+		     const char *name);
+const char	*backends_remote_conf_source(const struct remote_conf *);
+int		 backends_remotes_client_cert(struct remotes *, struct err *);
+int		 backends_remotes_add(struct remotes *, const char *name,
+		     const char *target, bool accept, const char *password,
+		     FILE *in, FILE *out, struct err *);
+const struct image_fetch_remote *backends_image_remotes(size_t *n);
+const struct image_fetch_remote *backends_image_remote_find(const char *name);
+int		 backends_image_list(const struct image_remote *, struct image **out,
+		     size_t *n, struct err *);
+
+/* inst-cache.c: the list's copy of the instances, packed in one block
+ * (only inst_cache_free() frees it; NULL when n is 0). */
+struct instance	*inst_cache_pack(const struct instance *, size_t n);
+void		 inst_cache_free(struct instance *);
 
 /* term.c */
 struct term;

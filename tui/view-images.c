@@ -57,7 +57,7 @@ view_images_parse_server(const char *spec, char **url, char **protocol,
 	if (w.n == 0 || w.n > 2) {
 		rc = err_set(e, 400, "Give an image server: images:, ubuntu:, "
 		    "ubuntu-daily:, a URL, or \"URL lxd\"");
-	} else if ((rem = image_fetch_remote_find(w.v[0])) != NULL) {
+	} else if ((rem = backends_image_remote_find(w.v[0])) != NULL) {
 		*url = xstrdup(rem->url);
 		*protocol = xstrdup(w.n > 1 ? w.v[1] : rem->protocol);
 	} else if (strncmp(w.v[0], "https://", 8) == 0 ||
@@ -246,7 +246,7 @@ view_images_browse(struct view *v, const char *spec)
 	{
 		struct image_remote r = { .server = url, .protocol = protocol };
 
-		if (image_fetch_list(&r, &d->remote, &d->nremote, &e) < 0) {
+		if (backends_image_list(&r, &d->remote, &d->nremote, &e) < 0) {
 			d->error = xasprintf("Failed to list images on %s: %s", spec,
 			    e.msg);
 			status_set(v->tui, STATUS_ERR, "%s", d->error);
@@ -357,7 +357,7 @@ view_images_complete_server(struct tui *t, const char *input, struct strv *out)
 	size_t n, i;
 
 	(void)t;
-	r = image_fetch_remotes(&n);
+	r = backends_image_remotes(&n);
 	for (i = 0; i < n; i++)
 		if (strncmp(r[i].name, input, strlen(input)) == 0) {
 			char *s = xasprintf("%s:", r[i].name);

@@ -55,7 +55,7 @@ view_remotes_current(struct tui *t, char *buf, size_t len)
 		return TE_ERROR;
 	}
 	if (strcmp(t->b->ops->name, "remote") == 0 &&
-	    !backend_remote_reachable(t->b, why, sizeof why)) {
+	    !backends_remote_reachable(t->b, why, sizeof why)) {
 		snprintf(buf, len, "%s", why);
 		return TE_ERROR;
 	}
@@ -82,7 +82,7 @@ view_remotes_build(struct view *v)
 
 	view_lines_clear(&d->l);
 	strv_free(&d->names);
-	remotes_load(&rs, warn, sizeof warn);
+	backends_remotes_load(&rs, warn, sizeof warn);
 	view_lines_add(&d->l, TE_HEADER, "%-14s %-36s %-7s %s", "NAME", "URL", "SOURCE",
 	    "STATE");
 	strv_push(&d->names, "");
@@ -114,14 +114,14 @@ view_remotes_build(struct view *v)
 		}
 		snprintf(name, sizeof name, "%s:%s", r->name, r->read_only ? " ro" : "");
 		view_lines_add(&d->l, te, "%-14s %-36s %-7s %s", name, r->addr ? r->addr : "",
-		    r->from_lxc ? "lxc" : "lxdeck", state);
+		    backends_remote_conf_source(r), state);
 		strv_push(&d->names, r->name);
 	}
 	if (warn[0] != '\0') {
 		view_lines_add(&d->l, TE_ERROR, "warning: %s", warn);
 		strv_push(&d->names, "");
 	}
-	remotes_free(&rs);
+	backends_remotes_free(&rs);
 	if (d->l.sel == 0)
 		d->l.sel = 1;
 }
@@ -142,15 +142,15 @@ view_remotes_probe(struct view *v, const char *name)
 	char text[300];
 	bool ok = false;
 
-	remotes_load(&rs, NULL, 0);
-	r = remotes_find(&rs, name);
+	backends_remotes_load(&rs, NULL, 0);
+	r = backends_remotes_find(&rs, name);
 	memset(&si, 0, sizeof si);
 	if (r == NULL)
 		snprintf(text, sizeof text, "not found");
-	else if (strncmp(r->addr, "https://", 8) == 0 && remotes_client_cert(&rs, &e) < 0)
+	else if (strncmp(r->addr, "https://", 8) == 0 && backends_remotes_client_cert(&rs, &e) < 0)
 		snprintf(text, sizeof text, "error: %s", e.msg);
-	else if ((r = remotes_find(&rs, name)) == NULL ||
-	    (b = backend_remote_create(t->loop, r, &e)) == NULL ||
+	else if ((r = backends_remotes_find(&rs, name)) == NULL ||
+	    (b = backends_remote_create(t->loop, r, &e)) == NULL ||
 	    b->ops->server_info(b, &si, &e) < 0 ||
 	    b->ops->instance_list(b, 0, &insts, &n, &e) < 0)
 		snprintf(text, sizeof text, "%s", e.msg);
@@ -163,7 +163,7 @@ view_remotes_probe(struct view *v, const char *name)
 	server_info_free_contents(&si);
 	if (b != NULL)
 		b->ops->free(b);
-	remotes_free(&rs);
+	backends_remotes_free(&rs);
 	for (i = 0; i < d->nprobes; i++)
 		if (strcmp(d->probes[i].name, name) == 0)
 			break;

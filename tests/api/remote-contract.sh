@@ -4,7 +4,8 @@
 # through backend-remote.c against (a) lxdeckd on its unix socket with the
 # real engine, (b) the same lxdeckd over HTTPS with a trusted client
 # certificate and the pinned server certificate, (c) the reference LXD
-# 5.0.2 on its unix socket.  Needs root.
+# 5.0.2 on its unix socket, (d) the reference Incus 6.0 (scripts/incus-ref)
+# on its unix socket.  Needs root.
 LXDECK_SRC=${LXDECK_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
 . "$LXDECK_SRC/tests/lib.sh"
 [ "$(id -u)" -eq 0 ] || skip_all "needs root for real containers"
@@ -13,6 +14,7 @@ RCTL=$BUILD/tools/rctl
 T=$(mktemp -d /tmp/lxdeck-rc.XXXXXX)
 PORT=$((20000 + RANDOM % 20000))
 P=rc$$
+SOCK= ISOCK=
 cleanup() {
 	[ -n "$DPID" ] && kill -TERM "$DPID" 2>/dev/null && wait "$DPID" 2>/dev/null
 	for c in $("$BUILD/tools/engctl" -d "$T/dir" list 2>/dev/null | awk '{print $1}'); do
@@ -23,8 +25,15 @@ cleanup() {
 		printf 'default-remote: r\nremotes:\n  r:\n    addr: unix://%s\n    public: false\n' \
 		    "$SOCK" > "$T/refconf.yml" 2>/dev/null && mkdir -p "$T/rc" &&
 		    mv "$T/refconf.yml" "$T/rc/config.yml" &&
-		    LXD_CONF="$T/rc" timeout 60 lxc delete -f "${P}r-a" >/dev/null 2>&1
+		    LXD_CONF="$T/rc" timeout 60 lxc delete -f "${P}r-a" "${P}r-a-c" >/dev/null 2>&1
 		LXD_CONF="$T/rc" timeout 30 lxc profile delete "${P}r-p" >/dev/null 2>&1
+	fi
+	if [ -n "$ISOCK" ]; then
+		mkdir -p "$T/ic"
+		INCUS_CONF="$T/ic" INCUS_SOCKET="$ISOCK" timeout 60 incus delete -f "${P}i-a" "${P}i-a-c" \
+		    >/dev/null 2>&1
+		INCUS_CONF="$T/ic" INCUS_SOCKET="$ISOCK" timeout 30 incus profile delete \
+		    "${P}i-p" >/dev/null 2>&1
 	fi
 	rm -rf --one-file-system "$T"
 }
@@ -83,6 +92,13 @@ if SOCK=$("$LXDECK_SRC/scripts/lxd-ref" 2>"$T/ref.log"); then
 else
 	echo "# reference LXD unavailable:"; tail -3 "$T/ref.log" | sed 's/^/# /'
 	tap_result 1 "reference LXD starts"
+fi
+# (d) the reference Incus
+if ISOCK=$("$LXDECK_SRC/scripts/incus-ref" 2>"$T/incus.log"); then
+	run "Incus" -a "unix://$ISOCK" contract "${P}i" busybox
+else
+	echo "# reference Incus unavailable:"; tail -3 "$T/incus.log" | sed 's/^/# /'
+	tap_result 1 "reference Incus starts"
 fi
 if [ "$TAP_FAILED" -gt 0 ]; then
 	echo "# lxdeckd log (tail):"; tail -15 "$T/lxdeckd.log" | sed 's/^/# /'

@@ -101,6 +101,17 @@ if [ -n "$tok" ] && [ -n "$forged" ]; then
 else
 	tap_result 1 "token for lxc remote add"
 fi
+# the stock incus client joins with a token too (it sends it as trust_token)
+if command -v incus >/dev/null; then
+	itok=$(U config trust add --name "$P-incus" | tail -1)
+	mkdir -p "$T/ic"
+	ok "incus remote add NAME TOKEN" env INCUS_CONF="$T/ic" timeout 60 \
+	    incus remote add ih "$itok"
+	out=$(env INCUS_CONF="$T/ic" timeout 60 incus list ih: -c n --format csv 2>&1)
+	ok "incus list over HTTPS" test "$?" -eq 0
+	out=$(U config trust list --format csv)
+	like "the incus client certificate is in the trust store" "$out" "$P-incus"
+fi
 ok "the trust store is a directory of PEMs named by fingerprint" \
     sh -c "ls $T/dir/trust/ | grep -qE '^[0-9a-f]{64}\.crt$'"
 

@@ -1,7 +1,8 @@
 #!/bin/bash
 # tui-bench.sh - what the TUI costs: first frame with 1,000 fake instances
-# and with N real containers (BENCH_N, default 30), keypress-to-frame,
-# resident memory and idle CPU.  Real containers need root and use their own
+# (in-process, and over the REST client from lxdeckd --fake) and with N
+# real containers (BENCH_N, default 30), keypress-to-frame, resident memory
+# and idle CPU.  Real containers need root and use their own
 # LXDECK_DIR (cleaned up on exit).  For the later lxdeckd comparison, set
 # BENCH_LXC_CONF to an LXD_CONF directory whose default remote is an lxdeckd
 # serving the same LXDECK_DIR: `lxc list` is then timed on the same
@@ -28,6 +29,31 @@ echo "fake-1000 idle-cpu-3s $(echo $t | awk '{print $2 - $1}') ticks"
 start=$(date +%s%N)
 VT_ENV="LXDECK_FAKE_INSTANCES=1000" vt 'wait-text c0020' >/dev/null
 echo "fake-1000 first-frame $(( ($(date +%s%N) - start) / 1000000 )) ms"
+
+# The same 1,000 over the REST client: lxdeckd --fake on a unix socket,
+# named in a temporary lxc client config.
+R=$(mktemp -d /tmp/lxdeck-bench-rest.XXXXXX)
+chmod 755 "$R"
+LXDECK_FAKE_INSTANCES=1000 "$BUILD/lxdeckd" --fake --socket "$R/unix.socket" \
+    2>"$R/lxdeckd.log" &
+DPID=$!
+for i in $(seq 1 100); do
+	[ -S "$R/unix.socket" ] && break
+	sleep 0.05
+done
+mkdir -p "$R/lxc"
+printf 'remotes:\n  dk:\n    addr: unix://%s\n    public: false\n' \
+    "$R/unix.socket" >"$R/lxc/config.yml"
+out=$(LXDECK_CMD="$BUILD/lxdeck dk" VT_ENV="LXD_CONF=$R/lxc" vt 'wait-text c0020; sleep 300; rss; cpu-ticks; sleep 3000; cpu-ticks')
+echo "rest-1000 rss $(echo "$out" | sed -n 's/^rss //p') kB"
+t=$(echo "$out" | sed -n 's/^cpu //p' | tr '\n' ' ')
+echo "rest-1000 idle-cpu-3s $(echo $t | awk '{print $2 - $1}') ticks"
+start=$(date +%s%N)
+LXDECK_CMD="$BUILD/lxdeck dk" VT_ENV="LXD_CONF=$R/lxc" vt 'wait-text c0020' >/dev/null
+echo "rest-1000 first-frame $(( ($(date +%s%N) - start) / 1000000 )) ms"
+kill "$DPID"
+wait "$DPID" 2>/dev/null
+rm -rf "$R"
 
 [ "$(id -u)" = 0 ] || { echo "real: skipped (needs root)"; exit 0; }
 export LXDECK_DIR=$(mktemp -d /tmp/lxdeck-bench.XXXXXX)

@@ -3,10 +3,11 @@
 # the "lxd" image protocol (lxd-api.md 4.4): GET /1.0/images/aliases/NAME,
 # /1.0/images/FP, /1.0/images/FP/export (unified, and multipart for split
 # images), /1.0/images?recursion=1.  The serving lxdeckd is reached on its
-# unix socket (unix:///path URLs): lxdeckd has no HTTPS listener on this
-# branch, so public-only access for untrusted callers is not exercised
-# here.  Covers list, launch, cache hit, split images, auto-update after the
-# alias moves on the server, and a corrupted export refused.
+# unix socket (unix:///path URLs), as a trusted caller; over HTTPS, with
+# public-only access for untrusted callers and download secrets, see
+# tests/api/image-copy.sh.  Covers list, launch, cache hit, split images,
+# auto-update after the alias moves on the server, and a corrupted export
+# refused.
 # Needs root (containers).
 . "$(dirname "$0")/../lib.sh"
 [ "$(id -u)" = 0 ] || skip_all "needs root"

@@ -1,9 +1,12 @@
 /*
  * engctl.c - drive the embedded engine from the shell, for integration
  * tests and benchmarks.  It speaks only struct backend_ops (the local
- * backend), like the TUI, and waits for each operation to finish.
+ * backend), like the TUI, and waits for each operation to finish.  With
+ * -a the same commands go through the REST client (backend-remote.c) to
+ * a remote at ADDR (unix:///path/unix.socket) instead: lxdeckd, LXD or
+ * Incus.
  *
- *   engctl [-d DIR] COMMAND ARGS...
+ *   engctl [-d DIR | -a ADDR] COMMAND ARGS...
  *
  * Commands: image-import FILE [ALIAS] | image-list | image-delete REF |
  * alias-create NAME REF | launch|init IMAGE NAME [-p P]... [-c K=V]...
@@ -16,7 +19,8 @@
  * profile-show P | profile-create P | profile-set P K=V... |
  * profile-device-add P DEV K=V... | profile-delete P | profile-assign NAME
  * P[,P...] | publish SRC [ALIAS] | console-log NAME | info | image-info REF |
- * image-remote-list SERVER [--protocol P] | image-refresh | server-set K=V...
+ * image-remote-list SERVER [--protocol P] [--cert PEMFILE] | image-refresh |
+ * server-set K=V...
  * launch/init take IMAGE as REMOTE:ALIAS (images:, ubuntu:, ubuntu-daily:)
  * or with --server URL [--protocol simplestreams|lxd] [--cert PEMFILE].
  * Exit status: 0 on success; 1 with "Error: <message>" on stderr.
@@ -31,6 +35,7 @@
 
 #include "../../engine/engine.h"
 #include "../../remote/image-fetch.h"
+#include "../../remote/remotes.h"
 
 static struct backend *b;
 static struct err err;
@@ -346,7 +351,7 @@ print_event(const struct event *ev, void *arg)
 int
 main(int argc, char **argv)
 {
-	const char *dir = getenv("LXDECK_DIR"), *cmd, *a1, *a2;
+	const char *dir = getenv("LXDECK_DIR"), *addr = NULL, *cmd, *a1, *a2;
 	uv_loop_t *loop = uv_default_loop();
 	char *id = NULL;
 	size_t i, n;
@@ -355,15 +360,25 @@ main(int argc, char **argv)
 	if (argc > 2 && strcmp(argv[1], "-d") == 0) {
 		dir = argv[2];
 		opt = 3;
+	} else if (argc > 2 && strcmp(argv[1], "-a") == 0) {
+		addr = argv[2];
+		opt = 3;
 	}
 	if (dir == NULL)
 		dir = "/var/lib/lxdeck";
 	if (argc <= opt) {
-		fprintf(stderr, "usage: engctl [-d DIR] COMMAND ARGS...\n");
+		fprintf(stderr, "usage: engctl [-d DIR | -a ADDR] COMMAND ARGS...\n");
 		return 2;
 	}
 	image_fetch_install();
-	b = backend_local_create(loop, dir, &err);
+	if (addr != NULL) {
+		struct remote_conf rc = { .name = "engctl", .addr = (char *)addr,
+		    .protocol = "lxd" };
+
+		b = backend_remote_create(loop, &rc, &err);
+	} else {
+		b = backend_local_create(loop, dir, &err);
+	}
 	if (b == NULL)
 		return fail();
 	cmd = argv[opt];
@@ -710,8 +725,12 @@ main(int argc, char **argv)
 			r.server = rem->url;
 			r.protocol = rem->protocol;
 		}
-		if (a2 != NULL && strcmp(a2, "--protocol") == 0 && argc >= 3)
-			r.protocol = argv[2];
+		for (i = 1; i + 1 < (size_t)argc; i++) {
+			if (strcmp(argv[i], "--protocol") == 0)
+				r.protocol = argv[++i];
+			else if (strcmp(argv[i], "--cert") == 0)
+				r.certificate = util_read_file(argv[++i], NULL);
+		}
 		if (image_fetch_list(&r, &im, &n, &err) < 0)
 			return fail();
 		for (i = 0; i < n; i++) {

@@ -375,8 +375,9 @@ contract(struct backend *b, struct backend *b2, const char *prefix, const char *
 			tap(strstr(out, "30 100") != NULL, "window-resize reached the pty");
 			if (write(h->fds[0], "exit 7\n", 7) < 0)
 				diag("write: %s", strerror(errno));
-			tap(wait_exit(h, 20000) && h->status == 7,
-			    "interactive exit status 7 (got %d)", h->status);
+			rc = wait_exit(h, 20000);	/* before h->status is read */
+			tap(rc && h->status == 7, "interactive exit status 7 (got %d)",
+			    h->status);
 			b->ops->exec_close(b, h);
 		}
 	}
@@ -422,13 +423,29 @@ console:
 			b->ops->exec_close(b, h);
 		}
 	}
+	{
+		/* The console log keeps what the console showed, however often
+		 * it is read (Incus empties its ring buffer on every read). */
+		char *log = NULL;
+		size_t len = 0;
+		int i;
+
+		for (i = 1; i <= 2; i++) {
+			rc = b->ops->console_log(b, a, &log, &len, &e);
+			tap(rc == 0 && log != NULL && memmem(log, len, "con-2", 5) != NULL,
+			    "console log has the console's output (read %d, %zu bytes) %s", i,
+			    len, rc ? e.msg : "");
+			free(log);
+			log = NULL;
+		}
+	}
 
 	/* snapshots */
 snapshots:
 	rc = OPW(b->ops->snapshot_create(b, a, "s1", false, 0, &id, &e));
 	tap(rc == 0, "snapshot %s", rc ? e.msg : "");
-	tap(has_instance(b, a, NULL, &nsn, NULL) && nsn == 1, "list shows 1 snapshot (%zu)",
-	    nsn);
+	rc = has_instance(b, a, NULL, &nsn, NULL) ? 0 : -1;
+	tap(rc == 0 && nsn == 1, "list shows 1 snapshot (%zu)", nsn);
 	{
 		struct snapshot *sv = NULL;
 		size_t n = 0;
@@ -543,6 +560,29 @@ snapshots:
 	tap(rc == 0 && state_of(b, a) == STATUS_STOPPED, "stop %s", rc ? e.msg : "");
 	rc = OPW(b->ops->instance_action(b, a, "stop", 30, true, false, &id, &e));
 	tap(rc < 0 && *e.msg, "stopping a stopped instance fails: %s", e.msg);
+	{
+		/* copy, as `lxc copy` makes it: the source's profiles and config */
+		struct instance_create cc;
+		struct instance *cp = NULL;
+		char cname[96];
+
+		snprintf(cname, sizeof cname, "%s-c", a);
+		memset(&cc, 0, sizeof cc);
+		cc.name = cname;
+		cc.source = SOURCE_COPY;
+		cc.copy_from = a;
+		cc.instance_only = true;
+		rc = OPW(b->ops->instance_create(b, &cc, &id, &e));
+		tap(rc == 0, "copy %s", rc ? e.msg : "");
+		if (rc == 0)
+			rc = b->ops->instance_get(b, cname, 0, &cp, &e);
+		tap(rc == 0 && cp->profiles.n == 1 && strcmp(cp->profiles.v[0], "default") == 0 &&
+		    strmap_get(&cp->config, "user.contract") != NULL,
+		    "the copy has the source's profiles and config %s", rc ? e.msg : "");
+		instance_free(cp);
+		rc = OPW(b->ops->instance_delete(b, cname, &id, &e));
+		tap(rc == 0, "delete the copy %s", rc ? e.msg : "");
+	}
 	rc = OPW(b->ops->instance_delete(b, a, &id, &e));
 	tap(rc == 0 && !has_instance(b, a, NULL, NULL, NULL), "delete %s", rc ? e.msg : "");
 	err_clear(&e);

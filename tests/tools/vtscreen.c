@@ -24,7 +24,8 @@
  *   colours              print "coloured N": cells with a non-default colour
  *   expect TEXT          fail unless TEXT is on screen now
  *   expect-not TEXT      fail if TEXT is on screen now
- *   shell CMD            run CMD with /bin/sh (e.g. poke a control FIFO)
+ *   shell CMD            run CMD with /bin/sh (e.g. poke a control FIFO);
+ *                        $VT_CHILD is the child's pid
  *   wait-exit            wait for the child to exit, print "exit N"
  *   cpu-ticks            print "cpu N": the child's user+system clock ticks
  *   rss                  print "rss N": the child's resident set in kB
@@ -49,6 +50,11 @@
 #include <unistd.h>
 
 #include <vterm.h>
+
+/* A screen is read once the program has been quiet this long (ms), or
+ * after the cap however busy it is (a pane running top never is quiet). */
+#define SETTLE_MS	40
+#define SETTLE_CAP_MS	400
 
 static VTerm *vt;
 static VTermScreen *vs;
@@ -102,6 +108,25 @@ pump(int ms)
 			child_done = true;
 		if (left == 0)
 			return;
+	}
+}
+
+/*
+ * Reads until the program has been quiet for quiet_ms (at most cap_ms in
+ * all), so that what is read next is a whole frame: a wait-text that
+ * matched the first bytes of a frame must not have the rest of that frame
+ * missing from the dump that follows it.
+ */
+static void
+settle(int quiet_ms, int cap_ms)
+{
+	long long end = now_ms() + cap_ms;
+	struct pollfd p = { .fd = master, .events = POLLIN };
+
+	while (now_ms() < end && !child_done) {
+		if (poll(&p, 1, quiet_ms) <= 0)
+			return;
+		pump(0);
 	}
 }
 
@@ -431,33 +456,37 @@ run_line(char *line)
 		vterm_set_size(vt, rows, cols);
 		ioctl(master, TIOCSWINSZ, &ws);
 	} else if (strcmp(cmd, "dump") == 0) {
-		pump(0);
+		settle(SETTLE_MS, SETTLE_CAP_MS);
 		dump(stdout);
 	} else if (strcmp(cmd, "row") == 0) {
-		pump(0);
+		settle(SETTLE_MS, SETTLE_CAP_MS);
 		printf("%s\n", row_text(atoi(a)));
 	} else if (strcmp(cmd, "cell") == 0) {
-		pump(0);
+		settle(SETTLE_MS, SETTLE_CAP_MS);
 		if (sscanf(a, "%d %d", &r, &c) != 2)
 			fail("bad cell \"%s\"", a);
 		print_cell(r, c);
 	} else if (strcmp(cmd, "attr") == 0) {
-		pump(0);
+		settle(SETTLE_MS, SETTLE_CAP_MS);
 		if ((r = find_text(a, &c)) < 0)
 			fail("attr: \"%s\" is not on screen", a);
 		print_cell(r, c);
 	} else if (strcmp(cmd, "colours") == 0 || strcmp(cmd, "colors") == 0) {
-		pump(0);
+		settle(SETTLE_MS, SETTLE_CAP_MS);
 		count_colours();
 	} else if (strcmp(cmd, "expect") == 0) {
-		pump(0);
+		settle(SETTLE_MS, SETTLE_CAP_MS);
 		if (find_text(a, NULL) < 0)
 			fail("expected \"%s\" on screen", a);
 	} else if (strcmp(cmd, "expect-not") == 0) {
-		pump(0);
+		settle(SETTLE_MS, SETTLE_CAP_MS);
 		if (find_text(a, NULL) >= 0)
 			fail("did not expect \"%s\" on screen", a);
 	} else if (strcmp(cmd, "shell") == 0) {
+		char pid[16];
+
+		snprintf(pid, sizeof pid, "%d", (int)child);
+		setenv("VT_CHILD", pid, 1);
 		if (system(a) != 0)
 			fail("shell command failed: %s", a);
 	} else if (strcmp(cmd, "cpu-ticks") == 0 || strcmp(cmd, "rss") == 0) {

@@ -1,10 +1,11 @@
 /*
  * test-client.c - the client side of remotes without a network: the lxc
- * config reader (and that it never writes there), lxdeck's own remotes
- * file, certificates as LXD makes them, the trust store, tokens and
- * trust passwords, pinning against a real TLS handshake on loopback,
- * that a dead remote fails fast once known down, and that frames a server
- * sends right behind its 101 reach a remote exec session.
+ * and incus config readers (and that they never write there), lxdeck's
+ * own remotes file, certificates as LXD makes them, the trust store,
+ * tokens and trust passwords, pinning against a real TLS handshake on loopback,
+ * that a dead remote fails fast once known down, console logs kept
+ * whole across the drained reads of LXD and Incus, and that frames a
+ * server sends right behind its 101 reach a remote exec session.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -150,6 +151,7 @@ TEST(lxc_config)
 	before = tls_read_file(f);
 	setenv("LXD_CONF", lxc, 1);
 	setenv("XDG_CONFIG_HOME", own, 1);
+	setenv("INCUS_CONF", "/nonexistent", 1);	/* not the caller's */
 	remotes_load(&rs, NULL, 0);
 	r = remotes_find(&rs, "h1");
 	CHECK(r != NULL && r->from_lxc && strcmp(r->addr, "https://10.1.1.1:8443") == 0);
@@ -191,12 +193,117 @@ TEST(lxc_config)
 		remotes_free(&rs);
 	}
 	unsetenv("LXD_CONF");
+	unsetenv("INCUS_CONF");
 	unsetenv("XDG_CONFIG_HOME");
 	free(before);
 	free(after);
 	free(sc);
 	free(f);
 	free(lxc);
+	free(own);
+}
+
+/* The incus client's config.yml: the same format, its own names. */
+TEST(incus_config)
+{
+	char *lxc = path("lxc2"), *inc = path("incus"), *own = path("xdg2"), *f, *g, *sc;
+	char *before, *after, *k;
+	struct remotes rs;
+	const struct remote_conf *r;
+	struct err e = { 0 };
+
+	mkdir(lxc, 0700);
+	mkdir(inc, 0700);
+	f = path("lxc2/config.yml");
+	write_file(f, "default-remote: local\nremotes:\n"
+	    "  h1:\n    addr: https://10.1.1.1:8443\n    protocol: lxd\n"
+	    "  images:\n    addr: https://images.linuxcontainers.org\n"
+	    "    protocol: simplestreams\n    public: true\n"
+	    "  local:\n    addr: unix://\n    public: false\n");
+	free(f);
+	sc = path("incus/servercerts");
+	mkdir(sc, 0700);
+	free(sc);
+	sc = path("incus/servercerts/h2.crt");
+	k = path("h2.key");
+	tls_cert_create(sc, k, true, &e);
+	free(k);
+	k = path("incus/client.key");
+	g = path("incus/client.crt");
+	tls_cert_create(g, k, false, &e);
+	free(k);
+	free(g);
+	f = path("incus/config.yml");
+	write_file(f, "default-remote: h2\nremotes:\n"
+	    "  h1:\n    addr: https://10.2.2.2:8443\n    protocol: incus\n"
+	    "  h2:\n    addr: https://10.3.3.3:8443\n    auth_type: tls\n"
+	    "    project: default\n    protocol: incus\n    public: false\n"
+	    "  images:\n    addr: https://images.linuxcontainers.org\n"
+	    "    protocol: simplestreams\n    public: true\n"
+	    "  oci-hub:\n    addr: https://docker.io\n    protocol: oci\n    public: true\n"
+	    "  local:\n    addr: unix://\n    public: false\n");
+	before = tls_read_file(f);
+	setenv("LXD_CONF", lxc, 1);
+	setenv("INCUS_CONF", inc, 1);
+	setenv("INCUS_SOCKET", "/run/x/incus.socket", 1);
+	setenv("XDG_CONFIG_HOME", own, 1);
+	remotes_load(&rs, NULL, 0);
+	CHECK_STR(rs.default_remote, "lxd");	/* lxc's default comes first */
+	r = remotes_find(&rs, "incus");
+	CHECK(r != NULL && r->from_incus && !r->from_lxc &&
+	    strcmp(r->addr, "unix:///run/x/incus.socket") == 0);
+	CHECK(r != NULL && strcmp(remote_conf_source(r), "incus") == 0);
+	r = remotes_find(&rs, "h1");
+	CHECK(r != NULL && r->from_lxc && strcmp(r->addr, "https://10.1.1.1:8443") == 0);
+	r = remotes_find(&rs, "incus-h1");
+	CHECK(r != NULL && r->from_incus && strcmp(r->addr, "https://10.2.2.2:8443") == 0 &&
+	    strcmp(r->protocol, "lxd") == 0);
+	r = remotes_find(&rs, "h2");
+	CHECK(r != NULL && r->from_incus && strcmp(r->protocol, "lxd") == 0 &&
+	    r->server_crt != NULL && !r->public);
+	CHECK(r != NULL && r->client_crt != NULL && strstr(r->client_crt, "/incus/client.crt"));
+	r = remotes_find(&rs, "images");
+	CHECK(r != NULL && r->from_lxc);	/* the same address: once */
+	CHECK(remotes_find(&rs, "incus-images") == NULL);
+	r = remotes_find(&rs, "oci-hub");
+	CHECK(r != NULL && r->public && strcmp(r->protocol, "oci") == 0);
+	/* lxc's remotes have no certificate yet: lxdeck makes its own for them */
+	CHECK(rs.client_crt == NULL && remotes_find(&rs, "h1")->client_crt == NULL);
+	CHECK(remotes_client_cert(&rs, &e) == 0);
+	r = remotes_find(&rs, "h1");
+	CHECK(r != NULL && r->client_crt != NULL && strstr(r->client_crt, "/xdg2/lxdeck/"));
+	r = remotes_find(&rs, "h2");
+	CHECK(r != NULL && r->client_crt != NULL && strstr(r->client_crt, "/incus/client.crt"));
+	CHECK(remotes_set_option(&rs, "h2", "read_only", "true", &e) == 0);
+	remotes_free(&rs);
+	after = tls_read_file(f);
+	CHECK(strcmp(before, after) == 0);
+	remotes_load(&rs, NULL, 0);
+	r = remotes_find(&rs, "h2");
+	CHECK(r != NULL && r->from_incus && r->read_only &&
+	    strcmp(r->addr, "https://10.3.3.3:8443") == 0);
+	remotes_free(&rs);
+	/* without INCUS_SOCKET: INCUS_DIR, else Debian's path */
+	unsetenv("INCUS_SOCKET");
+	setenv("INCUS_DIR", "/var/lib/incus-x", 1);
+	remotes_load(&rs, NULL, 0);
+	r = remotes_find(&rs, "incus");
+	CHECK(r != NULL && strcmp(r->addr, "unix:///var/lib/incus-x/unix.socket") == 0);
+	remotes_free(&rs);
+	unsetenv("INCUS_DIR");
+	remotes_load(&rs, NULL, 0);
+	r = remotes_find(&rs, "incus");
+	CHECK(r != NULL && strcmp(r->addr, "unix:///var/lib/incus/unix.socket") == 0);
+	remotes_free(&rs);
+	unsetenv("LXD_CONF");
+	unsetenv("INCUS_CONF");
+	unsetenv("XDG_CONFIG_HOME");
+	free(before);
+	free(after);
+	free(sc);
+	free(f);
+	free(lxc);
+	free(inc);
 	free(own);
 }
 
@@ -440,6 +547,47 @@ TEST(ws_frames_with_handshake)
 	free(sock);
 }
 
+/* Pieces of one run add up; another init pid starts afresh; the tail of
+ * at most 1 MiB is kept. */
+TEST(console_acc)
+{
+	struct console_acc *acc = NULL;
+	char *log, *big;
+	size_t len;
+
+	log = console_acc_add(&acc, "c1", 100, "boot\n", 5, &len);
+	CHECK(len == 5 && strcmp(log, "boot\n") == 0);
+	free(log);
+	log = console_acc_add(&acc, "c1", 100, "", 0, &len);
+	CHECK(len == 5 && strcmp(log, "boot\n") == 0);
+	free(log);
+	log = console_acc_add(&acc, "c2", 200, "other", 5, &len);
+	CHECK_STR(log, "other");
+	free(log);
+	log = console_acc_add(&acc, "c1", 100, "# ls\n", 5, &len);
+	CHECK(len == 10 && strcmp(log, "boot\n# ls\n") == 0);
+	free(log);
+	log = console_acc_add(&acc, "c1", 101, "again", 5, &len);
+	CHECK(len == 5 && strcmp(log, "again") == 0);
+	free(log);
+	big = xmalloc(1024 * 1024 + 1);
+	memset(big, 'x', 1024 * 1024);
+	big[1024 * 1024] = '\0';
+	log = console_acc_add(&acc, "c1", 101, big, 1024 * 1024, &len);
+	CHECK(len == 1024 * 1024 && log[0] == 'x');
+	free(log);
+	log = console_acc_add(&acc, "c1", 101, "end", 3, &len);
+	CHECK(len == 1024 * 1024 && strcmp(log + len - 3, "end") == 0 && log[0] == 'x');
+	free(log);
+	free(big);
+	console_acc_forget(&acc, "c1");
+	log = console_acc_add(&acc, "c1", 101, "new", 3, &len);
+	CHECK(len == 3);
+	free(log);
+	console_acc_free(&acc);
+	CHECK(acc == NULL);
+}
+
 int
 main(void)
 {
@@ -449,9 +597,11 @@ main(void)
 	RUN(certificates);
 	RUN(trust_store);
 	RUN(lxc_config);
+	RUN(incus_config);
 	RUN(unreachable);
 	RUN(pinning);
 	RUN(ws_frames_with_handshake);
+	RUN(console_acc);
 	{
 		char *cmd = xasprintf("rm -rf %s", tmp);
 

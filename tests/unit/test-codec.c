@@ -147,6 +147,48 @@ TEST(instance_create_decode)
 	json_object_put(o);
 }
 
+/* What lxc sends to launch from another host's image (lxd-api.md 2.4). */
+TEST(instance_create_decode_remote_image)
+{
+	const char *body = "{\"name\":\"c\",\"source\":{\"type\":\"image\","
+	    "\"mode\":\"pull\",\"server\":\"https://10.0.0.1:8443\","
+	    "\"protocol\":\"lxd\",\"certificate\":\"-----BEGIN CERTIFICATE-----\\nX\","
+	    "\"secret\":\"s3\",\"fingerprint\":\"abcd\",\"alias\":\"\"}}";
+	struct instance_create c, back;
+	struct err e = { 0 };
+	json_object *o = codec_parse(body, strlen(body), &e), *enc;
+
+	CHECK(codec_instance_create_decode(o, &c, &e) == 0);
+	CHECK_STR(c.image, "abcd");
+	CHECK_STR(c.image_server, "https://10.0.0.1:8443");
+	CHECK_STR(c.image_protocol, "lxd");
+	CHECK_STR(c.image_certificate, "-----BEGIN CERTIFICATE-----\nX");
+	CHECK_STR(c.image_secret, "s3");
+	/* ... and back, as the REST client sends it. */
+	enc = codec_instance_create_encode(&c);
+	CHECK(codec_instance_create_decode(enc, &back, &e) == 0);
+	CHECK_STR(back.image_certificate, "-----BEGIN CERTIFICATE-----\nX");
+	CHECK_STR(back.image_secret, "s3");
+	CHECK_STR(back.image_server, "https://10.0.0.1:8443");
+	instance_create_free_contents(&back);
+	json_object_put(enc);
+	instance_create_free_contents(&c);
+	json_object_put(o);
+	/* Empty certificate and secret (public image, system CAs): none. */
+	body = "{\"source\":{\"type\":\"image\",\"server\":\"https://h\","
+	    "\"alias\":\"a\",\"certificate\":\"\",\"secret\":\"\"}}";
+	o = codec_parse(body, strlen(body), &e);
+	CHECK(codec_instance_create_decode(o, &c, &e) == 0);
+	CHECK(c.image_certificate == NULL && c.image_secret == NULL);
+	CHECK_STR(c.image, "a");
+	instance_create_free_contents(&c);
+	json_object_put(o);
+	o = codec_parse("{\"source\":{\"type\":\"image\",\"alias\":\"a\","
+	    "\"secret\":5}}", 50, &e);
+	CHECK(codec_instance_create_decode(o, &c, &e) < 0 && e.code == 400);
+	json_object_put(o);
+}
+
 TEST(op_roundtrip)
 {
 	struct op_info op = { 0 }, back;
@@ -234,6 +276,7 @@ main(void)
 	RUN(parse_errors);
 	RUN(instance_roundtrip);
 	RUN(instance_create_decode);
+	RUN(instance_create_decode_remote_image);
 	RUN(op_roundtrip);
 	RUN(exec_control);
 	RUN(filter);

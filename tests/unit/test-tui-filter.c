@@ -1,6 +1,7 @@
 /*
  * test-tui-filter.c - the pieces of the TUI that are pure functions: the
- * list filter, theme parsing (colours, warnings) and key names.
+ * list filter, the list's packed cache, theme parsing (colours, warnings)
+ * and key names.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -72,6 +73,77 @@ TEST(filter)
 	instance_free_contents(&db);
 }
 
+static void
+nic(struct nic_state *n, const char *name, const char *fam, const char *addr)
+{
+	memset(n, 0, sizeof *n);
+	n->name = xstrdup(name);
+	n->naddrs = 2;
+	n->addrs = xcalloc(2, sizeof *n->addrs);
+	n->addrs[0].family = xstrdup("inet6");
+	n->addrs[0].address = xstrdup("fe80::1");
+	n->addrs[1].family = xstrdup(fam);
+	n->addrs[1].address = xstrdup(addr);
+}
+
+/* The packed copy reads the same through the filter and the list. */
+TEST(inst_cache)
+{
+	struct instance v[3];
+	struct instance *c;
+	const char *exprs[] = { "web", "role=web", "user.role=db", "!role=db",
+	    "ipv4=10.0.0.5", "ipv4=127.0.0.1", "profile=default", "status=running",
+	    "security.nesting=true", "volatile.x=1", "~^d" };
+	size_t i, k;
+
+	mk(&v[0], "web1", STATUS_RUNNING, "web");
+	mk(&v[1], "db1", STATUS_STOPPED, "db");
+	mk(&v[2], "x", STATUS_RUNNING, NULL);
+	/* Only a local config: the filter still finds it. */
+	strmap_free(&v[2].expanded_config);
+	strmap_set(&v[2].config, "volatile.x", "1");
+	strmap_set(&v[0].config, "volatile.x", "2");
+	devmap_set(&v[0].devices, "root", &v[0].config);
+	v[0].nsnapshots = 3;
+	v[0].state = xcalloc(1, sizeof *v[0].state);
+	v[0].state->cpu_usage_ns = 42;
+	v[0].state->memory_usage = 4096;
+	v[0].state->nnics = 2;
+	v[0].state->nics = xcalloc(2, sizeof *v[0].state->nics);
+	nic(&v[0].state->nics[0], "lo", "inet", "127.0.0.1");
+	nic(&v[0].state->nics[1], "eth0", "inet", "10.0.0.5");
+	c = inst_cache_pack(v, 3);
+	CHECK(c != NULL);
+	CHECK_STR(c[0].name, "web1");
+	CHECK_STR(c[1].name, "db1");
+	CHECK(c[0].status == STATUS_RUNNING && c[1].status == STATUS_STOPPED);
+	CHECK(c[0].nsnapshots == 3);
+	CHECK(c[0].state != NULL && c[0].state->cpu_usage_ns == 42 &&
+	    c[0].state->memory_usage == 4096);
+	CHECK(c[1].state == NULL);
+	CHECK_STR(filter_ipv4(&c[0]), "10.0.0.5");
+	CHECK_STR(filter_ipv4(&c[1]), "");
+	CHECK(c[0].profiles.n == 1 && c[0].profiles.v[1] == NULL);
+	CHECK_STR(c[0].profiles.v[0], "default");
+	/* Each distinct string once: both profiles lists share "default". */
+	CHECK(c[0].profiles.v[0] == c[1].profiles.v[0]);
+	CHECK(c[0].devices.n == 0);
+	for (i = 0; i < ARRAY_SIZE(exprs); i++)
+		for (k = 0; k < 3; k++) {
+			char what[96];
+
+			snprintf(what, sizeof what, "%s on %s", exprs[i], v[k].name);
+			harness_check(m(exprs[i], &v[k]) == m(exprs[i], &c[k]), what,
+			    __FILE__, __LINE__);
+		}
+	CHECK(m("volatile.x=1", &c[2]));
+	inst_cache_free(c);
+	CHECK(inst_cache_pack(v, 0) == NULL);
+	inst_cache_free(NULL);
+	for (k = 0; k < 3; k++)
+		instance_free_contents(&v[k]);
+}
+
 TEST(theme)
 {
 	struct theme th = { 0 };
@@ -125,6 +197,7 @@ int
 main(void)
 {
 	RUN(filter);
+	RUN(inst_cache);
 	RUN(theme);
 	RUN(keys);
 	return harness_done();

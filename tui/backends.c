@@ -1,0 +1,227 @@
+/*
+ * backends.c - the embedded engine and the REST client, loaded when used.
+ *
+ * lxdeck itself holds the TUI and what every session needs (the model, the
+ * fake and multi backends).  The embedded liblxc engine and the REST client
+ * (remotes, image servers) live in lxdeck-backends.so with their libraries:
+ * liblxc, sqlite, libcurl and its dependency tree, OpenSSL, libwebsockets.
+ * Mapping those costs several MB of resident pages before any of them does
+ * anything, which a session on the fake backend, or one that never opens
+ * the remotes view, does not need to pay.  The first call here that needs
+ * the library loads it (dlopen, never unloaded) and looks its entry points
+ * up by name; the library's own references to the model and common/
+ * resolve to lxdeck's (it is linked with -rdynamic).
+ *
+ * The library is lxdeck-backends.so beside the lxdeck binary or in
+ * ../lib/lxdeck/ from it (make install), or the file $LXDECK_BACKENDS
+ * names.  When it cannot be loaded, creating a backend
+ * fails with the loader's message, the remotes are an empty list with the
+ * reason as its warning, and the image servers are none: the UI stays up.
+ */
+#include <dlfcn.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tui.h"
+#include "../remote/image-fetch.h"
+#include "../remote/remotes.h"
+
+#define BACKENDS_FILE	"lxdeck-backends.so"
+
+/* The entry points, by name: to add one, add a member and a row. */
+static struct {
+	bool		 tried;
+	void		*h;
+	char		 why[512];
+
+	struct backend	*(*local_create)(struct uv_loop_s *, const char *,
+			     struct err *);
+	struct backend	*(*remote_create)(struct uv_loop_s *,
+			     const struct remote_conf *, struct err *);
+	bool		 (*remote_reachable)(struct backend *, char *, size_t);
+	void		 (*remotes_load)(struct remotes *, char *, size_t);
+	void		 (*remotes_free)(struct remotes *);
+	const struct remote_conf *(*remotes_find)(const struct remotes *,
+			     const char *);
+	const char	*(*remote_conf_source)(const struct remote_conf *);
+	int		 (*remotes_client_cert)(struct remotes *, struct err *);
+	int		 (*remotes_add)(struct remotes *, const char *, const char *,
+			     bool, const char *, FILE *, FILE *, struct err *);
+	const struct image_fetch_remote *(*image_remotes)(size_t *);
+	const struct image_fetch_remote *(*image_remote_find)(const char *);
+	int		 (*image_list)(const struct image_remote *, struct image **,
+			     size_t *, struct err *);
+	void		 (*image_install)(void);
+} backends;
+
+#define BACKENDS_SYM(member, name)	\
+	{ name, (void **)(void *)&backends.member }
+
+static bool
+backends_load(void)
+{
+	static const struct { const char *name; void **p; } syms[] = {
+		BACKENDS_SYM(local_create, "backend_local_create"),
+		BACKENDS_SYM(remote_create, "backend_remote_create"),
+		BACKENDS_SYM(remote_reachable, "backend_remote_reachable"),
+		BACKENDS_SYM(remotes_load, "remotes_load"),
+		BACKENDS_SYM(remotes_free, "remotes_free"),
+		BACKENDS_SYM(remotes_find, "remotes_find"),
+		BACKENDS_SYM(remote_conf_source, "remote_conf_source"),
+		BACKENDS_SYM(remotes_client_cert, "remotes_client_cert"),
+		BACKENDS_SYM(remotes_add, "remotes_add"),
+		BACKENDS_SYM(image_remotes, "image_fetch_remotes"),
+		BACKENDS_SYM(image_remote_find, "image_fetch_remote_find"),
+		BACKENDS_SYM(image_list, "image_fetch_list"),
+		BACKENDS_SYM(image_install, "image_fetch_install"),
+	};
+	const char *env = getenv("LXDECK_BACKENDS");
+	/* Beside the binary (the build tree), then where make install puts
+	 * it: PREFIX/lib/lxdeck for PREFIX/bin/lxdeck. */
+	static const char *const rel[] = { "", "../lib/lxdeck/" };
+	char exe[PATH_MAX], path[PATH_MAX + 64], *slash;
+	ssize_t n;
+	size_t i;
+
+	if (backends.tried)
+		return backends.h != NULL;
+	backends.tried = true;
+	if (env != NULL && *env != '\0') {
+		snprintf(path, sizeof path, "%s", env);
+		backends.h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	} else {
+		n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+		exe[n > 0 ? n : 0] = '\0';
+		if ((slash = strrchr(exe, '/')) != NULL)
+			slash[1] = '\0';
+		for (i = 0; i < ARRAY_SIZE(rel) && backends.h == NULL; i++) {
+			snprintf(path, sizeof path, "%s%s%s", exe, rel[i],
+			    BACKENDS_FILE);
+			if (i == 0 || access(path, F_OK) == 0)
+				backends.h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+		}
+	}
+	if (backends.h == NULL) {
+		snprintf(backends.why, sizeof backends.why, "Failed to load the "
+		    "engine and REST client: %s", dlerror());
+		return false;
+	}
+	for (i = 0; i < ARRAY_SIZE(syms); i++)
+		if ((*syms[i].p = dlsym(backends.h, syms[i].name)) == NULL) {
+			snprintf(backends.why, sizeof backends.why, "Failed to load "
+			    "the engine and REST client: \"%.300s\" has no %s", path,
+			    syms[i].name);
+			dlclose(backends.h);
+			backends.h = NULL;
+			return false;
+		}
+	/* The embedded engine pulls from image servers. */
+	backends.image_install();
+	return true;
+}
+
+struct backend *
+backends_local_create(struct uv_loop_s *loop, const char *dir, struct err *e)
+{
+	if (!backends_load()) {
+		err_set(e, 500, "%s", backends.why);
+		return NULL;
+	}
+	return backends.local_create(loop, dir, e);
+}
+
+struct backend *
+backends_remote_create(struct uv_loop_s *loop, const struct remote_conf *rc,
+    struct err *e)
+{
+	if (!backends_load()) {
+		err_set(e, 500, "%s", backends.why);
+		return NULL;
+	}
+	return backends.remote_create(loop, rc, e);
+}
+
+/* Only a remote backend (made by this library) can be unreachable. */
+bool
+backends_remote_reachable(struct backend *b, char *why, size_t len)
+{
+	if (backends.h == NULL)
+		return true;
+	return backends.remote_reachable(b, why, len);
+}
+
+void
+backends_remotes_load(struct remotes *rs, char *warn, size_t wl)
+{
+	if (!backends_load()) {
+		memset(rs, 0, sizeof *rs);
+		if (warn != NULL && wl > 0)
+			snprintf(warn, wl, "%s", backends.why);
+		return;
+	}
+	backends.remotes_load(rs, warn, wl);
+}
+
+void
+backends_remotes_free(struct remotes *rs)
+{
+	if (backends.h != NULL)
+		backends.remotes_free(rs);
+}
+
+const struct remote_conf *
+backends_remotes_find(const struct remotes *rs, const char *name)
+{
+	return backends.h != NULL ? backends.remotes_find(rs, name) : NULL;
+}
+
+/* Only a loaded library hands out remote_confs. */
+const char *
+backends_remote_conf_source(const struct remote_conf *rc)
+{
+	return backends.remote_conf_source(rc);
+}
+
+int
+backends_remotes_client_cert(struct remotes *rs, struct err *e)
+{
+	if (!backends_load())
+		return err_set(e, 500, "%s", backends.why);
+	return backends.remotes_client_cert(rs, e);
+}
+
+int
+backends_remotes_add(struct remotes *rs, const char *name, const char *target,
+    bool accept, const char *password, FILE *in, FILE *out, struct err *e)
+{
+	if (!backends_load())
+		return err_set(e, 500, "%s", backends.why);
+	return backends.remotes_add(rs, name, target, accept, password, in, out, e);
+}
+
+const struct image_fetch_remote *
+backends_image_remotes(size_t *n)
+{
+	*n = 0;
+	return backends_load() ? backends.image_remotes(n) : NULL;
+}
+
+const struct image_fetch_remote *
+backends_image_remote_find(const char *name)
+{
+	return backends_load() ? backends.image_remote_find(name) : NULL;
+}
+
+int
+backends_image_list(const struct image_remote *r, struct image **out,
+    size_t *n, struct err *e)
+{
+	*out = NULL;
+	*n = 0;
+	if (!backends_load())
+		return err_set(e, 500, "%s", backends.why);
+	return backends.image_list(r, out, n, e);
+}
