@@ -476,6 +476,44 @@ app_merged_create(struct tui *t, const char *spec, char **remote, struct err *e)
 	return b;
 }
 
+static struct app_hold *
+app_hold_find(struct tui *t, struct backend *b)
+{
+	size_t i;
+
+	for (i = 0; i < t->nholds; i++)
+		if (t->holds[i].b == b)
+			return &t->holds[i];
+	return NULL;
+}
+
+void
+app_backend_hold(struct tui *t, struct backend *b)
+{
+	struct app_hold *h = app_hold_find(t, b);
+
+	if (h == NULL) {
+		t->holds = xreallocarray(t->holds, t->nholds + 1, sizeof *t->holds);
+		h = &t->holds[t->nholds++];
+		h->b = b;
+		h->n = 0;
+	}
+	h->n++;
+}
+
+void
+app_backend_release(struct tui *t, struct backend *b)
+{
+	struct app_hold *h = app_hold_find(t, b);
+
+	if (h == NULL || --h->n > 0)
+		return;
+	*h = t->holds[--t->nholds];
+	/* Let go of by the list too (switched away): nobody uses it now. */
+	if (b != t->b)
+		b->ops->free(b);
+}
+
 void
 app_connect(struct tui *t, const char *remote)
 {
@@ -485,7 +523,9 @@ app_connect(struct tui *t, const char *remote)
 	if (t->b != NULL) {
 		if (t->sub > 0)
 			t->b->ops->unsubscribe(t->b, t->sub);
-		t->b->ops->free(t->b);
+		/* Sessions on it keep it until they end (app_backend_release). */
+		if (app_hold_find(t, t->b) == NULL)
+			t->b->ops->free(t->b);
 		t->b = NULL;
 		t->sub = 0;
 	}
@@ -865,6 +905,7 @@ app_free(struct tui *t)
 		app_op_free(o);
 	}
 	inst_cache_free(t->insts);
+	free(t->holds);
 	free(t->remote);
 	free(t->status_msg);
 	free(t->theme_arg);

@@ -95,8 +95,7 @@ command_exec(struct tui *t, const char *line)
 			size_t l = strlen(w.v[1]);
 			char *r = xstrndup(w.v[1], l && w.v[1][l - 1] == ':' ? l - 1 : l);
 
-			while (t->depth > 1)
-				view_pop(t);
+			view_pop_for_switch(t);
 			app_connect(t, r);
 			free(r);
 		} else

@@ -119,6 +119,11 @@ struct tui_op {
 
 #define TUI_EVENTS_MAX	200
 
+struct app_hold {
+	struct backend		*b;
+	int			 n;
+};
+
 struct tui {
 	uv_loop_t		*loop;
 	struct backend		*b;		/* NULL when it could not be made */
@@ -130,6 +135,10 @@ struct tui {
 	bool			 no_color;
 	bool			 quit;
 	int			 sub;		/* event subscription */
+	/* Backends sessions still hold (app_backend_hold), kept after a
+	 * switch to another remote until the last session lets go. */
+	struct app_hold		*holds;
+	size_t			 nholds;
 
 	/* The instance cache, sorted and filtered by the list view. */
 	struct instance		*insts;
@@ -177,6 +186,10 @@ struct tui	*app_create(uv_loop_t *, const char *remote, bool fake, bool read_onl
 void		 app_free(struct tui *);
 int		 app_start(struct tui *);
 void		 app_connect(struct tui *, const char *remote);
+/* A console or shell session keeps its backend alive across a switch
+ * of remote (:remote): hold it while the session lives, release after. */
+void		 app_backend_hold(struct tui *, struct backend *);
+void		 app_backend_release(struct tui *, struct backend *);
 enum theme_elem	 app_remote_color(const char *remote);
 void		 app_request_refresh(struct tui *);
 void		 app_refresh_now(struct tui *);
@@ -283,6 +296,8 @@ void		 command_complete(struct tui *, const char *input, struct strv *out);
 /* view.c */
 struct view	*view_push(struct tui *, const struct view_type *, const char *arg);
 void		 view_pop(struct tui *);
+/* Pops to the list for a switch of remote, keeping the console view. */
+void		 view_pop_for_switch(struct tui *);
 struct view	*view_top(struct tui *);
 void		 view_dirty(struct view *);
 void		 view_all_dirty(struct tui *);

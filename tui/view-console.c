@@ -259,7 +259,7 @@ view_console_pane_finish(struct view_console_pane *p)
 	if (p->v == NULL)
 		return;
 	t = p->v->tui;
-	if (p->b != NULL && p->b == t->b &&
+	if (p->b != NULL &&
 	    p->b->ops->instance_state(p->b, p->inst, &st, &e) == 0 && st != NULL &&
 	    st->status != STATUS_RUNNING)
 		snprintf(state, sizeof state, "; instance \"%s\" is %s", p->inst,
@@ -391,8 +391,8 @@ static void
 view_console_pane_close_session(struct view_console_pane *p, struct tui *t)
 {
 	view_console_pane_stop_io(p);
-	/* The backend frees its sessions itself when it goes. */
-	if (p->h != NULL && p->b != NULL && p->b == t->b)
+	/* p->b is held (app_backend_hold) while the pane lives. */
+	if (p->h != NULL && p->b != NULL)
 		p->b->ops->exec_close(p->b, p->h);
 	p->h = NULL;
 }
@@ -405,9 +405,14 @@ view_console_pane_connect(struct view_console_pane *p, struct tui *t,
 	int rows, cols, rc, fl;
 
 	view_console_pane_close_session(p, t);
-	if (t->b == NULL)
-		return err_set(e, 503, "Not connected to %s:", t->remote);
-	p->b = t->b;
+	/* A session stays on the host it was opened on, whatever the list
+	 * shows now: a reconnect goes there again. */
+	if (p->b == NULL) {
+		if (t->b == NULL)
+			return err_set(e, 503, "Not connected to %s:", t->remote);
+		p->b = t->b;
+		app_backend_hold(t, p->b);
+	}
 	term_size(p->term, &rows, &cols);
 	if (p->shell) {
 		strv_push(&req.argv, "/bin/sh");
@@ -451,6 +456,8 @@ view_console_pane_free(struct view_console_pane *p, struct tui *t)
 	if (p == NULL)
 		return;
 	view_console_pane_close_session(p, t);
+	if (p->b != NULL)
+		app_backend_release(t, p->b);
 	term_free(p->term);
 	free(p->inst);
 	free(p);
@@ -466,7 +473,7 @@ view_console_resize_pane(struct view_console_pane *p, int rows, int cols)
 	if (r == rows && c == cols)
 		return;
 	term_resize(p->term, rows, cols);
-	if (p->h != NULL && !p->ended && p->b == p->v->tui->b &&
+	if (p->h != NULL && !p->ended && p->b != NULL &&
 	    p->b->ops->exec_resize(p->b, p->h, cols, rows, &e) < 0)
 		status_set(p->v->tui, STATUS_ERR, "Failed to resize the %s of \"%s\": %s",
 		    p->shell ? "shell" : "console", p->inst, e.msg);
@@ -532,18 +539,33 @@ view_console_layout(struct view *v, int top, int rows)
 	}
 }
 
-/* The instance's status from the list cache when it is not running
- * ("Stopped"), else NULL. */
+/* The pane's instance's status from the list cache when it is not
+ * running ("Stopped"), else NULL; nothing when the list shows another
+ * remote than the pane's. */
 static const char *
-view_console_inst_status(struct tui *t, const char *inst)
+view_console_inst_status(struct tui *t, const struct view_console_pane *p)
 {
 	size_t i;
 
+	if (p->b != t->b)
+		return NULL;
 	for (i = 0; i < t->ninsts; i++)
-		if (strcmp(t->insts[i].name, inst) == 0)
+		if (strcmp(t->insts[i].name, p->inst) == 0)
 			return t->insts[i].status == STATUS_RUNNING ? NULL :
 			    status_code_name(t->insts[i].status);
 	return NULL;
+}
+
+/* The pane's instance as the title shows it: REMOTE:NAME when the list
+ * has moved to another remote, else the bare name. */
+static const char *
+view_console_pane_name(const struct tui *t, const struct view_console_pane *p,
+    char *buf, size_t len)
+{
+	if (p->b == NULL || p->b == t->b || p->b->name == NULL)
+		return p->inst;
+	snprintf(buf, len, "%s:%s", p->b->name, p->inst);
+	return buf;
 }
 
 static void
@@ -551,7 +573,8 @@ view_console_draw_title(struct view *v, struct view_console_pane *p, int idx)
 {
 	struct view_console_data *d = view_console_data(v);
 	struct tui *t = v->tui;
-	char buf[768], pk[32], dk[32], state[400];
+	char buf[1024], pk[32], dk[32], state[400], nb[160];
+	const char *name = view_console_pane_name(t, p, nb, sizeof nb);
 	bool focused = idx == d->focus;
 	int64_t first, top;
 
@@ -564,10 +587,10 @@ view_console_draw_title(struct view *v, struct view_console_pane *p, int idx)
 		    "v select  y copy  q leave", (long long)(p->cur - first + 1),
 		    (long long)(top - first + p->rows));
 	} else if (p->ended) {
-		const char *st = view_console_inst_status(t, p->inst);
+		const char *st = view_console_inst_status(t, p);
 
 		snprintf(buf, sizeof buf, " %d %s %s [%s%s%s]  r reconnect  x close  "
-		    "%s %s detach", idx + 1, p->shell ? "shell" : "console", p->inst,
+		    "%s %s detach", idx + 1, p->shell ? "shell" : "console", name,
 		    p->brief, st != NULL ? ", " : "", st != NULL ? st : "", pk, dk);
 		screen_put(t, p->y, 0, COLS, focused ? TE_TITLE : TE_HINT, buf);
 		return;
@@ -575,7 +598,7 @@ view_console_draw_title(struct view *v, struct view_console_pane *p, int idx)
 		snprintf(state, sizeof state, "%s%s", p->bell ? "bell! " : "",
 		    *term_title(p->term) ? term_title(p->term) : "running");
 	snprintf(buf, sizeof buf, " %d %s %s [%s]  %s %s detach  %s z zoom  "
-	    "%s [ scroll%s%s", idx + 1, p->shell ? "shell" : "console", p->inst,
+	    "%s [ scroll%s%s", idx + 1, p->shell ? "shell" : "console", name,
 	    state, pk, dk, pk, pk, focused ? "" : d->focus < 0 ? "  Tab focus" :
 	    "  ", focused || d->focus < 0 ? "" : pk);
 	if (!focused && d->focus >= 0)
@@ -984,7 +1007,7 @@ view_console_update(struct view *v)
 		struct view_console_pane *p = d->panes[i];
 
 		if (!p->ended || p->noted ||
-		    (st = view_console_inst_status(v->tui, p->inst)) == NULL)
+		    (st = view_console_inst_status(v->tui, p)) == NULL)
 			continue;
 		p->noted = true;
 		snprintf(msg, sizeof msg, "\033[7m[instance \"%s\" is %s]\033[m\r\n",
@@ -1004,6 +1027,7 @@ view_console_title(struct view *v)
 	struct view_console_data *d = view_console_data(v);
 	struct view *below = view_console_below(v);
 	struct view_console_pane *p;
+	char nb[160];
 
 	if (d->focus < 0 && below != NULL && below->type->title != NULL) {
 		snprintf(d->title, sizeof d->title, "%s  [%d pane%s]",
@@ -1012,7 +1036,8 @@ view_console_title(struct view *v)
 	}
 	p = d->panes[d->focus >= 0 ? d->focus : d->last];
 	snprintf(d->title, sizeof d->title, "%s %s%s%s", p->shell ? "Shell in" :
-	    "Console of", p->inst, d->n > 1 ? "  (more panes: C-a n)" : "",
+	    "Console of", view_console_pane_name(v->tui, p, nb, sizeof nb),
+	    d->n > 1 ? "  (more panes: C-a n)" : "",
 	    d->zoom ? "  [zoomed]" : "");
 	return d->title;
 }
@@ -1075,7 +1100,8 @@ view_console_open(struct tui *t, const char *inst, bool shell)
 	}
 	if (d != NULL && !shell)
 		for (i = 0; i < d->n; i++)
-			if (!d->panes[i]->shell && strcmp(d->panes[i]->inst, inst) == 0) {
+			if (!d->panes[i]->shell && d->panes[i]->b == t->b &&
+			    strcmp(d->panes[i]->inst, inst) == 0) {
 				view_console_set_focus(v, i);
 				if (d->panes[i]->ended)
 					view_console_reconnect(v, d->panes[i]);

@@ -233,8 +233,7 @@ view_remotes_key(struct view *v, int key)
 	if (key == '\n' && *name != '\0') {
 		char *copy = xstrdup(name);
 
-		while (t->depth > 1)
-			view_pop(t);	/* frees v */
+		view_pop_for_switch(t);	/* frees v */
 		app_connect(t, copy);
 		free(copy);
 		return true;

@@ -34,6 +34,15 @@ view_push(struct tui *t, const struct view_type *type, const char *arg)
 	return v;
 }
 
+static void
+view_free(struct view *v)
+{
+	if (v->type->free != NULL)
+		v->type->free(v);
+	free(v->arg);
+	free(v);
+}
+
 void
 view_pop(struct tui *t)
 {
@@ -42,10 +51,27 @@ view_pop(struct tui *t)
 	if (t->depth == 0)
 		return;
 	v = t->stack[--t->depth];
-	if (v->type->free != NULL)
-		v->type->free(v);
-	free(v->arg);
-	free(v);
+	view_free(v);
+	t->full_redraw = true;
+}
+
+/*
+ * Back to the instance list for a switch of remote: every view above it
+ * goes, except the console view, whose sessions stay on the host they
+ * were opened on (their panes name it) and keep running.
+ */
+void
+view_pop_for_switch(struct tui *t)
+{
+	int i, n = t->depth > 0 ? 1 : 0;
+
+	for (i = 1; i < t->depth; i++) {
+		if (t->stack[i]->type == &view_console_type)
+			t->stack[n++] = t->stack[i];
+		else
+			view_free(t->stack[i]);
+	}
+	t->depth = n;
 	t->full_redraw = true;
 }
 

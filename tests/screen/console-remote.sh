@@ -115,6 +115,41 @@ like "lxdeckd: c attaches the console" "$out" " 1 console rc1 "
 like "lxdeckd: a command on the console" "$out" "console-5"
 like "lxdeckd: detach from the console" "$out" "\[1 pane\]"
 
+# A shell keeps running when the list switches to another remote: the
+# session stays on the host it was opened on (lxdeckd), typed into while
+# local: is listed, and still there after switching back.
+out=$(rvts <<'EOF'
+wait-text Instances (0)
+keys :remote dk\r
+wait-text rc1
+keys e
+wait-text rc1:~#
+keys \x01q
+wait-text Tab pane
+keys :remote local\r
+wait-text local:
+wait-text Instances (0)
+keys \t
+sleep 200
+keys echo kept-$((40+2))\r
+wait-text kept-42
+dump
+keys \x01q
+wait-text Tab pane
+keys :remote dk\r
+wait-text rc1 
+keys \t
+sleep 200
+keys echo back-$((5*5))\r
+wait-text back-25
+dump
+EOF
+)
+like "switch remote: the pane lives on after :remote local" "$out" $'\nkept-42'
+like "switch remote: the list shows local: meanwhile" "$out" "local: +Shell in dk:rc1.*No instances"
+like "switch remote: the pane names its host" "$out" "shell dk:rc1 \\[running\\]"
+like "switch remote: still there after switching back" "$out" $'\nback-25'
+
 # The instance stopped from outside under a remote shell: the pane says so.
 out=$(rvts <<EOF
 wait-text Instances (0)
