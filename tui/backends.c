@@ -50,10 +50,6 @@ static struct {
 	int		 (*remotes_client_cert)(struct remotes *, struct err *);
 	int		 (*remotes_add)(struct remotes *, const char *, const char *,
 			     bool, const char *, FILE *, FILE *, struct err *);
-	const struct image_fetch_remote *(*image_remotes)(size_t *);
-	const struct image_fetch_remote *(*image_remote_find)(const char *);
-	int		 (*image_list)(const struct image_remote *, struct image **,
-			     size_t *, struct err *);
 	void		 (*image_install)(void);
 	int		 (*image_server_resolve)(const char *, struct image_server *,
 			     struct err *);
@@ -83,9 +79,6 @@ backends_load(void)
 		BACKENDS_SYM(remote_conf_source, "remote_conf_source"),
 		BACKENDS_SYM(remotes_client_cert, "remotes_client_cert"),
 		BACKENDS_SYM(remotes_add, "remotes_add"),
-		BACKENDS_SYM(image_remotes, "image_fetch_remotes"),
-		BACKENDS_SYM(image_remote_find, "image_fetch_remote_find"),
-		BACKENDS_SYM(image_list, "image_fetch_list"),
 		BACKENDS_SYM(image_install, "image_fetch_install"),
 		BACKENDS_SYM(image_server_resolve, "image_server_resolve"),
 		BACKENDS_SYM(image_server_free, "image_server_free_contents"),
@@ -216,30 +209,6 @@ backends_remotes_add(struct remotes *rs, const char *name, const char *target,
 	if (!backends_load())
 		return err_set(e, 500, "%s", backends.why);
 	return backends.remotes_add(rs, name, target, accept, password, in, out, e);
-}
-
-const struct image_fetch_remote *
-backends_image_remotes(size_t *n)
-{
-	*n = 0;
-	return backends_load() ? backends.image_remotes(n) : NULL;
-}
-
-const struct image_fetch_remote *
-backends_image_remote_find(const char *name)
-{
-	return backends_load() ? backends.image_remote_find(name) : NULL;
-}
-
-int
-backends_image_list(const struct image_remote *r, struct image **out,
-    size_t *n, struct err *e)
-{
-	*out = NULL;
-	*n = 0;
-	if (!backends_load())
-		return err_set(e, 500, "%s", backends.why);
-	return backends.image_list(r, out, n, e);
 }
 
 int

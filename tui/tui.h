@@ -340,11 +340,9 @@ void		 view_console_open(struct tui *, const char *inst, bool shell);
 
 /* backends.c: the engine and the REST client (lxdeck-backends.so), loaded
  * on first use; each call is the library's function of the same name
- * (backend_local_create, remotes_load, image_fetch_list, ...). */
+ * (backend_local_create, remotes_load, image_server_list, ...). */
 struct remotes;
 struct remote_conf;
-struct image_fetch_remote;
-struct image_remote;
 struct backend	*backends_local_create(struct uv_loop_s *, const char *dir,
 		     struct err *);
 struct backend	*backends_remote_create(struct uv_loop_s *,
@@ -359,10 +357,6 @@ int		 backends_remotes_client_cert(struct remotes *, struct err *);
 int		 backends_remotes_add(struct remotes *, const char *name,
 		     const char *target, bool accept, const char *password,
 		     FILE *in, FILE *out, struct err *);
-const struct image_fetch_remote *backends_image_remotes(size_t *n);
-const struct image_fetch_remote *backends_image_remote_find(const char *name);
-int		 backends_image_list(const struct image_remote *, struct image **out,
-		     size_t *n, struct err *);
 int		 backends_image_server_resolve(const char *spec,
 		     struct image_server *out, struct err *);
 void		 backends_image_server_free(struct image_server *);
