@@ -50,7 +50,10 @@ FUZZSRC	 = $(wildcard tests/fuzz/fuzz-*.c)
 TOOLSRC	 = $(wildcard tests/tools/*.c)
 TOOLBIN	 = $(TOOLSRC:tests/tools/%.c=$(B)/tools/%)
 
-all: $(B)/lxdeck $(B)/lxdeck-backends.so $(B)/lxdeckd $(UNITBIN) $(TOOLBIN)
+PRELOAD	 = $(B)/tools/uvfdcheck.so
+
+all: $(B)/lxdeck $(B)/lxdeck-backends.so $(B)/lxdeckd $(UNITBIN) $(TOOLBIN) \
+	   $(PRELOAD)
 
 # Every object depends on the flags it was built with (a stamp rewritten
 # only when they change), so a change of flags rebuilds.
@@ -82,6 +85,11 @@ $(B)/tests/%: $(B)/tests/unit/%.o $(B)/liblxdeck.a
 $(B)/tools/%: $(B)/tests/tools/%.o $(B)/liblxdeck.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# LD_PRELOAD checkers for the tests (never with a sanitizer's runtime).
+$(B)/tools/%.so: tests/preload/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(filter-out -fsanitize=%,$(CFLAGS)) -fPIC -shared -o $@ $< -ldl -lpthread
 
 # Unit tests only: no root, no containers, seconds.
 check: all

@@ -251,8 +251,9 @@ typedef void (*event_cb)(const struct event *, void *arg);
  * otherwise fds[0..2] are stdin (write), stdout and stderr (read).  The
  * backend owns the fds: they stay open until exec_close().  When the process
  * exits (or the console detaches), exited becomes true, status holds the
- * exit status as LXD reports it (128+signal for a signal death) and on_exit,
- * if set, is called from the loop.
+ * exit status as LXD reports it (128+signal for a signal death; -1 when it
+ * is unknown, e.g. the connection to a remote dropped) and on_exit, if set,
+ * is called from the loop.
  */
 struct exec_handle {
 	int	 fds[3];

@@ -13,6 +13,8 @@
  * any codec writes can be filtered on without a list to keep in sync.
  */
 #include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -220,6 +222,35 @@ api_filter_match(const struct api_filter *f, json_object *obj)
 			result = result && m;
 	}
 	return result;
+}
+
+/*
+ * One entry of a collection's answer: obj (taken) goes into list when it
+ * passes the filter, as itself with recursion >= 1, else as the URL that
+ * url_fmt formats.
+ */
+void
+api_filter_add(const struct api_filter *f, const struct request *r,
+    json_object *list, json_object *obj, const char *url_fmt, ...)
+{
+	va_list ap;
+	char *url;
+
+	if (!api_filter_match(f, obj)) {
+		json_object_put(obj);
+		return;
+	}
+	if (request_recursion(r) >= 1) {
+		json_object_array_add(list, obj);
+		return;
+	}
+	json_object_put(obj);
+	va_start(ap, url_fmt);
+	if (vasprintf(&url, url_fmt, ap) < 0)
+		abort();
+	va_end(ap);
+	json_object_array_add(list, codec_string(url));
+	free(url);
 }
 
 void

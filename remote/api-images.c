@@ -108,24 +108,10 @@ api_images_list(struct request *r, struct err *e)
 		return -1;
 	}
 	out = json_object_new_array();
-	for (i = 0; i < n; i++) {
-		json_object *o;
-
-		if (!im[i].public && !api_images_trusted(r))
-			continue;
-		o = codec_image_encode(&im[i]);
-		if (!api_filter_match(f, o)) {
-			json_object_put(o);
-		} else if (request_recursion(r) >= 1) {
-			json_object_array_add(out, o);
-		} else {
-			char *url = xasprintf("/1.0/images/%s", im[i].fingerprint);
-
-			json_object_put(o);
-			json_object_array_add(out, codec_string(url));
-			free(url);
-		}
-	}
+	for (i = 0; i < n; i++)
+		if (im[i].public || api_images_trusted(r))
+			api_filter_add(f, r, out, codec_image_encode(&im[i]),
+			    "/1.0/images/%s", im[i].fingerprint);
 	image_array_free(im, n);
 	api_filter_free(f);
 	response_sync(r, out, NULL);

@@ -13,12 +13,6 @@
 
 #include "remote.h"
 
-static char *
-api_instances_url(const char *name)
-{
-	return xasprintf("/1.0/instances/%s", name);
-}
-
 int
 api_instances_list(struct request *r, struct err *e)
 {
@@ -39,23 +33,9 @@ api_instances_list(struct request *r, struct err *e)
 		return -1;
 	}
 	out = json_object_new_array();
-	for (i = 0; i < n; i++) {
-		json_object *o = codec_instance_encode(&list[i], rec >= 2);
-
-		if (!api_filter_match(f, o)) {
-			json_object_put(o);
-			continue;
-		}
-		if (rec >= 1) {
-			json_object_array_add(out, o);
-		} else {
-			char *url = api_instances_url(list[i].name);
-
-			json_object_put(o);
-			json_object_array_add(out, codec_string(url));
-			free(url);
-		}
-	}
+	for (i = 0; i < n; i++)
+		api_filter_add(f, r, out, codec_instance_encode(&list[i], rec >= 2),
+		    "/1.0/instances/%s", list[i].name);
 	instance_array_free(list, n);
 	api_filter_free(f);
 	response_sync(r, out, NULL);

@@ -24,21 +24,9 @@ api_profiles_list(struct request *r, struct err *e)
 		return -1;
 	}
 	out = json_object_new_array();
-	for (i = 0; i < n; i++) {
-		json_object *o = codec_profile_encode(&p[i]);
-
-		if (!api_filter_match(f, o)) {
-			json_object_put(o);
-		} else if (request_recursion(r) >= 1) {
-			json_object_array_add(out, o);
-		} else {
-			char *url = xasprintf("/1.0/profiles/%s", p[i].name);
-
-			json_object_put(o);
-			json_object_array_add(out, codec_string(url));
-			free(url);
-		}
-	}
+	for (i = 0; i < n; i++)
+		api_filter_add(f, r, out, codec_profile_encode(&p[i]),
+		    "/1.0/profiles/%s", p[i].name);
 	profile_array_free(p, n);
 	api_filter_free(f);
 	response_sync(r, out, NULL);

@@ -41,6 +41,7 @@
 #define RB_BACKOFF_MIN_MS	500
 #define RB_BACKOFF_MAX_MS	30000
 #define RB_STEP_MS		20
+#define RB_CONSOLE_SETTLE_MS	250	/* see client_exec_hold_input() */
 
 struct rb_sub {
 	int		 id;
@@ -288,6 +289,7 @@ rb_notice(struct remote_backend *rb, const char *level, const char *msg)
 }
 
 static void rb_events_poll_cb(uv_poll_t *, int, int);
+static void rb_events_ready_cb(uv_timer_t *);
 
 static void
 rb_events_watch(struct remote_backend *rb)
@@ -309,6 +311,9 @@ rb_events_watch(struct remote_backend *rb)
 	if (client_ws_pending(rb->ev))
 		ev |= UV_WRITABLE;
 	uv_poll_start(&rb->ev_poll->h, ev, rb_events_poll_cb);
+	/* Events that came with the handshake: the fd will not tell. */
+	if (client_ws_ready(rb->ev) && rb->ev_timer != NULL)
+		uv_timer_start(rb->ev_timer, rb_events_ready_cb, 0, 0);
 }
 
 /* The stream is (again) open: catch up with what we may have missed. */
@@ -403,6 +408,22 @@ rb_events_poll_cb(uv_poll_t *h, int status, int events)
 			rb_events_lost(rb, "connection lost");
 			return;
 		}
+	}
+	if (rb->ev != NULL)
+		rb_events_watch(rb);
+}
+
+/* Timer, on an open stream: frames already read with the handshake. */
+static void
+rb_events_ready_cb(uv_timer_t *t)
+{
+	struct remote_backend *rb = t->data;
+
+	if (rb->ev == NULL || !client_ws_is_open(rb->ev))
+		return;
+	if (client_ws_read(rb->ev, rb_event_msg, rb) < 0) {
+		rb_events_lost(rb, "connection lost");
+		return;
 	}
 	if (rb->ev != NULL)
 		rb_events_watch(rb);
@@ -587,43 +608,73 @@ rb_server_update(struct backend *b, const struct strmap *config, struct err *e)
 	return rb_sync(RB(b), "PUT", "/1.0", o, etag, e);
 }
 
-static int
-rb_decode_instances(json_object *a, struct instance **out, size_t *n, struct err *e)
-{
-	size_t i, len;
-	struct instance *v;
+/*
+ * Lists.  Every collection (instances, snapshots, profiles, images,
+ * aliases) comes back the same way: GET PATH (with recursion) answers an
+ * array whose elements the kind's codec decodes into an array of model
+ * structs; anything else is a 502 naming the path.
+ */
+struct rb_kind {
+	size_t	 size;		/* of one element */
+	int	 (*decode)(json_object *, void *elem, struct err *);
+	void	 (*free)(void *v, size_t n);
+};
 
-	if (a == NULL || !json_object_is_type(a, json_type_array))
-		return err_set(e, 502, "The instance list is not a list");
-	len = json_object_array_length(a);
-	v = xcalloc(len ? len : 1, sizeof *v);
-	for (i = 0; i < len; i++) {
-		if (codec_instance_decode(json_object_array_get_idx(a, i), &v[i], e) < 0) {
-			instance_array_free(v, i);
-			return -1;
-		}
+static int
+rb_get_list(struct remote_backend *rb, const char *path,
+    const struct rb_kind *k, void *out, size_t *n, struct err *e)
+{
+	struct client_resp r;
+	size_t i, len;
+	char *v;
+	int rc = -1;
+
+	*(void **)out = NULL;
+	*n = 0;
+	if (rb_get(rb, path, &r, e) < 0)
+		return -1;
+	if (r.metadata == NULL || !json_object_is_type(r.metadata, json_type_array)) {
+		err_set(e, 502, "The answer to GET %s is not a list", path);
+		goto out;
 	}
-	*out = v;
+	len = json_object_array_length(r.metadata);
+	v = xcalloc(len ? len : 1, k->size);
+	for (i = 0; i < len; i++)
+		if (k->decode(json_object_array_get_idx(r.metadata, i),
+		    v + i * k->size, e) < 0) {
+			k->free(v, i);
+			goto out;
+		}
+	*(void **)out = v;
 	*n = len;
-	return 0;
+	rc = 0;
+out:
+	client_resp_free(&r);
+	return rc;
 }
+
+static int
+rb_decode_instance(json_object *o, void *elem, struct err *e)
+{
+	return codec_instance_decode(o, elem, e);
+}
+
+static void
+rb_free_instances(void *v, size_t n)
+{
+	instance_array_free(v, n);
+}
+
+static const struct rb_kind rb_instances = {
+	sizeof(struct instance), rb_decode_instance, rb_free_instances
+};
 
 static int
 rb_instance_list(struct backend *b, unsigned flags, struct instance **out, size_t *n,
     struct err *e)
 {
-	struct client_resp r;
-	const char *path = flags ? "/1.0/instances?recursion=2" :
-	    "/1.0/instances?recursion=1";
-	int rc;
-
-	*out = NULL;
-	*n = 0;
-	if (rb_get(RB(b), path, &r, e) < 0)
-		return -1;
-	rc = rb_decode_instances(r.metadata, out, n, e);
-	client_resp_free(&r);
-	return rc;
+	return rb_get_list(RB(b), flags ? "/1.0/instances?recursion=2" :
+	    "/1.0/instances?recursion=1", &rb_instances, out, n, e);
 }
 
 static int
@@ -797,38 +848,28 @@ rb_instance_rename(struct backend *b, const char *name, const char *newname,
 /* Snapshots */
 
 static int
+rb_decode_snapshot(json_object *o, void *elem, struct err *e)
+{
+	return codec_snapshot_decode(o, elem, e);
+}
+
+static void
+rb_free_snapshots(void *v, size_t n)
+{
+	snapshot_array_free(v, n);
+}
+
+static const struct rb_kind rb_snapshots = {
+	sizeof(struct snapshot), rb_decode_snapshot, rb_free_snapshots
+};
+
+static int
 rb_snapshot_list(struct backend *b, const char *inst, struct snapshot **out,
     size_t *n, struct err *e)
 {
-	struct client_resp r;
 	char *path = rb_path("/1.0/instances", inst, "/snapshots?recursion=1");
-	size_t i, len;
-	struct snapshot *v;
-	int rc = -1;
+	int rc = rb_get_list(RB(b), path, &rb_snapshots, out, n, e);
 
-	*out = NULL;
-	*n = 0;
-	if (rb_get(RB(b), path, &r, e) < 0)
-		goto out;
-	if (!json_object_is_type(r.metadata, json_type_array)) {
-		err_set(e, 502, "The snapshot list of \"%s\" is not a list", inst);
-		goto resp;
-	}
-	len = json_object_array_length(r.metadata);
-	v = xcalloc(len ? len : 1, sizeof *v);
-	for (i = 0; i < len; i++) {
-		if (codec_snapshot_decode(json_object_array_get_idx(r.metadata, i), &v[i],
-		    e) < 0) {
-			snapshot_array_free(v, i);
-			goto resp;
-		}
-	}
-	*out = v;
-	*n = len;
-	rc = 0;
-resp:
-	client_resp_free(&r);
-out:
 	free(path);
 	return rc;
 }
@@ -948,34 +989,25 @@ rb_snapshot_update(struct backend *b, const char *inst, const char *snap,
 /* Profiles */
 
 static int
+rb_decode_profile(json_object *o, void *elem, struct err *e)
+{
+	return codec_profile_decode(o, elem, e);
+}
+
+static void
+rb_free_profiles(void *v, size_t n)
+{
+	profile_array_free(v, n);
+}
+
+static const struct rb_kind rb_profiles = {
+	sizeof(struct profile), rb_decode_profile, rb_free_profiles
+};
+
+static int
 rb_profile_list(struct backend *b, struct profile **out, size_t *n, struct err *e)
 {
-	struct client_resp r;
-	size_t i, len;
-	struct profile *v;
-
-	*out = NULL;
-	*n = 0;
-	if (rb_get(RB(b), "/1.0/profiles?recursion=1", &r, e) < 0)
-		return -1;
-	if (!json_object_is_type(r.metadata, json_type_array)) {
-		client_resp_free(&r);
-		return err_set(e, 502, "The profile list is not a list");
-	}
-	len = json_object_array_length(r.metadata);
-	v = xcalloc(len ? len : 1, sizeof *v);
-	for (i = 0; i < len; i++) {
-		if (codec_profile_decode(json_object_array_get_idx(r.metadata, i), &v[i],
-		    e) < 0) {
-			profile_array_free(v, i);
-			client_resp_free(&r);
-			return -1;
-		}
-	}
-	client_resp_free(&r);
-	*out = v;
-	*n = len;
-	return 0;
+	return rb_get_list(RB(b), "/1.0/profiles?recursion=1", &rb_profiles, out, n, e);
 }
 
 static int
@@ -1062,34 +1094,25 @@ rb_profile_delete(struct backend *b, const char *name, struct err *e)
 /* Images */
 
 static int
+rb_decode_image(json_object *o, void *elem, struct err *e)
+{
+	return codec_image_decode(o, elem, e);
+}
+
+static void
+rb_free_images(void *v, size_t n)
+{
+	image_array_free(v, n);
+}
+
+static const struct rb_kind rb_images = {
+	sizeof(struct image), rb_decode_image, rb_free_images
+};
+
+static int
 rb_image_list(struct backend *b, struct image **out, size_t *n, struct err *e)
 {
-	struct client_resp r;
-	size_t i, len;
-	struct image *v;
-
-	*out = NULL;
-	*n = 0;
-	if (rb_get(RB(b), "/1.0/images?recursion=1", &r, e) < 0)
-		return -1;
-	if (!json_object_is_type(r.metadata, json_type_array)) {
-		client_resp_free(&r);
-		return err_set(e, 502, "The image list is not a list");
-	}
-	len = json_object_array_length(r.metadata);
-	v = xcalloc(len ? len : 1, sizeof *v);
-	for (i = 0; i < len; i++) {
-		if (codec_image_decode(json_object_array_get_idx(r.metadata, i), &v[i],
-		    e) < 0) {
-			image_array_free(v, i);
-			client_resp_free(&r);
-			return -1;
-		}
-	}
-	client_resp_free(&r);
-	*out = v;
-	*n = len;
-	return 0;
+	return rb_get_list(RB(b), "/1.0/images?recursion=1", &rb_images, out, n, e);
 }
 
 static int
@@ -1317,35 +1340,26 @@ rb_image_publish(struct backend *b, const char *source, const struct strmap *pro
 }
 
 static int
+rb_decode_alias(json_object *o, void *elem, struct err *e)
+{
+	return codec_image_alias_decode(o, elem, e);
+}
+
+static void
+rb_free_aliases(void *v, size_t n)
+{
+	image_alias_array_free(v, n);
+}
+
+static const struct rb_kind rb_aliases = {
+	sizeof(struct image_alias), rb_decode_alias, rb_free_aliases
+};
+
+static int
 rb_image_alias_list(struct backend *b, struct image_alias **out, size_t *n,
     struct err *e)
 {
-	struct client_resp r;
-	size_t i, len;
-	struct image_alias *v;
-
-	*out = NULL;
-	*n = 0;
-	if (rb_get(RB(b), "/1.0/images/aliases?recursion=1", &r, e) < 0)
-		return -1;
-	if (!json_object_is_type(r.metadata, json_type_array)) {
-		client_resp_free(&r);
-		return err_set(e, 502, "The alias list is not a list");
-	}
-	len = json_object_array_length(r.metadata);
-	v = xcalloc(len ? len : 1, sizeof *v);
-	for (i = 0; i < len; i++) {
-		if (codec_image_alias_decode(json_object_array_get_idx(r.metadata, i),
-		    &v[i], e) < 0) {
-			image_alias_array_free(v, i);
-			client_resp_free(&r);
-			return -1;
-		}
-	}
-	client_resp_free(&r);
-	*out = v;
-	*n = len;
-	return 0;
+	return rb_get_list(RB(b), "/1.0/images/aliases?recursion=1", &rb_aliases, out, n, e);
 }
 
 static int
@@ -1441,6 +1455,8 @@ rb_console_attach(struct backend *b, const char *inst, int width, int height,
 	rc = rb_session_start(RB(b), path, o, true, out, e);
 	if (rc < 0)
 		err_prefix(e, "Failed to attach to the console of \"%s\": ", inst);
+	else	/* LXD flushes what comes before its console is raw. */
+		client_exec_hold_input((*out)->priv, RB_CONSOLE_SETTLE_MS);
 	free(path);
 	return rc;
 }

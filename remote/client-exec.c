@@ -18,6 +18,13 @@
  * operation's final event (backend-remote.c calls client_exec_finished);
  * if the events stream is down, the session asks for the operation itself
  * once its output streams have ended.
+ *
+ * A console session may hold its input back for a moment after it starts
+ * (client_exec_hold_input): LXD attaches the console through a helper
+ * (`lxd forkconsole`) that puts its pty in raw mode with TCSAFLUSH once the
+ * websockets are connected, so keys that reach it earlier are discarded,
+ * and a Ctrl-C among them hits the helper's cooked pty.  Held input waits
+ * in the socketpair; nothing is lost.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -33,6 +40,8 @@
 
 #define EXEC_HIGH_WATER		(1024 * 1024)
 #define EXEC_FALLBACK_MS	300
+#define EXEC_FALLBACK_TRIES	20	/* then the status is unknown (-1) */
+#define EXEC_FALLBACK_FAILS	3	/* requests in a row the server missed */
 
 struct exec_poll {
 	uv_poll_t	 h;
@@ -62,7 +71,9 @@ struct client_exec {
 	struct exec_stream	 streams[4];	/* 0, 1, 2, control */
 	int			 nstreams;
 	uv_timer_t		*timer;
+	uv_timer_t		*hold;		/* input held until it fires */
 	int			 fallback_tries;
+	int			 fallback_fails;	/* in a row: no answer */
 	bool			 freeing;
 };
 
@@ -137,6 +148,18 @@ exec_stream_ws_msg(void *arg, int opcode, const char *data, size_t len)
 static void
 exec_check_done(struct client_exec *x);
 
+/* What the websocket has (or, after its handshake, already had). */
+static void
+exec_stream_read_ws(struct exec_stream *st)
+{
+	if (st->ws != NULL && client_ws_read(st->ws, exec_stream_ws_msg, st) < 0)
+		st->remote_eof = true;
+	/* The far end is done: the process has exited (or its pty closed);
+	 * input has nowhere to go any more. */
+	if (st->remote_eof && st->ws != NULL)
+		exec_stream_close_ws(st);
+}
+
 static void
 exec_poll_cb(uv_poll_t *h, int status, int events)
 {
@@ -149,12 +172,9 @@ exec_poll_cb(uv_poll_t *h, int status, int events)
 			events |= UV_READABLE;
 		if ((events & UV_WRITABLE) && client_ws_write_ready(st->ws) < 0)
 			st->remote_eof = true;
-		if ((events & UV_READABLE) && st->ws != NULL &&
-		    client_ws_read(st->ws, exec_stream_ws_msg, st) < 0)
-			st->remote_eof = true;
-		/* The far end is done: the process has exited (or its pty
-		 * closed); input has nowhere to go any more. */
-		if (st->remote_eof && st->ws != NULL)
+		if (events & UV_READABLE)
+			exec_stream_read_ws(st);
+		else if (st->remote_eof && st->ws != NULL)
 			exec_stream_close_ws(st);
 	} else {
 		if (events & UV_WRITABLE)
@@ -224,7 +244,7 @@ exec_stream_update(struct exec_stream *st)
 	}
 	if (st->local >= 0) {
 		ev = 0;
-		if (st->from_local && !st->local_eof &&
+		if (st->from_local && !st->local_eof && st->x->hold == NULL &&
 		    (st->ws == NULL || !client_ws_pending(st->ws)))
 			ev |= UV_READABLE;
 		if (st->out.len > 0)
@@ -255,16 +275,27 @@ exec_fallback_cb(uv_timer_t *t)
 	if (x->h->exited)
 		return;
 	path = xasprintf("/1.0/operations/%s", x->h->op_id);
-	if (client_request(x->c, "GET", path, NULL, NULL, &r, &e) == 0 &&
-	    codec_op_decode(r.metadata, &op, &e) == 0) {
-		if (op.status >= 200)
-			client_exec_finished(x, op.has_return ? op.ret :
-			    (op.status == STATUS_SUCCESS ? 0 : -1));
-		op_info_free_contents(&op);
+	if (client_request(x->c, "GET", path, NULL, NULL, &r, &e) == 0) {
+		x->fallback_fails = 0;
+		if (codec_op_decode(r.metadata, &op, &e) == 0) {
+			if (op.status >= 200)
+				client_exec_finished(x, op.has_return ? op.ret :
+				    (op.status == STATUS_SUCCESS ? 0 : -1));
+			op_info_free_contents(&op);
+		}
+	} else {
+		x->fallback_fails++;
 	}
 	client_resp_free(&r);
 	free(path);
-	if (!x->h->exited && ++x->fallback_tries < 20)
+	if (x->h->exited)
+		return;
+	/* The server is gone (or never says): the session is over all the
+	 * same, with its status unknown, so the caller is not left waiting. */
+	if (++x->fallback_tries >= EXEC_FALLBACK_TRIES ||
+	    x->fallback_fails >= EXEC_FALLBACK_FAILS)
+		client_exec_finished(x, -1);
+	else
 		uv_timer_start(x->timer, exec_fallback_cb, EXEC_FALLBACK_MS, 0);
 }
 
@@ -321,6 +352,34 @@ exec_timer_closed(uv_handle_t *h)
 	free(h);
 }
 
+static void
+exec_hold_cb(uv_timer_t *t)
+{
+	struct client_exec *x = t->data;
+	int i;
+
+	uv_close((uv_handle_t *)x->hold, exec_timer_closed);
+	x->hold = NULL;
+	for (i = 0; i < x->nstreams; i++)
+		exec_stream_update(&x->streams[i]);
+}
+
+/* Keeps the caller's input in the socketpair for ms milliseconds. */
+void
+client_exec_hold_input(struct client_exec *x, unsigned int ms)
+{
+	int i;
+
+	if (x->hold == NULL) {
+		x->hold = xcalloc(1, sizeof *x->hold);
+		uv_timer_init(x->loop, x->hold);
+		x->hold->data = x;
+	}
+	uv_timer_start(x->hold, exec_hold_cb, ms, 0);
+	for (i = 0; i < x->nstreams; i++)
+		exec_stream_update(&x->streams[i]);
+}
+
 struct client_exec *
 client_exec_start(struct client *c, uv_loop_t *loop, const struct op_info *op,
     bool interactive, struct exec_handle **out, struct err *e)
@@ -372,8 +431,14 @@ client_exec_start(struct client *c, uv_loop_t *loop, const struct op_info *op,
 	x->timer = xcalloc(1, sizeof *x->timer);
 	uv_timer_init(loop, x->timer);
 	x->timer->data = x;
+	/* Output the server sent right behind a 101 (a prompt waiting in
+	 * the pty) was read with the handshake: no poll would report it. */
+	for (k = 0; k < x->nstreams; k++)
+		if (x->streams[k].ws != NULL && client_ws_ready(x->streams[k].ws))
+			exec_stream_read_ws(&x->streams[k]);
 	for (k = 0; k < x->nstreams; k++)
 		exec_stream_update(&x->streams[k]);
+	exec_check_done(x);
 	*out = h;
 	return x;
 fail:
@@ -455,6 +520,10 @@ client_exec_free(struct client_exec *x)
 	if (x->timer != NULL) {
 		uv_timer_stop(x->timer);
 		uv_close((uv_handle_t *)x->timer, exec_timer_closed);
+	}
+	if (x->hold != NULL) {
+		uv_timer_stop(x->hold);
+		uv_close((uv_handle_t *)x->hold, exec_timer_closed);
 	}
 	free(x->h->op_id);
 	free(x->h);

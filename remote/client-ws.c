@@ -12,6 +12,14 @@
  * never blocks: what the socket does not take waits in `out`, and the
  * caller polls for writability while client_ws_pending() says so.  The
  * caller owns the struct and watches client_ws_fd() with its own loop.
+ *
+ * The handshake reads what the socket has, and the server may have sent
+ * its first frames right behind the 101 (lxdeckd does, with a shell's
+ * prompt already waiting in the pty): those frames are then in memory and
+ * the socket has nothing more to say, so a poll on it would wait forever.
+ * client_ws_ready() tells the caller to read them without waiting for the
+ * fd; once client_ws_read() has run, only an incomplete frame stays, whose
+ * rest the socket does announce.
  */
 #include <errno.h>
 #include <poll.h>
@@ -315,6 +323,53 @@ client_ws_write_ready(struct client_ws *w)
 	return 0;
 }
 
+/* The size of the frame at the start of p (head and payload), or 0 when
+ * fewer than that have arrived; *too_big for one no message may have. */
+static size_t
+client_ws_frame_len(const unsigned char *p, size_t avail, bool *too_big)
+{
+	uint64_t len;
+	size_t hl = 2, i;
+
+	*too_big = false;
+	if (avail < 2)
+		return 0;
+	len = p[1] & 0x7f;
+	if (len == 126) {
+		if (avail < 4)
+			return 0;
+		len = ((uint64_t)p[2] << 8) | p[3];
+		hl = 4;
+	} else if (len == 127) {
+		if (avail < 10)
+			return 0;
+		len = 0;
+		for (i = 0; i < 8; i++)
+			len = (len << 8) | p[2 + i];
+		hl = 10;
+	}
+	if (len > WS_MAX_MESSAGE) {
+		*too_big = true;
+		return 0;
+	}
+	if (p[1] & 0x80)
+		hl += 4;
+	return avail >= hl + len ? hl + (size_t)len : 0;
+}
+
+/* A whole frame (or a frame no message may have, which the next read
+ * reports) waits in memory: read without waiting for the fd. */
+bool
+client_ws_ready(const struct client_ws *w)
+{
+	bool too_big;
+
+	if (w->state != CWS_OPEN || w->in.len == 0)
+		return false;
+	return client_ws_frame_len((const unsigned char *)w->in.data, w->in.len,
+	    &too_big) > 0 || too_big;
+}
+
 /* Parses complete frames out of w->in; -1 when a close frame came. */
 static int
 client_ws_parse(struct client_ws *w, client_ws_msg_cb cb, void *arg)
@@ -324,43 +379,27 @@ client_ws_parse(struct client_ws *w, client_ws_msg_cb cb, void *arg)
 
 	while (w->in.len - off >= 2) {
 		const unsigned char *p = (const unsigned char *)w->in.data + off;
-		size_t avail = w->in.len - off, hl = 2, i;
-		uint64_t len = p[1] & 0x7f;
-		bool fin = p[0] & 0x80, masked = p[1] & 0x80;
+		size_t total, hl, len, i;
+		bool fin = p[0] & 0x80, masked = p[1] & 0x80, too_big;
 		int op = p[0] & 0x0f;
-		unsigned char mask[4] = { 0 };
 		char *payload;
 
-		if (len == 126) {
-			if (avail < 4)
-				break;
-			len = ((uint64_t)p[2] << 8) | p[3];
-			hl = 4;
-		} else if (len == 127) {
-			if (avail < 10)
-				break;
-			len = 0;
-			for (i = 0; i < 8; i++)
-				len = (len << 8) | p[2 + i];
-			hl = 10;
-		}
-		if (len > WS_MAX_MESSAGE) {
+		total = client_ws_frame_len(p, w->in.len - off, &too_big);
+		if (too_big) {
 			ret = -1;
 			break;
 		}
-		if (masked) {
-			if (avail < hl + 4)
-				break;
-			memcpy(mask, p + hl, 4);
-			hl += 4;
-		}
-		if (avail < hl + len)
+		if (total == 0)
 			break;
+		hl = (p[1] & 0x7f) == 127 ? 10 : (p[1] & 0x7f) == 126 ? 4 : 2;
+		if (masked)
+			hl += 4;
+		len = total - hl;
 		payload = (char *)p + hl;
 		if (masked)
 			for (i = 0; i < len; i++)
-				payload[i] ^= (char)mask[i & 3];
-		off += hl + (size_t)len;
+				payload[i] ^= (char)p[hl - 4 + (i & 3)];
+		off += total;
 		if (op == 0x9) {		/* ping */
 			client_ws_frame(w, 0xA, payload, (size_t)len);
 			continue;

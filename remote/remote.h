@@ -273,6 +273,11 @@ struct api_filter;
  * bad syntax. */
 struct api_filter *api_filter_parse(const char *expr, struct err *);
 bool	 api_filter_match(const struct api_filter *, json_object *obj);
+/* Adds obj (taken) to a collection's list when it passes: itself with
+ * recursion >= 1, else its URL (url_fmt). */
+void	 api_filter_add(const struct api_filter *, const struct request *,
+	     json_object *list, json_object *obj, const char *url_fmt, ...)
+	     __attribute__((format(printf, 5, 6)));
 void	 api_filter_free(struct api_filter *);
 
 /* route.c */
@@ -664,6 +669,9 @@ bool	 client_ws_pending(const struct client_ws *);
 int	 client_ws_send(struct client_ws *, int opcode, const void *, size_t);
 int	 client_ws_write_ready(struct client_ws *);
 int	 client_ws_read(struct client_ws *, client_ws_msg_cb, void *arg);
+/* Whole frames wait in memory (they came with the handshake): read them
+ * now, the fd will not say so. */
+bool	 client_ws_ready(const struct client_ws *);
 void	 client_ws_free(struct client_ws *);
 
 /* client-exec.c */
@@ -675,6 +683,8 @@ struct client_exec *client_exec_start(struct client *, struct uv_loop_s *,
 	     struct err *);
 struct exec_handle *client_exec_handle(struct client_exec *);
 int	 client_exec_control(struct client_exec *, const char *json, struct err *);
+/* Holds the caller's input (it waits, unread) for ms milliseconds. */
+void	 client_exec_hold_input(struct client_exec *, unsigned int ms);
 /* The session's operation ended: exit status (128+signal) or -1. */
 void	 client_exec_finished(struct client_exec *, int status);
 const char *client_exec_op_id(const struct client_exec *);

@@ -72,6 +72,25 @@ skip_all() {
 	echo "1..0 # SKIP $1"
 	exit 0
 }
+# A daemon under build/tools/uvfdcheck.so (tests/preload/uvfdcheck.c), which
+# reports an fd closed while a libuv handle still watches it:
+#   env $(uvfdcheck_env LOG) "$BUILD/lxdeckd" ... &
+#   uvfdcheck_loaded PID   (while it runs)   uvfdcheck_clean LOG   (after)
+uvfdcheck_env() {
+	[ -f "$BUILD/tools/uvfdcheck.so" ] &&
+	    echo "LD_PRELOAD=$BUILD/tools/uvfdcheck.so UVFDCHECK_LOG=$1"
+}
+uvfdcheck_loaded() {
+	[ -f "$BUILD/tools/uvfdcheck.so" ] || return 0
+	grep -q uvfdcheck "/proc/$1/maps" 2>/dev/null
+	tap_result $? "lxdeckd runs under uvfdcheck"
+}
+uvfdcheck_clean() {
+	[ -f "$BUILD/tools/uvfdcheck.so" ] || return 0
+	[ -s "$1" ] && head -60 "$1" | sed 's/^/# /'
+	[ ! -s "$1" ]
+	tap_result $? "uvfdcheck: no fd closed (or polled twice) behind libuv's back"
+}
 done_testing() {
 	echo "1..$TAP_N"
 	[ "$TAP_FAILED" -eq 0 ]

@@ -265,7 +265,7 @@ view_console_pane_finish(struct view_console_pane *p)
 		snprintf(state, sizeof state, "; instance \"%s\" is %s", p->inst,
 		    status_code_name(st->status));
 	instance_state_free(st);
-	if (p->shell && p->h != NULL && p->h->exited) {
+	if (p->shell && p->h != NULL && p->h->exited && p->h->status >= 0) {
 		snprintf(p->why, sizeof p->why, "shell exited with status %d",
 		    p->h->status);
 		snprintf(p->brief, sizeof p->brief, "exited %d", p->h->status);

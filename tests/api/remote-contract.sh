@@ -43,7 +43,11 @@ mkdir -p "$T/dir" "$T/cli"
 "$LXDECK_SRC/scripts/build-image" busybox "$T/bb.tar.gz" >/dev/null &&
     "$BUILD/tools/engctl" -d "$T/dir" image-import "$T/bb.tar.gz" busybox >/dev/null ||
     { echo "not ok 1 - busybox image for the engine"; exit 1; }
-"$BUILD/lxdeckd" --dir "$T/dir" --socket "$T/unix.socket" --listen "127.0.0.1:$PORT" \
+# Under uvfdcheck (tests/preload/uvfdcheck.c): an fd closed under a live
+# libuv watcher is reported where it happens, not as a later abort.
+# shellcheck disable=SC2046
+env $(uvfdcheck_env "$T/uvfdcheck.log") \
+    "$BUILD/lxdeckd" --dir "$T/dir" --socket "$T/unix.socket" --listen "127.0.0.1:$PORT" \
     2>"$T/lxdeckd.log" &
 DPID=$!
 for i in $(seq 1 100); do [ -S "$T/unix.socket" ] && break; sleep 0.05; done
@@ -79,6 +83,8 @@ run "lxdeckd https" -a "https://127.0.0.1:$PORT" -c "$T/cli" -s "$T/dir/server.c
     contract "${P}h" busybox
 kill -0 "$DPID" 2>/dev/null
 tap_result $? "lxdeckd still running after the https suite"
+uvfdcheck_loaded "$DPID"
+uvfdcheck_clean "$T/uvfdcheck.log"
 
 # (c) the reference LXD
 if SOCK=$("$LXDECK_SRC/scripts/lxd-ref" 2>"$T/ref.log"); then

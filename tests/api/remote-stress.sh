@@ -10,6 +10,10 @@
 # hold no more fds than it started with (plus slack).  Needs root.
 # STRESS_ROUNDS=N (default 6); STRESS_DEBUG=1 runs lxdeckd with --debug;
 # STRESS_KEEP=FILE keeps its log, fd list and pidfd targets for a look.
+# lxdeckd runs under build/tools/uvfdcheck.so, which reports the moment an
+# fd is closed under a live libuv watcher (the cause, with a backtrace,
+# rather than a later abort), and it is stopped with SIGTERM while
+# sessions are open: it must exit with 0 and the checker stay silent.
 LXDECK_SRC=${LXDECK_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
 . "$LXDECK_SRC/tests/lib.sh"
 [ "$(id -u)" -eq 0 ] || skip_all "needs root for real containers"
@@ -36,10 +40,13 @@ mkdir -p "$T/dir" "$T/u" "$T/h" "$T/cli"
 "$LXDECK_SRC/scripts/build-image" busybox "$T/bb.tar.gz" >/dev/null &&
     "$BUILD/tools/engctl" -d "$T/dir" image-import "$T/bb.tar.gz" busybox >/dev/null ||
     { echo "not ok 1 - busybox image for the engine"; exit 1; }
-"$BUILD/lxdeckd" --dir "$T/dir" --socket "$T/unix.socket" --listen "$ADDR" \
+# shellcheck disable=SC2046
+env $(uvfdcheck_env "$T/uvfdcheck.log") \
+    "$BUILD/lxdeckd" --dir "$T/dir" --socket "$T/unix.socket" --listen "$ADDR" \
     ${STRESS_DEBUG:+--debug} 2>"$T/lxdeckd.log" &
 DPID=$!
 for i in $(seq 1 100); do [ -S "$T/unix.socket" ] && break; sleep 0.05; done
+uvfdcheck_loaded "$DPID"
 printf 'default-remote: u\nremotes:\n  u:\n    addr: unix://%s\n    public: false\n' \
     "$T/unix.socket" > "$T/u/config.yml"
 U() { LXD_CONF=$T/u timeout 60 lxc "$@"; }
@@ -118,6 +125,21 @@ if [ -n "$STRESS_KEEP" ]; then
 	ls -l "/proc/$DPID/fd" > "$STRESS_KEEP.fds"
 	for f in /proc/$DPID/fdinfo/*; do echo "$f $(grep Pid: "$f")"; done > "$STRESS_KEEP.fdinfo"
 fi
+# SIGTERM with execs (unix and HTTPS) and an events stream open
+U exec st1 -- sleep 60 >/dev/null 2>&1 &
+x1=$!
+U monitor >/dev/null 2>&1 &
+x2=$!
+"$RCTL" $HTTPS exec st2 sleep 60 >/dev/null 2>&1 &
+x3=$!
+sleep 1
+kill -TERM "$DPID"
+wait "$DPID"
+is "SIGTERM with sessions open: lxdeckd exits with 0" "$?" 0
+DPID=
+kill "$x1" "$x2" "$x3" 2>/dev/null
+wait "$x1" "$x2" "$x3" 2>/dev/null
+uvfdcheck_clean "$T/uvfdcheck.log"
 if [ "$TAP_FAILED" -gt 0 ]; then
 	echo "# lxdeckd log (tail):"; tail -15 "$T/lxdeckd.log" | sed 's/^/# /'
 fi

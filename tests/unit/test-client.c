@@ -3,14 +3,17 @@
  * and incus config readers (and that they never write there), lxdeck's
  * own remotes file, certificates as LXD makes them, the trust store,
  * tokens and trust passwords, pinning against a real TLS handshake on loopback,
- * that a dead remote fails fast once known down, and console logs kept
- * whole across the drained reads of LXD and Incus.
+ * that a dead remote fails fast once known down, console logs kept
+ * whole across the drained reads of LXD and Incus, and that frames a
+ * server sends right behind its 101 reach a remote exec session.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -415,6 +418,135 @@ TEST(pinning)
 	free(sock);
 }
 
+/*
+ * A websocket server in a child that answers each upgrade with its 101
+ * and, on the stream whose path has "secret=out", a binary frame in the
+ * same write, then stays silent: what lxdeckd does when a shell's prompt
+ * waits in the pty as the websocket attaches.  The client reads both with
+ * the handshake; nothing more ever makes its socket readable.
+ */
+static pid_t
+ws_burst_server(const char *sock, int nconns)
+{
+	struct sockaddr_un sa;
+	int l, i;
+	pid_t pid;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sun_family = AF_UNIX;
+	snprintf(sa.sun_path, sizeof sa.sun_path, "%s", sock);
+	l = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (l < 0 || bind(l, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(l, 8) < 0)
+		return -1;
+	pid = fork();
+	if (pid != 0) {
+		close(l);
+		return pid;
+	}
+	for (i = 0; i < nconns; i++) {
+		static const char head[] = "HTTP/1.1 101 Switching Protocols\r\n"
+		    "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+		    "Sec-WebSocket-Accept: x\r\n\r\n";
+		char req[4096], out[512];
+		size_t got = 0, n = 0;
+		int fd = accept(l, NULL, NULL);
+
+		if (fd < 0)
+			_exit(1);
+		while (got < sizeof req - 1 && strstr(req, "\r\n\r\n") == NULL) {
+			ssize_t r = read(fd, req + got, sizeof req - 1 - got);
+
+			if (r <= 0)
+				_exit(1);
+			got += (size_t)r;
+			req[got] = '\0';
+		}
+		memcpy(out, head, sizeof head - 1);
+		n = sizeof head - 1;
+		if (strstr(req, "secret=out") != NULL) {
+			out[n++] = (char)0x82;		/* FIN, binary */
+			out[n++] = 8;
+			memcpy(out + n, "prompt# ", 8);
+			n += 8;
+		}
+		if (write(fd, out, n) != (ssize_t)n)
+			_exit(1);
+		/* keep fd open: the client must not need more */
+	}
+	pause();
+	_exit(0);
+}
+
+static void
+ws_burst_wake(uv_timer_t *t)
+{
+}
+
+TEST(ws_frames_with_handshake)
+{
+	struct remote_conf rc;
+	struct client *c;
+	struct client_ws *w;
+	struct client_exec *x;
+	struct exec_handle *h = NULL;
+	struct op_info op;
+	struct err e = { 0 };
+	char *sock = path("burst.socket"), got[64] = "";
+	size_t have = 0;
+	uv_loop_t loop;
+	uv_timer_t t;
+	int64_t deadline;
+	pid_t pid;
+	int st;
+
+	pid = ws_burst_server(sock, 3);
+	CHECK(pid > 0);
+	memset(&rc, 0, sizeof rc);
+	rc.name = "burst";
+	rc.addr = xasprintf("unix://%s", sock);
+	c = client_create(&rc, &e);
+	CHECK(c != NULL);
+
+	/* the websocket itself: the frame is in memory, and readable now */
+	w = client_ws_open(c, "/1.0/operations/x/websocket?secret=out", &e);
+	CHECK(w != NULL);
+	CHECK(w != NULL && client_ws_ready(w));
+
+	/* a remote shell: its prompt reaches the pane's end of the pty */
+	memset(&op, 0, sizeof op);
+	op.id = "burst-op";
+	strmap_set(&op.metadata, "fds", "{\"0\": \"out\", \"control\": \"ctl\"}");
+	uv_loop_init(&loop);
+	uv_timer_init(&loop, &t);
+	x = client_exec_start(c, &loop, &op, true, &h, &e);
+	CHECK(x != NULL && h != NULL);
+	deadline = time_now_ns() + 2000 * 1000000LL;
+	while (x != NULL && h != NULL && strstr(got, "prompt# ") == NULL &&
+	    time_now_ns() < deadline) {
+		ssize_t n;
+
+		uv_timer_start(&t, ws_burst_wake, 20, 0);
+		uv_run(&loop, UV_RUN_ONCE);
+		n = recv(h->fds[0], got + have, sizeof got - 1 - have, MSG_DONTWAIT);
+		if (n > 0) {
+			have += (size_t)n;
+			got[have] = '\0';
+		}
+	}
+	CHECK_STR(got, "prompt# ");
+	client_exec_free(x);
+	client_ws_free(w);
+	uv_close((uv_handle_t *)&t, NULL);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	uv_loop_close(&loop);
+	strmap_free(&op.metadata);
+	client_free(c);
+	kill(pid, SIGKILL);
+	waitpid(pid, &st, 0);
+	free(rc.addr);
+	free(sock);
+}
+
 /* Pieces of one run add up; another init pid starts afresh; the tail of
  * at most 1 MiB is kept. */
 TEST(console_acc)
@@ -468,6 +600,7 @@ main(void)
 	RUN(incus_config);
 	RUN(unreachable);
 	RUN(pinning);
+	RUN(ws_frames_with_handshake);
 	RUN(console_acc);
 	{
 		char *cmd = xasprintf("rm -rf %s", tmp);
