@@ -286,7 +286,7 @@ client_transport_error(struct client *c, CURLcode rc, const char *detail,
 	if (c->pin_mismatch)
 		return client_pin_error(c, e);
 	if (rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE)
-		return err_set(e, 403, "Remote \"%s\": the server certificate could "
+		return err_set(e, 495, "Remote \"%s\": the server certificate could "
 		    "not be verified: %s", c->name, detail);
 	if (rc == CURLE_SSL_CERTPROBLEM)
 		return err_set(e, 400, "Remote \"%s\": bad client certificate: %s",

@@ -236,6 +236,11 @@ image_fetch_transfer(const struct image_remote *r, const char *path,
 		else if (s->write_failed)
 			err_set(e, 500, "Failed to fetch \"%s\": %s", url,
 			    strerror(s->write_errno));
+		else if (cc == CURLE_PEER_FAILED_VERIFICATION)
+			/* Not worth retrying: 495, as a refused pin. */
+			err_set(e, 495, "Failed to fetch \"%s\": the server certificate "
+			    "could not be verified: %s", url,
+			    errbuf[0] ? errbuf : curl_easy_strerror(cc));
 		else
 			err_set(e, 503, "Failed to fetch \"%s\": %s", url,
 			    errbuf[0] ? errbuf : curl_easy_strerror(cc));

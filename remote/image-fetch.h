@@ -3,7 +3,7 @@
  * the TUI, lxdeckd, lxdeck and test tools may include.
  *
  * It deliberately includes neither libcurl nor json-c: everything here is
- * the model (struct image, struct err) and plain C.  Two files implement it:
+ * the model (struct image, struct err) and plain C.  Three files implement it:
  *
  *   image-fetch.c    HTTP with libcurl (https://, http://, and unix:// for
  *                    an LXD server on a local socket), the preconfigured
@@ -11,6 +11,8 @@
  *                    the engine's fetcher (struct image_fetcher, backend.h)
  *   simplestreams.c  streams/v1/index.json and the products catalog
  *                    (lxd-api.md 4.3), turned into LXD's view of images
+ *   image-server.c   the servers the TUI browses: remotes, preconfigured
+ *                    servers and URLs, with their certificates
  *
  * Unreachable servers fail fast: connecting (name lookup included) gives
  * up after IMAGE_FETCH_CONNECT_MS, a stalled transfer after
@@ -76,6 +78,36 @@ struct image_fetch_file {
 int	 image_fetch_files(const struct image_remote *, struct image_fetch_file *,
 	     size_t n, const char *combined, char **content_type,
 	     image_fetch_progress_fn, void *arg, struct err *);
+
+/* image-server.c: the servers the TUI browses and launches from. */
+struct image_server {
+	char	*name;		/* as shown: "lab:", "images:", the URL */
+	char	*remote;	/* the configured remote, or NULL */
+	char	*url;		/* https://, http://, unix:// */
+	char	*protocol;	/* "lxd" | "simplestreams" */
+	char	*certificate;	/* pinned server certificate (PEM), or NULL */
+	char	*client_crt;	/* our client certificate and key (paths), */
+	char	*client_key;	/* presented when set */
+	char	*project;
+	bool	 trusted;	/* set by image_server_list: private images show */
+};
+/* "lab:", "images:", "URL" or "URL PROTOCOL" -> *out (free its contents). */
+int	 image_server_resolve(const char *spec, struct image_server *out,
+	     struct err *);
+void	 image_server_free_contents(struct image_server *);
+void	 image_server_copy(struct image_server *dst, const struct image_server *src);
+/* Names of the servers one can browse: the configured remotes that speak
+ * the LXD API or simplestreams, then the preconfigured ones (appended). */
+void	 image_server_names(struct strv *out);
+/* What s offers to us (private images too when it trusts our client
+ * certificate: s->trusted).  A self-signed server whose certificate is not
+ * pinned is a 495 saying to `lxdeck remote add` it. */
+int	 image_server_list(struct image_server *s, struct image **out, size_t *n,
+	     struct err *);
+/* A download secret for private image fp (POST /1.0/images/FP/secret, as
+ * a trusted client), for the host that pulls it; caller frees *secret. */
+int	 image_server_secret(const struct image_server *, const char *fp,
+	     char **secret, struct err *);
 
 /* simplestreams.c */
 struct simplestreams_item {

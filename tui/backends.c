@@ -50,11 +50,17 @@ static struct {
 	int		 (*remotes_client_cert)(struct remotes *, struct err *);
 	int		 (*remotes_add)(struct remotes *, const char *, const char *,
 			     bool, const char *, FILE *, FILE *, struct err *);
-	const struct image_fetch_remote *(*image_remotes)(size_t *);
-	const struct image_fetch_remote *(*image_remote_find)(const char *);
-	int		 (*image_list)(const struct image_remote *, struct image **,
-			     size_t *, struct err *);
 	void		 (*image_install)(void);
+	int		 (*image_server_resolve)(const char *, struct image_server *,
+			     struct err *);
+	void		 (*image_server_free)(struct image_server *);
+	void		 (*image_server_copy)(struct image_server *,
+			     const struct image_server *);
+	void		 (*image_server_names)(struct strv *);
+	int		 (*image_server_list)(struct image_server *, struct image **,
+			     size_t *, struct err *);
+	int		 (*image_server_secret)(const struct image_server *,
+			     const char *, char **, struct err *);
 } backends;
 
 #define BACKENDS_SYM(member, name)	\
@@ -73,10 +79,13 @@ backends_load(void)
 		BACKENDS_SYM(remote_conf_source, "remote_conf_source"),
 		BACKENDS_SYM(remotes_client_cert, "remotes_client_cert"),
 		BACKENDS_SYM(remotes_add, "remotes_add"),
-		BACKENDS_SYM(image_remotes, "image_fetch_remotes"),
-		BACKENDS_SYM(image_remote_find, "image_fetch_remote_find"),
-		BACKENDS_SYM(image_list, "image_fetch_list"),
 		BACKENDS_SYM(image_install, "image_fetch_install"),
+		BACKENDS_SYM(image_server_resolve, "image_server_resolve"),
+		BACKENDS_SYM(image_server_free, "image_server_free_contents"),
+		BACKENDS_SYM(image_server_copy, "image_server_copy"),
+		BACKENDS_SYM(image_server_names, "image_server_names"),
+		BACKENDS_SYM(image_server_list, "image_server_list"),
+		BACKENDS_SYM(image_server_secret, "image_server_secret"),
 	};
 	const char *env = getenv("LXDECK_BACKENDS");
 	/* Beside the binary (the build tree), then where make install puts
@@ -202,26 +211,56 @@ backends_remotes_add(struct remotes *rs, const char *name, const char *target,
 	return backends.remotes_add(rs, name, target, accept, password, in, out, e);
 }
 
-const struct image_fetch_remote *
-backends_image_remotes(size_t *n)
+int
+backends_image_server_resolve(const char *spec, struct image_server *out,
+    struct err *e)
 {
-	*n = 0;
-	return backends_load() ? backends.image_remotes(n) : NULL;
+	memset(out, 0, sizeof *out);
+	if (!backends_load())
+		return err_set(e, 500, "%s", backends.why);
+	return backends.image_server_resolve(spec, out, e);
 }
 
-const struct image_fetch_remote *
-backends_image_remote_find(const char *name)
+/* Only a loaded library fills a struct image_server. */
+void
+backends_image_server_free(struct image_server *s)
 {
-	return backends_load() ? backends.image_remote_find(name) : NULL;
+	if (backends.h != NULL)
+		backends.image_server_free(s);
+}
+
+void
+backends_image_server_copy(struct image_server *dst, const struct image_server *src)
+{
+	memset(dst, 0, sizeof *dst);
+	if (backends.h != NULL)
+		backends.image_server_copy(dst, src);
+}
+
+void
+backends_image_server_names(struct strv *out)
+{
+	if (backends_load())
+		backends.image_server_names(out);
 }
 
 int
-backends_image_list(const struct image_remote *r, struct image **out,
-    size_t *n, struct err *e)
+backends_image_server_list(struct image_server *s, struct image **out, size_t *n,
+    struct err *e)
 {
 	*out = NULL;
 	*n = 0;
 	if (!backends_load())
 		return err_set(e, 500, "%s", backends.why);
-	return backends.image_list(r, out, n, e);
+	return backends.image_server_list(s, out, n, e);
+}
+
+int
+backends_image_server_secret(const struct image_server *s, const char *fp,
+    char **secret, struct err *e)
+{
+	*secret = NULL;
+	if (!backends_load())
+		return err_set(e, 500, "%s", backends.why);
+	return backends.image_server_secret(s, fp, secret, e);
 }

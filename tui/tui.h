@@ -316,10 +316,12 @@ char		*view_fmt_time(int64_t ns, char *, size_t);
 extern const struct view_type view_launch_type;
 void		 view_launch_open(struct tui *);
 /* Asks for a name and profiles, then creates an instance from image; with
- * server (URL) and protocol it comes from that image server (server_name
- * is what the user calls it, for messages). */
-void		 view_launch_start(struct tui *, const char *image, const char *server,
-		     const char *protocol, const char *server_name);
+ * srv (NULL: the remote's own images) it comes from that image server,
+ * pulled with its pinned certificate, and with secret set (image is then
+ * a fingerprint) a download secret is asked of srv for the pulling host. */
+struct image_server;
+void		 view_launch_start(struct tui *, const char *image,
+		     const struct image_server *srv, bool secret);
 /* view-list.c */
 extern const struct view_type view_list_type;
 const char	*view_list_selected(struct view *);
@@ -353,11 +355,9 @@ void		 view_console_open(struct tui *, const char *inst, bool shell);
 
 /* backends.c: the engine and the REST client (lxdeck-backends.so), loaded
  * on first use; each call is the library's function of the same name
- * (backend_local_create, remotes_load, image_fetch_list, ...). */
+ * (backend_local_create, remotes_load, image_server_list, ...). */
 struct remotes;
 struct remote_conf;
-struct image_fetch_remote;
-struct image_remote;
 struct backend	*backends_local_create(struct uv_loop_s *, const char *dir,
 		     struct err *);
 struct backend	*backends_remote_create(struct uv_loop_s *,
@@ -372,10 +372,16 @@ int		 backends_remotes_client_cert(struct remotes *, struct err *);
 int		 backends_remotes_add(struct remotes *, const char *name,
 		     const char *target, bool accept, const char *password,
 		     FILE *in, FILE *out, struct err *);
-const struct image_fetch_remote *backends_image_remotes(size_t *n);
-const struct image_fetch_remote *backends_image_remote_find(const char *name);
-int		 backends_image_list(const struct image_remote *, struct image **out,
+int		 backends_image_server_resolve(const char *spec,
+		     struct image_server *out, struct err *);
+void		 backends_image_server_free(struct image_server *);
+void		 backends_image_server_copy(struct image_server *dst,
+		     const struct image_server *src);
+void		 backends_image_server_names(struct strv *out);
+int		 backends_image_server_list(struct image_server *, struct image **out,
 		     size_t *n, struct err *);
+int		 backends_image_server_secret(const struct image_server *,
+		     const char *fp, char **secret, struct err *);
 
 /* inst-cache.c: the list's copy of the instances, packed in one block
  * (only inst_cache_free() frees it; NULL when n is 0). */

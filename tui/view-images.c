@@ -7,18 +7,26 @@
  * architecture, size, flags: C cached from a server, A auto-update, P
  * public).  Browse mode (`s`, or opened with a server as the view's arg,
  * which is how the launch picker `n` gets here) lists what an image server
- * offers: simplestreams (`images:`, `ubuntu:`, `ubuntu-daily:`, any URL)
- * or the lxd protocol ("URL lxd", unix:// sockets), fetched once through
- * remote/image-fetch.h, which shows the TUI plain struct image and nothing
- * of HTTP.  The fetch blocks the loop for as long as the server takes;
- * unreachable servers give up within IMAGE_FETCH_CONNECT_MS.
+ * offers: a configured remote that speaks the LXD API or simplestreams
+ * ("lab:", with its pinned certificate, and our client certificate so
+ * that a server that trusts us shows its private images too), the
+ * preconfigured `images:`, `ubuntu:`, `ubuntu-daily:`, or a URL ("URL",
+ * "URL lxd", unix:// sockets; public images only, with the pinned
+ * certificate of the remote at that address).  It is fetched once through
+ * remote/image-fetch.h (image-server.c), which shows the TUI plain
+ * structs and nothing of HTTP.  The fetch blocks the loop for as long as
+ * the server takes; unreachable servers give up within the connect
+ * timeout, and a self-signed server that is not pinned is refused at once
+ * with what to do (`lxdeck remote add`).
  *
  * `/` searches the list by os, release and architecture: every word must
  * match one of them (or an alias) as a case-insensitive substring, and a
  * word "os=debian", "release=12" or "arch=x86_64" matches that field only.
  * Enter launches the selected image: view-launch.c asks for a name and
  * profiles and creates the instance with image_server set in browse mode
- * (the engine, or lxdeckd, then pulls and caches the image).
+ * (the engine, or lxdeckd, then pulls and caches the image, trusting the
+ * server's pinned certificate).  A private image of a server that trusts
+ * us goes by fingerprint with a download secret, as `lxc launch` does.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,50 +42,15 @@ struct view_images_data {
 	struct view_lines	 l;
 	struct strv		 refs;		/* per row after the header */
 	/* Browse mode: the server, and what it offered (filtered on draw). */
-	char			*server_name;	/* as typed: "images:" */
-	char			*server;	/* URL */
-	char			*protocol;
+	bool			 browsing;
+	struct image_server	 srv;
 	struct image		*remote;
 	size_t			 nremote;
+	size_t			*rowidx;	/* per row: index in remote */
 	char			*error;		/* the fetch failed */
 	char			*search;
 	char			 title[160];
 };
-
-/* "images:", "URL", "URL lxd", "unix:///x" -> URL and protocol (caller frees). */
-static int
-view_images_parse_server(const char *spec, char **url, char **protocol,
-    struct err *e)
-{
-	const struct image_fetch_remote *rem;
-	struct strv w = { 0 };
-	int rc = 0;
-
-	strv_split(&w, spec, ' ');
-	if (w.n == 0 || w.n > 2) {
-		rc = err_set(e, 400, "Give an image server: images:, ubuntu:, "
-		    "ubuntu-daily:, a URL, or \"URL lxd\"");
-	} else if ((rem = backends_image_remote_find(w.v[0])) != NULL) {
-		*url = xstrdup(rem->url);
-		*protocol = xstrdup(w.n > 1 ? w.v[1] : rem->protocol);
-	} else if (strncmp(w.v[0], "https://", 8) == 0 ||
-	    strncmp(w.v[0], "http://", 7) == 0 || strncmp(w.v[0], "unix://", 7) == 0) {
-		*url = xstrdup(w.v[0]);
-		*protocol = xstrdup(w.n > 1 ? w.v[1] :
-		    strncmp(w.v[0], "unix://", 7) == 0 ? "lxd" : "simplestreams");
-	} else {
-		rc = err_set(e, 400, "Unknown image server \"%s\"", w.v[0]);
-	}
-	if (rc == 0 && strcmp(*protocol, "lxd") != 0 &&
-	    strcmp(*protocol, "simplestreams") != 0) {
-		rc = err_set(e, 400, "Unknown image server protocol \"%s\"", *protocol);
-		free(*url);
-		free(*protocol);
-		*url = *protocol = NULL;
-	}
-	strv_free(&w);
-	return rc;
-}
 
 static bool
 view_images_word_matches(const struct image *im, const char *word)
@@ -146,7 +119,7 @@ view_images_aliases(const struct image *im)
 
 static void
 view_images_add_row(struct view_images_data *d, const struct image *im,
-    bool browse)
+    bool show_flags)
 {
 	const char *os = strmap_get(&im->properties, "os");
 	const char *rel = strmap_get(&im->properties, "release");
@@ -160,11 +133,35 @@ view_images_add_row(struct view_images_data *d, const struct image *im,
 	view_lines_add(&d->l, TE_NORMAL, "%-16s %-12.12s %-10.10s %-8.8s %-8s %-9s "
 	    "%-3s %s", *al ? al : "-", im->fingerprint, os ? os : "",
 	    rel ? rel : "", im->architecture ? im->architecture : "",
-	    view_fmt_bytes(im->size, sz, sizeof sz), browse ? "" : flags,
+	    view_fmt_bytes(im->size, sz, sizeof sz), show_flags ? flags : "",
 	    desc ? desc : "");
 	/* An alias launches what the alias names then; else the fingerprint. */
 	strv_push(&d->refs, im->naliases > 0 ? im->aliases[0].name : im->fingerprint);
 	free(al);
+}
+
+/* A long message as several lines, broken at spaces to fit the screen. */
+static void
+view_images_add_wrapped(struct view_images_data *d, enum theme_elem el,
+    const char *text)
+{
+	int width = COLS > 20 ? COLS - 2 : 78;
+	const char *p = text;
+
+	while (*p != '\0') {
+		int len = (int)strlen(p), cut = len;
+
+		if (len > width) {
+			for (cut = width; cut > 0 && p[cut] != ' '; cut--)
+				;
+			if (cut == 0)
+				cut = width;
+		}
+		view_lines_add(&d->l, el, "%.*s", cut, p);
+		p += cut;
+		while (*p == ' ')
+			p++;
+	}
 }
 
 static void
@@ -175,12 +172,14 @@ view_images_build(struct view *v)
 	struct err e = { 0 };
 	struct image *im = NULL;
 	size_t n = 0, i, shown = 0;
-	bool browse = d->server != NULL;
+	bool browse = d->browsing;
+	/* An LXD-API server's flags are its own: P tells private from public. */
+	bool flags = !browse || strcmp(d->srv.protocol, "lxd") == 0;
 
 	view_lines_clear(&d->l);
 	strv_free(&d->refs);
 	if (browse && d->error != NULL) {
-		view_lines_add(&d->l, TE_ERROR, "%s", d->error);
+		view_images_add_wrapped(d, TE_ERROR, d->error);
 		return;
 	}
 	if (!browse) {
@@ -195,13 +194,15 @@ view_images_build(struct view *v)
 	}
 	view_lines_add(&d->l, TE_HEADER, "%-16s %-12s %-10s %-8s %-8s %-9s %-3s %s",
 	    "ALIAS", "FINGERPRINT", "OS", "RELEASE", "ARCH", "SIZE",
-	    browse ? "" : "CAP", "DESCRIPTION");
+	    flags ? "CAP" : "", "DESCRIPTION");
 	for (i = 0; i < (browse ? d->nremote : n); i++) {
 		const struct image *one = browse ? &d->remote[i] : &im[i];
 
 		if (!view_images_matches(one, d->search))
 			continue;
-		view_images_add_row(d, one, browse);
+		if (browse)
+			d->rowidx[d->refs.n] = i;
+		view_images_add_row(d, one, flags);
 		shown++;
 	}
 	if (shown == 0)
@@ -220,11 +221,12 @@ view_images_clear_server(struct view_images_data *d)
 	image_array_free(d->remote, d->nremote);
 	d->remote = NULL;
 	d->nremote = 0;
-	free(d->server_name);
-	free(d->server);
-	free(d->protocol);
+	free(d->rowidx);
+	d->rowidx = NULL;
+	backends_image_server_free(&d->srv);
 	free(d->error);
-	d->server_name = d->server = d->protocol = d->error = NULL;
+	d->error = NULL;
+	d->browsing = false;
 }
 
 /* Switches to browsing spec; fetches its list now. */
@@ -232,26 +234,22 @@ static void
 view_images_browse(struct view *v, const char *spec)
 {
 	struct view_images_data *d = v->data;
+	struct image_server srv;
 	struct err e = { 0 };
-	char *url = NULL, *protocol = NULL;
 
-	if (view_images_parse_server(spec, &url, &protocol, &e) < 0) {
+	if (backends_image_server_resolve(spec, &srv, &e) < 0) {
 		status_set(v->tui, STATUS_ERR, "%s", e.msg);
 		return;
 	}
 	view_images_clear_server(d);
-	d->server_name = xstrdup(spec);
-	d->server = url;
-	d->protocol = protocol;
-	{
-		struct image_remote r = { .server = url, .protocol = protocol };
-
-		if (backends_image_list(&r, &d->remote, &d->nremote, &e) < 0) {
-			d->error = xasprintf("Failed to list images on %s: %s", spec,
-			    e.msg);
-			status_set(v->tui, STATUS_ERR, "%s", d->error);
-		}
+	d->srv = srv;
+	d->browsing = true;
+	if (backends_image_server_list(&d->srv, &d->remote, &d->nremote, &e) < 0) {
+		d->error = xasprintf("Failed to list images on %s: %s", d->srv.name,
+		    e.msg);
+		status_set(v->tui, STATUS_ERR, "%s", d->error);
 	}
+	d->rowidx = xcalloc(d->nremote ? d->nremote : 1, sizeof *d->rowidx);
 	d->l.sel = 1;
 	d->l.top = 0;
 	view_images_build(v);
@@ -293,7 +291,7 @@ view_images_refresh(struct view *v)
 {
 	struct view_images_data *d = v->data;
 
-	if (d->server != NULL)
+	if (d->browsing)
 		return;		/* a server's list is fetched once */
 	view_images_build(v);
 	v->dirty = true;
@@ -304,7 +302,7 @@ view_images_hint(struct view *v)
 {
 	struct view_images_data *d = v->data;
 
-	return d->server != NULL ?
+	return d->browsing ?
 	    "Enter launch\t/ search\ts other server\tl local images\tq back" :
 	    "Enter launch\t/ search\ts browse a server\tq back";
 }
@@ -353,25 +351,26 @@ view_images_search_done(struct tui *t, const char *answer, void *arg)
 static void
 view_images_complete_server(struct tui *t, const char *input, struct strv *out)
 {
-	const struct image_fetch_remote *r;
-	size_t n, i;
+	struct strv names = { 0 };
+	size_t i;
 
 	(void)t;
-	r = backends_image_remotes(&n);
-	for (i = 0; i < n; i++)
-		if (strncmp(r[i].name, input, strlen(input)) == 0) {
-			char *s = xasprintf("%s:", r[i].name);
+	backends_image_server_names(&names);
+	for (i = 0; i < names.n; i++)
+		if (strncmp(names.v[i], input, strlen(input)) == 0) {
+			char *s = xasprintf("%s:", names.v[i]);
 
 			strv_push(out, s);
 			free(s);
 		}
+	strv_free(&names);
 }
 
 /* Asks for a server to browse; used by the launch picker too. */
 void
 view_images_ask_server(struct tui *t)
 {
-	prompt_input(t, "Image server (images:, ubuntu:, URL, \"URL lxd\"): ",
+	prompt_input(t, "Image server (REMOTE:, images:, ubuntu:, URL, \"URL lxd\"): ",
 	    "images:", NULL, view_images_complete_server, view_images_server_done,
 	    NULL, NULL);
 }
@@ -392,14 +391,25 @@ view_images_key(struct view *v, int key)
 			    "(lxdeck was started with --read-only)");
 			return true;
 		}
-		view_launch_start(t, d->refs.v[d->l.sel - 1], d->server,
-		    d->protocol, d->server_name);
+		if (d->browsing) {
+			const struct image *im = &d->remote[d->rowidx[d->l.sel - 1]];
+			/* A private image of a server that trusts us: by
+			 * fingerprint, with a download secret for the puller. */
+			bool secret = !im->public && d->srv.trusted &&
+			    strcmp(d->srv.protocol, "lxd") == 0 &&
+			    strncmp(d->srv.url, "https://", 8) == 0;
+
+			view_launch_start(t, secret ? im->fingerprint :
+			    d->refs.v[d->l.sel - 1], &d->srv, secret);
+		} else {
+			view_launch_start(t, d->refs.v[d->l.sel - 1], NULL, false);
+		}
 		return true;
 	case 's':
 		view_images_ask_server(t);
 		return true;
 	case 'l':
-		if (d->server == NULL)
+		if (!d->browsing)
 			return true;
 		view_images_clear_server(d);
 		d->l.sel = 1;
@@ -425,10 +435,12 @@ view_images_title(struct view *v)
 	struct view_images_data *d = v->data;
 	size_t n = d->refs.n;
 
-	if (d->server != NULL)
-		snprintf(d->title, sizeof d->title, "Images on %s (%zu)%s%s",
-		    d->server_name, n, d->search && *d->search ? " matching " : "",
-		    d->search && *d->search ? d->search : "");
+	if (d->browsing)
+		snprintf(d->title, sizeof d->title, "Images on %s (%zu)%s%s%s",
+		    d->srv.name, n, d->search && *d->search ? " matching " : "",
+		    d->search && *d->search ? d->search : "", d->error != NULL ||
+		    strcmp(d->srv.protocol, "lxd") != 0 ? "" : d->srv.trusted ?
+		    " - trusted: private images too" : " - public images only");
 	else
 		snprintf(d->title, sizeof d->title, "Images (%zu)%s%s", n,
 		    d->search && *d->search ? " matching " : "",

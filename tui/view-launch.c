@@ -13,7 +13,11 @@
  * progress.  `s` picks from an image server instead: it opens the images
  * view (view-images.c) browsing that server, whose Enter comes back here
  * through view_launch_start() with the server set; the engine (or the
- * remote lxdeckd) then downloads and caches the image.  The prompts own a struct view_launch_req; nothing is kept
+ * remote lxdeckd) then downloads and caches the image, trusting the
+ * server's pinned certificate.  A private image of a server that trusts
+ * us is pulled by fingerprint with a download secret, asked of the server
+ * just before the instance is created (the secret dies soon after its
+ * first use).  The prompts own a struct view_launch_req; nothing is kept
  * pointing at the view once it is gone.
  */
 #include <stdio.h>
@@ -23,6 +27,7 @@
 #include <curses.h>
 
 #include "tui.h"
+#include "../remote/image-fetch.h"
 
 struct view_launch_data {
 	struct view_lines	 l;
@@ -34,9 +39,10 @@ struct view_launch_data {
 struct view_launch_req {
 	char	*image;
 	char	*name;
-	char	*server;	/* image server URL, or NULL: the remote's own */
-	char	*protocol;
-	char	*server_name;	/* "images:" */
+	bool	 from_server;	/* srv is set; else the remote's own images */
+	struct image_server srv;
+	bool	 secret;	/* image is a private fingerprint on srv */
+	char	*server_name;	/* "images:" or "URL ", for messages */
 };
 
 static void
@@ -48,8 +54,7 @@ view_launch_req_free(void *p)
 		return;
 	free(r->image);
 	free(r->name);
-	free(r->server);
-	free(r->protocol);
+	backends_image_server_free(&r->srv);
 	free(r->server_name);
 	free(r);
 }
@@ -153,7 +158,7 @@ view_launch_profiles_done(struct tui *t, const char *answer, void *arg)
 	struct view_launch_req *r = arg;
 	struct instance_create c = { 0 };
 	struct err e = { 0 };
-	char *op = NULL, *what;
+	char *op = NULL, *what, *secret = NULL;
 	int rc;
 
 	if (answer == NULL) {
@@ -164,15 +169,26 @@ view_launch_profiles_done(struct tui *t, const char *answer, void *arg)
 		status_set(t, STATUS_ERR, "%s: %s", t->remote, t->berr.msg);
 		return;
 	}
+	if (r->secret && backends_image_server_secret(&r->srv, r->image, &secret,
+	    &e) < 0) {
+		status_set(t, STATUS_ERR, "Failed to launch from %s%.12s: %s",
+		    r->server_name, r->image, e.msg);
+		return;
+	}
 	c.name = r->name;
 	c.source = SOURCE_IMAGE;
 	c.image = r->image;
-	c.image_server = r->server;
-	c.image_protocol = r->protocol;
+	if (r->from_server) {
+		c.image_server = r->srv.url;
+		c.image_protocol = r->srv.protocol;
+		c.image_certificate = r->srv.certificate;
+		c.image_secret = secret;
+	}
 	c.has_profiles = true;
 	strv_split(&c.profiles, answer, ',');
 	rc = t->b->ops->instance_create(t->b, &c, &op, &e);
 	strv_free(&c.profiles);
+	free(secret);
 	if (rc < 0) {
 		status_set(t, STATUS_ERR, "Failed to launch %s%s%sfrom \"%s\": %s",
 		    *r->name ? "\"" : "", r->name, *r->name ? "\" " : "", r->image,
@@ -203,8 +219,10 @@ view_launch_name_done(struct tui *t, const char *answer, void *arg)
 	next = xcalloc(1, sizeof *next);
 	next->image = xstrdup(r->image);
 	next->name = xstrdup(answer);
-	next->server = xstrdup(r->server);
-	next->protocol = xstrdup(r->protocol);
+	next->from_server = r->from_server;
+	if (r->from_server)
+		backends_image_server_copy(&next->srv, &r->srv);
+	next->secret = r->secret;
 	next->server_name = xstrdup(r->server_name);
 	label = xasprintf("Profiles for %s (comma separated): ",
 	    *answer ? answer : "the new instance");
@@ -214,19 +232,21 @@ view_launch_name_done(struct tui *t, const char *answer, void *arg)
 }
 
 void
-view_launch_start(struct tui *t, const char *image, const char *server,
-    const char *protocol, const char *server_name)
+view_launch_start(struct tui *t, const char *image, const struct image_server *srv,
+    bool secret)
 {
 	struct view_launch_req *r = xcalloc(1, sizeof *r);
 	char *label;
 
 	r->image = xstrdup(image);
-	r->server = xstrdup(server);
-	r->protocol = xstrdup(protocol);
-	if (server != NULL) {
+	if (srv != NULL) {
 		/* "images:debian/12", or "https://host debian/12" for a URL. */
-		const char *sn = server_name ? server_name : server;
+		const char *sn = srv->name ? srv->name : srv->url;
 		size_t l = strlen(sn);
+
+		r->from_server = true;
+		backends_image_server_copy(&r->srv, srv);
+		r->secret = secret;
 
 		r->server_name = l > 0 && sn[l - 1] == ':' ? xstrdup(sn) :
 		    xasprintf("%s ", sn);
@@ -247,7 +267,7 @@ view_launch_key(struct view *v, int key)
 	if (key == '\n') {
 		if (d->l.sel < 1 || d->l.sel - 1 >= d->refs.n)
 			return true;
-		view_launch_start(t, d->refs.v[d->l.sel - 1], NULL, NULL, NULL);
+		view_launch_start(t, d->refs.v[d->l.sel - 1], NULL, false);
 		return true;
 	}
 	if (key == 's') {
