@@ -310,6 +310,7 @@ remotes_load_own(struct remotes *rs, char *warn, size_t wl)
 				    "protocol")));
 				remotes_set_str(&rc->project, yaml_str(yaml_map_get(&doc, r,
 				    "project")));
+				rc->public = yaml_bool(yaml_map_get(&doc, r, "public"));
 				crt = xasprintf("%s/servercerts/%s.crt", rs->own_dir, name);
 				if (remotes_is_file(crt)) {
 					free(rc->server_crt);
@@ -514,6 +515,8 @@ remotes_save(struct remotes *rs, struct err *e)
 				yaml_quote(f, r->project);
 				fprintf(f, "\n");
 			}
+			if (r->public)
+				fprintf(f, "    public: true\n");
 		}
 		if (r->read_only)
 			fprintf(f, "    read_only: true\n");
@@ -700,7 +703,7 @@ out:
 
 int
 remotes_add(struct remotes *rs, const char *name, const char *target, bool accept,
-    const char *password, FILE *in, FILE *out, struct err *e)
+    bool public, const char *password, FILE *in, FILE *out, struct err *e)
 {
 	struct remote_conf rc, *nr;
 	struct strv addrs = { 0 };
@@ -716,6 +719,7 @@ remotes_add(struct remotes *rs, const char *name, const char *target, bool accep
 		return err_set(e, 409, "Remote \"%s\" already exists", name);
 	rc.name = xstrdup(name);
 	rc.protocol = xstrdup("lxd");
+	rc.public = public;
 	if (strncmp(target, "unix://", 7) == 0) {
 		struct client *c;
 		struct server_info si;
@@ -742,7 +746,12 @@ remotes_add(struct remotes *rs, const char *name, const char *target, bool accep
 			    "a trust token", target);
 			goto out;
 		}
-		if (remotes_client_cert(rs, e) < 0)
+		if (public && token) {
+			err_set(e, 400, "A public remote (an image server) takes an "
+			    "address, not a trust token");
+			goto out;
+		}
+		if (!public && remotes_client_cert(rs, e) < 0)
 			goto out;
 		/* Each address in turn, as lxc does with a token. */
 		for (i = 0; i < addrs.n; i++) {
@@ -780,6 +789,10 @@ remotes_add(struct remotes *rs, const char *name, const char *target, bool accep
 		}
 		rc.server_crt = pem;
 		pem = NULL;
+		/* A public remote is an image server read as anyone: pinned, but
+		 * never asked to trust us (lxc remote add --public). */
+		if (public)
+			goto pin;
 		rc.client_crt = xstrdup(rs->client_crt);
 		rc.client_key = xstrdup(rs->client_key);
 		if (rc.client_crt == NULL) {
@@ -788,7 +801,8 @@ remotes_add(struct remotes *rs, const char *name, const char *target, bool accep
 		}
 		if (remotes_trust(rs, &rc, password, token, in, out, e) < 0)
 			goto out;
-		/* Pin only what is trusted both ways. */
+pin:
+		/* Pin only what is trusted both ways (or public). */
 		crtpath = xasprintf("%s/servercerts", rs->own_dir);
 		if (remotes_mkdirs(crtpath, e) < 0)
 			goto out;

@@ -60,7 +60,8 @@ int	 remotes_client_cert(struct remotes *, struct err *);
  * SHA-256 fingerprint and asks on in/out unless accept), pins the
  * certificate, becomes trusted with the password or token, saves. */
 int	 remotes_add(struct remotes *, const char *name, const char *target,
-	     bool accept, const char *password, FILE *in, FILE *out, struct err *);
+	     bool accept, bool public, const char *password, FILE *in, FILE *out,
+	     struct err *);
 /* Sets lxdeck's own per-remote options (read_only, color) and saves. */
 int	 remotes_set_option(struct remotes *, const char *name, const char *key,
 	     const char *value, struct err *);

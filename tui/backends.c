@@ -49,7 +49,7 @@ static struct {
 	const char	*(*remote_conf_source)(const struct remote_conf *);
 	int		 (*remotes_client_cert)(struct remotes *, struct err *);
 	int		 (*remotes_add)(struct remotes *, const char *, const char *,
-			     bool, const char *, FILE *, FILE *, struct err *);
+			     bool, bool, const char *, FILE *, FILE *, struct err *);
 	void		 (*image_install)(void);
 	int		 (*image_server_resolve)(const char *, struct image_server *,
 			     struct err *);
@@ -204,11 +204,13 @@ backends_remotes_client_cert(struct remotes *rs, struct err *e)
 
 int
 backends_remotes_add(struct remotes *rs, const char *name, const char *target,
-    bool accept, const char *password, FILE *in, FILE *out, struct err *e)
+    bool accept, bool public, const char *password, FILE *in, FILE *out,
+    struct err *e)
 {
 	if (!backends_load())
 		return err_set(e, 500, "%s", backends.why);
-	return backends.remotes_add(rs, name, target, accept, password, in, out, e);
+	return backends.remotes_add(rs, name, target, accept, public, password, in,
+	    out, e);
 }
 
 int

@@ -3,6 +3,7 @@
  *
  *   lxdeck [--fake] [--read-only] [--theme NAME|PATH] [REMOTE]
  *   lxdeck remote add NAME URL|TOKEN [--accept-certificate] [--password P]
+ *                                    [--public]
  *   lxdeck remote list
  *
  * The remote subcommands run before (and without) the TUI, like `lxc
@@ -39,7 +40,7 @@ static int
 remote_usage(void)
 {
 	fprintf(stderr, "usage: lxdeck remote add NAME URL|TOKEN [--accept-certificate] "
-	    "[--password P]\n       lxdeck remote list\n");
+	    "[--password P] [--public]\n       lxdeck remote list\n");
 	return 2;
 }
 
@@ -66,17 +67,20 @@ remote_cmd(int argc, char **argv)
 		for (k = 0; k < rs.n; k++) {
 			const struct remote_conf *r = &rs.v[k];
 
-			printf("%-14s %-44s %-13s %-8s %s%s\n", r->name, r->addr ? r->addr : "",
+			printf("%-14s %-44s %-13s %-8s %s%s%s\n", r->name, r->addr ? r->addr : "",
 			    r->protocol ? r->protocol : "lxd", backends_remote_conf_source(r),
-			    r->server_crt ? "yes" : "no", r->read_only ? " (read-only)" : "");
+			    r->server_crt ? "yes" : "no", r->public ? " (public)" : "",
+			    r->read_only ? " (read-only)" : "");
 		}
 	} else if (strcmp(argv[1], "add") == 0) {
 		const char *name = NULL, *target = NULL, *password = NULL;
-		bool accept = false;
+		bool accept = false, public = false;
 
 		for (i = 2; i < argc; i++) {
 			if (strcmp(argv[i], "--accept-certificate") == 0)
 				accept = true;
+			else if (strcmp(argv[i], "--public") == 0)
+				public = true;
 			else if (strcmp(argv[i], "--password") == 0 && i + 1 < argc)
 				password = argv[++i];
 			else if (strncmp(argv[i], "--password=", 11) == 0)
@@ -93,7 +97,8 @@ remote_cmd(int argc, char **argv)
 			backends_remotes_free(&rs);
 			return remote_usage();
 		}
-		if (backends_remotes_add(&rs, name, target, accept, password, stdin, stdout, &e) < 0) {
+		if (backends_remotes_add(&rs, name, target, accept, public, password,
+		    stdin, stdout, &e) < 0) {
 			fprintf(stderr, "Error: %s\n", e.msg);
 			rc = 1;
 		} else {

@@ -370,8 +370,8 @@ const struct remote_conf *backends_remotes_find(const struct remotes *,
 const char	*backends_remote_conf_source(const struct remote_conf *);
 int		 backends_remotes_client_cert(struct remotes *, struct err *);
 int		 backends_remotes_add(struct remotes *, const char *name,
-		     const char *target, bool accept, const char *password,
-		     FILE *in, FILE *out, struct err *);
+		     const char *target, bool accept, bool public,
+		     const char *password, FILE *in, FILE *out, struct err *);
 int		 backends_image_server_resolve(const char *spec,
 		     struct image_server *out, struct err *);
 void		 backends_image_server_free(struct image_server *);

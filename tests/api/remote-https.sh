@@ -138,6 +138,19 @@ ok "lxdeck remote add with core.trust_password" \
     X remote add d4 "https://$ADDR" --accept-certificate --password s3cret
 out=$(U config get core.trust_password)
 nok "core.trust_password is not stored in clear" test "$out" = s3cret
+# --public: an image server read as anyone, pinned but never asked to trust us
+ntrust=$(U config trust list --format csv | wc -l)
+ok "lxdeck remote add --public" \
+    env XDG_CONFIG_HOME=$T/home/pub "$BUILD/lxdeck" remote add p1 "https://$ADDR" \
+    --public --accept-certificate
+is "--public adds no certificate to the server's trust store" \
+    "$(U config trust list --format csv | wc -l)" "$ntrust"
+like "lxdeck remote list marks it public" \
+    "$(XDG_CONFIG_HOME=$T/home/pub "$BUILD/lxdeck" remote list)" "p1 +https://$ADDR .* yes \\(public\\)"
+like "remotes.yml keeps public: true" "$(cat "$T/home/pub/lxdeck/remotes.yml")" "public: true"
+ok "... and its certificate pinned" test -s "$T/home/pub/lxdeck/servercerts/p1.crt"
+nok "--public with a trust token is refused" \
+    env XDG_CONFIG_HOME=$T/home/pub "$BUILD/lxdeck" remote add p2 "$(U config trust add --name "$P-pubtok" | tail -1)" --public
 # a changed server certificate is refused, loudly, naming the remote
 U config set core.https_address "" >/dev/null
 mv "$T/dir/server.crt" "$T/dir/server.crt.old"; mv "$T/dir/server.key" "$T/dir/server.key.old"

@@ -177,10 +177,10 @@ TEST(lxc_config)
 	CHECK(remotes_client_cert(&rs, &e) == 0);
 	CHECK(rs.v[0].client_crt != NULL && strstr(rs.v[0].client_crt, "/xdg/lxdeck/") != NULL);
 	/* adding a name that exists is refused */
-	CHECK(remotes_add(&rs, "h1", "unix:///x", false, NULL, NULL, NULL, &e) < 0 &&
+	CHECK(remotes_add(&rs, "h1", "unix:///x", false, false, NULL, NULL, NULL, &e) < 0 &&
 	    e.code == 409);
-	CHECK(remotes_add(&rs, "bad:name", "unix:///x", false, NULL, NULL, NULL, &e) < 0);
-	CHECK(remotes_add(&rs, "zz", "not a thing", false, NULL, NULL, NULL, &e) < 0 &&
+	CHECK(remotes_add(&rs, "bad:name", "unix:///x", false, false, NULL, NULL, NULL, &e) < 0);
+	CHECK(remotes_add(&rs, "zz", "not a thing", false, false, NULL, NULL, NULL, &e) < 0 &&
 	    e.code == 400);
 	remotes_free(&rs);
 	/* a broken file is a warning, not a failure */
