@@ -78,9 +78,16 @@ static void
 api_events_bind(struct ws *ws, void *arg)
 {
 	struct events_pending *p = arg;
-	struct events_state *st = api_events_state(p->srv);
-	struct events_sub *sub = xcalloc(1, sizeof *sub);
+	struct events_state *st;
+	struct events_sub *sub;
 
+	if (ws == NULL) {
+		free(p->project);
+		free(p);
+		return;
+	}
+	st = api_events_state(p->srv);
+	sub = xcalloc(1, sizeof *sub);
 	sub->st = st;
 	sub->ws = ws;
 	sub->types = p->types;

@@ -649,13 +649,15 @@ void
 api_exec_ws_bind(struct ws *ws, void *arg)
 {
 	struct exec_ws_arg *a = arg;
-	struct exec_session *s = api_exec_find(a->srv, a->op_id);
+	struct exec_session *s = ws ? api_exec_find(a->srv, a->op_id) : NULL;
 	struct exec_stream *st = s ? api_exec_stream_by_secret(s, a->secret) : NULL;
 	int fdi;
 
 	free(a->op_id);
 	free(a->secret);
 	free(a);
+	if (ws == NULL)
+		return;
 	if (st == NULL || st->connected || s->ended) {
 		ws->ops = &api_exec_noop_ops;
 		ws_close(ws);

@@ -60,7 +60,9 @@ struct ws;
 struct upgrade;
 struct uv_loop_s;
 
-/* Called once a websocket upgrade is done; must set ws->ops (ws.c). */
+/* Called once a websocket upgrade is done; must set ws->ops (ws.c).
+ * Called with ws NULL when the upgrade never completes (the client left
+ * during the handshake, the daemon stops): it only frees arg then. */
 typedef void (*ws_bind_cb)(struct ws *, void *arg);
 
 /* Limits.  JSON bodies are read into memory, uploads spool to disk. */

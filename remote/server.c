@@ -675,6 +675,7 @@ conn_upgrade(struct conn *c, const char *extra, size_t extra_len)
 	 * must not keep the websocket open behind libwebsockets' back. */
 	if (uv_fileno((uv_handle_t *)&c->pipe, &fd) < 0 ||
 	    (nfd = fcntl(fd, F_DUPFD_CLOEXEC, 3)) < 0) {
+		up->bind(NULL, up->arg);
 		free(up);
 		conn_close(c);
 		return;

@@ -35,6 +35,7 @@ struct ws_msg {
 
 struct ws_pending {
 	int			 fd;
+	struct lws		*wsi;
 	ws_bind_cb		 bind;
 	void			*arg;
 	struct ws_pending	*next;
@@ -66,6 +67,27 @@ ws_closed(struct ws *ws)
 	if (ws->ops != NULL && ws->ops->on_close != NULL)
 		ws->ops->on_close(ws);
 	ws_free(ws);
+}
+
+/* The handshake on wsi never completed: its bind learns it (ws NULL) and
+ * frees what it was given. */
+static void
+ws_pending_drop(struct ws_ctx *c, struct lws *wsi)
+{
+	struct ws_pending **pp, *p;
+
+	if (c == NULL)
+		return;
+	for (pp = &c->pending; *pp != NULL; pp = &(*pp)->next)
+		if ((*pp)->wsi == wsi) {
+			p = *pp;
+			*pp = p->next;
+			log_debug("A websocket handshake never completed (fd %d)",
+			    p->fd);
+			p->bind(NULL, p->arg);
+			free(p);
+			return;
+		}
 }
 
 static int
@@ -149,7 +171,8 @@ ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		if (ws != NULL) {
 			*slot = NULL;
 			ws_closed(ws);
-		}
+		} else
+			ws_pending_drop(lws_context_user(lws_get_context(wsi)), wsi);
 		return 0;
 	default:
 		break;
@@ -203,6 +226,7 @@ ws_ctx_free(struct ws_ctx *c)
 	lws_context_destroy(c->ctx);
 	for (p = c->pending; p != NULL; p = next) {
 		next = p->next;
+		p->bind(NULL, p->arg);
 		free(p);
 	}
 	free(c);
@@ -212,24 +236,30 @@ int
 ws_adopt(struct ws_ctx *c, int fd, const char *buf, size_t len, ws_bind_cb bind,
     void *arg)
 {
-	struct ws_pending *p = xcalloc(1, sizeof *p), **pp;
+	struct ws_pending *p = xcalloc(1, sizeof *p), **pp, *q;
+	struct lws *wsi;
 
 	p->fd = fd;
 	p->bind = bind;
 	p->arg = arg;
 	p->next = c->pending;
 	c->pending = p;
-	if (lws_adopt_socket_readbuf(c->ctx, fd, buf, len) == NULL) {
+	if ((wsi = lws_adopt_socket_readbuf(c->ctx, fd, buf, len)) == NULL) {
 		/* lws closed fd; forget the pending entry if still there */
 		for (pp = &c->pending; *pp != NULL; pp = &(*pp)->next) {
 			if (*pp == p) {
 				*pp = p->next;
+				bind(NULL, arg);
 				free(p);
 				break;
 			}
 		}
 		return -1;
 	}
+	/* Still pending unless the handshake already completed inside. */
+	for (q = c->pending; q != NULL; q = q->next)
+		if (q == p)
+			p->wsi = wsi;
 	return 0;
 }
 
