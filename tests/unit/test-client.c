@@ -21,6 +21,7 @@
 
 #include "../harness.h"
 #include "../../remote/remote.h"
+#include "../server-child.h"
 
 static char tmp[128];
 
@@ -337,10 +338,6 @@ TEST(unreachable)
 /* Pinning against a real handshake: lxdeckd's TLS listener on loopback. */
 TEST(pinning)
 {
-	uv_loop_t loop;
-	struct backend *fake;
-	struct server *srv;
-	struct server_config cfg = { 0 };
 	struct remote_conf rc;
 	struct client *c;
 	struct err e = { 0 };
@@ -353,22 +350,7 @@ TEST(pinning)
 	/* The server runs in a child with its own loop; the client (blocking
 	 * libcurl) in this process. */
 	snprintf(addr, sizeof addr, "127.0.0.1:%d", port);
-	pid = fork();
-	if (pid == 0) {
-		uv_loop_init(&loop);
-		fake = backend_fake_create(&loop, &e);
-		cfg.socket_path = sock;
-		cfg.dir = tmp;
-		cfg.listen = addr;
-		srv = server_create(&loop, fake, &cfg, &e);
-		if (srv == NULL)
-			_exit(1);
-		uv_run(&loop, UV_RUN_DEFAULT);
-		_exit(0);
-	}
-	for (status = 0; status < 100 && access(sock, F_OK) != 0; status++)
-		usleep(20000);
-	usleep(100000);
+	pid = server_child_start(sock, tmp, addr);
 	memset(&rc, 0, sizeof rc);
 	rc.name = "pinned";
 	rc.addr = xasprintf("https://%s", addr);

@@ -19,6 +19,7 @@
 
 #include "../harness.h"
 #include "../../remote/remote.h"
+#include "../server-child.h"
 #include "../../remote/image-fetch.h"
 
 static char tmp[128];
@@ -152,10 +153,6 @@ TEST(resolve)
 
 TEST(list)
 {
-	uv_loop_t loop;
-	struct backend *fake;
-	struct server *srv;
-	struct server_config cfg = { 0 };
 	struct remote_conf rc = { 0 };
 	struct client *c;
 	struct image_server s;
@@ -168,22 +165,7 @@ TEST(list)
 	pid_t pid;
 
 	snprintf(addr, sizeof addr, "127.0.0.1:%d", port);
-	pid = fork();
-	if (pid == 0) {
-		uv_loop_init(&loop);
-		fake = backend_fake_create(&loop, &e);
-		cfg.socket_path = sock;
-		cfg.dir = tmp;
-		cfg.listen = addr;
-		srv = server_create(&loop, fake, &cfg, &e);
-		if (srv == NULL)
-			_exit(1);
-		uv_run(&loop, UV_RUN_DEFAULT);
-		_exit(0);
-	}
-	for (status = 0; status < 100 && access(sock, F_OK) != 0; status++)
-		usleep(20000);
-	usleep(100000);
+	pid = server_child_start(sock, tmp, addr);
 	/* pin it for "pub" as lxc remote add --public does */
 	rc.name = "pub";
 	rc.addr = xasprintf("https://%s", addr);
