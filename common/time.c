@@ -95,6 +95,9 @@ time_parse_rfc3339(const char *s, int64_t *ns)
 		return 0;
 	}
 	secs = timegm(&tm) - offset;
+	/* Nanoseconds since 1970 in 64 bits reach the years 1678 to 2262. */
+	if (secs >= INT64_MAX / 1000000000 || secs <= INT64_MIN / 1000000000)
+		return -ERANGE;
 	*ns = (int64_t)secs * 1000000000 + frac;
 	return 0;
 }

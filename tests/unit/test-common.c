@@ -1,6 +1,7 @@
 /*
  * test-common.c - the value types and helpers of common/.
  */
+#include <errno.h>
 #include <stdlib.h>
 
 #include "../../common/common.h"
@@ -73,6 +74,10 @@ TEST(rfc3339)
 	CHECK_STR(time_format_rfc3339(ns, buf, sizeof buf), "2026-11-28T03:05:09.7Z");
 	CHECK(time_parse_rfc3339("0001-01-01T00:00:00Z", &ns) == 0 && ns == 0);
 	CHECK(time_parse_rfc3339("yesterday", &ns) == -22);
+	/* past what 64-bit nanoseconds since 1970 hold: refused, no overflow */
+	CHECK(time_parse_rfc3339("2300-01-01T00:00:00Z", &ns) == -ERANGE);
+	CHECK(time_parse_rfc3339("1600-06-01T00:00:00+01:00", &ns) == -ERANGE);
+	CHECK(time_parse_rfc3339("2262-01-01T00:00:00Z", &ns) == 0 && ns > 0);
 	CHECK(time_parse_rfc3339("2026-11-28T03:05:09+01:00", &ns) == 0);
 	CHECK_STR(time_format_rfc3339(ns, buf, sizeof buf), "2026-11-28T02:05:09Z");
 }
