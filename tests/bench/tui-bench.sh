@@ -3,10 +3,9 @@
 # (in-process, and over the REST client from lxdeckd --fake) and with N
 # real containers (BENCH_N, default 30), keypress-to-frame, resident memory
 # and idle CPU.  Real containers need root and use their own
-# LXDECK_DIR (cleaned up on exit).  For the later lxdeckd comparison, set
-# BENCH_LXC_CONF to an LXD_CONF directory whose default remote is an lxdeckd
-# serving the same LXDECK_DIR: `lxc list` is then timed on the same
-# containers and the ratios printed.
+# LXDECK_DIR (cleaned up on exit); `lxc list` is timed on the same
+# containers through an lxdeckd serving that directory (or the LXD_CONF in
+# BENCH_LXC_CONF) and the ratio printed.
 #   tests/bench/tui-bench.sh            prints "name value unit" lines
 # Key-to-frame is measured through vtscreen, whose waits poll every 20 ms:
 # read it as "within one 20 ms step".
@@ -87,12 +86,30 @@ start=$(date +%s%N)
 $E list >/dev/null
 eng_ms=$(( ($(date +%s%N) - start) / 1000000 ))
 echo "real-$N engctl-list $eng_ms ms (process start + full state)"
-if [ -n "$BENCH_LXC_CONF" ] && command -v lxc >/dev/null; then
+# `lxc list` on the same containers: the stock client through an lxdeckd
+# serving this LXDECK_DIR (or the LXD_CONF in BENCH_LXC_CONF).
+if command -v lxc >/dev/null; then
+	conf=$BENCH_LXC_CONF
+	if [ -z "$conf" ]; then
+		conf=$LXDECK_DIR/lxc-conf
+		mkdir -p "$conf"
+		"$BUILD/lxdeckd" --dir "$LXDECK_DIR" --socket "$LXDECK_DIR/bench.socket" \
+		    2>"$LXDECK_DIR/lxdeckd.log" &
+		LPID=$!
+		trap 'kill $LPID 2>/dev/null; wait $LPID 2>/dev/null; cleanup' EXIT
+		for i in $(seq 1 100); do
+			[ -S "$LXDECK_DIR/bench.socket" ] && break
+			sleep 0.05
+		done
+		printf 'default-remote: b\nremotes:\n  b:\n    addr: unix://%s\n    public: false\n' \
+		    "$LXDECK_DIR/bench.socket" >"$conf/config.yml"
+	fi
+	LXD_CONF=$conf lxc list >/dev/null	# warm: the client's own first start
 	start=$(date +%s%N)
-	LXD_CONF=$BENCH_LXC_CONF lxc list >/dev/null
+	LXD_CONF=$conf lxc list >/dev/null
 	lxc_ms=$(( ($(date +%s%N) - start) / 1000000 ))
-	echo "real-$N lxc-list $lxc_ms ms"
-	echo "ratio first-frame/lxc-list $(awk -v a=$tui_ms -v b=$lxc_ms 'BEGIN{printf "%.2f", a/b}')"
+	echo "real-$N lxc-list $lxc_ms ms (stock lxc client, same containers)"
+	echo "ratio lxc-list/first-frame $(awk -v a=$tui_ms -v b=$lxc_ms 'BEGIN{printf "%.2f", b/a}') (TUI's first full frame vs one lxc list)"
 else
-	echo "real-$N lxc-list skipped (set BENCH_LXC_CONF to an lxdeckd remote for the ratio)"
+	echo "real-$N lxc-list skipped (no lxc client)"
 fi
