@@ -169,6 +169,17 @@ view_launch_profiles_done(struct tui *t, const char *answer, void *arg)
 		status_set(t, STATUS_ERR, "%s: %s", t->remote, t->berr.msg);
 		return;
 	}
+	/* A unix:// image server is a socket on this machine: a remote host
+	 * pulling would look for it on its own. */
+	if (r->from_server && r->srv.url != NULL &&
+	    strncmp(r->srv.url, "unix://", 7) == 0 &&
+	    strcmp(t->b->ops->name, "remote") == 0) {
+		status_set(t, STATUS_ERR, "Failed to launch from %s on %s: that "
+		    "image server is a socket on this machine, not on %s (browse it "
+		    "as an https:// remote instead)", r->srv.url, t->remote,
+		    t->remote);
+		return;
+	}
 	if (r->secret && backends_image_server_secret(&r->srv, r->image, &secret,
 	    &e) < 0) {
 		status_set(t, STATUS_ERR, "Failed to launch from %s%.12s: %s",

@@ -115,4 +115,11 @@ like "... from the public image, now cached" "$(E image-info "$fp_pub" 2>&1)" "c
 
 out=$(SIZE=140x30 rvt "wait-text ir-pub; keys i; wait-text 'Images (3)'; dump")
 like "local images: both pulled ones flagged cached" "$out" "${fp_priv:0:12} .* C.- .*${fp_pub:0:12} .* C.- |${fp_pub:0:12} .* C.- .*${fp_priv:0:12} .* C.- "
+
+# On a remote host, a unix:// image server is a socket on this machine: the
+# launch is refused before anything is asked of d1.
+out=$(SIZE=140x30 rvt "wait-text ir-pub; keys ':remote d1\\r'; wait-text 'd1:'; wait-text 'No instances'; keys n; wait-text 'pick an image'; keys s; wait-text 'Image server'; key C-u; keys 'u1:\\r'; wait-text 'Images on u1:'; key Enter; wait-text 'generated name'; keys 'ir-sock\\r'; wait-text 'Profiles for ir-sock'; key Enter; wait-text 'socket on this machine'; dump")
+like "a unix:// image server on a remote host is refused, saying why" "$out" \
+    "Failed to launch from unix://.* on d1: that image server is a socket on this machine"
+is "... and d1 created nothing" "$(L list u1: -c n --format csv)" ""
 done_testing
