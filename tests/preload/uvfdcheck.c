@@ -37,6 +37,21 @@
 #define MAX_POLLS	4096
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+
+/*
+ * The daemon forks from a worker thread (exec's attach runs there): a child
+ * made while another thread held the lock would block on its first close().
+ * Hold it across fork, so the child starts with it free.
+ */
+static void fork_prepare(void) { pthread_mutex_lock(&lock); }
+static void fork_parent(void) { pthread_mutex_unlock(&lock); }
+static void fork_child(void) { pthread_mutex_init(&lock, NULL); }
+
+__attribute__((constructor)) static void
+uvfdcheck_atfork(void)
+{
+	pthread_atfork(fork_prepare, fork_parent, fork_child);
+}
 static uv_loop_t *loops[MAX_LOOPS];
 static pid_t owner;		/* a forked child (a helper) has no loop */
 static struct {
