@@ -67,7 +67,7 @@ exec_in_container(void *payload)
 		ioctl(0, TIOCSCTTY, 0);
 	}
 	execvp(p->argv[0], p->argv);
-	fprintf(stderr, "exec %s: %s\n", p->argv[0], strerror(errno));
+	/* LXD prints nothing here: the client says "Command not found". */
 	_exit(errno == ENOENT ? 127 : 126);
 }
 
@@ -101,7 +101,16 @@ exec_exited(uv_poll_t *h, int status, int events)
 			op->has_return = true;
 			op->ret = eh->status;
 		}
-		op_finish(p->engine, eh->op_id, STATUS_SUCCESS, NULL);
+		/* As LXD: 127 and 126 (what exec_in_container gives when the
+		 * command cannot run) fail the operation, "return" kept. */
+		if (eh->status == 127)
+			op_finish(p->engine, eh->op_id, STATUS_FAILURE,
+			    "Command not found");
+		else if (eh->status == 126)
+			op_finish(p->engine, eh->op_id, STATUS_FAILURE,
+			    "Command not executable");
+		else
+			op_finish(p->engine, eh->op_id, STATUS_SUCCESS, NULL);
 	}
 	if (eh->on_exit != NULL)
 		eh->on_exit(eh, eh->arg);
