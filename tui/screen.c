@@ -30,7 +30,10 @@ static const unsigned screen_mono_fallback[TE__COUNT] = {
 	[TE_RUNNING] = A_BOLD,
 };
 
-static int
+/* Colour arithmetic the theme and the pane (term.c) share: 24-bit RGB to
+ * the nearest of xterm's 256 or of the 8 basic colours, and an xterm
+ * colour index back to RGB. */
+int
 screen_rgb_to_256(int rgb)
 {
 	int r = (rgb >> 16) & 0xff, g = (rgb >> 8) & 0xff, b = rgb & 0xff;
@@ -43,7 +46,7 @@ screen_rgb_to_256(int rgb)
 	return 16 + 36 * q[0] + 6 * q[1] + q[2];
 }
 
-static int
+int
 screen_rgb_to_8(int rgb)
 {
 	int r = (rgb >> 16) & 0xff, g = (rgb >> 8) & 0xff, b = rgb & 0xff;
@@ -51,7 +54,7 @@ screen_rgb_to_8(int rgb)
 	return (r > 127 ? 1 : 0) | (g > 127 ? 2 : 0) | (b > 127 ? 4 : 0);
 }
 
-static int
+int
 screen_index_rgb(int idx)
 {
 	static const int base[16] = {

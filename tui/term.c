@@ -126,51 +126,6 @@ static struct {
 	struct { int fg, bg, pair; } slot[TERM_HASH];
 } term_pairs;
 
-static int
-term_rgb_to_256(int rgb)
-{
-	int r = (rgb >> 16) & 0xff, g = (rgb >> 8) & 0xff, b = rgb & 0xff;
-	int q[3], i, v[3] = { r, g, b };
-
-	if (r == g && g == b && r > 8 && r < 238)
-		return 232 + (r - 8) / 10;
-	for (i = 0; i < 3; i++)
-		q[i] = v[i] < 48 ? 0 : v[i] < 115 ? 1 : (v[i] - 35) / 40;
-	return 16 + 36 * q[0] + 6 * q[1] + q[2];
-}
-
-static int
-term_rgb_to_8(int rgb)
-{
-	int r = (rgb >> 16) & 0xff, g = (rgb >> 8) & 0xff, b = rgb & 0xff;
-
-	return (r > 127 ? 1 : 0) | (g > 127 ? 2 : 0) | (b > 127 ? 4 : 0);
-}
-
-static int
-term_index_rgb(int idx)
-{
-	static const int base[16] = {
-		0x000000, 0xcd0000, 0x00cd00, 0xcdcd00, 0x0000ee, 0xcd00cd,
-		0x00cdcd, 0xe5e5e5, 0x7f7f7f, 0xff0000, 0x00ff00, 0xffff00,
-		0x5c5cff, 0xff00ff, 0x00ffff, 0xffffff,
-	};
-	int r, g, b;
-
-	if (idx < 16)
-		return base[idx];
-	if (idx >= 232) {
-		r = 8 + (idx - 232) * 10;
-		return r << 16 | r << 8 | r;
-	}
-	idx -= 16;
-	r = idx / 36, g = (idx / 6) % 6, b = idx % 6;
-	r = r ? 55 + r * 40 : 0;
-	g = g ? 55 + g * 40 : 0;
-	b = b ? 55 + b * 40 : 0;
-	return r << 16 | g << 8 | b;
-}
-
 /* A theme colour as a colour this terminal has; *bold for bright on 8. */
 static int
 term_colour(int c, bool *bold)
@@ -181,11 +136,11 @@ term_colour(int c, bool *bold)
 		c &= 0xffffff;
 		if (COLORS >= 0x1000000)
 			return c;
-		return COLORS >= 256 ? term_rgb_to_256(c) : term_rgb_to_8(c);
+		return COLORS >= 256 ? screen_rgb_to_256(c) : screen_rgb_to_8(c);
 	}
 	/* Direct-colour terminals take numbers >= 8 as 0xRRGGBB. */
 	if (COLORS >= 0x1000000)
-		return c < 8 ? c : term_index_rgb(c);
+		return c < 8 ? c : screen_index_rgb(c);
 	if (c < COLORS)
 		return c;
 	if (c < 16) {
@@ -193,7 +148,7 @@ term_colour(int c, bool *bold)
 			*bold = true;
 		return c % 8;
 	}
-	return term_rgb_to_8(term_index_rgb(c));
+	return screen_rgb_to_8(screen_index_rgb(c));
 }
 
 static void

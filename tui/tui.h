@@ -200,6 +200,9 @@ uint64_t	 app_now_ms(struct tui *);
 void		 app_draw(struct tui *);
 
 /* screen.c */
+int		 screen_rgb_to_256(int rgb);
+int		 screen_rgb_to_8(int rgb);
+int		 screen_index_rgb(int idx);
 void		 screen_init(struct tui *);
 void		 screen_end(struct tui *);
 void		 screen_resize(struct tui *);
