@@ -609,16 +609,39 @@ rb_server_update(struct backend *b, const struct strmap *config, struct err *e)
 }
 
 /*
- * Lists.  Every collection (instances, snapshots, profiles, images,
- * aliases) comes back the same way: GET PATH (with recursion) answers an
- * array whose elements the kind's codec decodes into an array of model
- * structs; anything else is a 502 naming the path.
+ * Objects and lists.  Every kind (instances, state, snapshots, profiles,
+ * images, aliases) comes back the same way: GET PATH answers one object
+ * the kind's codec decodes into a model struct (rb_get_one), or with
+ * recursion an array of them (rb_get_list); an answer that is not a list
+ * is a 502 naming the path.
  */
 struct rb_kind {
 	size_t	 size;		/* of one element */
 	int	 (*decode)(json_object *, void *elem, struct err *);
-	void	 (*free)(void *v, size_t n);
+	void	 (*free)(void *v, size_t n);	/* a list of them */
 };
+
+/* One object into *(T **)out (caller frees). */
+static int
+rb_get_one(struct remote_backend *rb, const char *path,
+    const struct rb_kind *k, void *out, struct err *e)
+{
+	struct client_resp r;
+	void *obj = xcalloc(1, k->size);
+	int rc = -1;
+
+	*(void **)out = NULL;
+	if (rb_get(rb, path, &r, e) == 0) {
+		if (k->decode(r.metadata, obj, e) == 0) {
+			*(void **)out = obj;
+			obj = NULL;
+			rc = 0;
+		}
+		client_resp_free(&r);
+	}
+	free(obj);
+	return rc;
+}
 
 static int
 rb_get_list(struct remote_backend *rb, const char *path,
@@ -707,24 +730,22 @@ out:
 }
 
 static int
+rb_decode_state(json_object *o, void *elem, struct err *e)
+{
+	return codec_state_decode(o, elem, e);
+}
+
+static const struct rb_kind rb_states = {
+	sizeof(struct instance_state), rb_decode_state, NULL	/* never a list */
+};
+
+static int
 rb_instance_state(struct backend *b, const char *name, struct instance_state **out,
     struct err *e)
 {
-	struct client_resp r;
 	char *path = rb_path("/1.0/instances", name, "/state");
-	struct instance_state *st = xcalloc(1, sizeof *st);
-	int rc = -1;
+	int rc = rb_get_one(RB(b), path, &rb_states, out, e);
 
-	*out = NULL;
-	if (rb_get(RB(b), path, &r, e) == 0) {
-		if (codec_state_decode(r.metadata, st, e) == 0) {
-			*out = st;
-			st = NULL;
-			rc = 0;
-		}
-		client_resp_free(&r);
-	}
-	free(st);
 	free(path);
 	return rc;
 }
@@ -878,21 +899,9 @@ static int
 rb_snapshot_get(struct backend *b, const char *inst, const char *snap,
     struct snapshot **out, struct err *e)
 {
-	struct client_resp r;
 	char *path = rb_snap_path(inst, snap);
-	struct snapshot *s = xcalloc(1, sizeof *s);
-	int rc = -1;
+	int rc = rb_get_one(RB(b), path, &rb_snapshots, out, e);
 
-	*out = NULL;
-	if (rb_get(RB(b), path, &r, e) == 0) {
-		if (codec_snapshot_decode(r.metadata, s, e) == 0) {
-			*out = s;
-			s = NULL;
-			rc = 0;
-		}
-		client_resp_free(&r);
-	}
-	free(s);
 	free(path);
 	return rc;
 }
@@ -1014,21 +1023,9 @@ static int
 rb_profile_get(struct backend *b, const char *name, struct profile **out,
     struct err *e)
 {
-	struct client_resp r;
 	char *path = rb_path("/1.0/profiles", name, NULL);
-	struct profile *p = xcalloc(1, sizeof *p);
-	int rc = -1;
+	int rc = rb_get_one(RB(b), path, &rb_profiles, out, e);
 
-	*out = NULL;
-	if (rb_get(RB(b), path, &r, e) == 0) {
-		if (codec_profile_decode(r.metadata, p, e) == 0) {
-			*out = p;
-			p = NULL;
-			rc = 0;
-		}
-		client_resp_free(&r);
-	}
-	free(p);
 	free(path);
 	return rc;
 }
@@ -1116,24 +1113,28 @@ rb_image_list(struct backend *b, struct image **out, size_t *n, struct err *e)
 }
 
 static int
+rb_decode_alias(json_object *o, void *elem, struct err *e)
+{
+	return codec_image_alias_decode(o, elem, e);
+}
+
+static void
+rb_free_aliases(void *v, size_t n)
+{
+	image_alias_array_free(v, n);
+}
+
+static const struct rb_kind rb_aliases = {
+	sizeof(struct image_alias), rb_decode_alias, rb_free_aliases
+};
+
+static int
 rb_image_alias_get(struct backend *b, const char *name, struct image_alias **out,
     struct err *e)
 {
-	struct client_resp r;
 	char *path = rb_path("/1.0/images/aliases", name, NULL);
-	struct image_alias *a = xcalloc(1, sizeof *a);
-	int rc = -1;
+	int rc = rb_get_one(RB(b), path, &rb_aliases, out, e);
 
-	*out = NULL;
-	if (rb_get(RB(b), path, &r, e) == 0) {
-		if (codec_image_alias_decode(r.metadata, a, e) == 0) {
-			*out = a;
-			a = NULL;
-			rc = 0;
-		}
-		client_resp_free(&r);
-	}
-	free(a);
 	free(path);
 	return rc;
 }
@@ -1142,11 +1143,9 @@ static int
 rb_image_get(struct backend *b, const char *ref, struct image **out, struct err *e)
 {
 	struct image_alias *a = NULL;
-	struct client_resp r;
-	struct image *img = xcalloc(1, sizeof *img);
 	struct err ae = { 0 };
 	char *path;
-	int rc = -1;
+	int rc;
 
 	*out = NULL;
 	/* An alias first; a 404 means ref is a fingerprint (prefix), as lxc does. */
@@ -1156,20 +1155,11 @@ rb_image_get(struct backend *b, const char *ref, struct image **out, struct err 
 		path = rb_path("/1.0/images", ref, NULL);
 	else {
 		*e = ae;
-		free(img);
 		return -1;
 	}
 	image_alias_free_contents(a);
 	free(a);
-	if (rb_get(RB(b), path, &r, e) == 0) {
-		if (codec_image_decode(r.metadata, img, e) == 0) {
-			*out = img;
-			img = NULL;
-			rc = 0;
-		}
-		client_resp_free(&r);
-	}
-	free(img);
+	rc = rb_get_one(RB(b), path, &rb_images, out, e);
 	free(path);
 	return rc;
 }
@@ -1338,22 +1328,6 @@ rb_image_publish(struct backend *b, const char *source, const struct strmap *pro
 		    codec_string(compression));
 	return rb_async(RB(b), "POST", "/1.0/images", o, NULL, op_id, NULL, e);
 }
-
-static int
-rb_decode_alias(json_object *o, void *elem, struct err *e)
-{
-	return codec_image_alias_decode(o, elem, e);
-}
-
-static void
-rb_free_aliases(void *v, size_t n)
-{
-	image_alias_array_free(v, n);
-}
-
-static const struct rb_kind rb_aliases = {
-	sizeof(struct image_alias), rb_decode_alias, rb_free_aliases
-};
 
 static int
 rb_image_alias_list(struct backend *b, struct image_alias **out, size_t *n,
