@@ -371,6 +371,23 @@ void	 profile_cache_end(struct engine *);
 int	 profile_load_list(struct engine *, const struct strv *names,
 	    struct profile **out, struct err *);
 
+/* cgroup-attach.c: an exec's process into the container's cgroups without
+ * the kernel's global migration lock (see the file).  A filled struct holds
+ * the unified leaf (lxc.payload.NAME/.lxc) and each v1 hierarchy's "tasks";
+ * open fails (-errno) when any of it is not as liblxc made it. */
+#define CGROUP_ATTACH_V1_MAX	16
+struct cgroup_attach {
+	int	 unified_fd;
+	int	 v1_fds[CGROUP_ATTACH_V1_MAX];
+	size_t	 nv1;
+};
+int	 cgroup_attach_open(pid_t init, struct cgroup_attach *);
+void	 cgroup_attach_close(struct cgroup_attach *);
+/* fork() into the unified leaf: 0 in the child, its pid or -1 (errno). */
+pid_t	 cgroup_attach_fork(const struct cgroup_attach *);
+/* In the process to move: joins every v1 hierarchy ("0" into tasks). */
+int	 cgroup_attach_join_v1(const struct cgroup_attach *);
+
 /* instance.c */
 int	 instance_load(struct engine *, const char *name, unsigned flags,
 	    struct instance *out, struct err *);
@@ -395,6 +412,8 @@ void	 instance_recover(struct engine *);
 int	 instance_id(struct engine *, const char *name, int64_t *id, char **storage,
 	    char **base_image, struct err *);
 bool	 instance_is_running(struct engine *, const char *name);
+/* The running instance's init pid, or 0. */
+pid_t	 instance_init_pid(struct engine *, const char *name);
 /* Start / stop for use inside helpers (snapshot restore). */
 int	 instance_do_start(struct engine *, const char *name, struct err *);
 int	 instance_do_stop(struct engine *, const char *name, int timeout, bool force,

@@ -9,6 +9,14 @@
  * loop, reported as LXD does (128+signal for a signal death) both through
  * on_exit and as the "return" of the session's operation.  console hands
  * out the container's /dev/console through liblxc's console_getfd.
+ *
+ * The attach itself runs in a helper process forked into the container's
+ * unified cgroup (cgroup-attach.c: this skips the kernel's global
+ * migration lock, most of an exec's time), so the daemon's loop goes on
+ * while liblxc sets the process up.  The helper sends the process's pidfd
+ * back over a socket (signals go through it), waits for it and exits with
+ * its status.  When the cgroups are not as that needs, liblxc moves the
+ * process itself, attached from the daemon.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -20,7 +28,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -32,12 +42,41 @@
 struct exec_priv {
 	struct engine		*engine;
 	struct lxc_container	*c;		/* console: keeps the tty */
-	pid_t			 pid;
-	int			 pidfd;
-	uv_poll_t		*poll;
+	char			*name;
+	pid_t			 pid;		/* the command */
+	int			 pidfd;		/* its pidfd (console: the tty) */
+	uv_poll_t		*poll;		/* on the helper's or the command's pidfd */
 	bool			 console;
 	char			**argv;
 	bool			 interactive;
+
+	/* The attach helper (cgroup-attach.c), or helper -1. */
+	pid_t			 helper;
+	int			 helper_pidfd;
+	int			 sock;		/* the helper's report: pid + pidfd */
+	bool			 reported;	/* its report was read */
+	struct cgroup_attach	 cg;		/* open in the helper only */
+};
+
+static struct exec_priv *
+exec_priv_new(struct engine *e, const char *name)
+{
+	struct exec_priv *p = xcalloc(1, sizeof *p);
+
+	p->engine = e;
+	p->name = xstrdup(name);
+	p->pid = p->pidfd = -1;
+	p->helper = p->helper_pidfd = p->sock = -1;
+	p->cg.unified_fd = -1;
+	return p;
+}
+
+/* How long a signal or a close waits for the helper's report. */
+#define EXEC_REPORT_WAIT_MS	5000
+
+/* What the helper sends once the command runs (with its pidfd) or failed. */
+struct exec_report {
+	pid_t	 pid;			/* <= 0: the attach failed */
 };
 
 static int
@@ -48,6 +87,16 @@ exec_in_container(void *payload)
 	sigset_t all;
 	int sig;
 
+	/* Attached by the helper: into the v1 hierarchies by ourselves
+	 * (never run the command outside the container's cgroups). */
+	if (p->cg.nv1 > 0 && cgroup_attach_join_v1(&p->cg) < 0) {
+		static const char msg[] = "Failed to join the instance's cgroups\n";
+
+		ssize_t n = write(2, msg, sizeof msg - 1);
+
+		(void)n;
+		_exit(255);
+	}
 	/* Nothing of the daemon's (sockets, the loop's pipes, liblxc's own
 	 * fds) goes into the container: only 0, 1 and 2. */
 	syscall(SYS_close_range, 3U, ~0U, 0U);
@@ -77,33 +126,95 @@ exec_poll_closed(uv_handle_t *h)
 	free(h);
 }
 
+/*
+ * Reads the helper's report (the command's pid and pidfd) if it has not
+ * been read: waiting at most wait_ms for it.  False when there is none
+ * (the helper failed, or has not got that far yet).
+ */
+static bool
+exec_helper_report(struct exec_priv *p, int wait_ms)
+{
+	struct exec_report r = { 0 };
+	char cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { .iov_base = &r, .iov_len = sizeof r };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+	    .msg_control = cbuf, .msg_controllen = sizeof cbuf };
+	struct pollfd pfd = { .fd = p->sock, .events = POLLIN };
+	struct cmsghdr *cm;
+	ssize_t n;
+
+	if (p->reported || p->sock < 0)
+		return p->reported && p->pid > 0;
+	if (poll(&pfd, 1, wait_ms) <= 0)
+		return false;
+	do
+		n = recvmsg(p->sock, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	if (n < 0 && errno == EAGAIN)
+		return false;
+	p->reported = true;
+	close(p->sock);
+	p->sock = -1;
+	for (cm = CMSG_FIRSTHDR(&mh); cm != NULL; cm = CMSG_NXTHDR(&mh, cm))
+		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS)
+			memcpy(&p->pidfd, CMSG_DATA(cm), sizeof p->pidfd);
+	if (n != (ssize_t)sizeof r || r.pid <= 0 || p->pidfd < 0) {
+		if (p->pidfd >= 0)
+			close(p->pidfd);
+		p->pidfd = -1;
+		return false;
+	}
+	p->pid = r.pid;
+	return true;
+}
+
 static void
 exec_exited(uv_poll_t *h, int status, int events)
 {
 	struct exec_handle *eh = h->data;
 	struct exec_priv *p = eh->priv;
+	bool failed = false;
 	int st = 0;
 
-	if (waitpid(p->pid, &st, WNOHANG) <= 0)
+	if (p->helper > 0) {
+		if (waitpid(p->helper, &st, WNOHANG) <= 0)
+			return;
+		failed = !exec_helper_report(p, 0);
+		p->helper = -1;
+		close(p->helper_pidfd);
+		p->helper_pidfd = -1;
+	} else if (waitpid(p->pid, &st, WNOHANG) <= 0)
 		return;
 	uv_poll_stop(h);
 	uv_close((uv_handle_t *)h, exec_poll_closed);
 	p->poll = NULL;
-	close(p->pidfd);
+	if (p->pidfd >= 0)
+		close(p->pidfd);
 	p->pidfd = -1;
 	p->pid = -1;
 	eh->exited = true;
+	/* The helper exits with the command's status, already as LXD's. */
 	eh->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	if (failed) {
+		log_warn("exec in instance \"%s\": the attach failed", p->name);
+		eh->status = -1;
+	}
 	if (eh->op_id != NULL) {
 		struct op_info *op = op_find_info(p->engine, eh->op_id);
 
-		if (op != NULL) {
+		if (op != NULL && !failed) {
 			op->has_return = true;
 			op->ret = eh->status;
 		}
 		/* As LXD: 127 and 126 (what exec_in_container gives when the
 		 * command cannot run) fail the operation, "return" kept. */
-		if (eh->status == 127)
+		if (failed) {
+			char *msg = xasprintf("Failed to run a command in instance "
+			    "\"%s\"", p->name);
+
+			op_finish(p->engine, eh->op_id, STATUS_FAILURE, msg);
+			free(msg);
+		} else if (eh->status == 127)
 			op_finish(p->engine, eh->op_id, STATUS_FAILURE,
 			    "Command not found");
 		else if (eh->status == 126)
@@ -114,6 +225,88 @@ exec_exited(uv_poll_t *h, int status, int events)
 	}
 	if (eh->on_exit != NULL)
 		eh->on_exit(eh, eh->arg);
+}
+
+/*
+ * The helper: attaches the command with liblxc (which forks it from here,
+ * so it is born in the unified leaf we were forked into; it joins the v1
+ * hierarchies itself), reports its pid and pidfd, waits for it and exits
+ * with its status.  Signals stay blocked (instance_exec blocked them):
+ * only SIGKILL ends us early.
+ */
+static _Noreturn void
+exec_helper_main(struct lxc_container *c, struct exec_priv *p,
+    lxc_attach_options_t *opts, int sock)
+{
+	struct exec_report r = { .pid = -1 };
+	char cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { .iov_base = &r, .iov_len = sizeof r };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	pid_t pid = -1;
+	int pidfd = -1, st = 0;
+
+	opts->attach_flags &= ~LXC_ATTACH_MOVE_TO_CGROUP;
+	if (c->attach(c, exec_in_container, p, opts, &pid) < 0)
+		pid = -1;
+	/* Nothing of the daemon's stays open here: its clients' sockets
+	 * would not see an end while we wait. */
+	if (sock > 3)
+		syscall(SYS_close_range, 3U, (unsigned)sock - 1, 0U);
+	syscall(SYS_close_range, (unsigned)sock + 1, ~0U, 0U);
+	if (pid > 0) {
+		/* Not reaped yet (we are its parent): this is the command. */
+		pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+		if (pidfd < 0) {
+			kill(pid, SIGKILL);
+			waitpid(pid, NULL, __WALL);
+			pid = -1;
+		}
+	}
+	if (pidfd >= 0) {
+		struct cmsghdr *cm;
+
+		r.pid = pid;
+		mh.msg_control = cbuf;
+		mh.msg_controllen = sizeof cbuf;
+		cm = CMSG_FIRSTHDR(&mh);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(cm), &pidfd, sizeof pidfd);
+	}
+	if (sendmsg(sock, &mh, MSG_NOSIGNAL) < 0 || pid <= 0)
+		_exit(1);
+	close(sock);
+	while (waitpid(pid, &st, __WALL) < 0)
+		if (errno != EINTR)
+			_exit(1);
+	_exit(WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+}
+
+/* Starts the helper; -1 (errno) when clone3 cannot (then liblxc moves). */
+static int
+exec_helper_start(struct lxc_container *c, struct exec_priv *p,
+    lxc_attach_options_t *opts)
+{
+	int sv[2];
+	pid_t pid;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return -1;
+	pid = cgroup_attach_fork(&p->cg);
+	if (pid == 0) {
+		close(sv[0]);
+		exec_helper_main(c, p, opts, sv[1]);
+	}
+	close(sv[1]);
+	if (pid < 0) {
+		close(sv[0]);
+		return -1;
+	}
+	p->helper = pid;
+	p->sock = sv[0];
+	p->helper_pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	return 0;
 }
 
 /*
@@ -237,7 +430,7 @@ instance_exec(struct engine *e, const char *name, const struct exec_req *req,
 	struct instance in = { 0 };
 	struct strv env = { 0 };
 	int in_pipe[2] = { -1, -1 }, out_pipe[2] = { -1, -1 }, err_pipe[2] = { -1, -1 };
-	int master = -1, slave = -1, rc = -1;
+	int master = -1, slave = -1, rc = -1, cgrc;
 	sigset_t block, saved;
 	int *before = NULL;
 	size_t i, nbefore;
@@ -274,12 +467,10 @@ instance_exec(struct engine *e, const char *name, const struct exec_req *req,
 		free(kv);
 	}
 	eh = xcalloc(1, sizeof *eh);
-	p = xcalloc(1, sizeof *p);
+	p = exec_priv_new(e, name);
 	eh->priv = p;
 	eh->fds[0] = eh->fds[1] = eh->fds[2] = -1;
 	eh->interactive = req->interactive;
-	p->engine = e;
-	p->pidfd = -1;
 	p->interactive = req->interactive;
 	p->argv = xcalloc(req->argv.n + 1, sizeof *p->argv);
 	for (i = 0; i < req->argv.n; i++)
@@ -336,18 +527,30 @@ instance_exec(struct engine *e, const char *name, const struct exec_req *req,
 	 * The attached process runs liblxc code with the daemon's signal
 	 * handlers until exec_in_container resets them; a signal then would
 	 * be lost to the command (an early SIGTERM gave status 0) and
-	 * forwarded to our loop.  Keep signals pending until the reset.
+	 * forwarded to our loop.  Keep signals pending until the reset (the
+	 * attach helper keeps them blocked all its life).
 	 */
-	nbefore = exec_fds(&before);
 	sigfillset(&block);
 	sigprocmask(SIG_BLOCK, &block, &saved);
-	rc = c->attach(c, exec_in_container, p, &opts, &p->pid);
+	cgrc = getenv("LXDECK_EXEC_LIBLXC") != NULL ? -ENOTSUP :
+	    cgroup_attach_open(instance_init_pid(e, name), &p->cg);
+	if (cgrc == 0) {
+		rc = exec_helper_start(c, p, &opts);
+		cgroup_attach_close(&p->cg);	/* the helper has its own */
+	} else
+		log_debug("exec in \"%s\": liblxc moves the process (%s)", name,
+		    strerror(-cgrc));
+	if (p->helper < 0) {
+		nbefore = exec_fds(&before);
+		rc = c->attach(c, exec_in_container, p, &opts, &p->pid);
+		exec_close_leaked_pidfds(before, nbefore);
+		free(before);
+		before = NULL;
+		if (rc < 0 || p->pid <= 0)
+			rc = -1;
+	}
 	sigprocmask(SIG_SETMASK, &saved, NULL);
-	exec_close_leaked_pidfds(before, nbefore);
-	free(before);
-	before = NULL;
-	if (rc < 0 || p->pid <= 0) {
-		rc = -1;
+	if (rc < 0) {
 		err_set(err, 500, "Failed to run a command in instance \"%s\"", name);
 		goto out;
 	}
@@ -373,10 +576,12 @@ instance_exec(struct engine *e, const char *name, const struct exec_req *req,
 		eh->op_id = xstrdup(op_register(e, &spec)->id);
 	}
 	free(url);
-	p->pidfd = (int)syscall(SYS_pidfd_open, p->pid, 0);
-	if (p->pidfd >= 0) {
+	if (p->helper < 0)
+		p->pidfd = (int)syscall(SYS_pidfd_open, p->pid, 0);
+	if (p->helper > 0 ? p->helper_pidfd >= 0 : p->pidfd >= 0) {
 		p->poll = xmalloc(sizeof *p->poll);
-		uv_poll_init(e->loop, p->poll, p->pidfd);
+		uv_poll_init(e->loop, p->poll, p->helper > 0 ?
+		    p->helper_pidfd : p->pidfd);
 		p->poll->data = eh;
 		uv_poll_start(p->poll, UV_READABLE, exec_exited);
 	}
@@ -409,6 +614,7 @@ out:
 	}
 	if (eh != NULL) {
 		free(p->argv);
+		free(p->name);
 		free(p);
 		free(eh);
 	}
@@ -442,12 +648,11 @@ instance_console(struct engine *e, const char *name, int w, int h,
 	}
 	set_size(ptx, w, h);
 	eh = xcalloc(1, sizeof *eh);
-	p = xcalloc(1, sizeof *p);
+	p = exec_priv_new(e, name);
 	eh->priv = p;
 	eh->interactive = true;
 	eh->fds[0] = ptx;
 	eh->fds[1] = eh->fds[2] = -1;
-	p->engine = e;
 	p->c = c;
 	p->console = true;
 	p->pid = -1;
@@ -485,9 +690,14 @@ instance_exec_signal(struct engine *e, struct exec_handle *eh, int sig,
 {
 	struct exec_priv *p = eh->priv;
 
-	if (p->console || p->pid <= 0)
+	if (p->console)
 		return err_set(err, 400, "No process to signal");
-	if (kill(p->pid, sig) < 0)
+	if (p->helper > 0)
+		exec_helper_report(p, EXEC_REPORT_WAIT_MS);
+	if (p->pid <= 0)
+		return err_set(err, 400, "No process to signal");
+	if ((p->pidfd >= 0 ? (int)syscall(SYS_pidfd_send_signal, p->pidfd, sig,
+	    NULL, 0U) : kill(p->pid, sig)) < 0)
 		return err_set(err, 500, "Failed to send signal %d: %s", sig,
 		    strerror(errno));
 	return 0;
@@ -506,10 +716,22 @@ instance_exec_close(struct engine *e, struct exec_handle *eh)
 		uv_poll_stop(p->poll);
 		uv_close((uv_handle_t *)p->poll, exec_poll_closed);
 	}
-	if (p->pid > 0) {
+	if (p->helper > 0) {
+		/* The command first (the helper then exits with it); the helper
+		 * itself only when it never reported. */
+		if (exec_helper_report(p, EXEC_REPORT_WAIT_MS))
+			syscall(SYS_pidfd_send_signal, p->pidfd, SIGKILL, NULL, 0U);
+		else
+			kill(p->helper, SIGKILL);
+		waitpid(p->helper, NULL, 0);
+	} else if (p->pid > 0 && !p->console) {
 		kill(p->pid, SIGKILL);
 		waitpid(p->pid, NULL, 0);
 	}
+	if (p->helper_pidfd >= 0)
+		close(p->helper_pidfd);
+	if (p->sock >= 0)
+		close(p->sock);
 	if (p->pidfd >= 0)
 		close(p->pidfd);
 	for (i = 0; i < 3; i++)
@@ -519,6 +741,7 @@ instance_exec_close(struct engine *e, struct exec_handle *eh)
 		op_finish(e, eh->op_id, STATUS_SUCCESS, NULL);
 	lxc_container_put(p->c);
 	free(p->argv);
+	free(p->name);
 	free(p);
 	free(eh->op_id);
 	free(eh);

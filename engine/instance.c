@@ -505,6 +505,15 @@ instance_status(struct engine *e, const char *name)
 	return instance_runtime(e, name, NULL, NULL);
 }
 
+pid_t
+instance_init_pid(struct engine *e, const char *name)
+{
+	pid_t pid = 0;
+	int code = instance_runtime(e, name, &pid, NULL);
+
+	return code == STATUS_RUNNING || code == STATUS_FROZEN ? pid : 0;
+}
+
 bool
 instance_is_running(struct engine *e, const char *name)
 {

@@ -22,4 +22,14 @@ trap cleanup EXIT
 API_BACKEND=local api_start_lxdeckd || { echo "not ok 1 - lxdeckd starts"; exit 1; }
 API_PREFIX=tloc api_scenario
 api_stop_lxdeckd
+
+# The same execs when liblxc moves the process into the cgroups itself
+# (what lxdeckd falls back to when the cgroups are not as its own fast
+# path needs: engine/cgroup-attach.c).
+LXDECK_EXEC_LIBLXC=1 API_BACKEND=local api_start_lxdeckd ||
+    { echo "not ok - lxdeckd starts (liblxc attach)"; exit 1; }
+ok "launch (liblxc attach)" L launch busybox tloc-l
+api_exec_checks tloc-l
+ok "delete (liblxc attach)" L delete -f tloc-l
+api_stop_lxdeckd
 done_testing

@@ -14,8 +14,16 @@
 #   connection per request, as lxc does; (c) the request alone: uxget -n
 #   sends 200 requests from one process, one connection each, and gives
 #   the median.  The list goal is judged on (b); all three are printed.
-#   Then `lxc list` (all default columns), `lxc exec C
-#   -- true`, the daemon's RSS when idle, and the memory the manager uses
+#   Then `lxc list` (all default columns), `lxc exec C -- true` two
+#   ways: one every 100 ms, as a person or a script with work between
+#   runs issues them, and back to back.  They differ because of the
+#   kernel: moving a process into a cgroup through cgroup.procs takes a
+#   global lock whose first taker after a quiet spell waits for an RCU
+#   grace period (10-15 ms here); LXD's attach pays it, back to back runs
+#   often find the lock still warm from the run before.  lxdeckd's attach
+#   never takes it (engine/cgroup-attach.c).  The issue's LXD figure
+#   (~36 ms) is the spaced one, so the exec goal is judged there; both
+#   are printed.  Then the daemon's RSS when idle, and the memory the manager uses
 #   for N running containers: the daemon's RSS growth plus the per-container
 #   monitor processes ("[lxc monitor] LXCPATH NAME"), counted both as RSS
 #   (what ps shows; shared pages counted in every process) and as PSS
@@ -80,8 +88,10 @@ monitors() {
 }
 sum() { awk '{s += $1} END {print s + 0}'; }
 # hyperfine's median in ms: hf NAME CMD [RUNS]
+# (HF_PREPARE: a command run before each timed run, not timed)
 hf() {
-	hyperfine -N --warmup 3 --runs "${3:-${RUNS:-20}}" --export-json "$WORK/$1.json" "$2" >/dev/null 2>&1
+	hyperfine -N --warmup 3 --runs "${3:-${RUNS:-20}}" ${HF_PREPARE:+--prepare "$HF_PREPARE"} \
+	    --export-json "$WORK/$1.json" "$2" >/dev/null 2>&1
 	python3 -c 'import json,sys; print("%.1f" % (json.load(open(sys.argv[1]))["results"][0]["median"] * 1000))' "$WORK/$1.json"
 }
 row() { # name unit lxdeckd LXD
@@ -152,8 +162,9 @@ t_get_loc=$(hf get-loc "curl -s -o /dev/null --unix-socket $LOC_SOCK $URL")
 t_get_ref=$(hf get-ref "curl -s -o /dev/null --unix-socket $REF_SOCK $URL")
 t_list_loc=$(LXD_CONF=$LOC_CONF hf list-loc "lxc list --format csv")
 t_list_ref=$(LXD_CONF=$REF_CONF hf list-ref "lxc list --format csv")
-# exec varies most (a cgroup v1 migration may wait for an RCU grace
-# period, in the kernel, for either daemon): more runs
+# exec varies most (see the top): more runs, spaced and back to back
+t_exsp_loc=$(LXD_CONF=$LOC_CONF HF_PREPARE="sleep 0.1" hf exsp-loc "lxc exec $P-01 -- true" "${EXEC_RUNS:-40}")
+t_exsp_ref=$(LXD_CONF=$REF_CONF HF_PREPARE="sleep 0.1" hf exsp-ref "lxc exec $P-01 -- true" "${EXEC_RUNS:-40}")
 t_exec_loc=$(LXD_CONF=$LOC_CONF hf exec-loc "lxc exec $P-01 -- true" "${EXEC_RUNS:-40}")
 t_exec_ref=$(LXD_CONF=$REF_CONF hf exec-ref "lxc exec $P-01 -- true" "${EXEC_RUNS:-40}")
 t_info_loc=$(LXD_CONF=$LOC_CONF hf info-loc "lxc info $P-01")
@@ -167,7 +178,8 @@ row "GET /1.0/instances?recursion=2, $N running" ms "$u_get_loc" "$u_get_ref"
 row "  the same with curl (old figure)" ms "$t_get_loc" "$t_get_ref"
 row "  the same, request alone (200 in 1 process)" ms "$s_get_loc" "$s_get_ref"
 row "lxc list" ms "$t_list_loc" "$t_list_ref"
-row "lxc exec C -- true" ms "$t_exec_loc" "$t_exec_ref"
+row "lxc exec C -- true, one every 100 ms" ms "$t_exsp_loc" "$t_exsp_ref"
+row "lxc exec C -- true, back to back" ms "$t_exec_loc" "$t_exec_ref"
 row "lxc info C" ms "$t_info_loc" "$t_info_ref"
 row "daemon RSS idle" MB "$(echo "$idle_loc / 1024" | bc -l)" "$(echo "$idle_ref / 1024" | bc -l)"
 row "daemon RSS with $N running" MB "$(echo "$run_loc / 1024" | bc -l)" "$(echo "$run_ref / 1024" | bc -l)"
@@ -191,7 +203,9 @@ goal "  the same with curl (old figure): $(ratio "$t_get_loc" "$t_get_ref")" \
     "$(echo "$t_get_ref / $t_get_loc >= 9" | bc -l)"
 goal "  the same, request alone: $(ratio "$s_get_loc" "$s_get_ref")" \
     "$(echo "$s_get_ref / $s_get_loc >= 9" | bc -l)"
-goal "lxc exec >= 2x faster: $(ratio "$t_exec_loc" "$t_exec_ref")" \
+goal "lxc exec >= 2x faster (one every 100 ms): $(ratio "$t_exsp_loc" "$t_exsp_ref")" \
+    "$(echo "$t_exsp_ref / $t_exsp_loc >= 2" | bc -l)"
+goal "  the same back to back: $(ratio "$t_exec_loc" "$t_exec_ref")" \
     "$(echo "$t_exec_ref / $t_exec_loc >= 2" | bc -l)"
 goal "idle RSS < 10 MB: $(awk -v k="$idle_loc" 'BEGIN { printf "%.1f MB", k / 1024 }')" \
     "$(echo "$idle_loc < 10240" | bc -l)"
