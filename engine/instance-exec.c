@@ -181,13 +181,15 @@ exec_exited(uv_poll_t *h, int status, int events)
 			return;
 		failed = !exec_helper_report(p, 0);
 		p->helper = -1;
-		close(p->helper_pidfd);
-		p->helper_pidfd = -1;
 	} else if (waitpid(p->pid, &st, WNOHANG) <= 0)
 		return;
+	/* The watcher goes before the fd it watches. */
 	uv_poll_stop(h);
 	uv_close((uv_handle_t *)h, exec_poll_closed);
 	p->poll = NULL;
+	if (p->helper_pidfd >= 0)
+		close(p->helper_pidfd);
+	p->helper_pidfd = -1;
 	if (p->pidfd >= 0)
 		close(p->pidfd);
 	p->pidfd = -1;
@@ -303,9 +305,16 @@ exec_helper_start(struct lxc_container *c, struct exec_priv *p,
 		close(sv[0]);
 		return -1;
 	}
+	p->helper_pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (p->helper_pidfd < 0) {
+		/* Nothing would see it end: not started (before it attaches). */
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		close(sv[0]);
+		return -1;
+	}
 	p->helper = pid;
 	p->sock = sv[0];
-	p->helper_pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	return 0;
 }
 
@@ -703,6 +712,61 @@ instance_exec_signal(struct engine *e, struct exec_handle *eh, int sig,
 	return 0;
 }
 
+/*
+ * A killed process may not end at once: a frozen container's stays frozen,
+ * SIGKILL or not, until it is thawed.  So it is reaped from the loop when
+ * its pidfd (taken) says it ended, never waited for here.
+ */
+struct exec_reaper {
+	uv_poll_t	 poll;
+	pid_t		 pid;
+	int		 pidfd;
+};
+
+static void
+exec_reaper_closed(uv_handle_t *h)
+{
+	struct exec_reaper *r = h->data;
+
+	close(r->pidfd);
+	free(r);
+}
+
+static void
+exec_reaper_cb(uv_poll_t *h, int status, int events)
+{
+	struct exec_reaper *r = h->data;
+
+	if (waitpid(r->pid, NULL, WNOHANG) == 0)
+		return;
+	uv_poll_stop(h);
+	uv_close((uv_handle_t *)h, exec_reaper_closed);
+}
+
+static void
+exec_reap(struct engine *e, pid_t pid, int pidfd)
+{
+	struct exec_reaper *r;
+
+	if (waitpid(pid, NULL, WNOHANG) != 0) {
+		if (pidfd >= 0)
+			close(pidfd);
+		return;
+	}
+	if (pidfd < 0 || e->loop == NULL) {
+		waitpid(pid, NULL, 0);
+		if (pidfd >= 0)
+			close(pidfd);
+		return;
+	}
+	r = xcalloc(1, sizeof *r);
+	r->pid = pid;
+	r->pidfd = pidfd;
+	uv_poll_init(e->loop, &r->poll, pidfd);
+	r->poll.data = r;
+	uv_poll_start(&r->poll, UV_READABLE, exec_reaper_cb);
+}
+
 void
 instance_exec_close(struct engine *e, struct exec_handle *eh)
 {
@@ -723,10 +787,12 @@ instance_exec_close(struct engine *e, struct exec_handle *eh)
 			syscall(SYS_pidfd_send_signal, p->pidfd, SIGKILL, NULL, 0U);
 		else
 			kill(p->helper, SIGKILL);
-		waitpid(p->helper, NULL, 0);
+		exec_reap(e, p->helper, p->helper_pidfd);
+		p->helper_pidfd = -1;
 	} else if (p->pid > 0 && !p->console) {
 		kill(p->pid, SIGKILL);
-		waitpid(p->pid, NULL, 0);
+		exec_reap(e, p->pid, p->pidfd);
+		p->pidfd = -1;
 	}
 	if (p->helper_pidfd >= 0)
 		close(p->helper_pidfd);

@@ -100,7 +100,7 @@ is_gone() {
 }
 
 more_scenario() {
-	local who=$1 p=$2 a=$2-a out fp fp2 tmp=$WORK/$2 mon rc id
+	local who=$1 p=$2 a=$2-a out fp fp2 tmp=$WORK/$2 mon rc id pid
 	mkdir -p "$tmp"
 	cleanup_server "$p"
 
@@ -204,6 +204,25 @@ more_scenario() {
 	like "$who: monitor saw instance-resumed" "$out" '"action": ?"instance-resumed"'
 	ok "$who: monitor printed only lifecycle events" \
 		test -z "$(grep -E '"type": ?"' "$tmp/mon.json" | grep -vE '"type": ?"lifecycle"')"
+
+	# an exec whose client goes away while the instance is paused: the
+	# server kills the command (frozen, it ends only once thawed) and
+	# goes on answering meanwhile; once resumed, the command is gone
+	lxc exec "$a" -- sleep 47 >/dev/null 2>&1 &
+	pid=$!
+	wait_for 20 L exec "$a" -- sh -c 'ps | grep -q "[s]leep 47"'
+	ok "$who: pause under a running exec" L pause "$a"
+	kill -9 "$pid"; wait "$pid" 2>/dev/null
+	sleep 0.5
+	ok "$who: answers while an abandoned command is frozen" \
+		timeout 10 lxc list "^$a\$" --format csv
+	ok "$who: start (unfreeze) after the client went away" L start "$a"
+	ok "$who: the abandoned command is gone once resumed" \
+		wait_for 20 eval "! L exec $a -- sh -c 'ps | grep -q \"[s]leep 47\"'"
+	if [ "$who" = lxdeckd ]; then
+		ok "$who: no child left unreaped" wait_for 10 \
+			eval "! ps --ppid $API_PID -o stat= | grep -q Z"
+	fi
 
 	# image export: the file hashes to the fingerprint
 	fp=$(L image info busybox | awk '/^Fingerprint:/ {print $2}')
