@@ -4,7 +4,7 @@
  * client does), the whole response read and checked (status 200, the
  * body as long as Content-Length says, or up to the server's close).
  *
- *   uxget [-n N] [-q] SOCKET PATH
+ *   uxget [-n N | -t MS] [-q] SOCKET PATH
  *
  * One request by default, so that `hyperfine -N "uxget S P"` times a
  * request plus the start of a process that loads nothing but libc (curl
@@ -12,7 +12,11 @@
  * that are neither daemon's).  With -n N it sends N requests one after
  * the other from this one process and prints the median and the fastest
  * time of one request in ms: what the daemon takes, client start-up left
- * out.  -q: no body on stdout.  Exits 1 on any failed request.
+ * out.  With -t MS it sends requests one after the other for MS ms and
+ * prints the median, fastest, 90th percentile and slowest time in ms, the
+ * number of requests and the 99th percentile (tests/api/exec-loop.sh: is
+ * the daemon's loop free while other clients work?).  -q: no body on
+ * stdout.  Exits 1 on any failed request.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -115,19 +119,45 @@ main(int argc, char **argv)
 {
 	char *buf = NULL, *body;
 	size_t cap = 0;
-	int n = 0, i, c;
+	int n = 0, i, c, ms = 0;
 	bool quiet = false;
 	double *t;
 
-	while ((c = getopt(argc, argv, "n:q")) != -1) {
+	while ((c = getopt(argc, argv, "n:qt:")) != -1) {
 		switch (c) {
 		case 'n': n = atoi(optarg); break;
 		case 'q': quiet = true; break;
+		case 't': ms = atoi(optarg); break;
 		default: goto usage;
 		}
 	}
 	if (argc - optind != 2)
 		goto usage;
+	if (ms > 0) {
+		double start = now_ms();
+		size_t cnt = 0, alloc = 0;
+
+		t = NULL;
+		while (now_ms() - start < ms) {
+			double t0 = now_ms();
+
+			if (request(argv[optind], argv[optind + 1], &buf, &cap) < 0)
+				return 1;
+			if (cnt == alloc) {
+				alloc = alloc ? 2 * alloc : 1024;
+				t = realloc(t, alloc * sizeof *t);
+				if (t == NULL)
+					return 1;
+			}
+			t[cnt++] = now_ms() - t0;
+		}
+		qsort(t, cnt, sizeof *t, cmp_double);
+		printf("%.2f %.2f %.2f %.2f %zu %.2f\n", t[cnt / 2], t[0],
+		    t[cnt * 9 / 10], t[cnt - 1], cnt, t[cnt * 99 / 100]);
+		free(t);
+		free(buf);
+		return 0;
+	}
 	if (n <= 0) {
 		if (request(argv[optind], argv[optind + 1], &buf, &cap) < 0)
 			return 1;
@@ -151,6 +181,6 @@ main(int argc, char **argv)
 	free(buf);
 	return 0;
 usage:
-	fprintf(stderr, "usage: uxget [-n N] [-q] SOCKET PATH\n");
+	fprintf(stderr, "usage: uxget [-n N | -t MS] [-q] SOCKET PATH\n");
 	return 2;
 }
