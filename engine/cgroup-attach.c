@@ -14,9 +14,9 @@
  * process, a descendant, moves itself into the v1 hierarchies through
  * "tasks" files the daemon opened (the kernel checks the opener's
  * credentials, so this works after the process dropped to the
- * container's root).  Anything unexpected (no unified hierarchy, no .lxc
- * leaf yet, a path outside lxc.payload.NAME) makes cgroup_attach_open()
- * fail and the caller uses liblxc's own move instead.
+ * container's root).  Anything unexpected (no unified hierarchy, a path
+ * outside lxc.payload.NAME, a file that cannot be opened) makes
+ * cgroup_attach_open() fail and the caller uses liblxc's own move instead.
  *
  * The cgroup mounts come from /proc/self/mountinfo, read once.
  */
@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -173,6 +174,29 @@ cgroup_attach_payload(const char *path, size_t len)
 	return rel;
 }
 
+/*
+ * The unified leaf is liblxc's: its first attach makes .lxc, 0755, from
+ * inside the container's user namespace, so owned by the container's
+ * root.  Made the same way here so that the first exec into a container
+ * is not the slow one: the owner is the init's (what /proc/PID is owned
+ * by), which is the container's root.
+ */
+static int
+cgroup_attach_make_leaf(const char *leaf, pid_t init)
+{
+	char proc[32];
+	struct stat st;
+
+	snprintf(proc, sizeof proc, "/proc/%d", (int)init);
+	if (stat(proc, &st) < 0)
+		return -errno;
+	if (mkdir(leaf, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	if (chown(leaf, st.st_uid, st.st_gid) < 0)
+		return -errno;
+	return 0;
+}
+
 void
 cgroup_attach_close(struct cgroup_attach *ca)
 {
@@ -221,11 +245,12 @@ cgroup_attach_open(pid_t init, struct cgroup_attach *ca)
 		else if (!v2 && ca->nv1 == CGROUP_ATTACH_V1_MAX)
 			rc = -E2BIG;
 		else {
-			/* The unified leaf is liblxc's: it makes .lxc (owned
-			 * by the container's root) at the first attach. */
 			file = xasprintf(v2 ? "%s%s/.lxc" : "%s%s/tasks", dir, rel);
 			fd = open(file, v2 ? O_RDONLY | O_DIRECTORY | O_CLOEXEC :
 			    O_WRONLY | O_CLOEXEC);
+			if (fd < 0 && errno == ENOENT && v2 &&
+			    cgroup_attach_make_leaf(file, init) == 0)
+				fd = open(file, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 			if (fd < 0)
 				rc = -errno;
 			else if (v2)
