@@ -270,13 +270,34 @@ cgroup_attach_open(pid_t init, struct cgroup_attach *ca)
 	return rc;
 }
 
+/*
+ * A raw clone3() runs none of glibc's fork handlers: had another thread
+ * held a lock (malloc's, stdio's, liblxc's) at that moment, the child
+ * would find it held forever.  So only a process with one thread forks
+ * this way (lxdeckd and lxdeck always are when they exec; the list's
+ * state threads are joined before anything else runs); /proc/self/task
+ * has a link per thread besides "." and "..".
+ */
+static bool
+cgroup_attach_single_threaded(void)
+{
+	struct stat st;
+
+	return stat("/proc/self/task", &st) == 0 && st.st_nlink == 3;
+}
+
 pid_t
-cgroup_attach_fork(const struct cgroup_attach *ca)
+cgroup_attach_fork(const struct cgroup_attach *ca, int *pidfd)
 {
 	struct clone_args args;
 
+	if (!cgroup_attach_single_threaded()) {
+		errno = EBUSY;
+		return -1;
+	}
 	memset(&args, 0, sizeof args);
-	args.flags = CLONE_INTO_CGROUP;
+	args.flags = CLONE_INTO_CGROUP | CLONE_PIDFD;
+	args.pidfd = (uint64_t)(uintptr_t)pidfd;
 	args.exit_signal = SIGCHLD;
 	args.cgroup = (uint64_t)ca->unified_fd;
 	return (pid_t)syscall(SYS_clone3, &args, sizeof args);

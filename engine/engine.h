@@ -383,8 +383,10 @@ struct cgroup_attach {
 };
 int	 cgroup_attach_open(pid_t init, struct cgroup_attach *);
 void	 cgroup_attach_close(struct cgroup_attach *);
-/* fork() into the unified leaf: 0 in the child, its pid or -1 (errno). */
-pid_t	 cgroup_attach_fork(const struct cgroup_attach *);
+/* fork() into the unified leaf: 0 in the child; in the parent the child's
+ * pid, its pidfd in *pidfd (close-on-exec), or -1 (errno; EBUSY when the
+ * process has other threads: a raw clone3 is not fork-safe then). */
+pid_t	 cgroup_attach_fork(const struct cgroup_attach *, int *pidfd);
 /* In the process to move: joins every v1 hierarchy ("0" into tasks). */
 int	 cgroup_attach_join_v1(const struct cgroup_attach *);
 

@@ -295,7 +295,7 @@ exec_helper_start(struct lxc_container *c, struct exec_priv *p,
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return -1;
-	pid = cgroup_attach_fork(&p->cg);
+	pid = cgroup_attach_fork(&p->cg, &p->helper_pidfd);
 	if (pid == 0) {
 		close(sv[0]);
 		exec_helper_main(c, p, opts, sv[1]);
@@ -303,14 +303,7 @@ exec_helper_start(struct lxc_container *c, struct exec_priv *p,
 	close(sv[1]);
 	if (pid < 0) {
 		close(sv[0]);
-		return -1;
-	}
-	p->helper_pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-	if (p->helper_pidfd < 0) {
-		/* Nothing would see it end: not started (before it attaches). */
-		kill(pid, SIGKILL);
-		waitpid(pid, NULL, 0);
-		close(sv[0]);
+		p->helper_pidfd = -1;
 		return -1;
 	}
 	p->helper = pid;
@@ -544,7 +537,9 @@ instance_exec(struct engine *e, const char *name, const struct exec_req *req,
 	cgrc = getenv("LXDECK_EXEC_LIBLXC") != NULL ? -ENOTSUP :
 	    cgroup_attach_open(instance_init_pid(e, name), &p->cg);
 	if (cgrc == 0) {
-		rc = exec_helper_start(c, p, &opts);
+		if ((rc = exec_helper_start(c, p, &opts)) < 0)
+			log_debug("exec in \"%s\": liblxc moves the process "
+			    "(no helper: %s)", name, strerror(errno));
 		cgroup_attach_close(&p->cg);	/* the helper has its own */
 	} else
 		log_debug("exec in \"%s\": liblxc moves the process (%s)", name,
