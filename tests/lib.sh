@@ -95,3 +95,20 @@ done_testing() {
 	echo "1..$TAP_N"
 	[ "$TAP_FAILED" -eq 0 ]
 }
+
+# engine_busybox DIR FILE: builds the busybox test image into FILE and
+# imports it into the engine directory DIR as "busybox".
+engine_busybox() {
+	"$LXDECK_SRC/scripts/build-image" busybox "$2" >/dev/null &&
+	    "$BUILD/tools/engctl" -d "$1" image-import "$2" busybox >/dev/null
+}
+
+# engine_purge DIR: force-stops and deletes every instance of the engine
+# directory DIR (a suite's cleanup).
+engine_purge() {
+	local c
+	for c in $("$BUILD/tools/engctl" -d "$1" list 2>/dev/null | awk '{print $1}'); do
+		"$BUILD/tools/engctl" -d "$1" stop "$c" -f >/dev/null 2>&1
+		"$BUILD/tools/engctl" -d "$1" delete "$c" >/dev/null 2>&1
+	done
+}

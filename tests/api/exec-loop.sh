@@ -26,17 +26,13 @@ cleanup() {
 	touch "$T/stop"
 	[ -n "$WPIDS" ] && wait $WPIDS 2>/dev/null
 	[ -n "$DPID" ] && kill -TERM "$DPID" 2>/dev/null && wait "$DPID" 2>/dev/null
-	for c in $("$BUILD/tools/engctl" -d "$T/dir" list 2>/dev/null | awk '{print $1}'); do
-		"$BUILD/tools/engctl" -d "$T/dir" stop "$c" -f >/dev/null 2>&1
-		"$BUILD/tools/engctl" -d "$T/dir" delete "$c" >/dev/null 2>&1
-	done
+	engine_purge "$T/dir"
 	rm -rf --one-file-system "$T"
 }
 trap cleanup EXIT
 chmod 755 "$T"
 mkdir -p "$T/dir" "$T/u"
-"$LXDECK_SRC/scripts/build-image" busybox "$T/bb.tar.gz" >/dev/null &&
-    "$BUILD/tools/engctl" -d "$T/dir" image-import "$T/bb.tar.gz" busybox >/dev/null ||
+engine_busybox "$T/dir" "$T/bb.tar.gz" ||
     { echo "not ok 1 - busybox image for the engine"; exit 1; }
 S=$T/unix.socket
 "$DAEMON" --dir "$T/dir" --socket "$S" 2>"$T/lxdeckd.log" &

@@ -8,14 +8,10 @@ command -v lxc >/dev/null || skip_all "no lxc client"
 API_DIR=$(mktemp -d /tmp/lxdeck-apidir.XXXXXX)
 export API_DIR
 img=$API_DIR/busybox.tar.gz
-"$LXDECK_SRC/scripts/build-image" busybox "$img" >/dev/null &&
-    "$BUILD/tools/engctl" -d "$API_DIR" image-import "$img" busybox >/dev/null ||
+engine_busybox "$API_DIR" "$img" ||
     { echo "not ok 1 - busybox image for the engine"; exit 1; }
 cleanup() {
-	for c in $("$BUILD/tools/engctl" -d "$API_DIR" list 2>/dev/null | awk '{print $1}'); do
-		"$BUILD/tools/engctl" -d "$API_DIR" stop "$c" -f >/dev/null 2>&1
-		"$BUILD/tools/engctl" -d "$API_DIR" delete "$c" >/dev/null 2>&1
-	done
+	engine_purge "$API_DIR"
 	rm -rf --one-file-system "$API_DIR"
 }
 trap cleanup EXIT

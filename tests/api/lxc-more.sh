@@ -22,8 +22,7 @@ chmod 711 "$WORK"	# the containers' root (a mapped uid) walks through it
 API_DIR=$WORK/dir
 export API_DIR
 mkdir -p "$API_DIR"
-"$LXDECK_SRC/scripts/build-image" busybox "$WORK/busybox.tar.gz" >/dev/null &&
-	"$BUILD/tools/engctl" -d "$API_DIR" image-import "$WORK/busybox.tar.gz" busybox >/dev/null ||
+engine_busybox "$API_DIR" "$WORK/busybox.tar.gz" ||
 	{ echo "not ok 1 - busybox image for the engine"; exit 1; }
 
 # Every name this suite makes on either server, for the trap.
@@ -42,10 +41,7 @@ cleanup() {
 		cleanup_server tmloc
 		kill -TERM "$API_PID"; wait "$API_PID"
 	fi
-	for c in $("$BUILD/tools/engctl" -d "$API_DIR" list 2>/dev/null | awk '{print $1}'); do
-		"$BUILD/tools/engctl" -d "$API_DIR" stop "$c" -f >/dev/null 2>&1
-		"$BUILD/tools/engctl" -d "$API_DIR" delete "$c" >/dev/null 2>&1
-	done
+	engine_purge "$API_DIR"
 	rm -rf --one-file-system "$WORK"
 }
 trap cleanup EXIT

@@ -17,10 +17,7 @@ P=rc$$
 SOCK= ISOCK=
 cleanup() {
 	[ -n "$DPID" ] && kill -TERM "$DPID" 2>/dev/null && wait "$DPID" 2>/dev/null
-	for c in $("$BUILD/tools/engctl" -d "$T/dir" list 2>/dev/null | awk '{print $1}'); do
-		"$BUILD/tools/engctl" -d "$T/dir" stop "$c" -f >/dev/null 2>&1
-		"$BUILD/tools/engctl" -d "$T/dir" delete "$c" >/dev/null 2>&1
-	done
+	engine_purge "$T/dir"
 	if [ -n "$SOCK" ]; then
 		printf 'default-remote: r\nremotes:\n  r:\n    addr: unix://%s\n    public: false\n' \
 		    "$SOCK" > "$T/refconf.yml" 2>/dev/null && mkdir -p "$T/rc" &&
@@ -40,8 +37,7 @@ cleanup() {
 trap cleanup EXIT
 chmod 755 "$T"	# the containers' root must traverse it
 mkdir -p "$T/dir" "$T/cli"
-"$LXDECK_SRC/scripts/build-image" busybox "$T/bb.tar.gz" >/dev/null &&
-    "$BUILD/tools/engctl" -d "$T/dir" image-import "$T/bb.tar.gz" busybox >/dev/null ||
+engine_busybox "$T/dir" "$T/bb.tar.gz" ||
     { echo "not ok 1 - busybox image for the engine"; exit 1; }
 # Under uvfdcheck (tests/preload/uvfdcheck.c): an fd closed under a live
 # libuv watcher is reported where it happens, not as a later abort.

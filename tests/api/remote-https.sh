@@ -17,17 +17,13 @@ ADDR=127.0.0.1:$PORT
 P=rh$$
 cleanup() {
 	[ -n "$DPID" ] && kill -TERM "$DPID" 2>/dev/null && wait "$DPID" 2>/dev/null
-	for c in $("$BUILD/tools/engctl" -d "$T/dir" list 2>/dev/null | awk '{print $1}'); do
-		"$BUILD/tools/engctl" -d "$T/dir" stop "$c" -f >/dev/null 2>&1
-		"$BUILD/tools/engctl" -d "$T/dir" delete "$c" >/dev/null 2>&1
-	done
+	engine_purge "$T/dir"
 	rm -rf --one-file-system "$T"
 }
 trap cleanup EXIT
 chmod 755 "$T"	# the containers' root must traverse it
 mkdir -p "$T/dir" "$T/u" "$T/a" "$T/home"
-"$LXDECK_SRC/scripts/build-image" busybox "$T/bb.tar.gz" >/dev/null &&
-    "$BUILD/tools/engctl" -d "$T/dir" image-import "$T/bb.tar.gz" busybox >/dev/null ||
+engine_busybox "$T/dir" "$T/bb.tar.gz" ||
     { echo "not ok 1 - busybox image for the engine"; exit 1; }
 "$BUILD/lxdeckd" --dir "$T/dir" --socket "$T/unix.socket" 2>"$T/lxdeckd.log" &
 DPID=$!

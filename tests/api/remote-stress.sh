@@ -28,17 +28,13 @@ PORT=$((20000 + RANDOM % 20000))
 ADDR=127.0.0.1:$PORT
 cleanup() {
 	[ -n "$DPID" ] && kill -TERM "$DPID" 2>/dev/null && wait "$DPID" 2>/dev/null
-	for c in $("$BUILD/tools/engctl" -d "$T/dir" list 2>/dev/null | awk '{print $1}'); do
-		"$BUILD/tools/engctl" -d "$T/dir" stop "$c" -f >/dev/null 2>&1
-		"$BUILD/tools/engctl" -d "$T/dir" delete "$c" >/dev/null 2>&1
-	done
+	engine_purge "$T/dir"
 	rm -rf --one-file-system "$T"
 }
 trap cleanup EXIT
 chmod 755 "$T"	# the containers' root must traverse it
 mkdir -p "$T/dir" "$T/u" "$T/h" "$T/cli"
-"$LXDECK_SRC/scripts/build-image" busybox "$T/bb.tar.gz" >/dev/null &&
-    "$BUILD/tools/engctl" -d "$T/dir" image-import "$T/bb.tar.gz" busybox >/dev/null ||
+engine_busybox "$T/dir" "$T/bb.tar.gz" ||
     { echo "not ok 1 - busybox image for the engine"; exit 1; }
 # shellcheck disable=SC2046
 env $(uvfdcheck_env "$T/uvfdcheck.log") \

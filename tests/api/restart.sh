@@ -16,15 +16,11 @@ command -v lxc >/dev/null || skip_all "no lxc client"
 
 API_DIR=$(mktemp -d /tmp/lxdeck-restart.XXXXXX)
 export API_DIR
-"$LXDECK_SRC/scripts/build-image" busybox "$API_DIR/busybox.tar.gz" >/dev/null &&
-	"$BUILD/tools/engctl" -d "$API_DIR" image-import "$API_DIR/busybox.tar.gz" busybox >/dev/null ||
+engine_busybox "$API_DIR" "$API_DIR/busybox.tar.gz" ||
 	{ echo "not ok 1 - busybox image for the engine"; exit 1; }
 cleanup() {
 	[ -n "$API_PID" ] && kill -0 "$API_PID" 2>/dev/null && kill -KILL "$API_PID"
-	for c in $("$BUILD/tools/engctl" -d "$API_DIR" list 2>/dev/null | awk '{print $1}'); do
-		"$BUILD/tools/engctl" -d "$API_DIR" stop "$c" -f >/dev/null 2>&1
-		"$BUILD/tools/engctl" -d "$API_DIR" delete "$c" >/dev/null 2>&1
-	done
+	engine_purge "$API_DIR"
 	rm -rf --one-file-system "$API_DIR" "$API_TMP" "$API_CONF"
 }
 trap cleanup EXIT
