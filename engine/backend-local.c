@@ -852,6 +852,27 @@ local_unsubscribe(struct backend *b, int id)
 	event_unsubscribe(ENG(b), id);
 }
 
+static int
+local_network_list(struct backend *b, struct network **out, size_t *n,
+    struct err *err)
+{
+	return network_info_list(ENG(b), out, n, err);
+}
+
+static int
+local_network_state(struct backend *b, const char *name,
+    struct network_state *out, struct err *err)
+{
+	return network_info_state(ENG(b), name, out, err);
+}
+
+static int
+local_network_leases(struct backend *b, const char *name,
+    struct network_lease **out, size_t *n, struct err *err)
+{
+	return network_info_leases(ENG(b), name, out, n, err);
+}
+
 static const struct backend_ops local_ops = {
 	.name = "local",
 	.free = local_free,
@@ -897,6 +918,9 @@ static const struct backend_ops local_ops = {
 	.exec_close = local_exec_close,
 	.console_log = local_console_log,
 	.instance_log = local_instance_log,
+	.network_list = local_network_list,
+	.network_state = local_network_state,
+	.network_leases = local_network_leases,
 	.file_get = local_file_get,
 	.file_put = local_file_put,
 	.file_delete = local_file_delete,

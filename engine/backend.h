@@ -181,6 +181,53 @@ struct profile {
 	struct strv	 used_by;	/* "/1.0/instances/NAME" */
 };
 
+/* A network as `lxc network` shows it: the host's interfaces (veths
+ * left out, as LXD does), the server's own bridge managed. */
+struct network {
+	char		*name;
+	char		*description;
+	char		*type;		/* bridge, physical, loopback, bond, vlan, unknown */
+	bool		 managed;
+	char		*status;	/* managed: "Created" (or "Pending"); else "" */
+	struct strmap	 config;	/* managed: ipv4.address, ipv4.nat, ipv6.address */
+	struct strv	 used_by;	/* profiles, then instances (API URLs) */
+};
+
+struct network_address {
+	char	*family;		/* inet, inet6 */
+	char	*address;
+	int	 netmask;		/* prefix length */
+	char	*scope;			/* global, link, local */
+};
+
+/* GET /1.0/networks/NAME/state. */
+struct network_state {
+	char			*state;		/* up, down */
+	char			*type;		/* broadcast, loopback, point-to-point, unknown */
+	char			*hwaddr;
+	int64_t			 mtu;
+	struct network_address	*addresses;
+	size_t			 naddresses;
+	int64_t			 bytes_received, bytes_sent;
+	int64_t			 packets_received, packets_sent;
+	bool			 bridge;	/* the bridge_* fields mean something */
+	char			*bridge_id;	/* "8000.00163e28b642" */
+	int64_t			 bridge_forward_delay;
+	bool			 bridge_stp;
+	bool			 bridge_vlan_filtering;
+	int64_t			 bridge_vlan_default;
+	struct strv		 bridge_upper_devices;
+};
+
+/* A DHCP lease on a managed network (and its gateway). */
+struct network_lease {
+	char	*hostname;
+	char	*hwaddr;
+	char	*address;
+	char	*type;			/* gateway, dynamic */
+	char	*location;
+};
+
 struct image_alias {
 	char	*name;
 	char	*description;
@@ -432,6 +479,17 @@ struct backend_ops {
 	int	(*instance_log)(struct backend *, const char *inst, char **buf,
 		    size_t *len, struct err *);
 
+	/* Networks (`lxc network list/show/info/list-leases`).  Optional:
+	 * NULL when the backend has none (501).  *out arrays are freed with
+	 * network_array_free / network_lease_array_free; state with
+	 * network_state_free_contents.  404 for an unknown name. */
+	int	(*network_list)(struct backend *, struct network **out, size_t *n,
+		    struct err *);
+	int	(*network_state)(struct backend *, const char *name,
+		    struct network_state *out, struct err *);
+	int	(*network_leases)(struct backend *, const char *name,
+		    struct network_lease **out, size_t *n, struct err *);
+
 	/* Files inside an instance; paths are resolved inside its rootfs and
 	 * never follow a link out of it. */
 	int	(*file_get)(struct backend *, const char *inst, const char *path,
@@ -549,6 +607,10 @@ void	 profile_free_contents(struct profile *);
 void	 profile_free(struct profile *);
 void	 profile_array_free(struct profile *, size_t n);
 void	 image_alias_free_contents(struct image_alias *);
+void	 network_free_contents(struct network *);
+void	 network_array_free(struct network *, size_t n);
+void	 network_state_free_contents(struct network_state *);
+void	 network_lease_array_free(struct network_lease *, size_t n);
 void	 image_alias_array_free(struct image_alias *, size_t n);
 void	 image_free_contents(struct image *);
 void	 image_free(struct image *);

@@ -346,6 +346,12 @@ int64_t	 storage_usage(struct engine *, const char *driver, const char *name);
 
 /* network.c: the default bridge and its dnsmasq. */
 int	 network_ensure(struct engine *, const char *bridge, struct err *);
+/* The bridge's "10.x.y.1/24": its address, or the one kept for it before
+ * it exists (caller frees); NULL when none was picked yet. */
+char	*network_ipv4(struct engine *, const char *bridge);
+/* The dnsmasq lease file of a bridge (caller frees). */
+char	*network_leases_path(const char *bridge);
+
 /* Releases the DHCP lease of mac on the bridge (instance deleted). */
 void	 network_release(const char *bridge, const char *mac);
 /* Releases the leases of every nic of an instance on the engine's bridge. */
@@ -389,6 +395,14 @@ void	 cgroup_attach_close(struct cgroup_attach *);
 pid_t	 cgroup_attach_fork(const struct cgroup_attach *, int *pidfd);
 /* In the process to move: joins every v1 hierarchy ("0" into tasks). */
 int	 cgroup_attach_join_v1(const struct cgroup_attach *);
+
+/* network-info.c: the read side of `lxc network` (see struct network). */
+int	 network_info_list(struct engine *, struct network **out, size_t *n,
+	    struct err *);
+int	 network_info_state(struct engine *, const char *name,
+	    struct network_state *out, struct err *);
+int	 network_info_leases(struct engine *, const char *name,
+	    struct network_lease **out, size_t *n, struct err *);
 
 /* instance.c */
 int	 instance_load(struct engine *, const char *name, unsigned flags,

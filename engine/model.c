@@ -299,6 +299,70 @@ image_alias_free_contents(struct image_alias *a)
 }
 
 void
+network_free_contents(struct network *nw)
+{
+	if (nw == NULL)
+		return;
+	free(nw->name);
+	free(nw->description);
+	free(nw->type);
+	free(nw->status);
+	strmap_free(&nw->config);
+	strv_free(&nw->used_by);
+	memset(nw, 0, sizeof *nw);
+}
+
+void
+network_array_free(struct network *a, size_t n)
+{
+	size_t i;
+
+	if (a == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		network_free_contents(&a[i]);
+	free(a);
+}
+
+void
+network_state_free_contents(struct network_state *st)
+{
+	size_t i;
+
+	if (st == NULL)
+		return;
+	free(st->state);
+	free(st->type);
+	free(st->hwaddr);
+	for (i = 0; i < st->naddresses; i++) {
+		free(st->addresses[i].family);
+		free(st->addresses[i].address);
+		free(st->addresses[i].scope);
+	}
+	free(st->addresses);
+	free(st->bridge_id);
+	strv_free(&st->bridge_upper_devices);
+	memset(st, 0, sizeof *st);
+}
+
+void
+network_lease_array_free(struct network_lease *a, size_t n)
+{
+	size_t i;
+
+	if (a == NULL)
+		return;
+	for (i = 0; i < n; i++) {
+		free(a[i].hostname);
+		free(a[i].hwaddr);
+		free(a[i].address);
+		free(a[i].type);
+		free(a[i].location);
+	}
+	free(a);
+}
+
+void
 image_alias_array_free(struct image_alias *a, size_t n)
 {
 	size_t i;

@@ -150,6 +150,25 @@ dnsmasq_running(const char *pidfile)
 	return ok;
 }
 
+char *
+network_leases_path(const char *bridge)
+{
+	return xasprintf("/run/lxdeck/dnsmasq.%s.leases", bridge);
+}
+
+char *
+network_ipv4(struct engine *e, const char *bridge)
+{
+	char *key, *cidr;
+
+	if (bridge_exists(bridge) && (cidr = bridge_ipv4(bridge)) != NULL)
+		return cidr;
+	key = xasprintf("network.%s.ipv4.address", bridge);
+	cidr = config_value(e, key);
+	free(key);
+	return cidr;
+}
+
 int
 network_ensure(struct engine *e, const char *bridge, struct err *err)
 {
@@ -157,7 +176,7 @@ network_ensure(struct engine *e, const char *bridge, struct err *err)
 	char *cidr = config_value(e, key), *addr = NULL, *slash;
 	/* The bridge is the host's, whatever LXDECK_DIR: so is its dnsmasq. */
 	char *pidfile = xasprintf("/run/lxdeck/dnsmasq.%s.pid", bridge);
-	char *leases = xasprintf("/run/lxdeck/dnsmasq.%s.leases", bridge);
+	char *leases = network_leases_path(bridge);
 	char *range = NULL, *listen = NULL, *pidopt = NULL, *leaseopt = NULL;
 	int rc = -1;
 
@@ -253,7 +272,7 @@ out:
 void
 network_release(const char *bridge, const char *mac)
 {
-	char *path = xasprintf("/run/lxdeck/dnsmasq.%s.leases", bridge);
+	char *path = network_leases_path(bridge);
 	char *text = util_read_file(path, NULL), *line, *save = NULL;
 
 	free(path);

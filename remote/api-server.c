@@ -30,6 +30,10 @@ static const char *const api_server_ext[] = {
 	"snapshot_expiry",
 	"snapshot_expiry_creation",
 	"certificate_token",
+	"network",
+	"network_state",
+	"network_leases",
+	"network_state_bond_bridge",
 };
 
 void

@@ -229,6 +229,11 @@ json_object *codec_snapshot_encode(const struct snapshot *);
 int	 codec_snapshot_decode(json_object *, struct snapshot *, struct err *);
 void	 codec_snapshot_etag(const struct snapshot *, char out[65]);
 
+/* codec-network.c */
+json_object *codec_network_encode(const struct network *);
+json_object *codec_network_state_encode(const struct network_state *);
+json_object *codec_network_lease_encode(const struct network_lease *);
+
 /* codec-profile.c */
 json_object *codec_profile_encode(const struct profile *);
 /* Name optional (PUT has none). */
@@ -489,6 +494,13 @@ int	 api_files_delete(struct request *, struct err *);
 /* api-logs.c */
 int	 api_logs_list(struct request *, struct err *);
 int	 api_logs_get(struct request *, struct err *);
+/* api-networks.c */
+int	 api_networks_list(struct request *, struct err *);
+int	 api_networks_get(struct request *, struct err *);
+int	 api_networks_state(struct request *, struct err *);
+int	 api_networks_leases(struct request *, struct err *);
+int	 api_networks_create(struct request *, struct err *);
+int	 api_networks_change(struct request *, struct err *);
 /* api-projects.c */
 int	 api_projects_list(struct request *, struct err *);
 int	 api_projects_get(struct request *, struct err *);

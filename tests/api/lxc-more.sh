@@ -118,6 +118,44 @@ more_scenario() {
 	like "$who: list columns name,state,ipv4,ipv6,type,snapshots" "$out" \
 		"^$a,RUNNING,[0-9.]+ \(eth0\),[^,]*,CONTAINER,0$"
 
+	# networks: the server's own bridge (managed, with the instance on it
+	# and its lease), the host's interfaces (unmanaged, veths left out)
+	local br ip4 mac
+	br=$(L config device get "$a" eth0 network 2>/dev/null)
+	[ -n "$br" ] || br=$(L profile device get default eth0 network)
+	ip4=$(L list "^$a\$" -c 4 --format csv | cut -d' ' -f1)
+	mac=$(L config get "$a" volatile.eth0.hwaddr)
+	out=$(L network list --format csv)
+	like "$who: network list: $br is a managed bridge, created" "$out" \
+		"(^|$NL)$br,bridge,YES,[0-9.]+/24,[^,]*,[^,]*,[0-9]+,CREATED($NL|$)"
+	out=$(L query /1.0/networks/lo)
+	like "$who: /1.0/networks/lo is an unmanaged loopback" "$out" \
+		'"managed": false,.*"type": "loopback"'
+	out=$(L network list --format csv)
+	unlike "$who: network list leaves the containers' veths out" "$out" \
+		"(^|$NL)veth"
+	out=$(L network show "$br")
+	like "$who: network show: ipv4.address" "$out" \
+		"(^|$NL)  ipv4.address: [0-9.]+/24($NL|$)"
+	like "$who: network show: used by the instance" "$out" \
+		"(^|$NL)- /1.0/instances/$a($NL|$)"
+	out=$(L network info "$br")
+	like "$who: network info: up" "$out" "(^|$NL)State: up($NL|$)"
+	like "$who: network info: the bridge's address" "$out" \
+		"$NL  inet	[0-9.]+/24 \(global\)"
+	like "$who: network info: a bridge with upper devices" "$out" \
+		"(^|$NL)Bridge:$NL  ID: 8000\.[0-9a-f]{12}"
+	out=$(L network list-leases "$br" --format csv)
+	like "$who: network list-leases: the instance's lease" "$out" \
+		"(^|$NL)$a,$mac,$ip4,DYNAMIC($NL|$)"
+	like "$who: network list-leases: the gateway" "$out" \
+		"(^|$NL)$br\.gw,,[0-9.]+,GATEWAY($NL|$)"
+	nok "$who: network show of an unknown network fails" \
+		L network show nosuch-net0
+	out=$(L network info lo)
+	like "$who: network info lo: loopback with 127.0.0.1/8" "$out" \
+		"Type: loopback$NL.*inet	127\.0\.0\.1/8 \(local\)"
+
 	# info: state and snapshots (recursion=1)
 	ok "$who: snapshot" L snapshot "$a" s1
 	out=$(L info "$a")

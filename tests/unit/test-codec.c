@@ -31,6 +31,59 @@ TEST(go_json)
 	json_object_put(o);
 }
 
+/* LXD 5.0.2's shapes: locations ["none"] only when managed, a string
+ * netmask, null bond/ovn/vlan, and bridge null unless it is one. */
+TEST(network_shapes)
+{
+	struct network nw = { .name = "br0", .description = "", .type = "bridge",
+	    .managed = true, .status = "Created" };
+	struct network lo = { .name = "lo", .description = "", .type = "loopback",
+	    .status = "" };
+	struct network_address a = { .family = "inet", .address = "10.1.2.1",
+	    .netmask = 24, .scope = "global" };
+	struct network_state st = { .state = "up", .type = "broadcast",
+	    .hwaddr = "", .mtu = 1500, .addresses = &a, .naddresses = 1 };
+	struct network_lease l = { .hostname = "c1", .hwaddr = "00:16:3e:00:00:01",
+	    .address = "10.1.2.3", .type = "dynamic", .location = "none" };
+	json_object *o;
+	char *s;
+
+	strmap_set(&nw.config, "ipv4.address", "10.1.2.1/24");
+	strv_push(&nw.used_by, "/1.0/profiles/default");
+	o = codec_network_encode(&nw);
+	s = codec_to_string(o, true);
+	CHECK_STR(s, "{\"config\":{\"ipv4.address\":\"10.1.2.1/24\"},"
+	    "\"description\":\"\",\"locations\":[\"none\"],\"managed\":true,"
+	    "\"name\":\"br0\",\"status\":\"Created\",\"type\":\"bridge\","
+	    "\"used_by\":[\"/1.0/profiles/default\"]}");
+	free(s);
+	json_object_put(o);
+	strmap_free(&nw.config);
+	strv_free(&nw.used_by);
+	o = codec_network_encode(&lo);
+	s = codec_to_string(o, true);
+	CHECK(strstr(s, "\"locations\":null,\"managed\":false") != NULL);
+	free(s);
+	json_object_put(o);
+	o = codec_network_state_encode(&st);
+	s = codec_to_string(o, true);
+	CHECK_STR(s, "{\"addresses\":[{\"address\":\"10.1.2.1\",\"family\":"
+	    "\"inet\",\"netmask\":\"24\",\"scope\":\"global\"}],\"bond\":null,"
+	    "\"bridge\":null,\"counters\":{\"bytes_received\":0,\"bytes_sent\":0,"
+	    "\"packets_received\":0,\"packets_sent\":0},\"hwaddr\":\"\","
+	    "\"mtu\":1500,\"ovn\":null,\"state\":\"up\",\"type\":\"broadcast\","
+	    "\"vlan\":null}");
+	free(s);
+	json_object_put(o);
+	o = codec_network_lease_encode(&l);
+	s = codec_to_string(o, true);
+	CHECK_STR(s, "{\"address\":\"10.1.2.3\",\"hostname\":\"c1\","
+	    "\"hwaddr\":\"00:16:3e:00:00:01\",\"location\":\"none\","
+	    "\"type\":\"dynamic\"}");
+	free(s);
+	json_object_put(o);
+}
+
 TEST(etag_profile)
 {
 	struct profile p = { 0 };
@@ -272,6 +325,7 @@ int
 main(void)
 {
 	RUN(go_json);
+	RUN(network_shapes);
 	RUN(etag_profile);
 	RUN(parse_errors);
 	RUN(instance_roundtrip);
