@@ -853,6 +853,27 @@ local_unsubscribe(struct backend *b, int id)
 }
 
 static int
+local_storage_pool_list(struct backend *b, struct storage_pool **out, size_t *n,
+    struct err *err)
+{
+	return storage_info_pools(ENG(b), out, n, err);
+}
+
+static int
+local_storage_pool_resources(struct backend *b, const char *pool,
+    struct storage_resources *out, struct err *err)
+{
+	return storage_info_resources(ENG(b), pool, out, err);
+}
+
+static int
+local_storage_volume_list(struct backend *b, const char *pool,
+    struct storage_volume **out, size_t *n, struct err *err)
+{
+	return storage_info_volumes(ENG(b), pool, out, n, err);
+}
+
+static int
 local_network_list(struct backend *b, struct network **out, size_t *n,
     struct err *err)
 {
@@ -921,6 +942,9 @@ static const struct backend_ops local_ops = {
 	.network_list = local_network_list,
 	.network_state = local_network_state,
 	.network_leases = local_network_leases,
+	.storage_pool_list = local_storage_pool_list,
+	.storage_pool_resources = local_storage_pool_resources,
+	.storage_volume_list = local_storage_volume_list,
 	.file_get = local_file_get,
 	.file_put = local_file_put,
 	.file_delete = local_file_delete,

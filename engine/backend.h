@@ -228,6 +228,29 @@ struct network_lease {
 	char	*location;
 };
 
+/* The one storage pool ("default") as `lxc storage` shows it. */
+struct storage_pool {
+	char		*name;
+	char		*description;
+	char		*driver;	/* dir, overlay */
+	char		*status;	/* "Created" */
+	struct strmap	 config;	/* source */
+	struct strv	 used_by;	/* instances, then profiles (API URLs) */
+};
+
+struct storage_resources {
+	uint64_t	 space_total, space_used;
+	uint64_t	 inodes_total, inodes_used;
+};
+
+/* An instance's root volume, or one of its snapshots ("inst/snap"). */
+struct storage_volume {
+	char		*name;
+	char		*type;		/* "container" */
+	bool		 snapshot;
+	struct strv	 used_by;
+};
+
 struct image_alias {
 	char	*name;
 	char	*description;
@@ -490,6 +513,17 @@ struct backend_ops {
 	int	(*network_leases)(struct backend *, const char *name,
 		    struct network_lease **out, size_t *n, struct err *);
 
+	/* Storage (`lxc storage list/show/info`, `lxc storage volume list/
+	 * show`).  Optional: NULL when the backend has none (501).  404 for
+	 * an unknown pool.  Arrays are freed with storage_pool_array_free /
+	 * storage_volume_array_free. */
+	int	(*storage_pool_list)(struct backend *, struct storage_pool **out,
+		    size_t *n, struct err *);
+	int	(*storage_pool_resources)(struct backend *, const char *pool,
+		    struct storage_resources *out, struct err *);
+	int	(*storage_volume_list)(struct backend *, const char *pool,
+		    struct storage_volume **out, size_t *n, struct err *);
+
 	/* Files inside an instance; paths are resolved inside its rootfs and
 	 * never follow a link out of it. */
 	int	(*file_get)(struct backend *, const char *inst, const char *path,
@@ -607,6 +641,8 @@ void	 profile_free_contents(struct profile *);
 void	 profile_free(struct profile *);
 void	 profile_array_free(struct profile *, size_t n);
 void	 image_alias_free_contents(struct image_alias *);
+void	 storage_pool_array_free(struct storage_pool *, size_t n);
+void	 storage_volume_array_free(struct storage_volume *, size_t n);
 void	 network_free_contents(struct network *);
 void	 network_array_free(struct network *, size_t n);
 void	 network_state_free_contents(struct network_state *);

@@ -396,6 +396,15 @@ pid_t	 cgroup_attach_fork(const struct cgroup_attach *, int *pidfd);
 /* In the process to move: joins every v1 hierarchy ("0" into tasks). */
 int	 cgroup_attach_join_v1(const struct cgroup_attach *);
 
+/* storage-info.c: the read side of `lxc storage` (see struct storage_pool). */
+#define STORAGE_POOL	"default"
+int	 storage_info_pools(struct engine *, struct storage_pool **out, size_t *n,
+	    struct err *);
+int	 storage_info_resources(struct engine *, const char *pool,
+	    struct storage_resources *out, struct err *);
+int	 storage_info_volumes(struct engine *, const char *pool,
+	    struct storage_volume **out, size_t *n, struct err *);
+
 /* network-info.c: the read side of `lxc network` (see struct network). */
 int	 network_info_list(struct engine *, struct network **out, size_t *n,
 	    struct err *);

@@ -299,6 +299,39 @@ image_alias_free_contents(struct image_alias *a)
 }
 
 void
+storage_pool_array_free(struct storage_pool *a, size_t n)
+{
+	size_t i;
+
+	if (a == NULL)
+		return;
+	for (i = 0; i < n; i++) {
+		free(a[i].name);
+		free(a[i].description);
+		free(a[i].driver);
+		free(a[i].status);
+		strmap_free(&a[i].config);
+		strv_free(&a[i].used_by);
+	}
+	free(a);
+}
+
+void
+storage_volume_array_free(struct storage_volume *a, size_t n)
+{
+	size_t i;
+
+	if (a == NULL)
+		return;
+	for (i = 0; i < n; i++) {
+		free(a[i].name);
+		free(a[i].type);
+		strv_free(&a[i].used_by);
+	}
+	free(a);
+}
+
+void
 network_free_contents(struct network *nw)
 {
 	if (nw == NULL)

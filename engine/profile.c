@@ -226,7 +226,7 @@ profile_ensure_defaults(struct engine *e, struct err *err)
 		strmap_set(&eth0, "network", ENGINE_BRIDGE);
 		strmap_set(&root, "type", "disk");
 		strmap_set(&root, "path", "/");
-		strmap_set(&root, "pool", "default");
+		strmap_set(&root, "pool", STORAGE_POOL);
 		devmap_set(&def.devices, "eth0", &eth0);
 		devmap_set(&def.devices, "root", &root);
 		if (profile_insert(e, &def, err) < 0)

@@ -34,6 +34,8 @@ static const char *const api_server_ext[] = {
 	"network_state",
 	"network_leases",
 	"network_state_bond_bridge",
+	"storage",
+	"storage_api_volume_snapshots",
 };
 
 void

@@ -234,6 +234,12 @@ json_object *codec_network_encode(const struct network *);
 json_object *codec_network_state_encode(const struct network_state *);
 json_object *codec_network_lease_encode(const struct network_lease *);
 
+/* codec-storage.c */
+json_object *codec_storage_pool_encode(const struct storage_pool *);
+json_object *codec_storage_resources_encode(const struct storage_resources *);
+json_object *codec_storage_volume_encode(const struct storage_volume *);
+json_object *codec_storage_snapshot_encode(const struct storage_volume *);
+
 /* codec-profile.c */
 json_object *codec_profile_encode(const struct profile *);
 /* Name optional (PUT has none). */
@@ -296,7 +302,7 @@ struct route {
 	unsigned	 flags;
 	api_handler	 get, put, patch, post, del;
 };
-#define ROUTE_MAX_PARAMS 3
+#define ROUTE_MAX_PARAMS 4
 /* Finds the route of an encoded path; params get decoded "*" segments
  * (caller frees each).  /1.0/containers is an alias of /1.0/instances.
  * NULL when nothing matches (or the path is malformed). */
@@ -501,6 +507,13 @@ int	 api_networks_state(struct request *, struct err *);
 int	 api_networks_leases(struct request *, struct err *);
 int	 api_networks_create(struct request *, struct err *);
 int	 api_networks_change(struct request *, struct err *);
+/* api-storage.c */
+int	 api_storage_pools_list(struct request *, struct err *);
+int	 api_storage_pools_get(struct request *, struct err *);
+int	 api_storage_pools_resources(struct request *, struct err *);
+int	 api_storage_volumes_list(struct request *, struct err *);
+int	 api_storage_volumes_get(struct request *, struct err *);
+int	 api_storage_refuse(struct request *, struct err *);
 /* api-projects.c */
 int	 api_projects_list(struct request *, struct err *);
 int	 api_projects_get(struct request *, struct err *);

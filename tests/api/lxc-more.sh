@@ -166,6 +166,30 @@ more_scenario() {
 	like "$who: info eth0 address" "$out" "inet: +[0-9.]+/[0-9]+ \(global\)"
 	like "$who: info snapshot table" "$out" $'Snapshots:\n.*\n.*NAME.*TAKEN AT.*EXPIRES AT.*STATEFUL.*\n.*\n\\| s1 +\\| [0-9/]+ [0-9:]+ UTC +\\| +\\| NO'
 
+	# storage: the pool every root disk names, its space, and a volume per
+	# instance and per snapshot
+	local pool
+	pool=$(L profile device get default root pool)
+	out=$(L storage list --format csv)
+	like "$who: storage list: $pool, created" "$out" \
+		"(^|$NL)$pool,(dir|overlay),/[^,]*,[^,]*,[0-9]+,CREATED($NL|$)"
+	out=$(L storage show "$pool")
+	like "$who: storage show: used by the instance" "$out" \
+		"(^|$NL)- /1.0/instances/$a($NL|$)"
+	like "$who: storage show: used by the default profile" "$out" \
+		"(^|$NL)- /1.0/profiles/default($NL|$)"
+	out=$(L query "/1.0/storage-pools/$pool/resources")
+	like "$who: pool resources: space and inodes" "$out" \
+		'"inodes": \{.*"total": [1-9][0-9]*,.*"space": \{.*"total": [1-9][0-9]*,'
+	out=$(L storage volume list "$pool" --format csv)
+	like "$who: storage volume list: the instance's volume" "$out" \
+		"(^|$NL)container,$a,,filesystem,1($NL|$)"
+	like "$who: storage volume list: its snapshot's" "$out" \
+		"(^|$NL)container \(snapshot\),$a/s1,,filesystem,1($NL|$)"
+	out=$(L storage volume show "$pool" "container/$a/s1")
+	like "$who: storage volume show of a snapshot" "$out" "(^|$NL)name: s1($NL|$)"
+	nok "$who: storage show of an unknown pool fails" L storage show nosuch-pool
+
 	# config show --expanded
 	out=$(L config show "$a")
 	like "$who: config show: no local devices" "$out" $'\ndevices: \\{\\}\n'

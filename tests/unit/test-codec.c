@@ -84,6 +84,41 @@ TEST(network_shapes)
 	json_object_put(o);
 }
 
+TEST(storage_shapes)
+{
+	struct storage_pool sp = { .name = "default", .description = "",
+	    .driver = "dir", .status = "Created" };
+	struct storage_resources res = { .space_total = 100, .space_used = 40,
+	    .inodes_total = 10, .inodes_used = 4 };
+	struct storage_volume v = { .name = "c1/s1", .type = "container",
+	    .snapshot = true };
+	json_object *o;
+	char *s;
+
+	strmap_set(&sp.config, "source", "/var/lib/lxdeck/containers");
+	o = codec_storage_pool_encode(&sp);
+	s = codec_to_string(o, true);
+	CHECK_STR(s, "{\"config\":{\"source\":\"/var/lib/lxdeck/containers\"},"
+	    "\"description\":\"\",\"driver\":\"dir\",\"locations\":[\"none\"],"
+	    "\"name\":\"default\",\"status\":\"Created\",\"used_by\":[]}");
+	free(s);
+	json_object_put(o);
+	strmap_free(&sp.config);
+	o = codec_storage_resources_encode(&res);
+	s = codec_to_string(o, true);
+	CHECK_STR(s, "{\"inodes\":{\"total\":10,\"used\":4},"
+	    "\"space\":{\"total\":100,\"used\":40}}");
+	free(s);
+	json_object_put(o);
+	o = codec_storage_snapshot_encode(&v);
+	s = codec_to_string(o, true);
+	CHECK_STR(s, "{\"config\":{},\"content_type\":\"filesystem\","
+	    "\"created_at\":\"0001-01-01T00:00:00Z\",\"description\":\"\","
+	    "\"expires_at\":\"0001-01-01T00:00:00Z\",\"name\":\"s1\"}");
+	free(s);
+	json_object_put(o);
+}
+
 TEST(etag_profile)
 {
 	struct profile p = { 0 };
@@ -326,6 +361,7 @@ main(void)
 {
 	RUN(go_json);
 	RUN(network_shapes);
+	RUN(storage_shapes);
 	RUN(etag_profile);
 	RUN(parse_errors);
 	RUN(instance_roundtrip);
