@@ -242,7 +242,7 @@ api_certificates_server_get(struct request *r, struct err *e)
 	struct strv a = { 0 };
 	size_t i;
 
-	api_server_extensions(&ext);
+	api_server_extensions(r->srv, &ext);
 	if (!peer->trusted) {
 		o = json_object_new_object();
 		json_object_object_add(o, "api_extensions", codec_strv_encode(&ext));

@@ -30,21 +30,36 @@ static const char *const api_server_ext[] = {
 	"snapshot_expiry",
 	"snapshot_expiry_creation",
 	"certificate_token",
+};
+
+/* Only when the backend has networks (api-networks.c)... */
+static const char *const api_server_ext_network[] = {
 	"network",
 	"network_state",
 	"network_leases",
 	"network_state_bond_bridge",
+};
+
+/* ... and storage pools (api-storage.c). */
+static const char *const api_server_ext_storage[] = {
 	"storage",
 	"storage_api_volume_snapshots",
 };
 
 void
-api_server_extensions(struct strv *v)
+api_server_extensions(struct server *srv, struct strv *v)
 {
+	const struct backend_ops *ops = server_backend(srv)->ops;
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(api_server_ext); i++)
 		strv_push(v, api_server_ext[i]);
+	if (ops->network_list != NULL)
+		for (i = 0; i < ARRAY_SIZE(api_server_ext_network); i++)
+			strv_push(v, api_server_ext_network[i]);
+	if (ops->storage_pool_list != NULL)
+		for (i = 0; i < ARRAY_SIZE(api_server_ext_storage); i++)
+			strv_push(v, api_server_ext_storage[i]);
 }
 
 int
@@ -86,7 +101,7 @@ api_server_get(struct request *r, struct err *e)
 		return api_certificates_server_get(r, e);
 	if (api_server_info(r, &si, etag, e) < 0)
 		return -1;
-	api_server_extensions(&ext);
+	api_server_extensions(r->srv, &ext);
 	response_sync(r, codec_server_encode(&si, &ext), etag);
 	strv_free(&ext);
 	server_info_free_contents(&si);

@@ -421,7 +421,8 @@ int	 api_server_root(struct request *, struct err *);
 int	 api_server_get(struct request *, struct err *);
 int	 api_server_put(struct request *, struct err *);
 int	 api_server_patch(struct request *, struct err *);
-void	 api_server_extensions(struct strv *);
+/* What this server implements, with its backend's optional parts. */
+void	 api_server_extensions(struct server *, struct strv *);
 /* api-events.c */
 int	 api_events_get(struct request *, struct err *);
 void	 api_events_broadcast(struct server *, const struct event *);
