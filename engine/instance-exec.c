@@ -23,12 +23,12 @@
 #include <fcntl.h>
 #include <lxc/attach_options.h>
 #include <lxc/lxccontainer.h>
+#include <poll.h>
 #include <pty.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -55,7 +55,7 @@ struct exec_priv {
 	int			 helper_pidfd;
 	int			 sock;		/* the helper's report: pid + pidfd */
 	bool			 reported;	/* its report was read */
-	struct cgroup_attach	 cg;		/* open in the helper only */
+	struct cgroup_attach	 cg;		/* for the fork; then the helper's */
 };
 
 static struct exec_priv *
@@ -91,10 +91,9 @@ exec_in_container(void *payload)
 	 * (never run the command outside the container's cgroups). */
 	if (p->cg.nv1 > 0 && cgroup_attach_join_v1(&p->cg) < 0) {
 		static const char msg[] = "Failed to join the instance's cgroups\n";
-
 		ssize_t n = write(2, msg, sizeof msg - 1);
 
-		(void)n;
+		(void)n;	/* exiting either way */
 		_exit(255);
 	}
 	/* Nothing of the daemon's (sockets, the loop's pipes, liblxc's own
@@ -155,7 +154,8 @@ exec_helper_report(struct exec_priv *p, int wait_ms)
 	p->reported = true;
 	close(p->sock);
 	p->sock = -1;
-	for (cm = CMSG_FIRSTHDR(&mh); cm != NULL; cm = CMSG_NXTHDR(&mh, cm))
+	for (cm = n > 0 ? CMSG_FIRSTHDR(&mh) : NULL; cm != NULL;
+	    cm = CMSG_NXTHDR(&mh, cm))
 		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS)
 			memcpy(&p->pidfd, CMSG_DATA(cm), sizeof p->pidfd);
 	if (n != (ssize_t)sizeof r || r.pid <= 0 || p->pidfd < 0) {
