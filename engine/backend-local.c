@@ -853,6 +853,26 @@ local_unsubscribe(struct backend *b, int id)
 }
 
 static int
+local_warning_list(struct backend *b, struct warning **out, size_t *n,
+    struct err *err)
+{
+	return warning_list(ENG(b), out, n, err);
+}
+
+static int
+local_warning_set_status(struct backend *b, const char *uuid,
+    const char *status, struct err *err)
+{
+	return warning_set_status(ENG(b), uuid, status, err);
+}
+
+static int
+local_warning_delete(struct backend *b, const char *uuid, struct err *err)
+{
+	return warning_delete(ENG(b), uuid, err);
+}
+
+static int
 local_storage_pool_list(struct backend *b, struct storage_pool **out, size_t *n,
     struct err *err)
 {
@@ -945,6 +965,9 @@ static const struct backend_ops local_ops = {
 	.storage_pool_list = local_storage_pool_list,
 	.storage_pool_resources = local_storage_pool_resources,
 	.storage_volume_list = local_storage_volume_list,
+	.warning_list = local_warning_list,
+	.warning_set_status = local_warning_set_status,
+	.warning_delete = local_warning_delete,
 	.file_get = local_file_get,
 	.file_put = local_file_put,
 	.file_delete = local_file_delete,

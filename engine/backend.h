@@ -228,6 +228,18 @@ struct network_lease {
 	char	*location;
 };
 
+/* Something about the host the server noticed (`lxc warning`), kept
+ * across restarts and counted each boot it is seen again. */
+struct warning {
+	char		*uuid;
+	char		*type;		/* what, e.g. "AppArmor support has been disabled" */
+	char		*message;	/* the last details */
+	char		*severity;	/* low, moderate, high */
+	char		*status;	/* new, acknowledged, resolved */
+	int64_t		 count;
+	int64_t		 first_seen_ns, last_seen_ns;
+};
+
 /* The one storage pool ("default") as `lxc storage` shows it. */
 struct storage_pool {
 	char		*name;
@@ -524,6 +536,15 @@ struct backend_ops {
 	int	(*storage_volume_list)(struct backend *, const char *pool,
 		    struct storage_volume **out, size_t *n, struct err *);
 
+	/* Warnings (`lxc warning list/show/ack/delete`).  Optional: NULL when
+	 * the backend keeps none (501).  status: "new" or "acknowledged".
+	 * 404 for an unknown uuid.  Arrays: warning_array_free. */
+	int	(*warning_list)(struct backend *, struct warning **out, size_t *n,
+		    struct err *);
+	int	(*warning_set_status)(struct backend *, const char *uuid,
+		    const char *status, struct err *);
+	int	(*warning_delete)(struct backend *, const char *uuid, struct err *);
+
 	/* Files inside an instance; paths are resolved inside its rootfs and
 	 * never follow a link out of it. */
 	int	(*file_get)(struct backend *, const char *inst, const char *path,
@@ -641,6 +662,7 @@ void	 profile_free_contents(struct profile *);
 void	 profile_free(struct profile *);
 void	 profile_array_free(struct profile *, size_t n);
 void	 image_alias_free_contents(struct image_alias *);
+void	 warning_array_free(struct warning *, size_t n);
 void	 storage_pool_array_free(struct storage_pool *, size_t n);
 void	 storage_volume_array_free(struct storage_volume *, size_t n);
 void	 network_free_contents(struct network *);

@@ -75,6 +75,11 @@ static const char *migrations[] = {
 	"CREATE TABLE events (id INTEGER PRIMARY KEY AUTOINCREMENT,"
 	"  pid INTEGER NOT NULL, ts INTEGER NOT NULL, action TEXT NOT NULL,"
 	"  source TEXT NOT NULL, context TEXT NOT NULL DEFAULT '');",
+	/* 3: warnings (warning.c) */
+	"CREATE TABLE warnings (uuid TEXT PRIMARY KEY, type TEXT UNIQUE NOT NULL,"
+	"  message TEXT NOT NULL, severity TEXT NOT NULL, status TEXT NOT NULL,"
+	"  count INTEGER NOT NULL, first_seen INTEGER NOT NULL,"
+	"  last_seen INTEGER NOT NULL);",
 };
 
 static int

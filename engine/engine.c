@@ -162,6 +162,7 @@ engine_open(uv_loop_t *loop, const char *dir, struct err *err)
 	if (!e->has_idmapped_mounts)
 		e->has_overlay = false;	/* unprivileged overlay needs it */
 	e->cgroup2 = access("/sys/fs/cgroup/cgroup.controllers", F_OK) == 0;
+	warning_check_host(e);
 	path = engine_path(e, "seccomp.policy");
 	if (config_write_seccomp(path, err) < 0) {
 		free(path);

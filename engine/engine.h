@@ -133,6 +133,8 @@ int	 config_validate(const struct strmap *, enum config_scope, struct err *);
 int	 config_validate_key(const char *key, const char *value, enum config_scope,
 	    struct err *);
 int	 devices_validate(const struct devmap *, enum config_scope, struct err *);
+/* Does the running kernel have AppArmor enabled? */
+bool	 config_host_has_apparmor(void);
 /* profiles[i] applied in order, then the local config and devices. */
 void	 config_expand(const struct profile *profiles, size_t n,
 	    const struct strmap *config, const struct devmap *devices,
@@ -298,6 +300,8 @@ bool	 idmap_supported(const char *dir);
 
 
 /* util.c: running host tools and small file helpers. */
+/* A random (version 4) UUID, lowercase, in out. */
+void	 util_uuid_v4(char out[37]);
 /* Runs argv (argv[0] looked up in PATH), waits; output to stderr.
  * 0, or -1 with err naming the command and its exit status. */
 int	 util_run(const char *const *argv, struct err *);
@@ -395,6 +399,17 @@ void	 cgroup_attach_close(struct cgroup_attach *);
 pid_t	 cgroup_attach_fork(const struct cgroup_attach *, int *pidfd);
 /* In the process to move: joins every v1 hierarchy ("0" into tasks). */
 int	 cgroup_attach_join_v1(const struct cgroup_attach *);
+
+/* warning.c: what the engine noticed about its host (struct warning). */
+/* Looks at the host (AppArmor, overlay) once per boot: at engine open. */
+void	 warning_check_host(struct engine *);
+/* The outcome of the CRIU check (snapshot.c), once per boot. */
+void	 warning_criu(struct engine *, bool works, const char *reason);
+int	 warning_list(struct engine *, struct warning **out, size_t *n,
+	    struct err *);
+int	 warning_set_status(struct engine *, const char *uuid, const char *status,
+	    struct err *);
+int	 warning_delete(struct engine *, const char *uuid, struct err *);
 
 /* storage-info.c: the read side of `lxc storage` (see struct storage_pool). */
 #define STORAGE_POOL	"default"

@@ -1487,8 +1487,8 @@ static const char *const default_devices[] = {
 	"c 10:229 rwm", "c 10:200 rwm",
 };
 
-static bool
-host_has_apparmor(void)
+bool
+config_host_has_apparmor(void)
 {
 	char buf[4] = "";
 	FILE *f = fopen("/sys/module/apparmor/parameters/enabled", "r");
@@ -1849,7 +1849,7 @@ config_render_lxc(const struct lxc_render *r, struct err *e)
 	 * per-container profile; without apparmor_parser it cannot, and the
 	 * container would not start, so it runs unconfined (as on this host's
 	 * kind of kernel, which has no AppArmor at all). */
-	if (host_has_apparmor()) {
+	if (config_host_has_apparmor()) {
 		if (path_exists("/sbin/apparmor_parser") ||
 		    path_exists("/usr/sbin/apparmor_parser")) {
 			fputs("lxc.apparmor.profile = generated\n", f);

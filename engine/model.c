@@ -299,6 +299,23 @@ image_alias_free_contents(struct image_alias *a)
 }
 
 void
+warning_array_free(struct warning *a, size_t n)
+{
+	size_t i;
+
+	if (a == NULL)
+		return;
+	for (i = 0; i < n; i++) {
+		free(a[i].uuid);
+		free(a[i].type);
+		free(a[i].message);
+		free(a[i].severity);
+		free(a[i].status);
+	}
+	free(a);
+}
+
+void
 storage_pool_array_free(struct storage_pool *a, size_t n)
 {
 	size_t i;

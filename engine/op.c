@@ -29,22 +29,6 @@
 
 #define OP_KEEP_MS	5000
 
-static void
-uuid_v4(char out[37])
-{
-	unsigned char b[16];
-	FILE *f = fopen("/dev/urandom", "r");
-
-	if (f == NULL || fread(b, 1, sizeof b, f) != sizeof b)
-		fatal("cannot read /dev/urandom");
-	fclose(f);
-	b[6] = (b[6] & 0x0f) | 0x40;
-	b[8] = (b[8] & 0x3f) | 0x80;
-	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
-	    "%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2], b[3], b[4], b[5],
-	    b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
-}
-
 struct op *
 op_find(struct engine *e, const char *id)
 {
@@ -178,7 +162,7 @@ op_new(struct engine *e, const struct op_spec *spec)
 	struct op *op = xcalloc(1, sizeof *op);
 	char id[37];
 
-	uuid_v4(id);
+	util_uuid_v4(id);
 	op->engine = e;
 	op->fd = -1;
 	op->pid = -1;

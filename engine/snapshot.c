@@ -144,6 +144,7 @@ snapshot_stateful_supported(struct engine *e)
 		e->criu_reason = xstrdup("CRIU is not usable on this host "
 		    "(\"criu check\" failed), so running state cannot be checkpointed");
 	}
+	warning_criu(e, e->criu_works, e->criu_reason);
 	free(out);
 	return e->criu_works;
 }

@@ -333,3 +333,19 @@ out:
 	free(tmp);
 	return rc;
 }
+
+void
+util_uuid_v4(char out[37])
+{
+	unsigned char b[16];
+	FILE *f = fopen("/dev/urandom", "re");
+
+	if (f == NULL || fread(b, 1, sizeof b, f) != sizeof b)
+		fatal("cannot read /dev/urandom");
+	fclose(f);
+	b[6] = (b[6] & 0x0f) | 0x40;
+	b[8] = (b[8] & 0x3f) | 0x80;
+	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
+	    "%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2], b[3], b[4], b[5],
+	    b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+}

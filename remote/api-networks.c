@@ -33,16 +33,10 @@ api_networks_list(struct request *r, struct err *e)
 	    be->ops->network_list(be, &list, &n, e) < 0)
 		return -1;
 	out = json_object_new_array();
-	for (i = 0; i < n; i++) {
-		if (request_recursion(r) >= 1)
-			json_object_array_add(out, codec_network_encode(&list[i]));
-		else {
-			char *u = xasprintf("/1.0/networks/%s", list[i].name);
-
-			json_object_array_add(out, codec_string(u));
-			free(u);
-		}
-	}
+	for (i = 0; i < n; i++)
+		response_list_add(out, request_recursion(r) >= 1 ?
+		    codec_network_encode(&list[i]) : NULL, "/1.0/networks",
+		    list[i].name);
 	network_array_free(list, n);
 	response_sync(r, out, NULL);
 	return 0;

@@ -40,10 +40,15 @@ static const char *const api_server_ext_network[] = {
 	"network_state_bond_bridge",
 };
 
-/* ... and storage pools (api-storage.c). */
+/* ... and storage pools (api-storage.c)... */
 static const char *const api_server_ext_storage[] = {
 	"storage",
 	"storage_api_volume_snapshots",
+};
+
+/* ... and warnings (api-warnings.c). */
+static const char *const api_server_ext_warnings[] = {
+	"warnings",
 };
 
 void
@@ -60,6 +65,9 @@ api_server_extensions(struct server *srv, struct strv *v)
 	if (ops->storage_pool_list != NULL)
 		for (i = 0; i < ARRAY_SIZE(api_server_ext_storage); i++)
 			strv_push(v, api_server_ext_storage[i]);
+	if (ops->warning_list != NULL)
+		for (i = 0; i < ARRAY_SIZE(api_server_ext_warnings); i++)
+			strv_push(v, api_server_ext_warnings[i]);
 }
 
 int

@@ -47,16 +47,10 @@ api_storage_pools_list(struct request *r, struct err *e)
 	    be->ops->storage_pool_list(be, &list, &n, e) < 0)
 		return -1;
 	out = json_object_new_array();
-	for (i = 0; i < n; i++) {
-		if (request_recursion(r) >= 1)
-			json_object_array_add(out, codec_storage_pool_encode(&list[i]));
-		else {
-			char *u = xasprintf("/1.0/storage-pools/%s", list[i].name);
-
-			json_object_array_add(out, codec_string(u));
-			free(u);
-		}
-	}
+	for (i = 0; i < n; i++)
+		response_list_add(out, request_recursion(r) >= 1 ?
+		    codec_storage_pool_encode(&list[i]) : NULL, "/1.0/storage-pools",
+		    list[i].name);
 	storage_pool_array_free(list, n);
 	response_sync(r, out, NULL);
 	return 0;

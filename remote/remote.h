@@ -403,6 +403,10 @@ void	 request_send(struct request *, struct response *);
 
 /* response.c: LXD's envelopes */
 void	 response_sync(struct request *, json_object *metadata, const char *etag);
+/* One item of a collection GET: obj (taken) when the caller encoded it
+ * (recursion >= 1), else the URL prefix/name. */
+void	 response_list_add(json_object *list, json_object *obj,
+	    const char *prefix, const char *name);
 void	 response_created(struct request *, const char *location);
 /* Sync with extra headers (file listings carry X-LXD-*). */
 void	 response_sync_with(struct request *, json_object *metadata,
@@ -515,6 +519,11 @@ int	 api_storage_pools_resources(struct request *, struct err *);
 int	 api_storage_volumes_list(struct request *, struct err *);
 int	 api_storage_volumes_get(struct request *, struct err *);
 int	 api_storage_refuse(struct request *, struct err *);
+/* api-warnings.c */
+int	 api_warnings_list(struct request *, struct err *);
+int	 api_warnings_get(struct request *, struct err *);
+int	 api_warnings_put(struct request *, struct err *);
+int	 api_warnings_delete(struct request *, struct err *);
 /* api-projects.c */
 int	 api_projects_list(struct request *, struct err *);
 int	 api_projects_get(struct request *, struct err *);

@@ -190,6 +190,35 @@ more_scenario() {
 	like "$who: storage volume show of a snapshot" "$out" "(^|$NL)name: s1($NL|$)"
 	nok "$who: storage show of an unknown pool fails" L storage show nosuch-pool
 
+	# warnings: both servers notice a kernel without AppArmor
+	local w
+	if [ "$(cat /sys/module/apparmor/parameters/enabled 2>/dev/null)" != Y ]; then
+		w=$(L warning list --all --format csv |
+		    awk -F, '$2 == "AppArmor support has been disabled" {print $1}')
+		like "$who: warning list: AppArmor support has been disabled" "$w" \
+			'^[0-9a-f-]{36}$'
+		out=$(L warning show "$w")
+		like "$who: warning show: why" "$out" \
+			"(^|$NL)last_message: Disabled because of lack of kernel support($NL|$)"
+		like "$who: warning show: severity low" "$out" "(^|$NL)severity: low($NL|$)"
+		L query -X PUT -d '{"status":"new"}' "/1.0/warnings/$w" >/dev/null
+		ok "$who: warning ack" L warning ack "$w"
+		unlike "$who: an acknowledged warning leaves the list" \
+			"$(L warning list --format csv)" "$w"
+		like "$who: ... and shows with --all" "$(L warning list --all --format csv)" \
+			"(^|$NL)$w,AppArmor support has been disabled,ACKNOWLEDGED,LOW,[0-9]+,"
+		ok "$who: a warning set back to new" \
+			L query -X PUT -d '{"status":"new"}' "/1.0/warnings/$w"
+		nok "$who: an unknown warning status is refused" \
+			L query -X PUT -d '{"status":"bogus"}' "/1.0/warnings/$w"
+		nok "$who: warning show of an unknown uuid fails" \
+			L warning show 00000000-0000-0000-0000-000000000000
+		if [ "$who" = lxdeckd ]; then	# the reference is shared: no delete there
+			ok "$who: warning delete" L warning delete "$w"
+			nok "$who: a deleted warning is gone" L warning show "$w"
+		fi
+	fi
+
 	# config show --expanded
 	out=$(L config show "$a")
 	like "$who: config show: no local devices" "$out" $'\ndevices: \\{\\}\n'

@@ -26,7 +26,7 @@ TEST(db_schema_and_maps)
 	char *path = xasprintf("%s/unit.db", dir);
 
 	CHECK(db_open(path, &db, &err) == 0);
-	CHECK(db_schema_version(db) == 2);
+	CHECK(db_schema_version(db) == 3);
 	CHECK(db_exec(db, "INSERT INTO profiles (name) VALUES ('p')", &err) == 0);
 	strmap_set(&m, "limits.memory", "64MiB");
 	strmap_set(&m, "user.note", "with 'quotes' and\nnewline");
@@ -96,6 +96,57 @@ work_die(struct engine *e, void *arg, struct op_result *res, struct err *err)
 {
 	raise(SIGKILL);
 	return 0;
+}
+
+/* The warning store: counted once per boot, resolved when the condition
+ * goes, new again when it comes back; ack, bad status, delete. */
+TEST(warnings)
+{
+	struct engine e = { .dir = dir };
+	struct err err = { 0 };
+	struct warning *w = NULL;
+	char *path = xasprintf("%s/warn.db", dir);
+	char *marker = xasprintf("%s/warnings-criu.boot", dir);
+	char uuid[37];
+	size_t n = 0;
+
+	CHECK(db_open(path, &e.db, &err) == 0);
+	warning_criu(&e, false, "criu check failed");
+	warning_criu(&e, false, "criu check failed");	/* same boot: once */
+	CHECK(warning_list(&e, &w, &n, &err) == 0);
+	CHECK(n == 1);
+	if (n != 1)
+		goto out;
+	CHECK_STR(w[0].type, "CRIU is not usable");
+	CHECK_STR(w[0].message, "criu check failed");
+	CHECK_STR(w[0].status, "new");
+	CHECK(w[0].count == 1);
+	memcpy(uuid, w[0].uuid, sizeof uuid);
+	warning_array_free(w, n);
+	w = NULL;
+	unlink(marker);		/* as if the host had rebooted: the condition is gone */
+	warning_criu(&e, true, "");
+	CHECK(warning_list(&e, &w, &n, &err) == 0 && n == 1);
+	CHECK_STR(w[0].status, "resolved");
+	warning_array_free(w, n);
+	w = NULL;
+	unlink(marker);		/* and back */
+	warning_criu(&e, false, "again");
+	CHECK(warning_list(&e, &w, &n, &err) == 0 && n == 1);
+	CHECK_STR(w[0].status, "new");
+	CHECK_STR(w[0].message, "again");
+	CHECK(w[0].count == 2);
+	CHECK_STR(w[0].uuid, uuid);
+	CHECK(warning_set_status(&e, uuid, "acknowledged", &err) == 0);
+	CHECK(warning_set_status(&e, uuid, "resolved", &err) < 0 && err.code == 400);
+	CHECK(warning_set_status(&e, "nosuch", "new", &err) < 0 && err.code == 404);
+	CHECK(warning_delete(&e, uuid, &err) == 0);
+	CHECK(warning_delete(&e, uuid, &err) < 0 && err.code == 404);
+out:
+	warning_array_free(w, n);
+	db_close(e.db);
+	free(marker);
+	free(path);
 }
 
 TEST(operations_in_helpers)
@@ -211,6 +262,7 @@ main(void)
 	if (mkdtemp(dir) == NULL)
 		return 1;
 	RUN(db_schema_and_maps);
+	RUN(warnings);
 	if (geteuid() == 0) {
 		RUN(operations_in_helpers);
 		RUN(events_between_processes);
