@@ -192,19 +192,41 @@ nok "eph2 is gone" sh -c "$E list | grep -q '^eph2 '"
 # Containers outlive the process that started them (engctl exited).
 like "c1 still running after its starter exited" "$($E list | grep '^c1 ')" "Running"
 
-# kill -9 in the middle of a create leaves a consistent state.
-$E init busybox killed -s dir >/dev/null 2>&1 &
-for i in $(seq 1 100); do
-	[ -d "$LXDECK_DIR/containers/killed" ] && break
-	sleep 0.01
+# kill -9 in the middle of a create leaves a consistent state.  The
+# create is stopped (SIGSTOP) as soon as its directory appears and killed
+# only if its row still says "creating": a create that won the race (it
+# is fast) is tried again under another name, so the half-made path is
+# the one that runs.
+phase() {
+	python3 -c 'import sqlite3, sys
+c = sqlite3.connect("file:" + sys.argv[1] + "?mode=ro", uri=True)
+r = c.execute("SELECT phase FROM instances WHERE name = ?", (sys.argv[2],)).fetchone()
+print(r[0] if r else "")' "$LXDECK_DIR/lxdeck.db" "$1"
+}
+killed=
+for try in 1 2 3 4 5 6 7 8; do
+	$E init busybox "killed$try" -s dir >/dev/null 2>&1 &
+	for i in $(seq 1 400); do
+		[ -d "$LXDECK_DIR/containers/killed$try" ] && break
+		sleep 0.005
+	done
+	pkill -STOP -f "engctl init busybox killed$try"
+	if [[ "$(phase "killed$try")" == creating* ]]; then
+		pkill -9 -f "engctl init busybox killed$try"
+		wait 2>/dev/null
+		killed=killed$try
+		break
+	fi
+	pkill -CONT -f "engctl init busybox killed$try"
+	wait 2>/dev/null
+	$E delete "killed$try" >/dev/null 2>&1
 done
-pkill -9 -f "engctl init busybox killed"
-pkill -9 -f "engctl init busybox killed"
-wait 2>/dev/null
+ok "a create was killed half-way (attempt $try)" test -n "$killed"
+killed=${killed:-killed}
 sleep 0.2
 $E list >/dev/null	# opening the engine recovers
-nok "half-made instance removed at next open" test -e "$LXDECK_DIR/containers/killed"
-nok "and its row" sh -c "$E list | grep -q '^killed '"
-ok "the name can be used again" $E init busybox killed
+nok "half-made instance removed at next open" test -e "$LXDECK_DIR/containers/$killed"
+nok "and its row" sh -c "$E list | grep -q '^$killed '"
+ok "the name can be used again" $E init busybox "$killed"
 
 done_testing
