@@ -150,6 +150,42 @@ out=$(C "http://unix.socket$op/wait?timeout=5")
 like "wait returns the final op" "$out" '"status_code":200'
 is "wait on unknown op is 404" "$(code 'http://unix.socket/1.0/operations/nope/wait?timeout=1')" 404
 
+# networks, storage pools, warnings (the engine's only): names that are
+# not interfaces, volumes that do not exist, warning bodies of every wrong
+# shape, changes that are refused
+if [ "$API_BACKEND" = local ]; then
+	U=http://unix.socket/1.0
+	is "network named .. is 404" "$(code "$U/networks/%2e%2e")" 404
+	is "network name with a slash is 404" "$(code "$U/networks/lo%2f..%2f..")" 404
+	is "overlong network name is 404" \
+	    "$(code "$U/networks/$(printf 'x%.0s' $(seq 1 300))")" 404
+	is "leases of an unmanaged network are 400" "$(code "$U/networks/lo/leases")" 400
+	is "creating a network is 501" "$(code -X POST -d '{"name":' "$U/networks")" 501
+	is "deleting a network is 501" "$(code -X DELETE "$U/networks/lo")" 501
+	is "unknown pool is 404" "$(code "$U/storage-pools/nosuch/resources")" 404
+	is "unknown volume is 404" "$(code "$U/storage-pools/default/volumes/container/nosuch")" 404
+	is "unknown snapshot volume is 404" \
+	    "$(code "$U/storage-pools/default/volumes/container/web1/snapshots/nosuch")" 404
+	is "creating a volume is 501" "$(code -X POST -d '{}' "$U/storage-pools/default/volumes")" 501
+fi
+# (a kernel without AppArmor gives the engine a warning to work on)
+if [ "$API_BACKEND" = local ] &&
+    [ "$(cat /sys/module/apparmor/parameters/enabled 2>/dev/null)" != Y ]; then
+	w=$(C "$U/warnings" | sed -n 's|.*"/1.0/warnings/\([0-9a-f-]*\)".*|\1|p' | head -1)
+	like "the engine has a warning to work on" "$w" '^[0-9a-f-]{36}$'
+	is "warning PUT with malformed JSON is 400" "$(code -X PUT -d '{"status":' "$U/warnings/$w")" 400
+	is "warning PUT that is not an object is 400" "$(code -X PUT -d '["new"]' "$U/warnings/$w")" 400
+	is "warning PUT with a number for status is 400" "$(code -X PUT -d '{"status":5}' "$U/warnings/$w")" 400
+	is "warning PUT without status is 400" "$(code -X PUT -d '{}' "$U/warnings/$w")" 400
+	is "warning PUT with an unknown status is 400" \
+	    "$(code -X PUT -d '{"status":"resolved"}' "$U/warnings/$w")" 400
+	is "warning PUT on an unknown uuid is 404" \
+	    "$(code -X PUT -d '{"status":"new"}' "$U/warnings/nosuch")" 404
+	is "warning PATCH acknowledges" \
+	    "$(code -X PATCH -d '{"status":"acknowledged"}' "$U/warnings/$w")" 200
+	like "... and it says so" "$(C "$U/warnings/$w")" '"status":"acknowledged"'
+fi
+
 ok "daemon still answers at the end" alive
 api_stop_lxdeckd
 done_testing
