@@ -69,6 +69,20 @@ api_events_on_close(struct ws *ws)
 	free(sub);
 }
 
+/* server_free, after the websockets were told to close: the state, unless
+ * a subscriber's websocket is still closing (lws ends them on later turns
+ * of the loop, and each then unlinks itself from it). */
+void
+api_events_free_all(struct server *srv)
+{
+	struct events_state *st = server_api_state(srv)->events;
+
+	if (st == NULL || st->subs != NULL)
+		return;
+	free(st);
+	server_api_state(srv)->events = NULL;
+}
+
 static const struct ws_ops api_events_ws_ops = {
 	.on_message = api_events_on_message,
 	.on_close = api_events_on_close,

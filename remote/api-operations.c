@@ -73,6 +73,21 @@ api_operations_abort(struct request *r, void *arg)
 	api_operations_unlink(arg);
 }
 
+/* server_free: the waiters still there (nobody will be told now) and the
+ * state. */
+void
+api_operations_free_all(struct server *srv)
+{
+	struct ops_state *st = server_api_state(srv)->ops;
+
+	if (st == NULL)
+		return;
+	while (st->waiters != NULL)
+		api_operations_unlink(st->waiters);
+	free(st);
+	server_api_state(srv)->ops = NULL;
+}
+
 static struct op_waiter *
 api_operations_add_waiter(struct request *r, const char *op_id, op_done_cb cb, void *arg)
 {

@@ -745,6 +745,9 @@ struct api_state {
 	struct image_secrets	*image_secrets;
 };
 struct api_state *server_api_state(struct server *);
+/* server_free's: what api-operations.c and api-events.c keep per server. */
+void	 api_operations_free_all(struct server *);
+void	 api_events_free_all(struct server *);
 struct uv_loop_s *server_loop(struct server *);
 const char *server_spool_dir(struct server *);
 struct ws_ctx *server_ws_ctx(struct server *);

@@ -1130,6 +1130,8 @@ server_free(struct server *s)
 	image_secret_free_all(s);
 	ws_ctx_free(s->ws);
 	s->ws = NULL;
+	api_operations_free_all(s);
+	api_events_free_all(s);
 	trust_free(s->trust);
 	free(s->dir);
 	free(s->https_addr);

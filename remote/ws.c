@@ -42,9 +42,33 @@ struct ws_pending {
 };
 
 struct ws_ctx {
-	struct lws_context	*ctx;
+	struct lws_context	*ctx;		/* NULL once lws is done with it */
 	struct ws_pending	*pending;
+	struct ws_ctx		*next_dying;
 };
+
+/*
+ * On a foreign (libuv) loop lws_context_destroy() only starts: the last
+ * connections close, and call ws_callback, from later turns of the loop,
+ * and lws looks the ws_ctx up through the context meanwhile.  So a
+ * destroyed ws_ctx is kept (pending list emptied) until lws writes NULL to
+ * its ctx (pcontext), and freed by a later ws_ctx_create/ws_ctx_free.
+ */
+static struct ws_ctx *ws_dying;
+
+static void
+ws_ctx_reap(void)
+{
+	struct ws_ctx **pp = &ws_dying, *c;
+
+	while ((c = *pp) != NULL) {
+		if (c->ctx == NULL) {
+			*pp = c->next_dying;
+			free(c);
+		} else
+			pp = &c->next_dying;
+	}
+}
 
 static void
 ws_free(struct ws *ws)
@@ -207,6 +231,8 @@ ws_ctx_create(struct uv_loop_s *loop, struct err *e)
 	info.foreign_loops = loops;
 	info.timeout_secs = 30;
 	info.user = c;
+	info.pcontext = &c->ctx;
+	ws_ctx_reap();
 	c->ctx = lws_create_context(&info);
 	if (c->ctx == NULL) {
 		free(c);
@@ -229,7 +255,10 @@ ws_ctx_free(struct ws_ctx *c)
 		p->bind(NULL, p->arg);
 		free(p);
 	}
-	free(c);
+	c->pending = NULL;
+	c->next_dying = ws_dying;
+	ws_dying = c;
+	ws_ctx_reap();
 }
 
 int
