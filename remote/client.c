@@ -540,8 +540,8 @@ out:
 	curl_slist_free_all(hdrs);
 	curl_easy_cleanup(h);
 	free(body);
-	if (ret < 0 && r->http == 0)
-		client_resp_free(r);
+	if (ret < 0)
+		client_resp_free(r);	/* e says why; nothing is left to free */
 	return ret;
 }
 

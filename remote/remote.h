@@ -678,6 +678,8 @@ void	 client_mark_down(struct client *, const char *why);
 const char *client_down_text(const struct client *, char *buf, size_t len);
 int	 client_check_reachable(struct client *, struct err *);
 int	 client_pin_error(struct client *, struct err *);
+/* One request; *r is the caller's to free with client_resp_free() after a
+ * success; after a failure (-1, e says why) it holds nothing. */
 int	 client_request(struct client *, const char *method, const char *path,
 	     json_object *json, const char *if_match, struct client_resp *,
 	     struct err *);

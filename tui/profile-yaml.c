@@ -202,6 +202,7 @@ profile_yaml_parse(const char *text, struct profile *out, struct err *e)
 		    parser.problem ? parser.problem : "invalid YAML",
 		    parser.context ? " " : "", parser.context ? parser.context : "");
 		yaml_parser_delete(&parser);
+		profile_free_contents(out);
 		return -1;
 	}
 	if ((root = yaml_document_get_root_node(&doc)) == NULL) {

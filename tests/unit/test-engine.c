@@ -205,7 +205,8 @@ TEST(operations_in_helpers)
 	free(id);
 	strmap_free(&cfg);
 	engine_close(e);
-	uv_loop_close(&loop);
+	uv_run(&loop, UV_RUN_NOWAIT);	/* the closed handles' callbacks */
+	CHECK(uv_loop_close(&loop) == 0);
 }
 
 TEST(events_between_processes)
@@ -251,7 +252,7 @@ TEST(events_between_processes)
 	CHECK_STR(last_action, "instance-started");
 	engine_close(e);
 	uv_run(&loop, UV_RUN_NOWAIT);
-	uv_loop_close(&loop);
+	CHECK(uv_loop_close(&loop) == 0);
 }
 
 int
