@@ -159,7 +159,7 @@ static int
 cmd_create(const char *cmd, int argc, char **argv)
 {
 	struct instance_create req = { 0 };
-	char *id = NULL;
+	char *id = NULL, *cert = NULL;
 	bool show_op = false;
 	int i, rc;
 
@@ -216,11 +216,13 @@ cmd_create(const char *cmd, int argc, char **argv)
 		} else if (strcmp(argv[i], "--show-op") == 0) {
 			show_op = true;
 		} else if (strcmp(argv[i], "--cert") == 0 && i + 1 < argc) {
-			req.image_certificate = util_read_file(argv[++i], NULL);
+			free(cert);
+			req.image_certificate = cert = util_read_file(argv[++i], NULL);
 		}
 	}
 	rc = b->ops->instance_create(b, &req, &id, &err);
 	instance_create_free_contents(&req);
+	free(cert);
 	if (rc < 0)
 		return fail();
 	if (show_op && id != NULL) {
@@ -719,7 +721,9 @@ main(int argc, char **argv)
 		struct image_remote r = { .server = a1, .protocol = "simplestreams" };
 		const struct image_fetch_remote *rem = image_fetch_remote_find(a1);
 		struct image *im = NULL;
+		char *cert = NULL;
 		size_t j;
+		int rc;
 
 		if (rem != NULL) {
 			r.server = rem->url;
@@ -728,10 +732,14 @@ main(int argc, char **argv)
 		for (i = 1; i + 1 < (size_t)argc; i++) {
 			if (strcmp(argv[i], "--protocol") == 0)
 				r.protocol = argv[++i];
-			else if (strcmp(argv[i], "--cert") == 0)
-				r.certificate = util_read_file(argv[++i], NULL);
+			else if (strcmp(argv[i], "--cert") == 0) {
+				free(cert);
+				r.certificate = cert = util_read_file(argv[++i], NULL);
+			}
 		}
-		if (image_fetch_list(&r, &im, &n, &err) < 0)
+		rc = image_fetch_list(&r, &im, &n, &err);
+		free(cert);
+		if (rc < 0)
 			return fail();
 		for (i = 0; i < n; i++) {
 			printf("%s %s %s %s", im[i].fingerprint, im[i].architecture,
