@@ -788,5 +788,6 @@ main(int argc, char **argv)
 	for (c = 0; c < 50 && uv_run(loop, UV_RUN_NOWAIT) != 0; c++)
 		;
 	remotes_free(&rs);
+	free(rc.server_crt);
 	return ret;
 }
