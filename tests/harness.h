@@ -11,7 +11,9 @@
 #ifndef LXDECK_HARNESS_H
 #define LXDECK_HARNESS_H
 
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int harness_n, harness_failed;
@@ -42,6 +44,18 @@ harness_check(int ok, const char *what, const char *file, int line)
 		    ha_ ? ha_ : "(null)", hb_ ? hb_ : "(null)");	\
 	harness_check(ok_, #a " == " #b, __FILE__, __LINE__);		\
 } while (0)
+
+/* A fixture file with text in it; a test cannot go on without it. */
+static inline void
+harness_write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	if (f == NULL || fputs(text, f) < 0 || fclose(f) != 0) {
+		printf("Bail out! cannot write %s: %s\n", path, strerror(errno));
+		exit(1);
+	}
+}
 
 static inline int
 harness_done(void)

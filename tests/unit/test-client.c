@@ -25,15 +25,6 @@
 
 static char tmp[128];
 
-static void
-write_file(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-
-	fputs(text, f);
-	fclose(f);
-}
-
 static char *
 path(const char *rel)
 {
@@ -135,7 +126,7 @@ TEST(lxc_config)
 	mkdir(f, 0700);
 	free(f);
 	f = path("lxc/config.yml");
-	write_file(f, "default-remote: h1\nremotes:\n"
+	harness_write_file(f, "default-remote: h1\nremotes:\n"
 	    "  h1:\n    addr: https://10.1.1.1:8443\n    auth_type: tls\n"
 	    "    project: default\n    protocol: lxd\n    public: false\n"
 	    "  images:\n    addr: https://images.linuxcontainers.org\n"
@@ -185,7 +176,7 @@ TEST(lxc_config)
 	    e.code == 400);
 	remotes_free(&rs);
 	/* a broken file is a warning, not a failure */
-	write_file(f, "remotes: [unclosed\n");
+	harness_write_file(f, "remotes: [unclosed\n");
 	{
 		char warn[256];
 
@@ -216,7 +207,7 @@ TEST(incus_config)
 	mkdir(lxc, 0700);
 	mkdir(inc, 0700);
 	f = path("lxc2/config.yml");
-	write_file(f, "default-remote: local\nremotes:\n"
+	harness_write_file(f, "default-remote: local\nremotes:\n"
 	    "  h1:\n    addr: https://10.1.1.1:8443\n    protocol: lxd\n"
 	    "  images:\n    addr: https://images.linuxcontainers.org\n"
 	    "    protocol: simplestreams\n    public: true\n"
@@ -235,7 +226,7 @@ TEST(incus_config)
 	free(k);
 	free(g);
 	f = path("incus/config.yml");
-	write_file(f, "default-remote: h2\nremotes:\n"
+	harness_write_file(f, "default-remote: h2\nremotes:\n"
 	    "  h1:\n    addr: https://10.2.2.2:8443\n    protocol: incus\n"
 	    "  h2:\n    addr: https://10.3.3.3:8443\n    auth_type: tls\n"
 	    "    project: default\n    protocol: incus\n    public: false\n"

@@ -24,15 +24,6 @@
 
 static char tmp[128];
 
-static void
-write_file(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-
-	fputs(text, f);
-	fclose(f);
-}
-
 static char *
 path(const char *rel)
 {
@@ -58,7 +49,7 @@ setup_config(const char *addr)
 	    "  images:\n    addr: https://images.linuxcontainers.org\n"
 	    "    protocol: simplestreams\n    public: true\n"
 	    "  local:\n    addr: unix://\n    public: false\n", addr);
-	write_file(f, text);
+	harness_write_file(f, text);
 	free(text);
 	free(f);
 	f = path("lxc/servercerts/h1.crt");
@@ -175,7 +166,7 @@ TEST(list)
 	{
 		char *crt = path("lxc/servercerts/pub.crt");
 
-		write_file(crt, pem ? pem : "");
+		harness_write_file(crt, pem ? pem : "");
 		free(crt);
 	}
 	/* pinned, public: the handshake and the list work, untrusted */

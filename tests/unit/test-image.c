@@ -88,17 +88,6 @@ sh_out(const char *fmt, ...)
 	return xstrdup(line);
 }
 
-static void
-write_file(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-
-	if (f == NULL)
-		fatal("%s: %s", path, strerror(errno));
-	fputs(text, f);
-	fclose(f);
-}
-
 static bool
 exists(const char *fmt, const char *a, const char *b)
 {
@@ -173,18 +162,18 @@ stage(const char *name, const char *meta)
 	    "%s/templates", s, s, s, s, s);
 	if (meta != NULL) {
 		p = xasprintf("%s/metadata.yaml", s);
-		write_file(p, meta);
+		harness_write_file(p, meta);
 		free(p);
 	}
 	p = xasprintf("%s/rootfs/bin/hello", s);
-	write_file(p, "#!/bin/sh\necho hello\n");
+	harness_write_file(p, "#!/bin/sh\necho hello\n");
 	chmod(p, 0755);
 	free(p);
 	p = xasprintf("%s/rootfs/etc/motd", s);
-	write_file(p, name);
+	harness_write_file(p, name);
 	free(p);
 	p = xasprintf("%s/templates/hostname.tpl", s);
-	write_file(p, "{{ container.name }}\n");
+	harness_write_file(p, "{{ container.name }}\n");
 	free(p);
 	sh("ln -s hello %s/rootfs/bin/hi && ln -s /bin/hello %s/rootfs/bin/abs && "
 	    "chmod 1777 %s/rootfs/tmp", s, s, s);
@@ -489,7 +478,7 @@ TEST(failed_import_leaves_nothing)
 	char *bad = xasprintf("%s/corrupt.tar.gz", work), *m, *r, *trunc;
 
 	fixture_open(&f);
-	write_file(bad, "this is not a tarball at all\n");
+	harness_write_file(bad, "this is not a tarball at all\n");
 	CHECK(image_import(&f.eng, bad, NULL, NULL, false, NULL, NULL, &e) < 0);
 	CHECK(e.code == 400);
 	CHECK(strstr(e.msg, bad) != NULL);
@@ -507,7 +496,7 @@ TEST(failed_import_leaves_nothing)
 	sh("rm -rf %s/norootfs && mkdir -p %s/norootfs", work, work);
 	free(r);
 	r = xasprintf("%s/norootfs/metadata.yaml", work);
-	write_file(r, good_meta);
+	harness_write_file(r, good_meta);
 	free(trunc);
 	trunc = xasprintf("%s/norootfs.tar", work);
 	sh("tar -cf %s -C %s/norootfs metadata.yaml", trunc, work);
