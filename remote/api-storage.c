@@ -48,9 +48,8 @@ api_storage_pools_list(struct request *r, struct err *e)
 		return -1;
 	out = json_object_new_array();
 	for (i = 0; i < n; i++)
-		response_list_add(out, request_recursion(r) >= 1 ?
-		    codec_storage_pool_encode(&list[i]) : NULL, "/1.0/storage-pools",
-		    list[i].name);
+		api_filter_add(NULL, r, out, codec_storage_pool_encode(&list[i]),
+		    "/1.0/storage-pools/%s", list[i].name);
 	storage_pool_array_free(list, n);
 	response_sync(r, out, NULL);
 	return 0;

@@ -51,9 +51,8 @@ api_warnings_list(struct request *r, struct err *e)
 		return -1;
 	out = json_object_new_array();
 	for (i = 0; i < n; i++)
-		response_list_add(out, request_recursion(r) >= 1 ?
-		    api_warnings_encode(&list[i]) : NULL, "/1.0/warnings",
-		    list[i].uuid);
+		api_filter_add(NULL, r, out, api_warnings_encode(&list[i]),
+		    "/1.0/warnings/%s", list[i].uuid);
 	warning_array_free(list, n);
 	response_sync(r, out, NULL);
 	return 0;

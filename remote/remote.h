@@ -286,8 +286,8 @@ struct api_filter;
  * bad syntax. */
 struct api_filter *api_filter_parse(const char *expr, struct err *);
 bool	 api_filter_match(const struct api_filter *, json_object *obj);
-/* Adds obj (taken) to a collection's list when it passes: itself with
- * recursion >= 1, else its URL (url_fmt). */
+/* Adds obj (taken) to a collection's list when it passes (a NULL filter
+ * passes everything): itself with recursion >= 1, else its URL (url_fmt). */
 void	 api_filter_add(const struct api_filter *, const struct request *,
 	     json_object *list, json_object *obj, const char *url_fmt, ...)
 	     __attribute__((format(printf, 5, 6)));
@@ -403,10 +403,6 @@ void	 request_send(struct request *, struct response *);
 
 /* response.c: LXD's envelopes */
 void	 response_sync(struct request *, json_object *metadata, const char *etag);
-/* One item of a collection GET: obj (taken) when the caller encoded it
- * (recursion >= 1), else the URL prefix/name. */
-void	 response_list_add(json_object *list, json_object *obj,
-	    const char *prefix, const char *name);
 void	 response_created(struct request *, const char *location);
 /* Sync with extra headers (file listings carry X-LXD-*). */
 void	 response_sync_with(struct request *, json_object *metadata,

@@ -65,21 +65,6 @@ response_envelope(const char *type, const char *status, int status_code,
 }
 
 void
-response_list_add(json_object *list, json_object *obj, const char *prefix,
-    const char *name)
-{
-	char *u;
-
-	if (obj != NULL) {
-		json_object_array_add(list, obj);
-		return;
-	}
-	u = xasprintf("%s/%s", prefix, name);
-	json_object_array_add(list, codec_string(u));
-	free(u);
-}
-
-void
 response_sync(struct request *r, json_object *metadata, const char *etag)
 {
 	response_json(r, 200, response_envelope("sync", "Success", 200, "", 0, "",
