@@ -350,6 +350,8 @@ int64_t	 storage_usage(struct engine *, const char *driver, const char *name);
 
 /* network.c: the default bridge and its dnsmasq. */
 int	 network_ensure(struct engine *, const char *bridge, struct err *);
+/* Is there a Linux bridge of that name? */
+bool	 network_bridge_exists(const char *name);
 /* The bridge's "10.x.y.1/24": its address, or the one kept for it before
  * it exists (caller frees); NULL when none was picked yet. */
 char	*network_ipv4(struct engine *, const char *bridge);

@@ -1151,16 +1151,10 @@ instance_do_start(struct engine *e, const char *name, struct err *err)
 		if (strcmp(net, ENGINE_BRIDGE) == 0) {
 			if (network_ensure(e, net, err) < 0)
 				goto out;
-		} else {
-			char *p = xasprintf("/sys/class/net/%s/bridge", net);
-			bool ok = access(p, F_OK) == 0;
-
-			free(p);
-			if (!ok) {
-				err_set(err, 404, "Network \"%s\" of device \"%s\" not found",
-				    net, in.expanded_devices.names[i]);
-				goto out;
-			}
+		} else if (!network_bridge_exists(net)) {
+			err_set(err, 404, "Network \"%s\" of device \"%s\" not found",
+			    net, in.expanded_devices.names[i]);
+			goto out;
 		}
 	}
 	mods = xstrdup(strmap_get(&in.expanded_config, "linux.kernel_modules"));

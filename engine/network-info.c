@@ -65,7 +65,7 @@ network_info_type(const char *ifname)
 	snprintf(vlan, sizeof vlan, "/proc/net/vlan/%s", ifname);
 	if (network_info_sys_int(ifname, "flags", 16) & IFF_LOOPBACK)
 		return "loopback";
-	if (network_info_has(ifname, "bridge"))
+	if (network_bridge_exists(ifname))
 		return "bridge";
 	if (network_info_has(ifname, "bonding"))
 		return "bond";
@@ -137,7 +137,7 @@ network_info_managed(struct engine *e, struct network *nw)
 	nw->type = xstrdup("bridge");
 	nw->managed = true;
 	/* Made at the first start of an instance on it (network_ensure). */
-	nw->status = xstrdup(network_info_has(ENGINE_BRIDGE, "bridge") ?
+	nw->status = xstrdup(network_bridge_exists(ENGINE_BRIDGE) ?
 	    "Created" : "Pending");
 	if (cidr != NULL)
 		strmap_set(&nw->config, "ipv4.address", cidr);
@@ -314,7 +314,7 @@ network_info_state(struct engine *e, const char *name,
 	st->bytes_sent = network_info_sys_int(name, "statistics/tx_bytes", 10);
 	st->packets_received = network_info_sys_int(name, "statistics/rx_packets", 10);
 	st->packets_sent = network_info_sys_int(name, "statistics/tx_packets", 10);
-	if (network_info_has(name, "bridge")) {
+	if (network_bridge_exists(name)) {
 		char *brif = xasprintf("/sys/class/net/%s/brif", name);
 		struct dirent *de;
 		DIR *d = opendir(brif);

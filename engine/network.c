@@ -23,8 +23,8 @@
 
 #include "engine.h"
 
-static bool
-bridge_exists(const char *bridge)
+bool
+network_bridge_exists(const char *bridge)
 {
 	char *p = xasprintf("/sys/class/net/%s/bridge", bridge);
 	bool ok = access(p, F_OK) == 0;
@@ -161,7 +161,8 @@ network_ipv4(struct engine *e, const char *bridge)
 {
 	char *key, *cidr;
 
-	if (bridge_exists(bridge) && (cidr = bridge_ipv4(bridge)) != NULL)
+	if (network_bridge_exists(bridge) &&
+	    (cidr = bridge_ipv4(bridge)) != NULL)
 		return cidr;
 	key = xasprintf("network.%s.ipv4.address", bridge);
 	cidr = config_value(e, key);
@@ -181,7 +182,7 @@ network_ensure(struct engine *e, const char *bridge, struct err *err)
 	int rc = -1;
 
 	util_mkdir_p("/run/lxdeck", 0755);
-	if (bridge_exists(bridge)) {
+	if (network_bridge_exists(bridge)) {
 		/* Made earlier (maybe by another LXDECK_DIR): use its address. */
 		char *have = bridge_ipv4(bridge);
 
@@ -200,12 +201,12 @@ network_ensure(struct engine *e, const char *bridge, struct err *err)
 	slash = strchr(addr, '/');
 	if (slash != NULL)
 		*slash = '\0';
-	if (!bridge_exists(bridge)) {
+	if (!network_bridge_exists(bridge)) {
 		const char *add[] = { "ip", "link", "add", bridge, "type", "bridge", NULL };
 		const char *ip[] = { "ip", "addr", "add", cidr, "dev", bridge, NULL };
 		const char *up[] = { "ip", "link", "set", bridge, "up", NULL };
 
-		if (util_run(add, err) < 0 && !bridge_exists(bridge)) {
+		if (util_run(add, err) < 0 && !network_bridge_exists(bridge)) {
 			err_prefix(err, "Failed to create bridge \"%s\"", bridge);
 			goto out;
 		}
