@@ -112,3 +112,17 @@ engine_purge() {
 		"$BUILD/tools/engctl" -d "$1" delete "$c" >/dev/null 2>&1
 	done
 }
+
+# lxdeckd_https T NAME PORT: lxdeckd on the directory T/NAME, the socket
+# T/NAME.sock and https://127.0.0.1:PORT (debug log in T/NAME.log), once
+# both answer; its pid in DPID.
+lxdeckd_https() {
+	local i
+	"$BUILD/lxdeckd" --dir "$1/$2" --socket "$1/$2.sock" --listen "127.0.0.1:$3" \
+	    --debug >/dev/null 2>"$1/$2.log" </dev/null &
+	DPID=$!
+	for i in $(seq 1 100); do
+		[ -S "$1/$2.sock" ] && curl -sk "https://127.0.0.1:$3/1.0" >/dev/null && break
+		sleep 0.05
+	done
+}

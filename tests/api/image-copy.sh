@@ -77,18 +77,8 @@ done
 fp_pub=$(fp_of "$T/pub.tar.gz") fp_priv=$(fp_of "$T/priv.tar.gz")
 fp_rpub=$(fp_of "$T/rpub.tar.gz") fp_rpriv=$(fp_of "$T/rpriv.tar.gz")
 
-start_lxdeckd() {	# NAME PORT: sets DPID
-	local i
-	"$BUILD/lxdeckd" --dir "$T/$1" --socket "$T/$1.sock" --listen "127.0.0.1:$2" \
-	    --debug >/dev/null 2>"$T/$1.log" </dev/null &
-	DPID=$!
-	for i in $(seq 1 100); do
-		[ -S "$T/$1.sock" ] && curl -sk "https://127.0.0.1:$2/1.0" >/dev/null && break
-		sleep 0.05
-	done
-}
-start_lxdeckd d1 "$P1"; D1PID=$DPID
-start_lxdeckd d2 "$P2"; D2PID=$DPID
+lxdeckd_https "$T" d1 "$P1"; D1PID=$DPID
+lxdeckd_https "$T" d2 "$P2"; D2PID=$DPID
 B1=https://127.0.0.1:$P1
 BR=https://$REF_ADDR
 ok "d1 serves HTTPS" curl -sfk "$B1/1.0"

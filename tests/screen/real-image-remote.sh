@@ -43,13 +43,7 @@ done
 fp_pub=$(sha256sum "$T/pub.tar.gz" | cut -d' ' -f1)
 fp_priv=$(sha256sum "$T/priv.tar.gz" | cut -d' ' -f1)
 
-"$BUILD/lxdeckd" --dir "$T/d1" --socket "$T/d1.sock" --listen "127.0.0.1:$P1" \
-    --debug >/dev/null 2>"$T/d1.log" </dev/null &
-D1PID=$!
-for i in $(seq 1 100); do
-	[ -S "$T/d1.sock" ] && curl -sk "https://127.0.0.1:$P1/1.0" >/dev/null && break
-	sleep 0.05
-done
+lxdeckd_https "$T" d1 "$P1"; D1PID=$DPID
 B1=https://127.0.0.1:$P1
 ok "d1 serves HTTPS" curl -sfk "$B1/1.0"
 ok "d1: a public image" L image import "$T/pub.tar.gz" u1: --alias pubimg --public
