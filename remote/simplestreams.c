@@ -193,6 +193,18 @@ simplestreams_arch(const char *ss)
 	return NULL;
 }
 
+/* A UTC time in ns; -1 when before 1970 or past what int64 ns holds
+ * (2262), as a catalog's year 9999 would be. */
+static int64_t
+simplestreams_ns(struct tm *tm)
+{
+	time_t t = timegm(tm);
+
+	if (t < 0 || (int64_t)t > INT64_MAX / 1000000000LL)
+		return -1;
+	return (int64_t)t * 1000000000LL;
+}
+
 /* "20261128_03:00" -> ns; -1 when the first 8 characters are no date. */
 static int64_t
 simplestreams_version_time(const char *name)
@@ -212,11 +224,12 @@ simplestreams_version_time(const char *name)
 	tm.tm_mday = (name[6] - '0') * 10 + (name[7] - '0');
 	if (tm.tm_mon < 0 || tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > 31)
 		return -1;
-	if (sscanf(name + 8, "_%2d:%2d", &hh, &mm) == 2 && hh < 24 && mm < 60) {
+	if (sscanf(name + 8, "_%2d:%2d", &hh, &mm) == 2 && hh >= 0 && hh < 24 &&
+	    mm >= 0 && mm < 60) {
 		tm.tm_hour = hh;
 		tm.tm_min = mm;
 	}
-	return (int64_t)timegm(&tm) * 1000000000LL;
+	return simplestreams_ns(&tm);
 }
 
 /* "2029-05-31" -> ns, 0 when absent or malformed. */
@@ -224,13 +237,15 @@ static int64_t
 simplestreams_eol(const char *s)
 {
 	struct tm tm = { 0 };
+	int64_t ns;
 
 	if (s == NULL || sscanf(s, "%4d-%2d-%2d", &tm.tm_year, &tm.tm_mon,
 	    &tm.tm_mday) != 3)
 		return 0;
 	tm.tm_year -= 1900;
 	tm.tm_mon -= 1;
-	return (int64_t)timegm(&tm) * 1000000000LL;
+	ns = simplestreams_ns(&tm);
+	return ns < 0 ? 0 : ns;
 }
 
 static void
@@ -348,7 +363,8 @@ simplestreams_product(struct simplestreams *ss, const char *pname,
 			names[nnames++] = vname;
 		}
 	}
-	qsort(names, nnames, sizeof *names, simplestreams_version_cmp);
+	if (nnames > 1)		/* qsort(NULL, 0, ...) is undefined */
+		qsort(names, nnames, sizeof *names, simplestreams_version_cmp);
 	/* Newest first, so the newest gets the aliases. */
 	for (v = nnames; v-- > 0;) {
 		json_object *ver = simplestreams_obj(versions, names[v]);
