@@ -1,8 +1,11 @@
 #!/bin/bash
-# fuzz-replay.sh - lxdeckd's parsers (HTTP requests, the JSON codecs, the
-# filter language) replay the committed fuzz corpus under ASan and UBSan:
-# every input that once crashed or was interesting must parse or be refused
-# cleanly.  tests/fuzz/run-fuzz --libfuzzer fuzzes further (not here).
+# fuzz-replay.sh - every parser of outside input (HTTP heads and chunked
+# bodies, the JSON codecs and per-endpoint fields, the filter language,
+# websocket frames the client reads, profile YAML, image metadata.yaml,
+# image tarballs' member names, simplestreams catalogs: tests/fuzz/fuzz-*.c)
+# replays the committed fuzz corpus under ASan and UBSan: every input that
+# once crashed or was interesting must parse or be refused cleanly.
+# tests/fuzz/run-fuzz --libfuzzer fuzzes further (not here).
 . "$(dirname "$0")/../lib.sh"
 out=$(cd "$LXDECK_SRC" && tests/fuzz/run-fuzz 2>&1)
 rc=$?
