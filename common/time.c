@@ -77,12 +77,16 @@ time_parse_rfc3339(const char *s, int64_t *ns)
 	if (*p == 'Z' || *p == 'z') {
 		p++;
 	} else if (*p == '+' || *p == '-') {
-		int hh, mm;
 		int sign = (*p == '-') ? -1 : 1;
 
-		if (sscanf(p + 1, "%2d:%2d", &hh, &mm) != 2)
+		/* Exactly "+hh:mm": sscanf's %2d took "+01:0" and p then ran
+		 * past the string's end (ASan, found by fuzz-codec). */
+		if (!isdigit((unsigned char)p[1]) || !isdigit((unsigned char)p[2]) ||
+		    p[3] != ':' || !isdigit((unsigned char)p[4]) ||
+		    !isdigit((unsigned char)p[5]))
 			return -EINVAL;
-		offset = sign * (hh * 3600 + mm * 60);
+		offset = sign * (((p[1] - '0') * 10 + (p[2] - '0')) * 3600 +
+		    ((p[4] - '0') * 10 + (p[5] - '0')) * 60);
 		p += 6;
 	} else {
 		return -EINVAL;

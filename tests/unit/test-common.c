@@ -79,6 +79,12 @@ TEST(rfc3339)
 	CHECK(time_parse_rfc3339("1600-06-01T00:00:00+01:00", &ns) == -ERANGE);
 	CHECK(time_parse_rfc3339("2262-01-01T00:00:00Z", &ns) == 0 && ns > 0);
 	CHECK(time_parse_rfc3339("2026-11-28T03:05:09+01:00", &ns) == 0);
+	/* The offset is exactly [+-]hh:mm (fuzz-codec found "+01:0" read
+	 * past the end of the string). */
+	CHECK(time_parse_rfc3339("2026-11-28T03:05:09+-1:00", &ns) == -EINVAL);
+	CHECK(time_parse_rfc3339("2026-11-28T03:05:09+1:00", &ns) == -EINVAL);
+	CHECK(time_parse_rfc3339("2026-11-28T03:05:09+01:0", &ns) == -EINVAL);
+	CHECK(time_parse_rfc3339("2026-11-28T03:05:09-0130", &ns) == -EINVAL);
 	CHECK_STR(time_format_rfc3339(ns, buf, sizeof buf), "2026-11-28T02:05:09Z");
 }
 
