@@ -316,7 +316,14 @@ simplestreams_push(struct simplestreams *ss, const char *fp, json_object *meta,
 		it->rootfs_sha256 = xstrdup(simplestreams_str(rootfs, "sha256"));
 		it->rootfs_size = simplestreams_int(rootfs, "size");
 	}
-	im->size = it->meta_size + it->rootfs_size;
+	/* A catalog's sizes are not trusted to add up (UBSan, found by
+	 * fuzz-simplestreams): negative is unknown, the sum saturates. */
+	if (it->meta_size < 0)
+		it->meta_size = 0;
+	if (it->rootfs_size < 0)
+		it->rootfs_size = 0;
+	if (__builtin_add_overflow(it->meta_size, it->rootfs_size, &im->size))
+		im->size = INT64_MAX;
 	return im;
 }
 
