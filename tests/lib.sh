@@ -7,7 +7,9 @@
 TAP_N=0
 TAP_FAILED=0
 LXDECK_SRC=${LXDECK_SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
-BUILD=$LXDECK_SRC/build
+# The build tree under test: build/, or another one (make SANITIZER=address
+# test-api sets LXDECK_BUILD=.../build-address).
+BUILD=${LXDECK_BUILD:-$LXDECK_SRC/build}
 
 tap_result() {
 	TAP_N=$((TAP_N + 1))
@@ -71,6 +73,16 @@ unlike() {
 skip_all() {
 	echo "1..0 # SKIP $1"
 	exit 0
+}
+# skip "what" "why": one check not run here, said so (TAP's # SKIP).
+skip() {
+	TAP_N=$((TAP_N + 1))
+	echo "ok $TAP_N - $1 # SKIP $2"
+}
+# Is the tree under test built with a sanitizer (make SANITIZER=...)?
+# Timing checks do not hold there: ASan makes every call slower.
+sanitized_build() {
+	grep -q -- '-fsanitize=' "$BUILD/.cflags" 2>/dev/null
 }
 # A daemon under build/tools/uvfdcheck.so (tests/preload/uvfdcheck.c), which
 # reports an fd closed while a libuv handle still watches it:

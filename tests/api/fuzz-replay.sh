@@ -7,7 +7,7 @@
 # once crashed or was interesting must parse or be refused cleanly.
 # tests/fuzz/run-fuzz --libfuzzer fuzzes further (not here).
 . "$(dirname "$0")/../lib.sh"
-out=$(cd "$LXDECK_SRC" && tests/fuzz/run-fuzz 2>&1)
+out=$(cd "$LXDECK_SRC" && B=$BUILD tests/fuzz/run-fuzz 2>&1)
 rc=$?
 n=$(grep -c '^replayed ' <<<"$out")
 ok "the fuzzers build and replay the corpus" test "$rc" -eq 0
