@@ -151,14 +151,7 @@ engine_open(uv_loop_t *loop, const char *dir, struct err *err)
 	e->arch = xstrdup(u.machine);
 	engine_read_subuid(e);
 	e->has_overlay = engine_has_fs("overlay") && getenv("LXDECK_NO_OVERLAY") == NULL;
-	/* A kernel property: probe once per boot (the probe forks and mounts). */
-	if (access("/run/lxdeck/idmapped-mounts", F_OK) == 0) {
-		e->has_idmapped_mounts = true;
-	} else {
-		e->has_idmapped_mounts = idmap_supported(e->dir);
-		if (e->has_idmapped_mounts && util_mkdir_p("/run/lxdeck", 0755) == 0)
-			util_write_file("/run/lxdeck/idmapped-mounts", "1\n", 2, 0644);
-	}
+	idmap_probe_host(e);	/* user namespaces, idmapped mounts */
 	if (!e->has_idmapped_mounts)
 		e->has_overlay = false;	/* unprivileged overlay needs it */
 	e->cgroup2 = access("/sys/fs/cgroup/cgroup.controllers", F_OK) == 0;
@@ -192,6 +185,7 @@ engine_close(struct engine *e)
 	free(e->lxcpath);
 	free(e->arch);
 	free(e->criu_reason);
+	free(e->unpriv_reason);
 	free(e->base.name);
 	free(e);
 }

@@ -49,6 +49,10 @@ struct engine {
 	/* Host facts found at open. */
 	bool		 has_overlay;
 	bool		 has_idmapped_mounts;
+	/* What keeps unprivileged containers from running here ("user
+	 * namespaces", "idmapped mounts"; NULL: nothing) and why (idmap.c). */
+	const char	*unpriv_missing;
+	char		*unpriv_reason;
 	bool		 criu_works;
 	char		*criu_reason;
 	uint32_t	 idmap_base;	/* from root's /etc/subuid */
@@ -292,11 +296,19 @@ struct op_info *op_find_info(struct engine *, const char *id);
 
 /* idmap.c: idmapped mounts without liblxc's help (overlay on idmapped layers). */
 /* An fd of a user namespace mapping 0..range-1 to base.., plus host root as
- * uid/gid `range` (so the engine can manage an overlay through the mount). */
+ * uid/gid `range` (so the engine can manage an overlay through the mount);
+ * -errno when none can be made (never waits more than a few seconds). */
 int	 idmap_userns_fd(uint32_t base, uint32_t range);
 /* Bind-mounts src on dst (a directory) with the userns's id mapping. */
 int	 idmap_mount(const char *src, const char *dst, int userns_fd);
-bool	 idmap_supported(const char *dir);
+/* Learns at engine open whether unprivileged containers can run here: user
+ * namespaces, then idmapped mounts on the directory's filesystem; sets
+ * has_idmapped_mounts and, when one lacks, unpriv_missing/unpriv_reason. */
+void	 idmap_probe_host(struct engine *);
+/* 0 when an instance of this expanded config can run here; else a 400
+ * naming the feature the host lacks (the caller names the instance). */
+int	 idmap_check_instance(const struct engine *, const struct strmap *expanded,
+	    struct err *);
 
 
 /* util.c: running host tools and small file helpers. */

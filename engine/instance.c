@@ -1142,6 +1142,10 @@ instance_do_start(struct engine *e, const char *name, struct err *err)
 		goto out;
 	}
 	config_parse_bool(strmap_get(&in.expanded_config, "security.privileged"), &priv);
+	if (idmap_check_instance(e, &in.expanded_config, err) < 0) {
+		err_prefix(err, "Failed to start instance \"%s\"", name);
+		goto out;
+	}
 	for (i = 0; i < in.expanded_devices.n; i++) {
 		const struct strmap *d = &in.expanded_devices.props[i];
 		const char *type = strmap_get(d, "type"), *net = strmap_get(d, "network");
@@ -1739,7 +1743,20 @@ instance_op_create(struct engine *e, const struct instance_create *req,
 	}
 	if (profile_load_list(e, &profiles, &plist, err) < 0)
 		goto fail;
-	profile_array_free(plist, profiles.n);
+	{
+		struct strmap xconfig = { 0 };
+		struct devmap xdevices = { 0 };
+
+		config_expand(plist, profiles.n, &config, &devices, &xconfig,
+		    &xdevices);
+		profile_array_free(plist, profiles.n);
+		rc = idmap_check_instance(e, &xconfig, err);
+		strmap_free(&xconfig);
+		devmap_free(&xdevices);
+		if (rc < 0)
+			goto fail;
+		rc = -1;
+	}
 	/* The row, marked as being created by this process. */
 	if (db_begin(e->db, err) < 0)
 		goto fail;
@@ -1907,7 +1924,20 @@ instance_op_update(struct engine *e, const char *name,
 	    devices_validate(&put->devices, CONFIG_INSTANCE, err) < 0 ||
 	    profile_load_list(e, &put->profiles, &plist, err) < 0)
 		goto out;
-	profile_array_free(plist, put->profiles.n);
+	{
+		struct strmap xconfig = { 0 };
+		struct devmap xdevices = { 0 };
+
+		config_expand(plist, put->profiles.n, &user, &put->devices,
+		    &xconfig, &xdevices);
+		profile_array_free(plist, put->profiles.n);
+		rc = idmap_check_instance(e, &xconfig, err);
+		strmap_free(&xconfig);
+		devmap_free(&xdevices);
+		if (rc < 0)
+			goto out;
+		rc = -1;
+	}
 	/* volatile.* keys are the engine's: keep ours whatever was sent. */
 	strmap_copy(&config, &user);
 	for (i = 0; i < put->config.n; i++)

@@ -7,7 +7,9 @@
  * seen; one row per type in the database, so it outlives restarts and is
  * shared by every process using the directory.  The host is looked at
  * once per boot (the engine opens often: each engctl, each TUI; the boot
- * it was done in is kept in a file beside the database): a condition
+ * it was done in is kept in a file beside the database), and again when
+ * what the opening process may do changed (no user namespaces in a
+ * chroot, the same host's namespaces outside it): a condition
  * seen counts once, one that went away marks its warning resolved, one
  * that comes back makes it new.  Acknowledging only changes the status; deleting
  * forgets it until it is seen again, after the next boot.
@@ -33,16 +35,19 @@ warning_boot_ns(void)
 	return (int64_t)btime * 1000000000LL;
 }
 
-/* Was the check named key already done in this boot?  Marks it done
- * (a file LXDECK_DIR/key holding the boot time). */
+/* Was the check named key already done in this boot, with the host in
+ * this state?  Marks it done (a file LXDECK_DIR/key holding the boot time
+ * and the state: what a process may do differs inside a chroot). */
 static bool
-warning_done_this_boot(struct engine *e, const char *key, int64_t boot)
+warning_done_this_boot(struct engine *e, const char *key, int64_t boot,
+    const char *state)
 {
 	char *path = engine_path(e, "%s", key), *text = util_read_file(path, NULL);
-	char val[32];
+	char val[128];
 	bool done;
 
-	snprintf(val, sizeof val, "%lld\n", (long long)boot);
+	snprintf(val, sizeof val, "%lld%s%s\n", (long long)boot, *state ? " " : "",
+	    state);
 	done = text != NULL && strcmp(text, val) == 0;
 	if (!done)
 		util_write_file(path, val, strlen(val), 0644);
@@ -118,14 +123,27 @@ warning_gone(struct engine *e, const char *type)
 #define WARNING_APPARMOR	"AppArmor support has been disabled"
 #define WARNING_OVERLAY		"Overlay storage is not available"
 #define WARNING_CRIU		"CRIU is not usable"
+#define WARNING_UNPRIV		"Unprivileged containers are not available"
 
 void
 warning_check_host(struct engine *e)
 {
 	int64_t boot = warning_boot_ns();
+	char *msg;
 
-	if (warning_done_this_boot(e, "warnings-host.boot", boot))
+	if (warning_done_this_boot(e, "warnings-host.boot", boot,
+	    e->unpriv_missing ? e->unpriv_missing : ""))
 		return;
+	/* idmap.c: user namespaces, then idmapped mounts (engine_open) */
+	if (e->unpriv_missing != NULL) {
+		msg = xasprintf("Privileged containers only: this host lacks %s "
+		    "(%s); no idmapped layers, no overlay storage: new instances "
+		    "use the dir driver, a full copy of their image each",
+		    e->unpriv_missing, e->unpriv_reason);
+		warning_seen(e, WARNING_UNPRIV, msg, "high");
+		free(msg);
+	} else
+		warning_gone(e, WARNING_UNPRIV);
 	/* instance-config.c confines containers with AppArmor where it can */
 	if (!config_host_has_apparmor())
 		warning_seen(e, WARNING_APPARMOR, "Disabled because of lack of "
@@ -140,8 +158,8 @@ warning_check_host(struct engine *e)
 		warning_seen(e, WARNING_OVERLAY, e->has_idmapped_mounts ?
 		    "The kernel has no overlayfs: new instances use the dir "
 		    "driver, a full copy of their image each" :
-		    "The kernel has no idmapped mounts, which unprivileged overlay "
-		    "needs: new instances use the dir driver, a full copy of their "
+		    "Unprivileged overlay needs idmapped mounts, which this host "
+		    "lacks: new instances use the dir driver, a full copy of their "
 		    "image each", "low");
 	else if (e->has_overlay)
 		warning_gone(e, WARNING_OVERLAY);
@@ -150,7 +168,7 @@ warning_check_host(struct engine *e)
 void
 warning_criu(struct engine *e, bool works, const char *reason)
 {
-	if (warning_done_this_boot(e, "warnings-criu.boot", warning_boot_ns()))
+	if (warning_done_this_boot(e, "warnings-criu.boot", warning_boot_ns(), ""))
 		return;
 	if (works)
 		warning_gone(e, WARNING_CRIU);

@@ -514,6 +514,31 @@ app_backend_release(struct tui *t, struct backend *b)
 		b->ops->free(b);
 }
 
+/*
+ * What the local engine's host lacks (a "high" warning of warning.c: no
+ * user namespaces in a chroot, so privileged containers only), said on
+ * the status line when local: opens; acknowledged warnings stay quiet.
+ */
+static void
+app_host_warning(struct tui *t)
+{
+	struct warning *w = NULL;
+	struct err e = { 0 };
+	size_t n = 0, i;
+
+	if (t->b == NULL || strcmp(t->b->ops->name, "local") != 0 ||
+	    t->b->ops->warning_list == NULL ||
+	    t->b->ops->warning_list(t->b, &w, &n, &e) < 0)
+		return;
+	for (i = 0; i < n; i++)
+		if (strcmp(w[i].status, "new") == 0 &&
+		    strcmp(w[i].severity, "high") == 0) {
+			status_set(t, STATUS_ERR, "%s", w[i].message);
+			break;
+		}
+	warning_array_free(w, n);
+}
+
 void
 app_connect(struct tui *t, const char *remote)
 {
@@ -546,6 +571,7 @@ app_connect(struct tui *t, const char *remote)
 	else
 		status_set(t, STATUS_ERR, "%s: %s", remote, t->berr.msg);
 	app_refresh_now(t);
+	app_host_warning(t);
 	view_all_dirty(t);
 	free(name);
 }

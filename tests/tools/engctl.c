@@ -20,7 +20,8 @@
  * profile-device-add P DEV K=V... | profile-delete P | profile-assign NAME
  * P[,P...] | publish SRC [ALIAS] | console-log NAME | info | image-info REF |
  * image-remote-list SERVER [--protocol P] [--cert PEMFILE] | image-refresh |
- * server-set K=V...
+ * server-set K=V... | warning-list (STATUS SEVERITY TYPE COUNT UUID MESSAGE,
+ * tab-separated)
  * launch/init take IMAGE as REMOTE:ALIAS (images:, ubuntu:, ubuntu-daily:)
  * or with --server URL [--protocol simplestreams|lxd] [--cert PEMFILE].
  * Exit status: 0 on success; 1 with "Error: <message>" on stderr.
@@ -789,6 +790,22 @@ main(int argc, char **argv)
 		printf("storage: %s\nstateful: %s\nreason: %s\n", si.storage,
 		    si.stateful_supported ? "yes" : "no", si.stateful_reason);
 		server_info_free_contents(&si);
+		return 0;
+	}
+	if (strcmp(cmd, "warning-list") == 0) {
+		struct warning *w = NULL;
+
+		if (b->ops->warning_list == NULL) {
+			err_set(&err, 501, "No warnings on this backend");
+			return fail();
+		}
+		if (b->ops->warning_list(b, &w, &n, &err) < 0)
+			return fail();
+		for (i = 0; i < n; i++)
+			printf("%s\t%s\t%s\t%lld\t%s\t%s\n", w[i].status,
+			    w[i].severity, w[i].type, (long long)w[i].count,
+			    w[i].uuid, w[i].message);
+		warning_array_free(w, n);
 		return 0;
 	}
 	fprintf(stderr, "engctl: unknown command \"%s\"\n", cmd);
