@@ -42,7 +42,11 @@
 #include "remote.h"
 
 #define SERVER_HEAD_TIMEOUT_MS	30000	/* whole head */
-#define SERVER_IDLE_TIMEOUT_MS	60000	/* between body reads */
+/* A body being read, or a response being written, that does not move for
+ * this long is dropped.  Never while a handler holds the request: a
+ * deferred answer (operations/ID/wait?timeout=N) takes what it takes.
+ * LXDECK_TEST_IDLE_MS (read once at start) lowers it for the tests. */
+#define SERVER_IDLE_TIMEOUT_MS	60000
 #define SERVER_LINGER_MS	2000	/* draining after an early answer */
 #define SERVER_MAX_CONNS	2000
 #define SERVER_FILE_CHUNK	(256 * 1024)
@@ -110,9 +114,11 @@ struct server {
 	struct tls_listener	*https;
 	char			*https_addr;
 	char			*listen_arg;	/* --listen */
+	uint64_t		 idle_ms;	/* SERVER_IDLE_TIMEOUT_MS */
 };
 
 static void conn_close(struct conn *);
+static void conn_timeout(uv_timer_t *);
 static void conn_write_next(struct conn *);
 static void server_apply_config(struct server *);
 
@@ -320,6 +326,9 @@ conn_write_cb(uv_write_t *w, int status)
 		conn_close(c);
 		return;
 	}
+	/* The client reads: the response moves. */
+	if (c->state == CONN_WRITING)
+		uv_timer_start(&c->timer, conn_timeout, c->srv->idle_ms, 0);
 	conn_write_next(c);
 }
 
@@ -394,6 +403,8 @@ request_send(struct request *r, struct response *resp)
 {
 	struct conn *c = r->conn;
 	struct buf head = { 0 };
+	size_t head_len;
+	char *head_data;
 
 	if (r->responded) {
 		response_free(resp);
@@ -426,9 +437,15 @@ request_send(struct request *r, struct response *resp)
 	}
 	c->resp = resp;
 	c->seg = 0;
-	if (c->state != CONN_LINGER)
+	if (c->state != CONN_LINGER) {
 		c->state = CONN_WRITING;
-	if (conn_write(c, buf_steal(&head), head.len) < 0) {
+		uv_timer_start(&c->timer, conn_timeout, c->srv->idle_ms, 0);
+	}
+	/* buf_steal() empties head: take its length first (the order in
+	 * which a call's arguments are evaluated is unspecified). */
+	head_len = head.len;
+	head_data = buf_steal(&head);
+	if (conn_write(c, head_data, head_len) < 0) {
 		conn_close(c);
 		return;
 	}
@@ -576,6 +593,8 @@ conn_dispatch(struct conn *c)
 	struct err e = { 0 };
 	bool is_config;
 
+	/* The handler has it now: no timer of ours may cut a deferred answer. */
+	uv_timer_stop(&c->timer);
 	c->state = CONN_HANDLING;
 	if (r->body_too_big) {
 		if (r->spool_fd >= 0)
@@ -781,7 +800,7 @@ conn_head_done(struct conn *c, const char *rest, size_t rest_len)
 		return;
 	}
 	c->state = CONN_BODY;
-	uv_timer_start(&c->timer, conn_timeout, SERVER_IDLE_TIMEOUT_MS, 0);
+	uv_timer_start(&c->timer, conn_timeout, c->srv->idle_ms, 0);
 	http_parser_body(&c->parser);
 }
 
@@ -838,9 +857,8 @@ conn_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *b)
 			}
 			if (c->state == CONN_BODY)
 				uv_timer_start(&c->timer, conn_timeout,
-				    SERVER_IDLE_TIMEOUT_MS, 0);
+				    c->srv->idle_ms, 0);
 			if (c->parser.state == HTTP_PARSE_DONE) {
-				uv_timer_stop(&c->timer);
 				conn_dispatch(c);
 				return;
 			}
@@ -1040,6 +1058,26 @@ server_check_socket(const char *path, struct err *e)
 	return 0;
 }
 
+/* A timeout the tests may lower through the environment (at start only). */
+static uint64_t
+server_env_ms(const char *name, uint64_t def)
+{
+	const char *v = getenv(name);
+	char *end;
+	unsigned long long n;
+
+	if (v == NULL || *v == '\0')
+		return def;
+	errno = 0;
+	n = strtoull(v, &end, 10);
+	if (errno != 0 || *end != '\0' || n == 0) {
+		log_warn("Ignoring %s=\"%s\" (milliseconds expected)", name, v);
+		return def;
+	}
+	log_info("%s: %llu ms instead of %llu", name, n, (unsigned long long)def);
+	return n;
+}
+
 struct server *
 server_create(uv_loop_t *loop, struct backend *be, const struct server_config *cfg,
     struct err *e)
@@ -1052,6 +1090,7 @@ server_create(uv_loop_t *loop, struct backend *be, const struct server_config *c
 
 	s->loop = loop;
 	s->backend = be;
+	s->idle_ms = server_env_ms("LXDECK_TEST_IDLE_MS", SERVER_IDLE_TIMEOUT_MS);
 	s->socket_path = xstrdup(cfg->socket_path);
 	tmp = cfg->spool_dir ? cfg->spool_dir : getenv("TMPDIR");
 	s->spool_dir = xstrdup(tmp && *tmp ? tmp : "/var/tmp");
