@@ -1794,8 +1794,8 @@ fake_image_delete(struct backend *b, const char *fingerprint, char **op_id,
 }
 
 static int
-fake_image_export(struct backend *b, const char *fingerprint, const char *dir,
-    struct strv *paths, struct err *e)
+fake_image_export(struct backend *b, const char *fingerprint,
+    struct image_export_file out[2], size_t *n, struct err *e)
 {
 	return err_set(e, 501, "Image export is not implemented by the fake backend");
 }

@@ -481,15 +481,15 @@ local_image_delete(struct backend *b, const char *fp, char **op_id, struct err *
 }
 
 static int
-local_image_export(struct backend *b, const char *fp, const char *dir,
-    struct strv *paths, struct err *err)
+local_image_export(struct backend *b, const char *fp,
+    struct image_export_file out[2], size_t *n, struct err *err)
 {
 	char *full = NULL;
 	int rc;
 
 	if (image_resolve(ENG(b), fp, &full, err) < 0)
 		return -1;
-	rc = image_export_files(ENG(b), full, dir, paths, err);
+	rc = image_export_open(ENG(b), full, out, n, err);
 	free(full);
 	return rc;
 }

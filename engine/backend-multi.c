@@ -792,12 +792,12 @@ multi_image_delete(struct backend *b, const char *fingerprint, char **op_id,
 }
 
 static int
-multi_image_export(struct backend *b, const char *fingerprint, const char *dir,
-    struct strv *paths, struct err *e)
+multi_image_export(struct backend *b, const char *fingerprint,
+    struct image_export_file out[2], size_t *n, struct err *e)
 {
 	MULTI_ROUTE(fingerprint, "Image", false);
 
-	MULTI_TRY(mb->ops->image_export(mb, bare, dir, paths, e));
+	MULTI_TRY(mb->ops->image_export(mb, bare, out, n, e));
 	return 0;
 }
 

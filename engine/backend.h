@@ -270,6 +270,13 @@ struct image_alias {
 	char	*type;		/* "container" */
 };
 
+/* One file of an image as LXD exports it (image_export). */
+struct image_export_file {
+	char	*name;		/* FP.tar.gz, meta-FP.tar.xz, FP.squashfs, ... */
+	int	 fd;		/* open for reading, at offset 0 */
+	int64_t	 size;
+};
+
 struct image {
 	char		*fingerprint;	/* sha256 hex, 64 chars */
 	char		*filename;
@@ -473,10 +480,11 @@ struct backend_ops {
 		    const struct image *put, struct err *);
 	int	(*image_delete)(struct backend *, const char *fingerprint, char **op_id,
 		    struct err *);
-	/* Writes the image as LXD exports it into dir; *paths gets the files
-	 * written (one for unified, two for split). */
+	/* Opens the image's files as LXD exports them, copying nothing: one
+	 * (unified) or two (split: the metadata, then the rootfs); *n says
+	 * how many.  The caller closes the fds and frees the names. */
 	int	(*image_export)(struct backend *, const char *fingerprint,
-		    const char *dir, struct strv *paths, struct err *);
+		    struct image_export_file out[2], size_t *n, struct err *);
 	/* source: "inst" or "inst/snap".  Final op metadata: "fingerprint". */
 	int	(*image_publish)(struct backend *, const char *source,
 		    const struct strmap *properties, bool public,

@@ -178,8 +178,10 @@ int	 image_save_props(struct engine *, const char *fp, const struct image *put,
 int	 image_remove(struct engine *, const char *fp, struct err *);
 /* The unpacked rootfs directory of an image (unpacks again if missing). */
 char	*image_rootfs_dir(struct engine *, const char *fp, struct err *);
-int	 image_export_files(struct engine *, const char *fp, const char *dir,
-	    struct strv *paths, struct err *);
+/* The image's stored files, opened as LXD exports them (backend
+ * image_export): nothing is copied. */
+int	 image_export_open(struct engine *, const char *fp,
+	    struct image_export_file out[2], size_t *n, struct err *);
 /* Packs metadata + a rootfs directory into a unified tarball, imports it. */
 int	 image_pack(struct engine *, const char *rootfs_dir, const char *arch,
 	    const struct strmap *props, const char *compression, bool public,

@@ -1234,65 +1234,72 @@ out:
 	return rootfs;
 }
 
-/* Copies src to dir/name through a temporary name; appends the path. */
+/* Opens a stored file of an image for an export: out->fd, ->size, ->name
+ * (prefix FP extension). */
 static int
-image_export_one(const char *src, const char *dir, const char *name,
-    struct strv *paths, struct err *e)
+image_export_one(const char *path, const char *prefix, const char *fp,
+    struct image_export_file *out, struct err *e)
 {
-	char *dst = xasprintf("%s/%s", dir, name);
-	char *tmp = xasprintf("%s/.%s.part", dir, name);
-	int rc = -1;
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
-	if (image_copy_file(src, tmp, NULL, NULL, e) < 0)
-		goto out;
-	if (chmod(tmp, 0644) < 0 || rename(tmp, dst) < 0) {
-		err_set(e, 500, "Failed to write \"%s\": %s", dst, strerror(errno));
-		goto out;
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		err_set(e, 500, "Failed to open \"%s\": %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
 	}
-	strv_push(paths, dst);
-	rc = 0;
-out:
-	if (rc < 0)
-		unlink(tmp);
-	free(dst);
-	free(tmp);
-	return rc;
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		return err_set(e, 500, "\"%s\" is not a regular file", path);
+	}
+	out->fd = fd;
+	out->size = st.st_size;
+	out->name = xasprintf("%s%s%s", prefix, fp, image_file_ext(path));
+	return 0;
 }
 
+/* The stored files are only ever replaced by rename, never rewritten, so
+ * an open fd reads the image it was opened on to the end, even if the
+ * image is deleted meanwhile. */
 int
-image_export_files(struct engine *eng, const char *fp, const char *dir,
-    struct strv *paths, struct err *e)
+image_export_open(struct engine *eng, const char *fp,
+    struct image_export_file out[2], size_t *n, struct err *e)
 {
-	char *file = NULL, *rootfs = NULL, *name = NULL;
-	struct stat st;
+	char *file = NULL, *rootfs = NULL;
 	int64_t id;
 	int rc = -1;
 
+	*n = 0;
 	if (image_id(eng, fp, &id, e) < 0)
 		return -1;
 	file = image_file_path(eng, fp, "");
 	rootfs = image_file_path(eng, fp, ".rootfs");
-	if (stat(rootfs, &st) == 0) {
+	if (access(rootfs, F_OK) == 0) {
 		/* Split: as LXD's multipart export names them. */
-		name = xasprintf("meta-%s%s", fp, image_file_ext(file));
-		if (image_export_one(file, dir, name, paths, e) < 0)
+		if (image_export_one(file, "meta-", fp, &out[0], e) < 0)
 			goto out;
-		free(name);
-		name = xasprintf("%s%s", fp, image_file_ext(rootfs));
-		if (image_export_one(rootfs, dir, name, paths, e) < 0)
+		*n = 1;
+		if (image_export_one(rootfs, "", fp, &out[1], e) < 0)
 			goto out;
+		*n = 2;
 	} else {
-		name = xasprintf("%s%s", fp, image_file_ext(file));
-		if (image_export_one(file, dir, name, paths, e) < 0)
+		if (image_export_one(file, "", fp, &out[0], e) < 0)
 			goto out;
+		*n = 1;
 	}
 	rc = 0;
 out:
-	if (rc < 0)
+	if (rc < 0) {
+		while (*n > 0) {
+			(*n)--;
+			close(out[*n].fd);
+			free(out[*n].name);
+		}
 		err_prefix(e, "Failed to export image \"%s\"", fp);
+	}
 	free(file);
 	free(rootfs);
-	free(name);
 	return rc;
 }
 

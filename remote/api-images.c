@@ -7,10 +7,10 @@
  * image; server.c spools them to disk and this file hands the backend file
  * paths (split parts are cut out into files of their own).  Those files
  * must live until the import operation ends: an operation watcher removes
- * them.  Export writes the image through the backend into a temporary
- * directory and streams it back: the unified tarball as is, a split image
- * as multipart with parts "metadata" and "rootfs", the way `lxc image
- * export` expects.  JSON bodies with source.type instance or snapshot
+ * them.  Export streams the image's stored files as
+ * they are (nothing copied per request): the unified tarball as is, a
+ * split image as multipart with parts "metadata" and "rootfs", the way
+ * `lxc image export` expects.  JSON bodies with source.type instance or snapshot
  * publish an instance; source.type image copies one from an image server
  * (`lxc image copy`, mode pull: the backend's image_pull downloads it).
  *
@@ -220,66 +220,44 @@ api_images_delete(struct request *r, struct err *e)
 	return 0;
 }
 
-static void
-api_images_rm_tree(const char *dir, const struct strv *paths)
-{
-	size_t i;
-
-	for (i = 0; i < paths->n; i++)
-		unlink(paths->v[i]);
-	rmdir(dir);
-}
-
+/*
+ * The export streams the image's own files (the backend opens them, nothing
+ * is copied): the unified tarball as is, a split image as multipart with
+ * parts "metadata" and "rootfs" (or "rootfs.img"), as LXD sends them and
+ * `lxc image export` reads them (lxd-api.md 4.2).
+ */
 int
 api_images_export(struct request *r, struct err *e)
 {
 	struct backend *be = server_backend(r->srv);
-	struct strv paths = { 0 };
+	struct image_export_file f[2];
 	struct image *im = NULL;
 	struct response *resp = NULL;
-	char *dir = NULL;
-	int fds[2] = { -1, -1 };
-	struct stat st[2];
-	size_t i;
-	int rc = -1;
+	size_t i, n = 0;
 
 	if (request_check_project(r, e) < 0)
 		return -1;
 	if (api_images_lookup(r, r->params[0], &im, e) < 0)
 		return -1;
-	dir = xasprintf("%s/lxdeckd-export-XXXXXX", server_spool_dir(r->srv));
-	if (mkdtemp(dir) == NULL) {
-		err_set(e, 500, "Failed to create a directory for exporting image \"%s\": %s",
-		    im->fingerprint, strerror(errno));
+	if (be->ops->image_export(be, im->fingerprint, f, &n, e) < 0) {
+		image_free(im);
+		return -1;
+	}
+	if (n < 1 || n > 2) {
+		err_set(e, 500, "Export of image \"%s\" gave %zu files", im->fingerprint, n);
 		goto out;
 	}
-	if (be->ops->image_export(be, im->fingerprint, dir, &paths, e) < 0)
-		goto out_rm;
-	if (paths.n < 1 || paths.n > 2) {
-		err_set(e, 500, "Export of image \"%s\" gave %zu files", im->fingerprint,
-		    paths.n);
-		goto out_rm;
-	}
-	for (i = 0; i < paths.n; i++) {
-		fds[i] = open(paths.v[i], O_RDONLY | O_CLOEXEC);
-		if (fds[i] < 0 || fstat(fds[i], &st[i]) < 0) {
-			err_set(e, 500, "Failed to open exported file \"%s\": %s",
-			    paths.v[i], strerror(errno));
-			goto out_rm;
-		}
-	}
 	resp = response_new(200);
-	if (paths.n == 1) {
-		const char *base = strrchr(paths.v[0], '/');
-		char *disp = xasprintf("inline;filename=%s", base ? base + 1 : paths.v[0]);
+	if (n == 1) {
+		char *disp = xasprintf("inline;filename=%s", f[0].name);
 
 		response_header(resp, "Content-Type", "application/octet-stream");
 		response_header(resp, "Content-Disposition", disp);
 		free(disp);
-		response_file(resp, fds[0], st[0].st_size);
-		fds[0] = -1;
+		response_file(resp, f[0].fd, f[0].size);
+		f[0].fd = -1;
 	} else {
-		char boundary[40], *ct;
+		char boundary[40], *ct, *end;
 
 		snprintf(boundary, sizeof boundary, "lxdeck%016llx",
 		    (unsigned long long)time_now_ns());
@@ -287,39 +265,31 @@ api_images_export(struct request *r, struct err *e)
 		response_header(resp, "Content-Type", ct);
 		free(ct);
 		for (i = 0; i < 2; i++) {
-			const char *base = strrchr(paths.v[i], '/');
 			const char *name = i == 0 ? "metadata" :
-			    (strstr(paths.v[i], ".img") ? "rootfs.img" : "rootfs");
+			    (strstr(f[i].name, ".img") ? "rootfs.img" : "rootfs");
 			char *part = xasprintf("%s--%s\r\nContent-Disposition: form-data; "
 			    "name=\"%s\"; filename=\"%s\"\r\nContent-Type: "
 			    "application/octet-stream\r\n\r\n", i == 0 ? "" : "\r\n",
-			    boundary, name, base ? base + 1 : paths.v[i]);
+			    boundary, name, f[i].name);
 
 			response_body(resp, part, strlen(part));
 			free(part);
-			response_file(resp, fds[i], st[i].st_size);
-			fds[i] = -1;
+			response_file(resp, f[i].fd, f[i].size);
+			f[i].fd = -1;
 		}
-		{
-			char *end = xasprintf("\r\n--%s--\r\n", boundary);
-
-			response_body(resp, end, strlen(end));
-			free(end);
-		}
+		end = xasprintf("\r\n--%s--\r\n", boundary);
+		response_body(resp, end, strlen(end));
+		free(end);
 	}
 	request_send(r, resp);
-	rc = 0;
-out_rm:
-	/* Open files stay readable after their names are gone. */
-	api_images_rm_tree(dir, &paths);
 out:
-	for (i = 0; i < 2; i++)
-		if (fds[i] >= 0)
-			close(fds[i]);
-	strv_free(&paths);
-	free(dir);
+	for (i = 0; i < n; i++) {
+		if (f[i].fd >= 0)
+			close(f[i].fd);
+		free(f[i].name);
+	}
 	image_free(im);
-	return rc;
+	return resp != NULL ? 0 : -1;
 }
 
 /* Files an import needs until its operation ends. */

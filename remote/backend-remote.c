@@ -30,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -1259,18 +1260,19 @@ rb_image_delete(struct backend *b, const char *fingerprint, char **op_id,
 }
 
 static int
-rb_image_export(struct backend *b, const char *fingerprint, const char *dir,
-    struct strv *paths, struct err *e)
+rb_image_export(struct backend *b, const char *fingerprint,
+    struct image_export_file out[2], size_t *n, struct err *e)
 {
 	struct remote_backend *rb = RB(b);
 	struct client_req q = { 0 };
 	struct client_resp r;
 	char *path = rb_path("/1.0/images", fingerprint, "/export");
 	const char *cd, *fn;
-	char *name, *file;
-	FILE *f;
-	int rc = -1;
+	char *name;
+	size_t off;
+	int fd, rc = -1;
 
+	*n = 0;
 	q.method = "GET";
 	q.path = path;
 	q.raw = true;
@@ -1292,17 +1294,33 @@ rb_image_export(struct backend *b, const char *fingerprint, const char *dir,
 		free(name);
 		name = xasprintf("%s.tar.gz", fingerprint);
 	}
-	file = xasprintf("%s/%s", dir, name);
-	free(name);
-	f = fopen(file, "wb");
-	if (f == NULL || fwrite(r.body.data, 1, r.body.len, f) != r.body.len ||
-	    fclose(f) != 0) {
-		err_set(e, 500, "Failed to write \"%s\": %s", file, strerror(errno));
-		free(file);
+	/* The download is in memory already: an anonymous file to stream
+	 * it from. */
+	fd = memfd_create("lxdeck-export", MFD_CLOEXEC);
+	for (off = 0; fd >= 0 && off < r.body.len;) {
+		ssize_t w = write(fd, r.body.data + off, r.body.len - off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			close(fd);
+			fd = -1;
+			break;
+		}
+		off += (size_t)w;
+	}
+	if (fd < 0 || lseek(fd, 0, SEEK_SET) < 0) {
+		err_set(e, 500, "Failed to keep the export of image \"%s\": %s",
+		    fingerprint, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		free(name);
 		goto out;
 	}
-	strv_push(paths, file);
-	free(file);
+	out[0].fd = fd;
+	out[0].size = (int64_t)r.body.len;
+	out[0].name = name;
+	*n = 1;
 	rc = 0;
 out:
 	client_resp_free(&r);

@@ -11,11 +11,14 @@
  *	imgtool DIR pack ROOTFS [COMPRESSION]	prints the fingerprint
  *	imgtool DIR remove REF
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
+#include <unistd.h>
 
 #include "../../engine/engine.h"
 
@@ -51,17 +54,54 @@ show(struct engine *eng, const char *ref, struct err *e)
 	return 0;
 }
 
+/* Writes what the engine opened for an export into OUTDIR. */
+static int
+export(struct engine *eng, const char *ref, const char *outdir, struct err *e)
+{
+	struct image_export_file x[2];
+	char *fp = NULL, buf[65536];
+	size_t n = 0, i;
+	int rc = -1;
+
+	if (image_resolve(eng, ref, &fp, e) < 0 || image_export_open(eng, fp, x, &n, e) < 0) {
+		free(fp);
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		char *path = xasprintf("%s/%s", outdir, x[i].name);
+		int out = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		ssize_t got;
+
+		while (out >= 0 && (got = read(x[i].fd, buf, sizeof buf)) > 0)
+			if (write(out, buf, (size_t)got) != got)
+				break;
+		if (out < 0 || close(out) != 0) {
+			err_set(e, 500, "Failed to write \"%s\": %s", path, strerror(errno));
+			free(path);
+			goto out;
+		}
+		printf("%s\n", path);
+		free(path);
+	}
+	rc = 0;
+out:
+	for (i = 0; i < n; i++) {
+		close(x[i].fd);
+		free(x[i].name);
+	}
+	free(fp);
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
 	struct engine eng = { 0 };
 	struct err e = { 0 };
 	struct utsname u;
-	struct strv paths = { 0 };
 	char *db, *fp = NULL, *s;
 	const char *cmd;
 	int rc = -1;
-	size_t i;
 
 	if (argc < 3) {
 		fprintf(stderr, "usage: imgtool DIR import|show|rootfs|alias|"
@@ -94,13 +134,7 @@ main(int argc, char **argv)
 	} else if (strcmp(cmd, "alias") == 0 && argc == 5) {
 		rc = image_alias_add(&eng, argv[3], argv[4], "", &e);
 	} else if (strcmp(cmd, "export") == 0 && argc == 5) {
-		if (image_resolve(&eng, argv[3], &fp, &e) == 0 &&
-		    image_export_files(&eng, fp, argv[4], &paths, &e) == 0) {
-			for (i = 0; i < paths.n; i++)
-				printf("%s\n", paths.v[i]);
-			rc = 0;
-		}
-		strv_free(&paths);
+		rc = export(&eng, argv[3], argv[4], &e);
 	} else if (strcmp(cmd, "pack") == 0 && argc >= 4) {
 		rc = image_pack(&eng, argv[3], NULL, NULL, argc > 4 ? argv[4] : NULL,
 		    false, &fp, &e);

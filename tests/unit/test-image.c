@@ -783,55 +783,98 @@ TEST(rootfs_dir_unpacks_again)
 	fixture_close(&f);
 }
 
+/* The path fd is open on (caller frees). */
+static char *
+fd_path(int fd)
+{
+	char link[64], buf[4096];
+	ssize_t n;
+
+	snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+	n = readlink(link, buf, sizeof buf - 1);
+	if (n < 0)
+		return xstrdup("");
+	buf[n] = '\0';
+	return xstrdup(buf);
+}
+
+static void
+export_close(struct image_export_file *x, size_t n)
+{
+	while (n > 0) {
+		n--;
+		close(x[n].fd);
+		free(x[n].name);
+	}
+}
+
+/* Export opens the stored files themselves: nothing is copied. */
 TEST(export)
 {
 	struct fixture f;
 	struct err e = { 0 };
-	struct strv paths = { 0 };
-	char *path = unified("exp", good_meta), *m, *r, *fp, *fp2, *got, *want;
-	char *out = xasprintf("%s/exported", work);
+	struct image_export_file x[2];
+	size_t n = 0;
+	char *path = unified("exp", good_meta), *m, *r, *fp, *fp2, *got, *want, *at;
+	struct stat st;
 
 	fixture_open(&f);
-	mkdir(out, 0755);
 	fp = import_ok(&f, path, NULL);
-	CHECK(image_export_files(&f.eng, fp ? fp : "x", out, &paths, &e) == 0);
-	CHECK(paths.n == 1);
-	if (paths.n == 1) {
-		want = xasprintf("%s/%s.tar.gz", out, fp);
-		CHECK_STR(paths.v[0], want);
+	CHECK(image_export_open(&f.eng, fp ? fp : "x", x, &n, &e) == 0);
+	CHECK(n == 1);
+	if (n == 1) {
+		want = xasprintf("%s.tar.gz", fp);
+		CHECK_STR(x[0].name, want);
 		free(want);
-		got = sh_out("sha256sum %s | cut -d' ' -f1", paths.v[0]);
+		want = xasprintf("%s/images/%s", f.dir, fp);
+		at = fd_path(x[0].fd);
+		CHECK_STR(at, want);
+		CHECK(stat(want, &st) == 0 && st.st_size == x[0].size);
+		CHECK(lseek(x[0].fd, 0, SEEK_CUR) == 0);
+		got = sh_out("sha256sum %s | cut -d' ' -f1", at);
 		CHECK_STR(got, fp);
 		free(got);
+		free(at);
+		free(want);
 	}
-	strv_free(&paths);
+	export_close(x, n);
 
 	split("exps", good_meta, &m, &r);
 	fp2 = import_ok(&f, m, r);
-	CHECK(image_export_files(&f.eng, fp2 ? fp2 : "x", out, &paths, &e) == 0);
-	CHECK(paths.n == 2);
-	if (paths.n == 2) {
-		want = xasprintf("%s/meta-%s.tar.xz", out, fp2);
-		CHECK_STR(paths.v[0], want);
+	CHECK(image_export_open(&f.eng, fp2 ? fp2 : "x", x, &n, &e) == 0);
+	CHECK(n == 2);
+	if (n == 2) {
+		char *at2;
+
+		want = xasprintf("meta-%s.tar.xz", fp2);
+		CHECK_STR(x[0].name, want);
 		free(want);
-		want = xasprintf("%s/%s.tar.gz", out, fp2);
-		CHECK_STR(paths.v[1], want);
+		want = xasprintf("%s.tar.gz", fp2);
+		CHECK_STR(x[1].name, want);
 		free(want);
-		got = sh_out("cat %s %s | sha256sum | cut -d' ' -f1", paths.v[0],
-		    paths.v[1]);
+		at = fd_path(x[0].fd);
+		at2 = fd_path(x[1].fd);
+		want = xasprintf("%s/images/%s", f.dir, fp2);
+		CHECK_STR(at, want);
+		free(want);
+		want = xasprintf("%s/images/%s.rootfs", f.dir, fp2);
+		CHECK_STR(at2, want);
+		free(want);
+		got = sh_out("cat %s %s | sha256sum | cut -d' ' -f1", at, at2);
 		CHECK_STR(got, fp2);
 		free(got);
+		free(at);
+		free(at2);
 	}
-	strv_free(&paths);
+	export_close(x, n);
 	err_clear(&e);
-	CHECK(image_export_files(&f.eng, "beef", out, &paths, &e) < 0);
+	CHECK(image_export_open(&f.eng, "beef", x, &n, &e) < 0);
 	CHECK(e.code == 404);
-	CHECK(paths.n == 0);
+	CHECK(n == 0);
 	free(fp);
 	free(fp2);
 	free(m);
 	free(r);
-	free(out);
 	free(path);
 	fixture_close(&f);
 }
