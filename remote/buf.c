@@ -30,6 +30,17 @@ buf_grow(struct buf *b, size_t need)
 }
 
 void
+buf_reserve(struct buf *b, size_t n)
+{
+	if (b->len + n + 1 <= b->cap)
+		return;
+	if (n > SIZE_MAX - b->len - 1)
+		fatal("buffer too large");
+	b->cap = b->len + n + 1;
+	b->data = xrealloc(b->data, b->cap);
+}
+
+void
 buf_append(struct buf *b, const void *p, size_t n)
 {
 	buf_grow(b, n);

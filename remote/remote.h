@@ -68,6 +68,9 @@ typedef void (*ws_bind_cb)(struct ws *, void *arg);
 /* Limits.  JSON bodies are read into memory, uploads spool to disk. */
 #define HTTP_MAX_HEAD		(64 * 1024)
 #define HTTP_MAX_JSON_BODY	(4 * 1024 * 1024)
+/* Any body before the peer is trusted: POST /1.0/certificates with a
+ * certificate, a name and a token fits many times over. */
+#define HTTP_MAX_UNTRUSTED_BODY	(64 * 1024)
 #define HTTP_MAX_UPLOAD		(8LL * 1024 * 1024 * 1024)
 #define HTTP_MAX_FILE_PUSH	(1024LL * 1024 * 1024)
 #define WS_MAX_QUEUE		(8 * 1024 * 1024)
@@ -84,6 +87,8 @@ void	 buf_putc(struct buf *, char);
 void	 buf_printf(struct buf *, const char *, ...) PRINTF_LIKE(2, 3);
 /* Gives up the data (NUL-terminated, caller frees) and leaves b empty. */
 char	*buf_steal(struct buf *);
+/* Room for n more bytes, exactly (no doubling): a body of known length. */
+void	 buf_reserve(struct buf *, size_t n);
 void	 buf_free(struct buf *);
 
 /* http.c */
@@ -370,6 +375,7 @@ struct request {
 	int		 spool_fd;
 	char		*spool_path;
 	int64_t		 body_len;
+	int64_t		 body_limit;	/* in memory: less until trusted */
 	bool		 body_too_big;
 	bool		 responded;
 	/* A deferred request is told when its client goes away; the server
@@ -611,8 +617,40 @@ struct peer {
 	char	 addr[64];
 };
 /* server.c: a connection whose TLS has been terminated by tls.c; fd is a
- * plain stream socket (taken), peer is copied. */
+ * plain stream socket (taken), peer is copied.  Refused (503, then closed)
+ * when its kind of connection is at its limit. */
 void	 server_adopt(struct server *, int fd, const struct peer *);
+/* What lxdeckd holds for whom, and how long (server.c, tls.c: issue 13
+ * section 4).  Each kind has its own count: HTTPS callers never take what
+ * the unix socket needs. */
+struct server_limits {
+	size_t		 unix_conns;		/* unix socket */
+	size_t		 https_conns;		/* HTTPS, trusted certificate */
+	size_t		 untrusted;		/* HTTPS, not (yet) trusted */
+	size_t		 untrusted_per_addr;
+	size_t		 handshakes;		/* TLS handshakes in flight */
+	size_t		 handshakes_per_addr;
+	uint64_t	 untrusted_ms;		/* head + body, untrusted */
+	uint64_t	 handshake_ms;
+	uint64_t	 idle_ms;		/* a body or response that stalls */
+};
+const struct server_limits *server_limits(struct server *);
+/* Why a connection was refused or cut; counted, and logged at most once
+ * every few seconds (a flood must not flood the log too). */
+enum server_refusal {
+	REFUSED_HANDSHAKES,		/* handshakes in flight at the limit */
+	REFUSED_HANDSHAKES_ADDR,	/* ... from that address */
+	EVICTED_HANDSHAKE,		/* the oldest made room */
+	CUT_HANDSHAKE,			/* not done by the deadline */
+	REFUSED_UNTRUSTED,
+	REFUSED_UNTRUSTED_ADDR,
+	EVICTED_UNTRUSTED,
+	CUT_UNTRUSTED,			/* head + body not done by the deadline */
+	REFUSED_HTTPS,			/* trusted, at the limit */
+	REFUSED_UNIX,
+	REFUSED__COUNT
+};
+void	 server_refused(struct server *, enum server_refusal, const char *addr);
 struct trust *server_trust(struct server *);
 const struct peer *request_peer(const struct request *);
 /* Starts/stops/moves the HTTPS listener (core.https_address); "" stops. */

@@ -21,6 +21,22 @@
  * core.https_address, set through PUT/PATCH /1.0 like LXD, (re)starts the
  * listener.
  *
+ * Limits (issue 13, section 4): the unix socket, trusted HTTPS callers and
+ * untrusted ones are counted apart, so no number of strangers on the
+ * network takes a connection the local admin needs.  An untrusted
+ * connection must send its head and body within an absolute deadline (not
+ * an idle timer a slow-loris resets with one byte), its body may be at
+ * most HTTP_MAX_UNTRUSTED_BODY (413 at once, nothing buffered), and there
+ * may be only so many of them, in all and per source address.  When they
+ * are all taken, the oldest one still sending its request after a second
+ * makes room (a real client sends its head in milliseconds); else the
+ * newcomer gets a 503.  tls.c bounds the handshakes the same way.  LXD (Go
+ * net/http, no timeouts set) has none of these; the values are the ones Go
+ * servers are usually hardened with (ReadHeaderTimeout 10 s, the TLS
+ * handshake timeout of Go's transport 10 s).  Like Go since 1.19, the daemon
+ * raises its soft RLIMIT_NOFILE to the hard one, and shrinks the limits if
+ * even that cannot hold them all.
+ *
  * Ownership: the server owns its connections; a connection owns its
  * request until the response has been written.  A request outlives its
  * connection only as long as it takes to notice: request->conn becomes
@@ -32,6 +48,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -48,8 +65,25 @@
  * LXDECK_TEST_IDLE_MS (read once at start) lowers it for the tests. */
 #define SERVER_IDLE_TIMEOUT_MS	60000
 #define SERVER_LINGER_MS	2000	/* draining after an early answer */
-#define SERVER_MAX_CONNS	2000
 #define SERVER_FILE_CHUNK	(256 * 1024)
+/* Connections, each kind counted apart (see the top of the file). */
+#define SERVER_MAX_UNIX		2000
+#define SERVER_MAX_HTTPS	1000	/* trusted certificates */
+#define SERVER_MAX_UNTRUSTED	256
+#define SERVER_MAX_UNTRUSTED_ADDR 16
+/* Head and body of an untrusted request, from the end of the handshake;
+ * LXDECK_TEST_UNTRUSTED_MS changes it for the tests. */
+#define SERVER_UNTRUSTED_MS	10000
+/* The TLS handshake (tls.c); LXDECK_TEST_HANDSHAKE_MS. */
+#define SERVER_MAX_HANDSHAKES	256
+#define SERVER_MAX_HANDSHAKES_ADDR 16
+#define SERVER_HANDSHAKE_MS	10000
+/* A request older than this that is still being sent may be evicted. */
+#define SERVER_EVICT_AGE_MS	1000
+#define SERVER_REFUSED_LOG_MS	10000	/* at most one summary this often */
+/* fds: an HTTPS connection costs three (TCP, the socketpair), a handshake
+ * one; this many stay for the engine, websockets and files. */
+#define SERVER_FD_RESERVE	512
 
 struct upgrade {
 	ws_bind_cb	 bind;
@@ -69,6 +103,12 @@ struct response {
 	struct segment	*segs;
 	size_t		 nsegs;
 	int64_t		 length;
+};
+
+enum conn_kind {
+	CONN_UNIX,
+	CONN_HTTPS,		/* trusted certificate */
+	CONN_UNTRUSTED,
 };
 
 enum conn_state {
@@ -92,9 +132,12 @@ struct conn {
 	bool			 sent;		/* the whole response is out */
 	int			 open_handles;
 	bool			 in_list;
+	enum conn_kind		 kind;
+	uint64_t		 started;	/* uv_now() when adopted */
 	struct peer		 peer;
 	struct conn		*prev, *next;
-	char			 rbuf[64 * 1024];
+	/* Untrusted ones also on their own list, oldest at the tail. */
+	struct conn		*uprev, *unext;
 };
 
 struct server {
@@ -108,13 +151,17 @@ struct server {
 	struct api_state	 api;
 	int			 sub_id;
 	struct conn		*conns;
-	size_t			 nconns;
+	size_t			 nconns[3];	/* by enum conn_kind */
+	struct conn		*untrusted, *untrusted_tail;
+	struct server_limits	 limits;
+	unsigned long		 refused[REFUSED__COUNT];
+	char			 refused_addr[64];
+	uv_timer_t		*refused_timer;
 	char			*dir;		/* server.crt/key, trust/ */
 	struct trust		*trust;
 	struct tls_listener	*https;
 	char			*https_addr;
 	char			*listen_arg;	/* --listen */
-	uint64_t		 idle_ms;	/* SERVER_IDLE_TIMEOUT_MS */
 };
 
 static void conn_close(struct conn *);
@@ -328,7 +375,7 @@ conn_write_cb(uv_write_t *w, int status)
 	}
 	/* The client reads: the response moves. */
 	if (c->state == CONN_WRITING)
-		uv_timer_start(&c->timer, conn_timeout, c->srv->idle_ms, 0);
+		uv_timer_start(&c->timer, conn_timeout, c->srv->limits.idle_ms, 0);
 	conn_write_next(c);
 }
 
@@ -439,7 +486,7 @@ request_send(struct request *r, struct response *resp)
 	c->seg = 0;
 	if (c->state != CONN_LINGER) {
 		c->state = CONN_WRITING;
-		uv_timer_start(&c->timer, conn_timeout, c->srv->idle_ms, 0);
+		uv_timer_start(&c->timer, conn_timeout, c->srv->limits.idle_ms, 0);
 	}
 	/* buf_steal() empties head: take its length first (the order in
 	 * which a call's arguments are evaluated is unspecified). */
@@ -479,8 +526,18 @@ conn_unlink(struct conn *c)
 		s->conns = c->next;
 	if (c->next != NULL)
 		c->next->prev = c->prev;
+	if (c->kind == CONN_UNTRUSTED) {
+		if (c->uprev != NULL)
+			c->uprev->unext = c->unext;
+		else
+			s->untrusted = c->unext;
+		if (c->unext != NULL)
+			c->unext->uprev = c->uprev;
+		else
+			s->untrusted_tail = c->uprev;
+	}
 	c->in_list = false;
-	s->nconns--;
+	s->nconns[c->kind]--;
 }
 
 /* Detaches a pending request: it may be answered later into the void. */
@@ -520,9 +577,23 @@ conn_timeout(uv_timer_t *t)
 {
 	struct conn *c = t->data;
 
-	if (c->state == CONN_HEAD || c->state == CONN_BODY)
-		log_debug("Dropping a slow client");
+	if (c->state == CONN_HEAD || c->state == CONN_BODY) {
+		if (c->kind == CONN_UNTRUSTED)
+			server_refused(c->srv, CUT_UNTRUSTED, c->peer.addr);
+		else
+			log_debug("Dropping a slow client");
+	}
 	conn_close(c);
+}
+
+/* While the request is read: an untrusted one keeps its absolute deadline,
+ * a trusted body may take as long as it keeps moving. */
+static void
+conn_read_timer(struct conn *c)
+{
+	if (c->kind == CONN_UNTRUSTED)
+		return;
+	uv_timer_start(&c->timer, conn_timeout, c->srv->limits.idle_ms, 0);
 }
 
 static void
@@ -576,10 +647,20 @@ conn_body_cb(void *arg, const char *data, size_t len)
 		}
 		return;
 	}
-	if (r->body_len > HTTP_MAX_JSON_BODY) {
+	if (r->body_len > r->body_limit) {
 		r->body_too_big = true;
 		buf_free(&r->body);
 		return;
+	}
+	/* Grow by doubling, but never past the limit (a body of 4 MiB took
+	 * 8 MiB); a Content-Length was reserved exactly at the head. */
+	if (r->body.len + len + 1 > r->body.cap) {
+		size_t want = r->body.cap * 2 > r->body.len + len ? r->body.cap * 2 :
+		    r->body.len + len;
+
+		if (want > (size_t)r->body_limit)
+			want = (size_t)r->body_limit;
+		buf_reserve(&r->body, want - r->body.len);
 	}
 	buf_append(&r->body, data, len);
 }
@@ -600,8 +681,9 @@ conn_dispatch(struct conn *c)
 		if (r->spool_fd >= 0)
 			err_set(&e, 413, "Upload too large or spool failed");
 		else
-			err_set(&e, 413, "Request body too large (limit %d bytes)",
-			    HTTP_MAX_JSON_BODY);
+			err_set(&e, 413, "Request body too large (limit %lld bytes%s)",
+			    (long long)r->body_limit,
+			    c->kind == CONN_UNTRUSTED ? " before authentication" : "");
 		response_error(r, &e);
 		return;
 	}
@@ -750,6 +832,18 @@ server_untrusted_allowed(const struct request *r)
 	return false;
 }
 
+/* 413 at once: whatever else the client sends is drained, not kept. */
+static void
+conn_body_too_big(struct conn *c)
+{
+	char msg[96];
+
+	snprintf(msg, sizeof msg, "Request body too large (limit %lld bytes%s)",
+	    (long long)c->req->body_limit,
+	    c->kind == CONN_UNTRUSTED ? " before authentication" : "");
+	conn_error(c, 413, msg);
+}
+
 static void
 conn_head_done(struct conn *c, const char *rest, size_t rest_len)
 {
@@ -786,31 +880,35 @@ conn_head_done(struct conn *c, const char *rest, size_t rest_len)
 		return;
 	}
 	has_body = r->http->chunked || r->http->content_length > 0;
-	if (has_body && r->http->method == HTTP_POST && (r->route->flags & ROUTE_UPLOAD)) {
+	r->body_limit = c->kind == CONN_UNTRUSTED ? HTTP_MAX_UNTRUSTED_BODY :
+	    HTTP_MAX_JSON_BODY;
+	if (has_body && r->http->method == HTTP_POST && (r->route->flags & ROUTE_UPLOAD) &&
+	    c->kind != CONN_UNTRUSTED) {
 		if (conn_spool_open(c, r) < 0) {
 			conn_error(c, 500, "Failed to create a spool file for the upload");
 			return;
 		}
-	} else if (r->http->content_length > HTTP_MAX_JSON_BODY) {
-		char msg[96];
-
-		snprintf(msg, sizeof msg, "Request body too large (limit %d bytes)",
-		    HTTP_MAX_JSON_BODY);
-		conn_error(c, 413, msg);
+	} else if (r->http->content_length > r->body_limit) {
+		conn_body_too_big(c);
 		return;
+	} else if (r->http->content_length > 0) {
+		buf_reserve(&r->body, (size_t)r->http->content_length);
 	}
 	c->state = CONN_BODY;
-	uv_timer_start(&c->timer, conn_timeout, c->srv->idle_ms, 0);
+	conn_read_timer(c);
 	http_parser_body(&c->parser);
 }
 
+/* One read buffer for all connections: conn_read() is done with it (the
+ * parser copies what it keeps) before libuv reads into it again, and 64 KiB
+ * per connection is what a slow-loris would have cost us. */
 static void
 conn_alloc(uv_handle_t *h, size_t hint, uv_buf_t *b)
 {
-	struct conn *c = h->data;
+	static char rbuf[64 * 1024];
 
-	b->base = c->rbuf;
-	b->len = sizeof c->rbuf;
+	b->base = rbuf;
+	b->len = sizeof rbuf;
 }
 
 static void
@@ -845,6 +943,12 @@ conn_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *b)
 				conn_error(c, c->parser.error_code, c->parser.error);
 				return;
 			}
+			/* An untrusted body over its limit is refused now. */
+			if (c->kind == CONN_UNTRUSTED && c->req != NULL &&
+			    c->req->body_too_big) {
+				conn_body_too_big(c);
+				return;
+			}
 			if (c->parser.state == HTTP_PARSE_HEAD_DONE) {
 				conn_head_done(c, data, len);
 				if (c->state != CONN_BODY)
@@ -856,8 +960,7 @@ conn_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *b)
 				continue;
 			}
 			if (c->state == CONN_BODY)
-				uv_timer_start(&c->timer, conn_timeout,
-				    c->srv->idle_ms, 0);
+				conn_read_timer(c);
 			if (c->parser.state == HTTP_PARSE_DONE) {
 				conn_dispatch(c);
 				return;
@@ -893,25 +996,103 @@ server_conn_start(struct server *s, struct conn *c)
 	if (s->conns != NULL)
 		s->conns->prev = c;
 	s->conns = c;
+	if (c->kind == CONN_UNTRUSTED) {
+		c->unext = s->untrusted;
+		if (s->untrusted != NULL)
+			s->untrusted->uprev = c;
+		else
+			s->untrusted_tail = c;
+		s->untrusted = c;
+	}
 	c->in_list = true;
-	s->nconns++;
-	uv_timer_start(&c->timer, conn_timeout, SERVER_HEAD_TIMEOUT_MS, 0);
+	s->nconns[c->kind]++;
+	c->started = uv_now(s->loop);
+	/* The whole head (and, untrusted, the body) by a deadline that bytes
+	 * trickling in do not move. */
+	uv_timer_start(&c->timer, conn_timeout, c->kind == CONN_UNTRUSTED ?
+	    s->limits.untrusted_ms : SERVER_HEAD_TIMEOUT_MS, 0);
 	uv_read_start((uv_stream_t *)&c->pipe, conn_alloc, conn_read);
+}
+
+/* Frees a connection that never started (its pipe holds no fd). */
+static void
+server_conn_discard(struct conn *c)
+{
+	c->state = CONN_CLOSING;
+	uv_close((uv_handle_t *)&c->timer, conn_handle_closed);
+	uv_close((uv_handle_t *)&c->pipe, conn_handle_closed);
+}
+
+/* Room for one more untrusted connection from addr?  Evicts the oldest one
+ * still sending its request if that has taken a second already. */
+static enum server_refusal
+server_untrusted_admit(struct server *s, const char *addr)
+{
+	struct conn *c;
+	size_t same = 0;
+	uint64_t now = uv_now(s->loop);
+
+	for (c = s->untrusted; c != NULL; c = c->unext)
+		if (strcmp(c->peer.addr, addr) == 0 &&
+		    ++same >= s->limits.untrusted_per_addr)
+			return REFUSED_UNTRUSTED_ADDR;
+	if (s->nconns[CONN_UNTRUSTED] < s->limits.untrusted)
+		return REFUSED__COUNT;
+	for (c = s->untrusted_tail; c != NULL; c = c->uprev) {
+		if (c->state != CONN_HEAD && c->state != CONN_BODY)
+			continue;
+		if (now - c->started < SERVER_EVICT_AGE_MS)
+			break;
+		server_refused(s, EVICTED_UNTRUSTED, c->peer.addr);
+		conn_close(c);
+		return REFUSED__COUNT;
+	}
+	return REFUSED_UNTRUSTED;
+}
+
+/* An LXD error answer straight onto a fresh socket (a socketpair has room
+ * for it), for a connection we will not take. */
+static void
+server_refuse_fd(int fd, int code, const char *msg)
+{
+	char body[256], out[512];
+	int n, m;
+
+	n = snprintf(body, sizeof body, "{\"type\":\"error\",\"status\":\"\","
+	    "\"status_code\":0,\"operation\":\"\",\"error_code\":%d,"
+	    "\"error\":\"%s\",\"metadata\":null}\n", code, msg);
+	m = snprintf(out, sizeof out, "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\n"
+	    "Content-Length: %d\r\nConnection: close\r\n\r\n%s", code,
+	    http_status_text(code), n, body);
+	if (m > 0 && (size_t)m < sizeof out && write(fd, out, (size_t)m) < 0)
+		log_debug("Failed to refuse a connection: %s", strerror(errno));
+	close(fd);
 }
 
 void
 server_adopt(struct server *s, int fd, const struct peer *peer)
 {
-	struct conn *c = server_conn_new(s);
+	struct conn *c;
+	enum conn_kind kind = peer->trusted ? CONN_HTTPS : CONN_UNTRUSTED;
+	enum server_refusal why = REFUSED__COUNT;
 
+	if (kind == CONN_HTTPS && s->nconns[CONN_HTTPS] >= s->limits.https_conns)
+		why = REFUSED_HTTPS;
+	else if (kind == CONN_UNTRUSTED)
+		why = server_untrusted_admit(s, peer->addr);
+	if (why != REFUSED__COUNT) {
+		server_refused(s, why, peer->addr);
+		server_refuse_fd(fd, 503, "Too many connections, try again later");
+		return;
+	}
+	c = server_conn_new(s);
+	c->kind = kind;
 	c->peer = *peer;
 	c->peer.cert_pem = xstrdup(peer->cert_pem);
-	if (s->nconns >= SERVER_MAX_CONNS || uv_pipe_open(&c->pipe, fd) < 0) {
+	if (uv_pipe_open(&c->pipe, fd) < 0) {
 		/* Not the pipe's yet: ours to close, exactly once. */
 		close(fd);
-		c->state = CONN_CLOSING;
-		uv_close((uv_handle_t *)&c->timer, conn_handle_closed);
-		uv_close((uv_handle_t *)&c->pipe, conn_handle_closed);
+		server_conn_discard(c);
 		return;
 	}
 	server_conn_start(s, c);
@@ -1009,13 +1190,13 @@ server_on_connection(uv_stream_t *l, int status)
 		return;
 	}
 	c = server_conn_new(s);
+	c->kind = CONN_UNIX;
 	c->peer.trusted = true;
-	if (uv_accept(l, (uv_stream_t *)&c->pipe) < 0 || s->nconns >= SERVER_MAX_CONNS) {
-		if (s->nconns >= SERVER_MAX_CONNS)
-			log_warn("Too many connections, dropping one");
-		c->state = CONN_CLOSING;
-		uv_close((uv_handle_t *)&c->timer, conn_handle_closed);
-		uv_close((uv_handle_t *)&c->pipe, conn_handle_closed);
+	if (uv_accept(l, (uv_stream_t *)&c->pipe) < 0 ||
+	    s->nconns[CONN_UNIX] >= s->limits.unix_conns) {
+		if (s->nconns[CONN_UNIX] >= s->limits.unix_conns)
+			server_refused(s, REFUSED_UNIX, "unix socket");
+		server_conn_discard(c);
 		return;
 	}
 	server_conn_start(s, c);
@@ -1078,6 +1259,132 @@ server_env_ms(const char *name, uint64_t def)
 	return n;
 }
 
+const struct server_limits *
+server_limits(struct server *s)
+{
+	return &s->limits;
+}
+
+static const char *const server_refusal_text[REFUSED__COUNT] = {
+	[REFUSED_HANDSHAKES] = "refused: TLS handshakes at the limit",
+	[REFUSED_HANDSHAKES_ADDR] = "refused: TLS handshakes from one address at the limit",
+	[EVICTED_HANDSHAKE] = "slow TLS handshakes evicted",
+	[CUT_HANDSHAKE] = "TLS handshakes cut at the deadline",
+	[REFUSED_UNTRUSTED] = "refused: untrusted connections at the limit",
+	[REFUSED_UNTRUSTED_ADDR] = "refused: untrusted connections from one address at the limit",
+	[EVICTED_UNTRUSTED] = "slow untrusted requests evicted",
+	[CUT_UNTRUSTED] = "untrusted requests cut at the deadline",
+	[REFUSED_HTTPS] = "refused: trusted HTTPS connections at the limit",
+	[REFUSED_UNIX] = "refused: unix socket connections at the limit",
+};
+
+/* One warning for everything counted since the last one. */
+static void
+server_refused_flush(struct server *s)
+{
+	struct buf b = { 0 };
+	int i;
+
+	for (i = 0; i < REFUSED__COUNT; i++) {
+		if (s->refused[i] == 0)
+			continue;
+		buf_printf(&b, "%s%lu %s", b.len ? "; " : "", s->refused[i],
+		    server_refusal_text[i]);
+		s->refused[i] = 0;
+	}
+	if (b.len > 0)
+		log_warn("Connection limits: %s (last from %s; limits: %zu untrusted, "
+		    "%zu per address, %llu ms for a request; %zu TLS handshakes, %zu per "
+		    "address, %llu ms)", b.data, s->refused_addr, s->limits.untrusted,
+		    s->limits.untrusted_per_addr, (unsigned long long)s->limits.untrusted_ms,
+		    s->limits.handshakes, s->limits.handshakes_per_addr,
+		    (unsigned long long)s->limits.handshake_ms);
+	buf_free(&b);
+}
+
+static void
+server_refused_tick(uv_timer_t *t)
+{
+	struct server *s = t->data;
+	int i;
+
+	for (i = 0; i < REFUSED__COUNT && s->refused[i] == 0; i++)
+		;
+	if (i == REFUSED__COUNT) {
+		uv_timer_stop(t);	/* quiet: the next one is logged at once */
+		return;
+	}
+	server_refused_flush(s);
+}
+
+void
+server_refused(struct server *s, enum server_refusal why, const char *addr)
+{
+	s->refused[why]++;
+	snprintf(s->refused_addr, sizeof s->refused_addr, "%s", addr ? addr : "");
+	if (uv_is_active((uv_handle_t *)s->refused_timer))
+		return;
+	server_refused_flush(s);
+	uv_timer_start(s->refused_timer, server_refused_tick, SERVER_REFUSED_LOG_MS,
+	    SERVER_REFUSED_LOG_MS);
+}
+
+static void
+server_timer_closed(uv_handle_t *h)
+{
+	free(h);
+}
+
+/* The limits, and as many fds as the hard limit allows (Go does the same
+ * since 1.19); if even that is too few for them all, they shrink. */
+static void
+server_limits_init(struct server *s)
+{
+	struct server_limits *l = &s->limits;
+	struct rlimit rl;
+	size_t need, have;
+
+	l->unix_conns = SERVER_MAX_UNIX;
+	l->https_conns = SERVER_MAX_HTTPS;
+	l->untrusted = SERVER_MAX_UNTRUSTED;
+	l->untrusted_per_addr = SERVER_MAX_UNTRUSTED_ADDR;
+	l->handshakes = SERVER_MAX_HANDSHAKES;
+	l->handshakes_per_addr = SERVER_MAX_HANDSHAKES_ADDR;
+	l->idle_ms = server_env_ms("LXDECK_TEST_IDLE_MS", SERVER_IDLE_TIMEOUT_MS);
+	l->untrusted_ms = server_env_ms("LXDECK_TEST_UNTRUSTED_MS", SERVER_UNTRUSTED_MS);
+	l->handshake_ms = server_env_ms("LXDECK_TEST_HANDSHAKE_MS", SERVER_HANDSHAKE_MS);
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rlim_t old = rl.rlim_cur;
+
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+			rl.rlim_cur = old;
+	}
+	need = l->unix_conns + 3 * (l->https_conns + l->untrusted) + l->handshakes +
+	    SERVER_FD_RESERVE;
+	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= need)
+		return;
+	have = rl.rlim_cur > 2 * SERVER_FD_RESERVE ? rl.rlim_cur - SERVER_FD_RESERVE :
+	    SERVER_FD_RESERVE;
+	need -= SERVER_FD_RESERVE;
+#define SERVER_SHRINK(x) ((x) = (x) * have / need > 4 ? (x) * have / need : 4)
+	SERVER_SHRINK(l->unix_conns);
+	SERVER_SHRINK(l->https_conns);
+	SERVER_SHRINK(l->untrusted);
+	SERVER_SHRINK(l->handshakes);
+#undef SERVER_SHRINK
+	if (l->untrusted_per_addr > l->untrusted)
+		l->untrusted_per_addr = l->untrusted;
+	if (l->handshakes_per_addr > l->handshakes)
+		l->handshakes_per_addr = l->handshakes;
+	log_warn("Only %llu file descriptors (RLIMIT_NOFILE): at most %zu unix, %zu "
+	    "trusted HTTPS, %zu untrusted connections and %zu TLS handshakes",
+	    (unsigned long long)rl.rlim_cur, l->unix_conns, l->https_conns,
+	    l->untrusted, l->handshakes);
+}
+
 struct server *
 server_create(uv_loop_t *loop, struct backend *be, const struct server_config *cfg,
     struct err *e)
@@ -1090,7 +1397,10 @@ server_create(uv_loop_t *loop, struct backend *be, const struct server_config *c
 
 	s->loop = loop;
 	s->backend = be;
-	s->idle_ms = server_env_ms("LXDECK_TEST_IDLE_MS", SERVER_IDLE_TIMEOUT_MS);
+	server_limits_init(s);
+	s->refused_timer = xcalloc(1, sizeof *s->refused_timer);
+	uv_timer_init(loop, s->refused_timer);
+	s->refused_timer->data = s;
 	s->socket_path = xstrdup(cfg->socket_path);
 	tmp = cfg->spool_dir ? cfg->spool_dir : getenv("TMPDIR");
 	s->spool_dir = xstrdup(tmp && *tmp ? tmp : "/var/tmp");
@@ -1141,6 +1451,7 @@ server_create(uv_loop_t *loop, struct backend *be, const struct server_config *c
 	log_info("Listening on %s (backend %s)", s->socket_path, be->ops->name);
 	return s;
 fail:
+	uv_close((uv_handle_t *)s->refused_timer, server_timer_closed);
 	ws_ctx_free(s->ws);
 	free(s->socket_path);
 	free(s->spool_dir);
@@ -1165,6 +1476,8 @@ server_free(struct server *s)
 	s->https = NULL;
 	while (s->conns != NULL)
 		conn_close(s->conns);
+	server_refused_flush(s);
+	uv_close((uv_handle_t *)s->refused_timer, server_timer_closed);
 	api_exec_free_all(s);
 	image_secret_free_all(s);
 	ws_ctx_free(s->ws);

@@ -20,6 +20,12 @@
  * against a CA (the verify callback accepts anything; the trust store
  * decides by fingerprint); no session resumption (each connection shows
  * its certificate).
+ *
+ * Handshakes in flight are bounded (server_limits(): in all, per source
+ * address, and each by a deadline that bytes trickling in do not move).  A
+ * connection beyond that is closed as soon as it is accepted, before any
+ * cryptography, unless the oldest handshake has been going for a second
+ * (a real one takes milliseconds): that one makes room.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -41,7 +47,7 @@
 
 #include "remote.h"
 
-#define TLS_HANDSHAKE_TIMEOUT_MS	10000
+#define TLS_EVICT_AGE_MS		1000
 #define TLS_HIGH_WATER			(1024 * 1024)
 #define TLS_CIPHERS_12	"ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:" \
 			"ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-AES128-GCM-SHA256:" \
@@ -236,6 +242,9 @@ struct tls_listener {
 	char		*cert_pem;
 	char		 fp[65];
 	struct tls_conn	*conns;
+	/* Handshakes in flight, oldest at the tail. */
+	struct tls_conn	*hs, *hs_tail;
+	size_t		 nhs;
 };
 
 struct tls_conn {
@@ -252,8 +261,10 @@ struct tls_conn {
 	bool			 closing;
 	bool			 tcp_eof, pipe_eof;
 	bool			 tcp_paused, pipe_paused;
+	bool			 in_hs;		/* on l->hs */
+	uint64_t		 started;
+	struct tls_conn		*hs_prev, *hs_next;
 	char			 addr[64];
-	char			 rbuf[64 * 1024];
 };
 
 static int
@@ -277,6 +288,8 @@ tls_server_ctx(const char *crt, const char *key, struct err *e)
 	    SSL_OP_NO_TICKET | SSL_OP_NO_COMPRESSION);
 	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
 	SSL_CTX_set_num_tickets(ctx, 0);
+	/* A connection that waits holds no TLS record buffers (~34 KiB). */
+	SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, tls_verify_any);
 	if (SSL_CTX_use_certificate_chain_file(ctx, crt) != 1 ||
 	    SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1 ||
@@ -290,6 +303,25 @@ tls_server_ctx(const char *crt, const char *key, struct err *e)
 
 static void tls_conn_close(struct tls_conn *);
 static void tls_conn_pump(struct tls_conn *);
+
+static void
+tls_hs_remove(struct tls_conn *c)
+{
+	struct tls_listener *l = c->l;
+
+	if (!c->in_hs || l == NULL)
+		return;
+	if (c->hs_prev != NULL)
+		c->hs_prev->hs_next = c->hs_next;
+	else
+		l->hs = c->hs_next;
+	if (c->hs_next != NULL)
+		c->hs_next->hs_prev = c->hs_prev;
+	else
+		l->hs_tail = c->hs_prev;
+	c->in_hs = false;
+	l->nhs--;
+}
 
 static void
 tls_conn_closed(uv_handle_t *h)
@@ -310,6 +342,7 @@ tls_conn_close(struct tls_conn *c)
 	if (c->closing)
 		return;
 	c->closing = true;
+	tls_hs_remove(c);
 	if (c->prev != NULL)
 		c->prev->next = c->next;
 	else if (l != NULL)
@@ -459,6 +492,7 @@ tls_conn_pump(struct tls_conn *c)
 			return;
 		}
 		c->handshaken = true;
+		tls_hs_remove(c);
 		uv_timer_stop(&c->timer);
 		if (tls_conn_established(c) < 0) {
 			tls_conn_close(c);
@@ -524,13 +558,14 @@ tls_conn_pump(struct tls_conn *c)
 		tls_conn_close(c);
 }
 
+/* One buffer for every connection: BIO_write() copies what it keeps. */
 static void
 tls_tcp_alloc(uv_handle_t *h, size_t hint, uv_buf_t *b)
 {
-	struct tls_conn *c = h->data;
+	static char rbuf[64 * 1024];
 
-	b->base = c->rbuf;
-	b->len = sizeof c->rbuf;
+	b->base = rbuf;
+	b->len = sizeof rbuf;
 }
 
 static void
@@ -590,9 +625,31 @@ tls_handshake_timeout(uv_timer_t *t)
 {
 	struct tls_conn *c = t->data;
 
-	if (!c->tcp_eof)
-		log_debug("TLS handshake with %s timed out", c->addr);
+	if (!c->tcp_eof && c->l != NULL)
+		server_refused(c->l->srv, CUT_HANDSHAKE, c->addr);
 	tls_conn_close(c);
+}
+
+/* Room for one more handshake from addr?  Evicts the oldest one if it has
+ * taken a second already. */
+static enum server_refusal
+tls_hs_admit(struct tls_listener *l, const char *addr)
+{
+	const struct server_limits *lim = server_limits(l->srv);
+	struct tls_conn *c;
+	size_t same = 0;
+
+	for (c = l->hs; c != NULL; c = c->hs_next)
+		if (strcmp(c->addr, addr) == 0 && ++same >= lim->handshakes_per_addr)
+			return REFUSED_HANDSHAKES_ADDR;
+	if (l->nhs < lim->handshakes)
+		return REFUSED__COUNT;
+	c = l->hs_tail;
+	if (c == NULL || uv_now(l->loop) - c->started < TLS_EVICT_AGE_MS)
+		return REFUSED_HANDSHAKES;
+	server_refused(l->srv, EVICTED_HANDSHAKE, c->addr);
+	tls_conn_close(c);
+	return REFUSED__COUNT;
 }
 
 static void
@@ -602,6 +659,7 @@ tls_on_connection(uv_stream_t *ls, int status)
 	struct tls_conn *c;
 	struct sockaddr_storage ss;
 	int len = sizeof ss;
+	enum server_refusal why;
 
 	if (status < 0)
 		return;
@@ -626,6 +684,14 @@ tls_on_connection(uv_stream_t *ls, int status)
 			uv_ip4_name((struct sockaddr_in *)&ss, ip, sizeof ip);
 		snprintf(c->addr, sizeof c->addr, "%s", ip);
 	}
+	why = tls_hs_admit(l, c->addr);
+	if (why != REFUSED__COUNT) {
+		server_refused(l->srv, why, c->addr);
+		c->closing = true;
+		uv_close((uv_handle_t *)&c->tcp, tls_conn_closed);
+		uv_close((uv_handle_t *)&c->timer, tls_conn_closed);
+		return;
+	}
 	uv_tcp_nodelay(&c->tcp, 1);
 	c->ssl = SSL_new(l->ctx);
 	c->rbio = BIO_new(BIO_s_mem());
@@ -636,7 +702,17 @@ tls_on_connection(uv_stream_t *ls, int status)
 	if (l->conns != NULL)
 		l->conns->prev = c;
 	l->conns = c;
-	uv_timer_start(&c->timer, tls_handshake_timeout, TLS_HANDSHAKE_TIMEOUT_MS, 0);
+	c->started = uv_now(l->loop);
+	c->hs_next = l->hs;
+	if (l->hs != NULL)
+		l->hs->hs_prev = c;
+	else
+		l->hs_tail = c;
+	l->hs = c;
+	c->in_hs = true;
+	l->nhs++;
+	uv_timer_start(&c->timer, tls_handshake_timeout,
+	    server_limits(l->srv)->handshake_ms, 0);
 	uv_read_start((uv_stream_t *)&c->tcp, tls_tcp_alloc, tls_tcp_read);
 }
 
