@@ -2,7 +2,8 @@
 # fuzz-replay.sh - every parser of outside input (HTTP heads and chunked
 # bodies, the JSON codecs and per-endpoint fields, the filter language,
 # websocket frames the client reads, profile YAML, image metadata.yaml,
-# image tarballs' member names, simplestreams catalogs: tests/fuzz/fuzz-*.c)
+# image tarballs' member names, simplestreams catalogs, and whole requests
+# through lxdeckd's handlers on the fake backend: tests/fuzz/fuzz-*.c)
 # replays the committed fuzz corpus under ASan and UBSan: every input that
 # once crashed or was interesting must parse or be refused cleanly.
 # tests/fuzz/run-fuzz --libfuzzer fuzzes further (not here).

@@ -3,8 +3,8 @@
  * encoder and ETag, the exec control decoder and the filter language.
  * Endpoints that read their body field by field (certificates, image PUT
  * and POST with its "source", aliases, instance and profile PUT/PATCH/POST,
- * server PUT, snapshots, exec control) do it with the typed accessors
- * codec_get_*(): each of their fields goes through its accessor here, on
+ * server PUT, snapshots, warnings PUT, exec control) do it with the typed
+ * accessors codec_get_*(): each of their fields goes through its accessor here, on
  * the body and on its "source" object, as the handlers do.  Answers a
  * remote sends the client (instance state, events, operations, /1.0)
  * use the same decoders.
@@ -22,7 +22,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static const char *const fuzz_strings[] = {
 	"name", "type", "certificate", "password", "trust_token", "description",
 	"target", "mode", "server", "protocol", "secret", "fingerprint", "alias",
-	"compression_algorithm", "action", "restore", "id", NULL
+	"compression_algorithm", "action", "restore", "id", "status", NULL
 };
 static const char *const fuzz_bools[] = {
 	"token", "public", "auto_update", "stateful", "ephemeral", "migration",
