@@ -9,9 +9,22 @@
  * The bridge and dnsmasq are created on first use and outlive the
  * processes that use the engine; each start checks they are still there.
  * NAT (ipv4.nat) is not done yet: containers reach the host and each other.
+ *
+ * dnsmasq answers whatever a container sends, so it does not keep root:
+ * as LXD's does, it opens its sockets and its lease file as root and then
+ * runs as an unprivileged user (network_dnsmasq_ids), keeping only the
+ * network capabilities DHCP needs.  Its files stay root's: /run/lxdeck
+ * and the lease file (written through the fd it opened as root) are
+ * root's, 0755 and 0644, and the pid file it hands to its user is given
+ * back to root.  A dnsmasq still running as root (started by an older
+ * lxdeck) is replaced.  Starting it is serialised by a lock beside it, so
+ * two engines that find none start one, not two that fight for the port.
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
 #include <ifaddrs.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -19,6 +32,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "engine.h"
@@ -128,26 +143,106 @@ pick_subnet(const char *bridge, struct err *err)
 	return found;
 }
 
-static bool
-dnsmasq_running(const char *pidfile)
+/* The pid of the dnsmasq the pid file names, if it runs; else 0. */
+static pid_t
+dnsmasq_pid(const char *pidfile)
 {
 	char *text = util_read_file(pidfile, NULL);
 	char *comm = NULL, *cpath;
-	bool ok = false;
 	int pid;
 
 	if (text == NULL)
-		return false;
+		return 0;
 	pid = atoi(text);
 	free(text);
 	if (pid <= 0 || kill(pid, 0) < 0)
-		return false;
+		return 0;
 	cpath = xasprintf("/proc/%d/comm", pid);
 	comm = util_read_file(cpath, NULL);
-	ok = comm != NULL && strncmp(comm, "dnsmasq", 7) == 0;
+	if (comm == NULL || strncmp(comm, "dnsmasq", 7) != 0)
+		pid = 0;
 	free(cpath);
 	free(comm);
-	return ok;
+	return pid;
+}
+
+/* The effective uid of a process, from /proc/PID/status; -1 if gone. */
+static long
+dnsmasq_euid(pid_t pid)
+{
+	char *path = xasprintf("/proc/%d/status", (int)pid);
+	char *text = util_read_file(path, NULL), *uid;
+	long euid = -1;
+
+	free(path);
+	if (text != NULL && (uid = strstr(text, "\nUid:")) != NULL)
+		sscanf(uid + 5, "%*d %ld", &euid);
+	free(text);
+	return euid;
+}
+
+/*
+ * Who dnsmasq runs as.  LXD takes "lxd" (else "nobody") and group "lxd"
+ * (else "nogroup"); here the user is the one Debian's dnsmasq-base makes
+ * for it, "dnsmasq", else "nobody": a uid of its own, so no other daemon
+ * running as nobody may signal it.  The group is "nogroup" (else
+ * "nobody"), never one that opens lxdeckd's socket (LXD's "lxd" group
+ * would).  NULL when the host has none: dnsmasq then drops to its own
+ * compiled-in default.
+ */
+static void
+network_dnsmasq_ids(const char **user, const char **group)
+{
+	static const char *const users[] = { "dnsmasq", "nobody" };
+	static const char *const groups[] = { "nogroup", "nobody" };
+	size_t i;
+
+	*user = *group = NULL;
+	for (i = 0; i < ARRAY_SIZE(users) && *user == NULL; i++)
+		if (getpwnam(users[i]) != NULL)
+			*user = users[i];
+	for (i = 0; i < ARRAY_SIZE(groups) && *group == NULL; i++)
+		if (getgrnam(groups[i]) != NULL)
+			*group = groups[i];
+}
+
+/* The lease file exists, is root's and 0644 before dnsmasq opens it (it
+ * creates it with the caller's umask otherwise). */
+static int
+network_leases_prepare(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+	int rc = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (fchown(fd, 0, 0) < 0 || fchmod(fd, 0644) < 0)
+		rc = -errno;
+	close(fd);
+	return rc;
+}
+
+/* Stops a dnsmasq and waits (at most 5 s) until it is gone. */
+static void
+dnsmasq_stop(pid_t pid)
+{
+	int i;
+
+	kill(pid, SIGTERM);
+	for (i = 0; i < 500 && kill(pid, 0) == 0; i++) {
+		char *path = xasprintf("/proc/%d/stat", (int)pid);
+		char *st = util_read_file(path, NULL), *rp;
+
+		free(path);
+		/* a zombie (ours, if we started it in this process) is gone */
+		rp = st != NULL ? strrchr(st, ')') : NULL;
+		if (rp != NULL && rp[1] == ' ' && rp[2] == 'Z') {
+			free(st);
+			break;
+		}
+		free(st);
+		usleep(10000);
+	}
 }
 
 char *
@@ -179,7 +274,9 @@ network_ensure(struct engine *e, const char *bridge, struct err *err)
 	char *pidfile = xasprintf("/run/lxdeck/dnsmasq.%s.pid", bridge);
 	char *leases = network_leases_path(bridge);
 	char *range = NULL, *listen = NULL, *pidopt = NULL, *leaseopt = NULL;
-	int rc = -1;
+	char *iface = NULL, *lockpath = NULL, *useropt = NULL, *groupopt = NULL;
+	int rc = -1, lockfd = -1;
+	pid_t pid;
 
 	util_mkdir_p("/run/lxdeck", 0755);
 	if (network_bridge_exists(bridge)) {
@@ -217,23 +314,45 @@ network_ensure(struct engine *e, const char *bridge, struct err *err)
 		}
 		log_info("created bridge %s with %s", bridge, cidr);
 	}
-	if (!dnsmasq_running(pidfile)) {
+	lockpath = xasprintf("/run/lxdeck/dnsmasq.%s.lock", bridge);
+	lockfd = open(lockpath, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (lockfd >= 0)
+		while (flock(lockfd, LOCK_EX) < 0 && errno == EINTR)
+			;
+	pid = dnsmasq_pid(pidfile);
+	if (pid > 0 && dnsmasq_euid(pid) == 0) {
+		log_info("dnsmasq on bridge %s runs as root: restarting it "
+		    "unprivileged", bridge);
+		dnsmasq_stop(pid);
+		pid = 0;
+	}
+	if (pid == 0) {
+		const char *user, *group;
 		char base[32];
-		const char *argv[20];
+		const char *argv[24];
 		int n = 0;
 
+		network_dnsmasq_ids(&user, &group);
+		if ((rc = network_leases_prepare(leases)) < 0) {
+			err_set(err, 500, "Failed to start dnsmasq on bridge \"%s\": "
+			    "%s: %s", bridge, leases, strerror(-rc));
+			rc = -1;
+			goto out;
+		}
+		unlink(pidfile);
 		snprintf(base, sizeof base, "%s", addr);
 		*strrchr(base, '.') = '\0';
 		range = xasprintf("--dhcp-range=%s.2,%s.254,1h", base, base);
 		listen = xasprintf("--listen-address=%s", addr);
 		pidopt = xasprintf("--pid-file=%s", pidfile);
 		leaseopt = xasprintf("--dhcp-leasefile=%s", leases);
+		iface = xasprintf("--interface=%s", bridge);
 		argv[n++] = "dnsmasq";
 		argv[n++] = "--conf-file=/dev/null";
 		argv[n++] = "--strict-order";
 		argv[n++] = "--bind-interfaces";
 		argv[n++] = "--except-interface=lo";
-		argv[n++] = xasprintf("--interface=%s", bridge);
+		argv[n++] = iface;
 		argv[n++] = listen;
 		argv[n++] = range;
 		argv[n++] = "--no-ping";	/* no 1-3 s probe before each offer */
@@ -242,14 +361,21 @@ network_ensure(struct engine *e, const char *bridge, struct err *err)
 		argv[n++] = "--dhcp-authoritative";
 		argv[n++] = pidopt;
 		argv[n++] = leaseopt;
-		argv[n++] = "--user=root";
+		/* optional arguments for dnsmasq: "--user X" is junk to it */
+		if (user != NULL)
+			argv[n++] = useropt = xasprintf("--user=%s", user);
+		if (group != NULL)
+			argv[n++] = groupopt = xasprintf("--group=%s", group);
 		argv[n] = NULL;
 		rc = util_run(argv, err);
-		free((char *)argv[5]);
 		if (rc < 0) {
 			err_prefix(err, "Failed to start dnsmasq on bridge \"%s\"", bridge);
 			goto out;
 		}
+		/* It wrote its pid file as root, then gave it to its user. */
+		if (chown(pidfile, 0, 0) < 0)
+			log_warn("dnsmasq on bridge %s: chown %s: %s", bridge, pidfile,
+			    strerror(errno));
 	}
 	rc = 0;
 out:
@@ -262,6 +388,12 @@ out:
 	free(listen);
 	free(pidopt);
 	free(leaseopt);
+	free(iface);
+	free(useropt);
+	free(groupopt);
+	free(lockpath);
+	if (lockfd >= 0)
+		close(lockfd);		/* and with it the lock */
 	return rc;
 }
 
