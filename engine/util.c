@@ -4,11 +4,17 @@
  * The engine leans on the host's own tools where they are the well-kept
  * implementation (tar, cp, rm, ip, dnsmasq), the way LXD does.  They run
  * with fork/exec, never through a shell, so names and paths are never
- * interpreted.  rm never crosses a mount: an overlay rootfs still mounted
+ * interpreted, and with nothing of ours but stdin, stdout and stderr open
+ * (a daemon it starts, dnsmasq, must not hold the daemon's sockets, an op
+ * worker's report socket or a lock).  A command's output is read until
+ * the command exits, not until every process that inherited its stdout
+ * closes it: a background child it left behind would hold us for ever.
+ * rm never crosses a mount: an overlay rootfs still mounted
  * over an image's files must not take the image with it.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -16,6 +22,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -70,7 +77,7 @@ util_last_line(int fd, char *buf, size_t len)
 int
 util_exec(const char *const *argv, char **out, size_t max, struct err *e)
 {
-	int errfd = -1, pipefd[2] = { -1, -1 }, status, rc = -1;
+	int errfd = -1, pipefd[2] = { -1, -1 }, pidfd = -1, status, rc = -1;
 	pid_t parent = getpid();
 	char *buf = NULL, line[200];
 	size_t len = 0;
@@ -110,19 +117,42 @@ util_exec(const char *const *argv, char **out, size_t max, struct err *e)
 		dup2(null, 0);
 		dup2(out != NULL ? pipefd[1] : null, 1);
 		dup2(errfd, 2);
+		syscall(SYS_close_range, 3U, ~0U, 0U);
 		execvp(argv[0], (char *const *)argv);
-		if (write(2, "command not found\n", 18) < 0)
-			_exit(127);
+		/* the reason, as the last line of stderr: the error names it */
+		dprintf(2, "%s: %s\n", argv[0], strerror(errno));
 		_exit(127);
 	}
 	if (out != NULL) {
+		struct pollfd pfd[2] = { { .fd = pipefd[0], .events = POLLIN },
+		    { .fd = -1, .events = POLLIN } };
+		bool exited = false;
+
 		close(pipefd[1]);
 		pipefd[1] = -1;
+		/* The pidfd says when the command is done; -1 (old kernel):
+		 * read to the end of file as before. */
+		pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+		pfd[1].fd = pidfd;
 		buf = xmalloc(max + 1);
 		for (;;) {
 			char chunk[8192];
-			ssize_t n = read(pipefd[0], chunk, sizeof chunk);
+			ssize_t n;
 
+			if (pidfd >= 0 && !exited) {
+				if (poll(pfd, 2, -1) < 0 && errno != EINTR)
+					break;
+				if (pfd[1].revents != 0) {
+					/* What it wrote is in the pipe: drain
+					 * that, without waiting for whoever
+					 * else holds the write end. */
+					exited = true;
+					fcntl(pipefd[0], F_SETFL, O_NONBLOCK);
+				}
+				if (!exited && pfd[0].revents == 0)
+					continue;
+			}
+			n = read(pipefd[0], chunk, sizeof chunk);
 			if (n < 0 && errno == EINTR)
 				continue;
 			if (n <= 0)
@@ -166,6 +196,8 @@ out:
 	free(buf);
 	if (errfd >= 0)
 		close(errfd);
+	if (pidfd >= 0)
+		close(pidfd);
 	if (pipefd[0] >= 0)
 		close(pipefd[0]);
 	if (pipefd[1] >= 0)
