@@ -22,6 +22,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <curses.h>
@@ -74,6 +75,9 @@ editor_run(struct tui *t, const char *path, struct err *e)
 		signal(SIGINT, SIG_DFL);
 		signal(SIGTERM, SIG_DFL);
 		signal(SIGWINCH, SIG_DFL);
+		/* the editor gets the terminal, nothing else of ours (the
+		 * database, remotes' sockets, the loop's fds) */
+		syscall(SYS_close_range, 3U, ~0U, 0U);
 		execl("/bin/sh", "sh", "-c", line, "sh", path, (char *)NULL);
 		_exit(127);
 	}

@@ -44,6 +44,10 @@ ED
 cat >"$SCREEN_TMP/ed-look" <<'ED'
 #!/bin/sh
 grep -v '^#' "$1" > "$(dirname "$0")/looked.yaml"
+# what the editor inherited beyond stdin, stdout, stderr (and this script)
+ls -l /proc/$$/fd | awk 'NR > 1 && $9 > 2 {print $9, $10, $11}' |
+    grep -v 'ed-look$' > "$(dirname "$0")/editor-fds"
+exit 0
 ED
 chmod +x "$SCREEN_TMP"/ed-*
 out=$(VT_ENV="EDITOR=$SCREEN_TMP/ed-rewrite" rvt "wait-text rp-b; keys P; wait-text 'Profiles (3)'; keys G; keys e; wait-text 'saved on local:'; row 22")
@@ -62,6 +66,8 @@ used_by:
 out=$(VT_ENV="EDITOR=$SCREEN_TMP/ed-look" rvt "wait-text rp-b; keys P; wait-text 'Profiles (3)'; keys G; keys e; wait-text 'unchanged'; row 22")
 like "quit without change: unchanged" "$out" 'Profile "lim" unchanged'
 ok "round trip: read back equal to what was saved" cmp "$SCREEN_TMP/saved.yaml" "$SCREEN_TMP/looked.yaml"
+is "the editor inherits none of the TUI's fds (sockets, database, loop)" \
+    "$(cat "$SCREEN_TMP/editor-fds")" ""
 
 # Invalid YAML: the editor re-opens with the error on top; the profile is
 # unchanged until a valid save.
