@@ -610,7 +610,7 @@ api_exec_stream_by_secret(struct exec_session *s, const char *secret)
 	if (secret == NULL)
 		return NULL;
 	for (i = 0; i < EXEC_STREAMS; i++)
-		if (s->streams[i].used && strcmp(s->streams[i].secret, secret) == 0)
+		if (s->streams[i].used && trust_secret_equal(s->streams[i].secret, secret))
 			return &s->streams[i];
 	return NULL;
 }

@@ -1,14 +1,23 @@
 /*
  * api-operations.c - /1.0/operations: list, get, cancel, wait, websocket.
  *
- * Operations live in the backend (image download tokens in image-secret.c,
- * which GET and DELETE also reach); this file shows them in LXD's shapes and
+ * Operations live in the backend, except the tokens the server keeps
+ * itself (image download tokens in image-secret.c, trust tokens in
+ * trust.c), which the list, GET, DELETE and /wait also reach (a token's
+ * /wait answers at once: it never ends on its own); this file shows them
+ * in LXD's shapes and
  * keeps the requests that wait for one to end: GET .../wait (with its
  * timeout, after which it answers 200 with the op as it is, as LXD does)
  * and handlers that answer synchronously for an operation the backend
  * runs asynchronously (instance PATCH).  Waiters are woken by the
  * backend's operation events; a waiter whose client leaves is dropped
  * through the request's on_abort.
+ *
+ * An untrusted caller reaches only /wait with ?secret= (server.c), and, as
+ * in LXD 5.0, only for an operation whose metadata.secret is that secret,
+ * i.e. a token it already holds; an exec's websocket secrets do not open
+ * its operation, and a missing operation answers as a hidden one does (403
+ * "not authorized", where LXD says 404 "Operation not found").
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -186,6 +195,27 @@ api_operations_encode(struct server *s, const struct op_info *op)
 	return codec_op_encode(op, api_exec_op_extra(s, op->id));
 }
 
+/* A token the server keeps itself (new reference), or NULL. */
+static json_object *
+api_operations_token(struct server *s, const char *id)
+{
+	json_object *o = image_secret_op(s, id);
+
+	return o != NULL ? o : trust_token_op(server_trust(s), id);
+}
+
+static void
+api_operations_list_add(json_object *out, const char *status, json_object *v)
+{
+	json_object *list = NULL;
+
+	if (!json_object_object_get_ex(out, status, &list)) {
+		list = json_object_new_array();
+		json_object_object_add(out, status, list);
+	}
+	json_object_array_add(list, v);
+}
+
 int
 api_operations_list(struct request *r, struct err *e)
 {
@@ -224,6 +254,27 @@ api_operations_list(struct request *r, struct err *e)
 		}
 	}
 	op_info_array_free(ops, n);
+	/* Trust tokens: `lxc config trust list-tokens` finds them here. */
+	if (request_project_is_default(r)) {
+		json_object *toks = trust_tokens_json(server_trust(r->srv));
+		size_t k;
+
+		for (k = 0; k < json_object_array_length(toks); k++) {
+			json_object *op = json_object_array_get_idx(toks, k);
+			const char *id = json_object_get_string(
+			    json_object_object_get(op, "id"));
+
+			if (rec >= 1) {
+				api_operations_list_add(out, "running", json_object_get(op));
+			} else {
+				char *url = xasprintf("/1.0/operations/%s", id);
+
+				api_operations_list_add(out, "running", codec_string(url));
+				free(url);
+			}
+		}
+		json_object_put(toks);
+	}
 	response_sync(r, out, NULL);
 	return 0;
 }
@@ -235,8 +286,8 @@ api_operations_get(struct request *r, struct err *e)
 	struct op_info op = { 0 };
 
 	if (be->ops->op_get(be, r->params[0], &op, e) < 0) {
-		/* Or a token the server keeps itself (image-secret.c). */
-		json_object *tok = image_secret_op(r->srv, r->params[0]);
+		/* Or a token the server keeps itself. */
+		json_object *tok = api_operations_token(r->srv, r->params[0]);
 
 		if (tok == NULL)
 			return -1;
@@ -254,7 +305,8 @@ api_operations_delete(struct request *r, struct err *e)
 {
 	struct backend *be = server_backend(r->srv);
 
-	if (image_secret_cancel(r->srv, r->params[0])) {
+	if (image_secret_cancel(r->srv, r->params[0]) ||
+	    trust_token_cancel(server_trust(r->srv), r->params[0])) {
 		response_empty(r);
 		return 0;
 	}
@@ -290,6 +342,26 @@ api_operations_wait_timeout(uv_timer_t *t)
 	op_info_free_contents(&op);
 }
 
+/* An untrusted caller: only a token whose secret it names. */
+static int
+api_operations_wait_untrusted(struct request *r, struct err *e)
+{
+	const char *secret = request_query(r, "secret");
+	json_object *tok = NULL, *meta = NULL, *s = NULL;
+
+	if (secret != NULL && *secret != '\0')
+		tok = api_operations_token(r->srv, r->params[0]);
+	if (tok != NULL && json_object_object_get_ex(tok, "metadata", &meta) &&
+	    json_object_object_get_ex(meta, "secret", &s) &&
+	    json_object_is_type(s, json_type_string) &&
+	    trust_secret_equal(json_object_get_string(s), secret)) {
+		response_sync(r, tok, NULL);
+		return 0;
+	}
+	json_object_put(tok);
+	return err_set(e, 403, "not authorized");
+}
+
 int
 api_operations_wait(struct request *r, struct err *e)
 {
@@ -299,6 +371,8 @@ api_operations_wait(struct request *r, struct err *e)
 	struct op_waiter *w;
 	long long timeout = -1;
 
+	if (!request_peer(r)->trusted)
+		return api_operations_wait_untrusted(r, e);
 	if (t != NULL && *t != '\0') {
 		char *end;
 
@@ -307,8 +381,15 @@ api_operations_wait(struct request *r, struct err *e)
 		if (errno != 0 || *end != '\0' || timeout < -1)
 			return err_set(e, 400, "Invalid timeout \"%s\"", t);
 	}
-	if (be->ops->op_get(be, r->params[0], &op, e) < 0)
-		return -1;
+	if (be->ops->op_get(be, r->params[0], &op, e) < 0) {
+		json_object *tok = api_operations_token(r->srv, r->params[0]);
+
+		if (tok == NULL)
+			return -1;
+		err_clear(e);
+		response_sync(r, tok, NULL);
+		return 0;
+	}
 	if (op.status >= 200 || timeout == 0) {
 		response_sync(r, api_operations_encode(r->srv, &op), NULL);
 		op_info_free_contents(&op);

@@ -20,8 +20,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/crypto.h>
-
 #include "remote.h"
 
 #define IMAGE_SECRET_MAX	64
@@ -148,7 +146,7 @@ image_secret_check(struct server *s, const char *fp, const char *secret)
 	for (i = 0; i < st->n; i++) {
 		struct image_secret *t = &st->v[i];
 
-		if (strcmp(t->fp, fp) != 0 || CRYPTO_memcmp(t->secret, secret, 64) != 0)
+		if (strcmp(t->fp, fp) != 0 || !trust_secret_equal(t->secret, secret))
 			continue;
 		if (!t->cancelled) {
 			t->cancelled = true;

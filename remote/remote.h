@@ -332,6 +332,9 @@ struct ws {
 	size_t		 queued;
 	bool		 closing;	/* close once the queue is empty */
 	bool		 closed;
+	char		 peer_fp[65];	/* the client certificate's, or "" */
+	struct ws_ctx	*ctx;
+	struct ws	*next, *prev;	/* the context's open websockets */
 };
 struct ws_ctx;
 struct ws_ctx *ws_ctx_create(struct uv_loop_s *, struct err *);
@@ -340,7 +343,10 @@ void	 ws_ctx_free(struct ws_ctx *);
  * libwebsockets; bind(ws, arg) is called once the upgrade is done and must
  * set ws->ops/arg.  fd is owned by libwebsockets afterwards. */
 int	 ws_adopt(struct ws_ctx *, int fd, const char *buf, size_t len,
-	     ws_bind_cb bind, void *arg);
+	     const char *peer_fp, ws_bind_cb bind, void *arg);
+/* Closes now (what is queued is dropped) every websocket, open or in its
+ * handshake, of the client certificate fp: it is no longer trusted. */
+void	 ws_close_peer(struct ws_ctx *, const char *fp);
 /* Queues a frame (copied): binary or text; an empty text frame is LXD's
  * EOF barrier.  -1 if the connection is closing. */
 int	 ws_send(struct ws *, const void *, size_t, bool binary);
@@ -571,28 +577,59 @@ struct trust;
 struct trust *trust_open(const char *dir, struct err *);
 void	 trust_free(struct trust *);
 bool	 trust_has(struct trust *, const char *fp);
-/* Adds a PEM certificate; 409 if already there. */
+/* Adds a PEM certificate; 409 if already there, 400 for a bad name (NULL
+ * or "": the certificate's CN). */
 int	 trust_add(struct trust *, const char *pem, const char *name, struct err *);
+/* A certificate's name (given with a token, a password or a certificate):
+ * at most 255 bytes, no control characters, no leading '-' nor '/' (as
+ * later LXD); 400 otherwise.  NULL passes. */
+int	 trust_name_check(const char *name, struct err *);
 int	 trust_remove(struct trust *, const char *fp, struct err *);
 /* The certificates as LXD lists them (new reference). */
 json_object *trust_list_json(struct trust *, bool recursion);
 json_object *trust_get_json(struct trust *, const char *fp);
-/* Tokens: a new pending token op for name; returns its op object (new
- * reference) and the user-facing token in *token (caller frees). */
+/* Tokens: a new pending token op for name, valid for lifetime_ns (0:
+ * forever); returns its op object (new reference) and the user-facing
+ * token in *token (caller frees). */
 json_object *trust_token_create(struct trust *, const char *name,
-	     const char *server_fp, const struct strv *addresses, char **token);
-/* Checks a password: core.trust_password (scrypt hash in config) or a
- * pending token (consumed).  *name gets the token's client name. */
-bool	 trust_check_password(struct trust *, const struct strmap *server_config,
-	     const char *password, char **name);
+	     const char *server_fp, const struct strv *addresses,
+	     int64_t lifetime_ns, char **token);
+/* core.remote_token_expiry ("1H", "10M", "1d 3H": S M H d w m y) as ns;
+ * -EINVAL/-ERANGE otherwise. */
+int	 trust_expiry_parse(const char *, int64_t *ns);
+/* A password that is a pending token (the token string or its secret):
+ * 1 and *name (caller frees) the token's client name, the token spent; 0
+ * when no token has that secret; -1 and a 403 in e when it had expired
+ * (spent too). */
+int	 trust_token_redeem(struct trust *, const char *password, char **name,
+	     struct err *);
+/* Whether password matches a stored core.trust_password hash.  Slow (scrypt,
+ * 16 MiB) and touches nothing shared: for a worker thread. */
+bool	 trust_password_matches(const char *stored, const char *password);
 /* The value stored for core.trust_password (a salted scrypt hash). */
 char	*trust_password_hash(const char *password);
+/* The pending tokens as operations (new reference each). */
 json_object *trust_tokens_json(struct trust *);
+json_object *trust_token_op(struct trust *, const char *op_id);
 bool	 trust_token_cancel(struct trust *, const char *op_id);
 /* bytes (at most 64) random bytes as hex into out[2 * bytes + 1]. */
 void	 trust_random_hex(char *out, size_t bytes);
+/* Whether two secrets (websocket secrets, tokens) are equal, in time that
+ * does not depend on where they differ; NULL equals nothing. */
+bool	 trust_secret_equal(const char *a, const char *b);
 /* A random (version 4) UUID, the id of an operation. */
 void	 trust_uuid(char out[37]);
+
+/* trust-guard.c: back-off per source address for password checks. */
+struct trust_guard;
+struct trust_guard *trust_guard_create(void);
+void	 trust_guard_free(struct trust_guard *);
+/* May addr start a password check now?  0: yes, and it is in flight until
+ * trust_guard_end; else the milliseconds to wait (answer 429). */
+int64_t	 trust_guard_begin(struct trust_guard *, const char *addr, int64_t now_ns);
+/* The check addr began is over: a failure lengthens its back-off. */
+void	 trust_guard_end(struct trust_guard *, const char *addr, bool ok,
+	     int64_t now_ns);
 
 /* image-secret.c: download tokens of private images (lxd-api.md 4.2). */
 /* A token for image fp (full fingerprint): the "token" operation as LXD
@@ -779,11 +816,13 @@ struct api_state {
 	struct ops_state	*ops;
 	struct exec_state	*exec;
 	struct image_secrets	*image_secrets;
+	struct cert_checks	*cert_checks;
 };
 struct api_state *server_api_state(struct server *);
 /* server_free's: what api-operations.c and api-events.c keep per server. */
 void	 api_operations_free_all(struct server *);
 void	 api_events_free_all(struct server *);
+void	 api_certificates_free_all(struct server *);
 struct uv_loop_s *server_loop(struct server *);
 const char *server_spool_dir(struct server *);
 struct ws_ctx *server_ws_ctx(struct server *);

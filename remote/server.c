@@ -791,7 +791,8 @@ conn_upgrade(struct conn *c, const char *extra, size_t extra_len)
 	uv_read_stop((uv_stream_t *)&c->pipe);
 	uv_close((uv_handle_t *)&c->timer, conn_handoff_closed);
 	uv_close((uv_handle_t *)&c->pipe, conn_handoff_closed);
-	if (ws_adopt(c->srv->ws, nfd, raw.data, raw.len, up->bind, up->arg) < 0)
+	if (ws_adopt(c->srv->ws, nfd, raw.data, raw.len, c->peer.fp, up->bind,
+	    up->arg) < 0)
 		log_warn("Failed to hand a websocket to libwebsockets");
 	buf_free(&raw);
 	free(up);
@@ -1480,6 +1481,7 @@ server_free(struct server *s)
 	uv_close((uv_handle_t *)s->refused_timer, server_timer_closed);
 	api_exec_free_all(s);
 	image_secret_free_all(s);
+	api_certificates_free_all(s);
 	ws_ctx_free(s->ws);
 	s->ws = NULL;
 	api_operations_free_all(s);

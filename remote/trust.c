@@ -31,6 +31,7 @@
 #include "remote.h"
 
 #define TRUST_MAX_TOKENS	64
+#define TRUST_NAME_MAX		255
 
 struct trust_cert {
 	char	fp[65];
@@ -39,11 +40,13 @@ struct trust_cert {
 };
 
 struct trust_token {
-	char	*op_id;
-	char	*secret;
-	char	*name;
-	int64_t	 created_ns;
-	json_object *op;	/* the token operation as listed */
+	char		 op_id[37];
+	char		 secret[65];
+	char		*name;
+	char		*server_fp;
+	struct strv	 addresses;
+	int64_t		 created_ns;
+	int64_t		 expires_ns;	/* 0: never */
 };
 
 struct trust {
@@ -54,6 +57,8 @@ struct trust {
 	size_t			 ntokens;
 };
 
+static void trust_token_drop(struct trust *, size_t);
+
 void
 trust_random_hex(char *out, size_t bytes)
 {
@@ -63,6 +68,17 @@ trust_random_hex(char *out, size_t bytes)
 	RAND_bytes(raw, (int)bytes);
 	for (i = 0; i < bytes; i++)
 		snprintf(out + 2 * i, 3, "%02x", raw[i]);
+}
+
+bool
+trust_secret_equal(const char *a, const char *b)
+{
+	size_t n;
+
+	if (a == NULL || b == NULL)
+		return false;
+	n = strlen(a);
+	return n == strlen(b) && CRYPTO_memcmp(a, b, n) == 0;
 }
 
 void
@@ -78,8 +94,10 @@ trust_uuid(char out[37])
 	    r[7], r[8], r[9], r[10], r[11], r[12], r[13], r[14], r[15]);
 }
 
+/* path is <fp>.crt: a file whose certificate is not the one its name
+ * says is refused, whatever else it holds. */
 static void
-trust_load_file(struct trust *t, const char *path)
+trust_load_file(struct trust *t, const char *path, const char *want_fp)
 {
 	char *text = tls_read_file(path), *name = NULL, *pem;
 	char fp[65];
@@ -94,6 +112,12 @@ trust_load_file(struct trust *t, const char *path)
 	pem = strstr(text, "-----BEGIN CERTIFICATE-----");
 	if (pem == NULL || tls_pem_fingerprint(pem, fp) < 0) {
 		log_warn("Ignoring %s: not a PEM certificate", path);
+		free(name);
+		free(text);
+		return;
+	}
+	if (strncmp(fp, want_fp, 64) != 0) {
+		log_warn("Ignoring %s: its certificate has fingerprint %s", path, fp);
 		free(name);
 		free(text);
 		return;
@@ -128,7 +152,7 @@ trust_open(const char *dir, struct err *e)
 		if (n != 68 || strcmp(de->d_name + 64, ".crt") != 0)
 			continue;
 		path = xasprintf("%s/%s", t->dir, de->d_name);
-		trust_load_file(t, path);
+		trust_load_file(t, path, de->d_name);
 		free(path);
 	}
 	closedir(d);
@@ -146,12 +170,8 @@ trust_free(struct trust *t)
 		free(t->certs[i].name);
 		free(t->certs[i].pem);
 	}
-	for (i = 0; i < t->ntokens; i++) {
-		free(t->tokens[i].op_id);
-		free(t->tokens[i].secret);
-		free(t->tokens[i].name);
-		json_object_put(t->tokens[i].op);
-	}
+	while (t->ntokens > 0)
+		trust_token_drop(t, t->ntokens - 1);
 	free(t->certs);
 	free(t->dir);
 	free(t);
@@ -190,6 +210,43 @@ trust_has(struct trust *t, const char *fp)
 }
 
 int
+trust_name_check(const char *name, struct err *e)
+{
+	const unsigned char *p;
+
+	if (name == NULL)
+		return 0;
+	if (strlen(name) > TRUST_NAME_MAX)
+		return err_set(e, 400, "Invalid certificate name, name must not be longer "
+		    "than %d bytes", TRUST_NAME_MAX);
+	for (p = (const unsigned char *)name; *p != '\0'; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			return err_set(e, 400, "Invalid certificate name, name must not "
+			    "contain control characters");
+	if (name[0] == '-' || strchr(name, '/') != NULL)
+		return err_set(e, 400, "Invalid certificate name \"%s\", name must not "
+		    "start with a hyphen or contain forward slashes", name);
+	return 0;
+}
+
+/* A certificate's CN as a name: control characters become '_'. */
+static char *
+trust_cn_name(const char *pem)
+{
+	char *cn = tls_pem_cn(pem);
+	unsigned char *p;
+
+	if (cn == NULL)
+		return NULL;
+	if (strlen(cn) > TRUST_NAME_MAX)
+		cn[TRUST_NAME_MAX] = '\0';
+	for (p = (unsigned char *)cn; *p != '\0'; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			*p = '_';
+	return cn;
+}
+
+int
 trust_add(struct trust *t, const char *pem, const char *name, struct err *e)
 {
 	char fp[65], *path, *tmp;
@@ -200,8 +257,10 @@ trust_add(struct trust *t, const char *pem, const char *name, struct err *e)
 		return err_set(e, 400, "Invalid certificate");
 	if (trust_has(t, fp))
 		return err_set(e, 409, "Certificate already in trust store");
+	if (trust_name_check(name, e) < 0)
+		return -1;
 	if (name == NULL || *name == '\0')
-		name = cn = tls_pem_cn(pem);
+		name = cn = trust_cn_name(pem);
 	path = xasprintf("%s/%s.crt", t->dir, fp);
 	tmp = xasprintf("%s.tmp", path);
 	f = fopen(tmp, "w");
@@ -295,45 +354,79 @@ trust_get_json(struct trust *t, const char *fp)
 
 /* Tokens */
 
+/* "1H", "10M", "1d 3H": space-separated numbers with a unit as LXD takes
+ * them (S, M, H, d, w; m and y as 30 and 365 days). */
+int
+trust_expiry_parse(const char *s, int64_t *ns)
+{
+	int64_t total = 0;
+	int terms = 0;
+
+	while (*s != '\0') {
+		unsigned long long n = 0;
+		int64_t unit;
+		int digits = 0;
+
+		if (*s == ' ') {
+			s++;
+			continue;
+		}
+		while (*s >= '0' && *s <= '9') {
+			if (n > 1000000000ULL)
+				return -ERANGE;
+			n = n * 10 + (unsigned long long)(*s++ - '0');
+			digits++;
+		}
+		switch (digits > 0 ? *s : '\0') {
+		case 'S': unit = 1; break;
+		case 'M': unit = 60; break;
+		case 'H': unit = 3600; break;
+		case 'd': unit = 86400; break;
+		case 'w': unit = 7 * 86400; break;
+		case 'm': unit = 30 * 86400; break;
+		case 'y': unit = 365 * 86400; break;
+		default: return -EINVAL;
+		}
+		s++;
+		if (*s != '\0' && *s != ' ')
+			return -EINVAL;
+		if ((int64_t)n > (INT64_C(100) * 365 * 86400) / unit)
+			return -ERANGE;
+		total += (int64_t)n * unit;
+		if (total > INT64_C(100) * 365 * 86400)
+			return -ERANGE;
+		terms++;
+	}
+	if (terms == 0)
+		return -EINVAL;
+	*ns = total * INT64_C(1000000000);
+	return 0;
+}
+
 static void
 trust_token_drop(struct trust *t, size_t i)
 {
-	free(t->tokens[i].op_id);
-	free(t->tokens[i].secret);
 	free(t->tokens[i].name);
-	json_object_put(t->tokens[i].op);
+	free(t->tokens[i].server_fp);
+	strv_free(&t->tokens[i].addresses);
 	memmove(&t->tokens[i], &t->tokens[i + 1],
 	    (t->ntokens - i - 1) * sizeof t->tokens[0]);
 	t->ntokens--;
 }
 
-json_object *
-trust_token_create(struct trust *t, const char *name, const char *server_fp,
-    const struct strv *addresses, char **token)
+static json_object *
+trust_token_op_json(const struct trust_token *tk)
 {
-	struct trust_token *tk;
-	json_object *op, *meta, *req, *res, *addrs, *tj;
-	char id[37], secret[65], now[40];
-	unsigned char *b64;
-	char *js;
-	size_t i, n;
+	json_object *op, *meta, *req, *addrs;
+	char now[40], exp[40];
+	size_t i;
 
-	if (t->ntokens == TRUST_MAX_TOKENS)
-		trust_token_drop(t, 0);
-	tk = &t->tokens[t->ntokens++];
-	trust_uuid(id);
-	trust_random_hex(secret, 32);
-	tk->op_id = xstrdup(id);
-	tk->secret = xstrdup(secret);
-	tk->name = xstrdup(name ? name : "");
-	tk->created_ns = time_now_ns();
 	time_format_rfc3339(tk->created_ns, now, sizeof now);
-
 	addrs = json_object_new_array();
-	for (i = 0; i < addresses->n; i++)
-		json_object_array_add(addrs, json_object_new_string(addresses->v[i]));
+	for (i = 0; i < tk->addresses.n; i++)
+		json_object_array_add(addrs, codec_string(tk->addresses.v[i]));
 	req = json_object_new_object();
-	json_object_object_add(req, "name", codec_string(name));
+	json_object_object_add(req, "name", codec_string(tk->name));
 	json_object_object_add(req, "type", codec_string("client"));
 	json_object_object_add(req, "restricted", json_object_new_boolean(0));
 	json_object_object_add(req, "projects", NULL);
@@ -342,31 +435,62 @@ trust_token_create(struct trust *t, const char *name, const char *server_fp,
 	json_object_object_add(req, "token", json_object_new_boolean(1));
 	meta = json_object_new_object();
 	json_object_object_add(meta, "request", req);
-	json_object_object_add(meta, "secret", codec_string(secret));
-	json_object_object_add(meta, "fingerprint", codec_string(server_fp));
-	json_object_object_add(meta, "addresses", json_object_get(addrs));
-	res = json_object_new_object();
+	json_object_object_add(meta, "secret", codec_string(tk->secret));
+	json_object_object_add(meta, "fingerprint", codec_string(tk->server_fp));
+	json_object_object_add(meta, "addresses", addrs);
+	/* LXD's key: `lxc config trust list-tokens` shows it. */
+	if (tk->expires_ns != 0)
+		json_object_object_add(meta, "expiresAt", codec_string(
+		    time_format_rfc3339(tk->expires_ns, exp, sizeof exp)));
 	op = json_object_new_object();
-	json_object_object_add(op, "id", codec_string(id));
+	json_object_object_add(op, "id", codec_string(tk->op_id));
 	json_object_object_add(op, "class", codec_string("token"));
 	json_object_object_add(op, "description", codec_string("Executing operation"));
 	json_object_object_add(op, "created_at", codec_string(now));
 	json_object_object_add(op, "updated_at", codec_string(now));
 	json_object_object_add(op, "status", codec_string("Running"));
-	json_object_object_add(op, "status_code", json_object_new_int(103));
-	json_object_object_add(op, "resources", res);
+	json_object_object_add(op, "status_code", json_object_new_int(STATUS_RUNNING));
+	json_object_object_add(op, "resources", json_object_new_object());
 	json_object_object_add(op, "metadata", meta);
 	json_object_object_add(op, "may_cancel", json_object_new_boolean(1));
 	json_object_object_add(op, "err", codec_string(""));
 	json_object_object_add(op, "location", codec_string("none"));
-	tk->op = json_object_get(op);
+	return op;
+}
 
+json_object *
+trust_token_create(struct trust *t, const char *name, const char *server_fp,
+    const struct strv *addresses, int64_t lifetime_ns, char **token)
+{
+	struct trust_token *tk;
+	json_object *tj, *addrs;
+	char exp[40];
+	unsigned char *b64;
+	char *js;
+	size_t i, n;
+
+	if (t->ntokens == TRUST_MAX_TOKENS)
+		trust_token_drop(t, 0);
+	tk = &t->tokens[t->ntokens++];
+	memset(tk, 0, sizeof *tk);
+	trust_uuid(tk->op_id);
+	trust_random_hex(tk->secret, 32);
+	tk->name = xstrdup(name ? name : "");
+	tk->server_fp = xstrdup(server_fp ? server_fp : "");
+	strv_copy(&tk->addresses, addresses);
+	tk->created_ns = time_now_ns();
+	tk->expires_ns = lifetime_ns > 0 ? tk->created_ns + lifetime_ns : 0;
+
+	addrs = json_object_new_array();
+	for (i = 0; i < addresses->n; i++)
+		json_object_array_add(addrs, codec_string(addresses->v[i]));
 	tj = json_object_new_object();
-	json_object_object_add(tj, "client_name", codec_string(name));
-	json_object_object_add(tj, "fingerprint", codec_string(server_fp));
+	json_object_object_add(tj, "client_name", codec_string(tk->name));
+	json_object_object_add(tj, "fingerprint", codec_string(tk->server_fp));
 	json_object_object_add(tj, "addresses", addrs);
-	json_object_object_add(tj, "secret", codec_string(secret));
-	json_object_object_add(tj, "expires_at", codec_string("0001-01-01T00:00:00Z"));
+	json_object_object_add(tj, "secret", codec_string(tk->secret));
+	json_object_object_add(tj, "expires_at", codec_string(
+	    time_format_rfc3339(tk->expires_ns, exp, sizeof exp)));
 	js = codec_to_string(tj, false);
 	json_object_put(tj);
 	n = strlen(js);
@@ -374,7 +498,7 @@ trust_token_create(struct trust *t, const char *name, const char *server_fp,
 	EVP_EncodeBlock(b64, (const unsigned char *)js, (int)n);
 	free(js);
 	*token = (char *)b64;
-	return op;
+	return trust_token_op_json(tk);
 }
 
 json_object *
@@ -384,8 +508,19 @@ trust_tokens_json(struct trust *t)
 	size_t i;
 
 	for (i = 0; i < t->ntokens; i++)
-		json_object_array_add(a, json_object_get(t->tokens[i].op));
+		json_object_array_add(a, trust_token_op_json(&t->tokens[i]));
 	return a;
+}
+
+json_object *
+trust_token_op(struct trust *t, const char *op_id)
+{
+	size_t i;
+
+	for (i = 0; i < t->ntokens; i++)
+		if (strcmp(t->tokens[i].op_id, op_id) == 0)
+			return trust_token_op_json(&t->tokens[i]);
+	return NULL;
 }
 
 bool
@@ -395,6 +530,7 @@ trust_token_cancel(struct trust *t, const char *op_id)
 
 	for (i = 0; i < t->ntokens; i++) {
 		if (strcmp(t->tokens[i].op_id, op_id) == 0) {
+			log_info("Revoked the trust token for \"%s\"", t->tokens[i].name);
 			trust_token_drop(t, i);
 			return true;
 		}
@@ -437,6 +573,39 @@ trust_token_secret(const char *password)
 	return out ? out : xstrdup(password);
 }
 
+int
+trust_token_redeem(struct trust *t, const char *password, char **name,
+    struct err *e)
+{
+	char *secret;
+	size_t i;
+	int rc = 0;
+
+	*name = NULL;
+	if (password == NULL || *password == '\0')
+		return 0;
+	secret = trust_token_secret(password);
+	for (i = 0; i < t->ntokens; i++) {
+		if (!trust_secret_equal(t->tokens[i].secret, secret))
+			continue;
+		/* Single use: spent now, whether it still worked or not. */
+		if (t->tokens[i].expires_ns != 0 &&
+		    time_now_ns() >= t->tokens[i].expires_ns) {
+			log_warn("Refused the expired trust token for \"%s\"",
+			    t->tokens[i].name);
+			err_set(e, 403, "Token has expired");
+			rc = -1;
+		} else {
+			*name = xstrdup(t->tokens[i].name);
+			rc = 1;
+		}
+		trust_token_drop(t, i);
+		break;
+	}
+	free(secret);
+	return rc;
+}
+
 /* Password hashing: "scrypt$<salt hex>$<hash hex>". */
 static int
 trust_scrypt(const char *password, const unsigned char *salt, size_t saltlen,
@@ -463,7 +632,7 @@ trust_password_hash(const char *password)
 	return xasprintf("scrypt$%s$%s", salthex, hhex);
 }
 
-static bool
+bool
 trust_password_matches(const char *stored, const char *password)
 {
 	unsigned char salt[16], want[32], got[32];
@@ -485,32 +654,4 @@ trust_password_matches(const char *stored, const char *password)
 	if (trust_scrypt(password, salt, sizeof salt, got) < 0)
 		return false;
 	return CRYPTO_memcmp(want, got, sizeof got) == 0;
-}
-
-bool
-trust_check_password(struct trust *t, const struct strmap *config,
-    const char *password, char **name)
-{
-	const char *stored = config ? strmap_get(config, "core.trust_password") : NULL;
-	char *secret;
-	size_t i;
-	bool ok = false;
-
-	*name = NULL;
-	if (password == NULL || *password == '\0')
-		return false;
-	secret = trust_token_secret(password);
-	for (i = 0; i < t->ntokens; i++) {
-		if (strlen(t->tokens[i].secret) == strlen(secret) &&
-		    CRYPTO_memcmp(t->tokens[i].secret, secret, strlen(secret)) == 0) {
-			*name = xstrdup(t->tokens[i].name);
-			trust_token_drop(t, i);
-			ok = true;
-			break;
-		}
-	}
-	free(secret);
-	if (!ok && stored != NULL && *stored != '\0')
-		ok = trust_password_matches(stored, password);
-	return ok;
 }

@@ -14,7 +14,12 @@
  * drop their pointer in on_close.  Sending never blocks: frames are queued
  * (copied) and written one per writable callback; users watch `queued` for
  * flow control (on_drain says the queue went low again).
+ *
+ * Each websocket remembers the client certificate it came with, so that
+ * removing that certificate from the trust store ends its sessions at once
+ * (ws_close_peer), not when the client next connects.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -38,12 +43,15 @@ struct ws_pending {
 	struct lws		*wsi;
 	ws_bind_cb		 bind;
 	void			*arg;
+	char			 peer_fp[65];
+	bool			 revoked;	/* its certificate was removed */
 	struct ws_pending	*next;
 };
 
 struct ws_ctx {
 	struct lws_context	*ctx;		/* NULL once lws is done with it */
 	struct ws_pending	*pending;
+	struct ws		*open;
 	struct ws_ctx		*next_dying;
 };
 
@@ -88,6 +96,15 @@ ws_closed(struct ws *ws)
 	if (ws->closed)
 		return;
 	ws->closed = true;
+	if (ws->ctx != NULL) {
+		if (ws->prev != NULL)
+			ws->prev->next = ws->next;
+		else
+			ws->ctx->open = ws->next;
+		if (ws->next != NULL)
+			ws->next->prev = ws->prev;
+		ws->ctx = NULL;
+	}
 	if (ws->ops != NULL && ws->ops->on_close != NULL)
 		ws->ops->on_close(ws);
 	ws_free(ws);
@@ -138,8 +155,19 @@ ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		}
 		if (p == NULL)
 			return -1;
+		if (p->revoked) {
+			p->bind(NULL, p->arg);
+			free(p);
+			return -1;
+		}
 		ws = xcalloc(1, sizeof *ws);
 		ws->wsi = wsi;
+		memcpy(ws->peer_fp, p->peer_fp, sizeof ws->peer_fp);
+		ws->ctx = c;
+		ws->next = c->open;
+		if (c->open != NULL)
+			c->open->prev = ws;
+		c->open = ws;
 		*slot = ws;
 		p->bind(ws, p->arg);
 		free(p);
@@ -249,6 +277,14 @@ ws_ctx_free(struct ws_ctx *c)
 
 	if (c == NULL)
 		return;
+	/* The websockets still open outlive their list. */
+	while (c->open != NULL) {
+		struct ws *ws = c->open;
+
+		c->open = ws->next;
+		ws->ctx = NULL;
+		ws->next = ws->prev = NULL;
+	}
 	lws_context_destroy(c->ctx);
 	for (p = c->pending; p != NULL; p = next) {
 		next = p->next;
@@ -262,12 +298,13 @@ ws_ctx_free(struct ws_ctx *c)
 }
 
 int
-ws_adopt(struct ws_ctx *c, int fd, const char *buf, size_t len, ws_bind_cb bind,
-    void *arg)
+ws_adopt(struct ws_ctx *c, int fd, const char *buf, size_t len, const char *peer_fp,
+    ws_bind_cb bind, void *arg)
 {
 	struct ws_pending *p = xcalloc(1, sizeof *p), **pp, *q;
 	struct lws *wsi;
 
+	snprintf(p->peer_fp, sizeof p->peer_fp, "%s", peer_fp ? peer_fp : "");
 	p->fd = fd;
 	p->bind = bind;
 	p->arg = arg;
@@ -313,6 +350,33 @@ ws_send(struct ws *ws, const void *data, size_t len, bool binary)
 	ws->queued += len;
 	lws_callback_on_writable(ws->wsi);
 	return 0;
+}
+
+void
+ws_close_peer(struct ws_ctx *c, const char *fp)
+{
+	struct ws_pending *p;
+	struct ws *ws;
+	struct ws_msg *m, *next;
+
+	if (c == NULL || fp == NULL || *fp == '\0')
+		return;
+	for (p = c->pending; p != NULL; p = p->next)
+		if (strcmp(p->peer_fp, fp) == 0)
+			p->revoked = true;
+	for (ws = c->open; ws != NULL; ws = ws->next) {
+		if (strcmp(ws->peer_fp, fp) != 0 || ws->closed)
+			continue;
+		log_info("Closing a websocket of certificate %.12s: no longer trusted", fp);
+		for (m = ws->head; m != NULL; m = next) {
+			next = m->next;
+			free(m);
+		}
+		ws->head = ws->tail = NULL;
+		ws->queued = 0;
+		ws->closing = true;
+		lws_callback_on_writable(ws->wsi);
+	}
 }
 
 void

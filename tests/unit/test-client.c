@@ -82,14 +82,14 @@ TEST(trust_store)
 
 	/* tokens: single use, wrong ones refused */
 	strv_push(&addrs, "127.0.0.1:8443");
-	op = trust_token_create(t, "bob", fp, &addrs, &token);
+	op = trust_token_create(t, "bob", fp, &addrs, 0, &token);
 	CHECK(op != NULL && token != NULL);
-	CHECK(!trust_check_password(t, &cfg, "not-the-token", &name));
-	CHECK(trust_check_password(t, &cfg, token, &name));
+	CHECK(trust_token_redeem(t, "not-the-token", &name, &e) == 0 && name == NULL);
+	CHECK(trust_token_redeem(t, token, &name, &e) == 1);
 	CHECK_STR(name, "bob");
 	free(name);
 	name = NULL;
-	CHECK(!trust_check_password(t, &cfg, token, &name));
+	CHECK(trust_token_redeem(t, token, &name, &e) == 0);
 	json_object_put(op);
 	free(token);
 
@@ -98,11 +98,9 @@ TEST(trust_store)
 	CHECK(hash != NULL && strncmp(hash, "scrypt$", 7) == 0 &&
 	    strstr(hash, "s3cret") == NULL);
 	strmap_set(&cfg, "core.trust_password", hash);
-	CHECK(trust_check_password(t, &cfg, "s3cret", &name));
-	free(name);
-	name = NULL;
-	CHECK(!trust_check_password(t, &cfg, "s3creT", &name));
-	CHECK(!trust_check_password(t, &cfg, "", &name));
+	CHECK(trust_password_matches(hash, "s3cret"));
+	CHECK(!trust_password_matches(hash, "s3creT"));
+	CHECK(!trust_password_matches(hash, ""));
 	CHECK(trust_remove(t, fp, &e) == 0 && !trust_has(t, fp));
 	CHECK(trust_remove(t, fp, &e) < 0 && e.code == 404);
 	free(hash);
@@ -112,6 +110,114 @@ TEST(trust_store)
 	free(pem);
 	free(crt);
 	free(key);
+}
+
+/* issue 13: token expiry, names, the back-off, a tampered store. */
+TEST(trust_hardening)
+{
+	char *crt = path("h.crt"), *key = path("h.key"), *crt2 = path("h2.crt"),
+	    *key2 = path("h2.key"), *pem, *pem2, *name = NULL, *token = NULL, *f;
+	char fp[65], fp2[65];
+	struct err e = { 0 };
+	struct strv addrs = { 0 };
+	struct trust *t;
+	struct trust_guard *g;
+	json_object *op;
+	int64_t ns = 0, now = INT64_C(1000) * 1000000000;
+	FILE *fh;
+
+	CHECK(trust_expiry_parse("1H", &ns) == 0 && ns == INT64_C(3600) * 1000000000);
+	CHECK(trust_expiry_parse("10M", &ns) == 0 && ns == INT64_C(600) * 1000000000);
+	CHECK(trust_expiry_parse("1d 3H", &ns) == 0 &&
+	    ns == INT64_C(27) * 3600 * 1000000000);
+	CHECK(trust_expiry_parse("2S", &ns) == 0 && ns == INT64_C(2) * 1000000000);
+	CHECK(trust_expiry_parse("", &ns) < 0);
+	CHECK(trust_expiry_parse("0", &ns) < 0);
+	CHECK(trust_expiry_parse("1h", &ns) < 0);
+	CHECK(trust_expiry_parse("H", &ns) < 0);
+	CHECK(trust_expiry_parse("1Hx", &ns) < 0);
+	CHECK(trust_expiry_parse("99999999999999y", &ns) < 0);
+
+	CHECK(trust_name_check("alice@host", &e) == 0);
+	CHECK(trust_name_check(NULL, &e) == 0);
+	CHECK(trust_name_check("a\nb", &e) < 0 && e.code == 400);
+	CHECK(trust_name_check("a\x7f", &e) < 0 && e.code == 400);
+	CHECK(trust_name_check("-x", &e) < 0 && e.code == 400);
+	CHECK(trust_name_check("a/b", &e) < 0 && e.code == 400);
+
+	CHECK(trust_secret_equal("abc", "abc"));
+	CHECK(!trust_secret_equal("abc", "abd"));
+	CHECK(!trust_secret_equal("abc", "abcd"));
+	CHECK(!trust_secret_equal(NULL, "abc"));
+
+	/* back-off: one check in flight per address, 1 s, 2 s, ...; a
+	 * success forgets the address; other addresses are not held up */
+	g = trust_guard_create();
+	CHECK(trust_guard_begin(g, "10.0.0.1", now) == 0);
+	CHECK(trust_guard_begin(g, "10.0.0.1", now) > 0);
+	CHECK(trust_guard_begin(g, "10.0.0.2", now) == 0);
+	trust_guard_end(g, "10.0.0.2", true, now);
+	trust_guard_end(g, "10.0.0.1", false, now);
+	CHECK(trust_guard_begin(g, "10.0.0.1", now + 500000000) == 500);
+	CHECK(trust_guard_begin(g, "10.0.0.1", now + 1000000000) == 0);
+	trust_guard_end(g, "10.0.0.1", false, now + 1000000000);
+	CHECK(trust_guard_begin(g, "10.0.0.1", now + 2000000000) == 1000);
+	CHECK(trust_guard_begin(g, "10.0.0.1", now + 3000000000) == 0);
+	trust_guard_end(g, "10.0.0.1", true, now + 3000000000);
+	CHECK(trust_guard_begin(g, "10.0.0.1", now + 3000000000) == 0);
+	trust_guard_end(g, "10.0.0.1", false, now + 3000000000);
+	trust_guard_free(g);
+
+	CHECK(tls_cert_create(crt, key, false, &e) == 0);
+	CHECK(tls_cert_create(crt2, key2, false, &e) == 0);
+	pem = tls_read_file(crt);
+	pem2 = tls_read_file(crt2);
+	tls_pem_fingerprint(pem, fp);
+	tls_pem_fingerprint(pem2, fp2);
+	f = xasprintf("%s/hs", tmp);
+	mkdir(f, 0700);
+	t = trust_open(f, &e);
+	/* an expired token is refused, and spent */
+	strv_push(&addrs, "127.0.0.1:8443");
+	op = trust_token_create(t, "eve", fp, &addrs, 1, &token);
+	CHECK(strstr(json_object_to_json_string(op), "expiresAt") != NULL);
+	json_object_put(op);
+	usleep(1000);
+	CHECK(trust_token_redeem(t, token, &name, &e) < 0 && e.code == 403 &&
+	    strstr(e.msg, "expired") != NULL && name == NULL);
+	CHECK(trust_token_redeem(t, token, &name, &e) == 0);
+	free(token);
+	/* revoked */
+	op = trust_token_create(t, "rev", fp, &addrs, 0, &token);
+	CHECK(trust_token_cancel(t, json_object_get_string(
+	    json_object_object_get(op, "id"))));
+	CHECK(trust_token_redeem(t, token, &name, &e) == 0);
+	json_object_put(op);
+	free(token);
+	/* a bad name is refused; a file whose PEM is not the one its name
+	 * says is ignored at load */
+	CHECK(trust_add(t, pem, "x\n-----BEGIN CERTIFICATE-----", &e) < 0 && e.code == 400);
+	trust_free(t);
+	free(f);
+	f = xasprintf("%s/hs/trust/%s.crt", tmp, fp);
+	fh = fopen(f, "w");
+	CHECK(fh != NULL);
+	fprintf(fh, "# name: x\n%s%s", pem2, pem);
+	fclose(fh);
+	free(f);
+	f = xasprintf("%s/hs", tmp);
+	t = trust_open(f, &e);
+	CHECK(!trust_has(t, fp2));
+	CHECK(!trust_has(t, fp));
+	trust_free(t);
+	strv_free(&addrs);
+	free(f);
+	free(pem);
+	free(pem2);
+	free(crt);
+	free(key);
+	free(crt2);
+	free(key2);
 }
 
 TEST(lxc_config)
@@ -569,6 +675,7 @@ main(void)
 		return 1;
 	RUN(certificates);
 	RUN(trust_store);
+	RUN(trust_hardening);
 	RUN(lxc_config);
 	RUN(incus_config);
 	RUN(unreachable);
