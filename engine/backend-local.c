@@ -815,6 +815,20 @@ local_file_delete(struct backend *b, const char *inst, const char *path,
 }
 
 static int
+local_file_start(struct backend *b, const struct file_req *q, file_done_cb done,
+    void *arg, struct file_op **op, struct err *err)
+{
+	return instance_file_start(ENG(b), q, done, arg, op, err);
+}
+
+static void
+local_file_cancel(struct backend *b, struct file_op *op)
+{
+	(void)b;
+	instance_file_cancel(op);
+}
+
+static int
 local_op_list(struct backend *b, struct op_info **out, size_t *n, struct err *err)
 {
 	return op_list_all(ENG(b), out, n, err);
@@ -971,6 +985,8 @@ static const struct backend_ops local_ops = {
 	.file_get = local_file_get,
 	.file_put = local_file_put,
 	.file_delete = local_file_delete,
+	.file_start = local_file_start,
+	.file_cancel = local_file_cancel,
 	.op_list = local_op_list,
 	.op_get = local_op_get,
 	.op_cancel = local_op_cancel,

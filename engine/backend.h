@@ -378,6 +378,26 @@ struct file_info {
 	struct strv	 entries;	/* directory */
 };
 
+/* A file operation run by a helper (backend file_start). */
+enum file_op_kind { FILE_OP_GET, FILE_OP_PUT, FILE_OP_DELETE };
+struct file_req {
+	enum file_op_kind op;
+	const char	*inst;
+	const char	*path;
+	struct file_info info;		/* PUT: type, uid, gid, mode; content
+					 * (len): a symlink's target, or the data
+					 * when data_fd is -1 */
+	bool		 append;
+	int		 data_fd;	/* PUT of a regular file: the data, read
+					 * from offset 0 to its end (borrowed), or -1 */
+};
+struct file_op;
+/* Called once, on the loop.  err->code 0: info holds the answer (borrowed
+ * for the call) and, for a pulled regular file, stream_fd (the callee's
+ * now, non-blocking) gives its info->len bytes of content; else -1. */
+typedef void (*file_done_cb)(void *arg, const struct file_info *info,
+    int stream_fd, const struct err *err);
+
 struct server_info {
 	char		*server;	/* "lxdeck" */
 	char		*server_name;	/* hostname */
@@ -562,6 +582,13 @@ struct backend_ops {
 		    const struct file_info *info, bool append, struct err *);
 	int	(*file_delete)(struct backend *, const char *inst, const char *path,
 		    struct err *);
+	/* The same without waiting (optional: NULL when the backend has only
+	 * the calls above).  The work runs in a helper joined to the
+	 * instance; done reports on the loop unless file_cancel (which stops
+	 * the helper) comes first.  *op: the handle for file_cancel. */
+	int	(*file_start)(struct backend *, const struct file_req *,
+		    file_done_cb done, void *arg, struct file_op **op, struct err *);
+	void	(*file_cancel)(struct backend *, struct file_op *);
 
 	/* Operations. */
 	int	(*op_list)(struct backend *, struct op_info **out, size_t *n,

@@ -534,4 +534,8 @@ int	 instance_file_put(struct engine *, const char *name, const char *path,
 	    const struct file_info *info, bool append, struct err *);
 int	 instance_file_delete(struct engine *, const char *name, const char *path,
 	    struct err *);
+/* The same on the loop (backend file_start/file_cancel). */
+int	 instance_file_start(struct engine *, const struct file_req *,
+	    file_done_cb done, void *arg, struct file_op **out, struct err *);
+void	 instance_file_cancel(struct file_op *);
 #endif

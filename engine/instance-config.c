@@ -1480,12 +1480,23 @@ out:
 /* ---------------------------------------------------------------------- */
 /* Rendering */
 
-/* The usual character devices every container may use (LXD's list). */
+/*
+ * The usual character devices every container may use (LXD's list).
+ * /dev/fuse (10:229) and /dev/net/tun (10:200) stay in it: LXD 5.0.2 lets
+ * unprivileged containers use both.  It sets a device policy only for
+ * privileged containers (this same list) and bind-mounts the host's
+ * /dev/fuse and /dev/net/tun into every container (initLXC's bindMounts,
+ * "optional"); checked against the reference: an unprivileged busybox
+ * container there has both nodes.  The user namespace is what bounds them
+ * (FUSE mounts in a user namespace are the kernel's own design), so they
+ * are bound here the same way (render: dev_binds).
+ */
 static const char *const default_devices[] = {
 	"b *:* m", "c *:* m", "c 136:* rwm", "c 1:3 rwm", "c 1:5 rwm", "c 1:7 rwm",
 	"c 1:8 rwm", "c 1:9 rwm", "c 5:0 rwm", "c 5:1 rwm", "c 5:2 rwm",
 	"c 10:229 rwm", "c 10:200 rwm",
 };
+static const char *const dev_binds[] = { "/dev/fuse", "/dev/net/tun" };
 
 bool
 config_host_has_apparmor(void)
@@ -1869,6 +1880,11 @@ config_render_lxc(const struct lxc_render *r, struct err *e)
 		/* common.conf's list lacks /dev/net/tun; LXD allows it */
 		fprintf(f, "%s.devices.allow = c 10:200 rwm\n", cg);
 	}
+	/* As LXD does for every container (see default_devices). */
+	for (i = 0; i < ARRAY_SIZE(dev_binds); i++)
+		if (path_exists(dev_binds[i]))
+			put_mount_entry(f, dev_binds[i], dev_binds[i],
+			    "bind,create=file,optional");
 
 	for (i = 0; c != NULL && i < c->n; i++) {
 		if (strncmp(c->keys[i], "environment.", 12) == 0 &&

@@ -410,6 +410,9 @@ void	 response_header(struct response *, const char *name, const char *value);
 void	 response_body(struct response *, const void *, size_t);
 /* Appends the rest of an open file (fd taken, closed when sent). */
 void	 response_file(struct response *, int fd, int64_t len);
+/* Appends len bytes from a non-blocking pipe or socket (fd taken, closed
+ * when sent): read as they come, never waited for on the loop. */
+void	 response_stream(struct response *, int fd, int64_t len);
 /* Sends r (taken) and ends the request.  Safe after the client left. */
 void	 request_send(struct request *, struct response *);
 

@@ -95,6 +95,8 @@ struct segment {
 	size_t		 len;
 	int		 fd;		/* -1: data */
 	int64_t		 flen;
+	bool		 stream;	/* fd is a non-blocking pipe or socket */
+	bool		 polled;	/* fd owned by conn->spoll now */
 };
 
 struct response {
@@ -129,6 +131,7 @@ struct conn {
 	struct request		*req;
 	struct response		*resp;
 	size_t			 seg;		/* segment being written */
+	struct stream_poll	*spoll;	/* waits for a stream segment */
 	bool			 sent;		/* the whole response is out */
 	int			 open_handles;
 	bool			 in_list;
@@ -301,7 +304,7 @@ response_free(struct response *resp)
 	buf_free(&resp->head);
 	for (i = 0; i < resp->nsegs; i++) {
 		free(resp->segs[i].data);
-		if (resp->segs[i].fd >= 0)
+		if (resp->segs[i].fd >= 0 && !resp->segs[i].polled)
 			close(resp->segs[i].fd);
 	}
 	free(resp->segs);
@@ -351,6 +354,81 @@ response_file(struct response *resp, int fd, int64_t len)
 	s->fd = fd;
 	s->flen = len;
 	resp->length += len;
+}
+
+void
+response_stream(struct response *resp, int fd, int64_t len)
+{
+	struct segment *s = response_seg(resp);
+
+	s->fd = fd;
+	s->flen = len;
+	s->stream = true;
+	resp->length += len;
+}
+
+/*
+ * A stream segment is read when it has data: on EAGAIN a poll handle waits
+ * for it.  From then on the handle owns the fd (closed after the handle:
+ * op-worker.c says why) and the segment only borrows it (polled).
+ */
+struct stream_poll {
+	uv_poll_t	 h;
+	struct conn	*conn;
+	int		 fd;
+};
+
+static void
+conn_spoll_closed(uv_handle_t *h)
+{
+	struct stream_poll *sp = h->data;
+
+	close(sp->fd);
+	free(sp);
+}
+
+static void
+conn_spoll_stop(struct conn *c)
+{
+	struct stream_poll *sp = c->spoll;
+
+	if (sp == NULL)
+		return;
+	c->spoll = NULL;
+	uv_poll_stop(&sp->h);
+	uv_close((uv_handle_t *)&sp->h, conn_spoll_closed);
+}
+
+static void
+conn_spoll_cb(uv_poll_t *h, int status, int events)
+{
+	struct stream_poll *sp = h->data;
+
+	(void)status;
+	(void)events;
+	uv_poll_stop(h);
+	conn_write_next(sp->conn);
+}
+
+/* Waits for a stream segment to have data; -1 when it cannot. */
+static int
+conn_spoll_wait(struct conn *c, struct segment *s)
+{
+	struct stream_poll *sp = c->spoll;
+
+	if (sp == NULL) {
+		sp = xcalloc(1, sizeof *sp);
+		if (uv_poll_init(c->srv->loop, &sp->h, s->fd) < 0) {
+			free(sp);
+			return -1;
+		}
+		sp->h.data = sp;
+		sp->conn = c;
+		sp->fd = s->fd;
+		s->polled = true;
+		c->spoll = sp;
+	}
+	return uv_poll_start(&sp->h, UV_READABLE, conn_spoll_cb) < 0 ? -1 : 0;
 }
 
 struct write_req {
@@ -423,6 +501,17 @@ conn_write_next(struct conn *c)
 			char *d = xmalloc(want);
 			ssize_t n = read(s->fd, d, want);
 
+			if (n < 0 && errno == EINTR) {
+				free(d);
+				continue;
+			}
+			if (n < 0 && s->stream && (errno == EAGAIN ||
+			    errno == EWOULDBLOCK)) {
+				free(d);
+				if (conn_spoll_wait(c, s) < 0)
+					conn_close(c);
+				return;
+			}
 			if (n <= 0) {
 				free(d);
 				log_warn("Short read while sending a file");
@@ -434,8 +523,12 @@ conn_write_next(struct conn *c)
 				conn_close(c);
 			return;
 		}
-		close(s->fd);
+		if (s->polled)
+			conn_spoll_stop(c);
+		else
+			close(s->fd);
 		s->fd = -1;
+		s->polled = false;
 		c->seg++;
 	}
 	/* Everything is out: the request is over. */
@@ -567,6 +660,7 @@ conn_close(struct conn *c)
 		return;
 	conn_drop_request(c);
 	c->state = CONN_CLOSING;
+	conn_spoll_stop(c);
 	conn_unlink(c);
 	uv_close((uv_handle_t *)&c->timer, conn_handle_closed);
 	uv_close((uv_handle_t *)&c->pipe, conn_handle_closed);
