@@ -137,6 +137,7 @@ main(int argc, char **argv)
 	/* Let closing handles finish; never hang on the way out. */
 	for (i = 0; i < 50 && uv_run(d.loop, UV_RUN_NOWAIT) != 0; i++)
 		;
+	ws_ctx_finish();
 	free(socket_path);
 	log_info("Stopped");
 	return 0;

@@ -339,6 +339,9 @@ struct ws {
 struct ws_ctx;
 struct ws_ctx *ws_ctx_create(struct uv_loop_s *, struct err *);
 void	 ws_ctx_free(struct ws_ctx *);
+/* Once the loop has run the closes that ws_ctx_free() started (it has
+ * nothing left to do, or is not run again): ends the freed contexts. */
+void	 ws_ctx_finish(void);
 /* Hands an accepted socket (whose request head has been read into buf) to
  * libwebsockets; bind(ws, arg) is called once the upgrade is done and must
  * set ws->ops/arg.  fd is owned by libwebsockets afterwards. */

@@ -14,9 +14,10 @@
  * corpus replay in `make test` needs).  The input is written in pieces (the
  * first byte says how large), the client then shuts its side and reads
  * whatever comes back; requests left waiting (an operation's wait, the
- * events websocket) are dropped when the connection goes.  The server may
- * not listen on TCP here: tls_listen is wrapped (-Wl,--wrap) to refuse, so
- * a core.https_address in a PUT /1.0 opens no port on this host.
+ * events websocket) are dropped when the connection goes.  Afterwards no
+ * libwebsockets context may be left (remote/ws.c is #included to see).
+ * The server may not listen on TCP here: tls_listen is wrapped (-Wl,--wrap)
+ * to refuse, so a core.https_address in a PUT /1.0 opens no port.
  * FUZZ_SERVER_ECHO=1 copies the answers to stderr (to check a seed).
  * libFuzzer entry point; see run-fuzz for plain corpus replay with gcc.
  */
@@ -37,7 +38,7 @@
 #include <uv.h>
 
 #include "../../engine/backend.h"
-#include "../../remote/remote.h"
+#include "../../remote/ws.c"	/* ws_dying: every lws context must end */
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 struct tls_listener;
@@ -169,6 +170,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	be->ops->free(be);
 	for (i = 0; i < 200 && uv_run(&loop, UV_RUN_NOWAIT) != 0; i++)
 		;
+	ws_ctx_finish();
+	if (ws_dying != NULL)
+		abort();	/* a libwebsockets context left behind */
 	if (uv_loop_close(&loop) != 0) {
 		/* Handles still open would be a leak of the server or the fake. */
 		uv_print_all_handles(&loop, stderr);
