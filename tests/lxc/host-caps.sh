@@ -4,7 +4,7 @@
 # In a chroot (an rbind of / with its own /run, in a private mount
 # namespace) a process cannot create user namespaces.  The engine used to
 # hang for ever at open there (the idmap probe's child died and the parent
-# read a pipe whose write end it held itself).  Now, within seconds:
+# read a pipe whose write end it held itself).  Now, within seconds (15 s allowed: a cold machine is slow, a hang is forever):
 #   - engctl, lxdeckd and the TUI open the engine;
 #   - the warning "Unprivileged containers are not available" names the
 #     missing feature and what still works (engctl, lxc warning list, the
@@ -58,7 +58,7 @@ t0=$(ms_now)
 out=$(CE image-list 2>&1); rc=$?
 t1=$(ms_now)
 is "chroot: engctl image-list answers (no hang at engine open)" "$rc" 0
-ok "chroot: ... within 5 s ($((t1 - t0)) ms)" test $((t1 - t0)) -lt 5000
+ok "chroot: ... within 15 s ($((t1 - t0)) ms)" test $((t1 - t0)) -lt 15000
 w=$(CE warning-list 2>&1)
 like "chroot: warning: unprivileged containers are not available (new, high)" \
     "$w" $'(^|\n)new\thigh\tUnprivileged containers are not available\t'
@@ -69,7 +69,7 @@ t0=$(ms_now)
 out=$(CE launch busybox c1 2>&1); rc=$?
 t1=$(ms_now)
 is "chroot: launching an unprivileged container fails (not a timeout)" "$rc" 1
-ok "chroot: ... within 5 s ($((t1 - t0)) ms)" test $((t1 - t0)) -lt 5000
+ok "chroot: ... within 15 s ($((t1 - t0)) ms)" test $((t1 - t0)) -lt 15000
 like "chroot: ... naming the instance and the missing feature" "$out" \
     'Failed to create instance "c1": Unprivileged containers need user namespaces, which this host lacks \(cannot create one: Operation not permitted\): only privileged containers \(security.privileged=true\) can run here'
 unlike "chroot: ... and nothing is left of it" "$(CE list)" "^c1 "
@@ -99,11 +99,11 @@ if command -v lxc >/dev/null; then
 	S=$T/unix.socket
 	"$T/in-chroot" "$BUILD/lxdeckd" --dir "$D" --socket "$S" 2>"$T/lxdeckd.log" &
 	DPID=$!
-	for i in $(seq 1 100); do
+	for i in $(seq 1 300); do
 		[ -S "$S" ] && break
 		sleep 0.05
 	done
-	ok "chroot: lxdeckd serves within 5 s" test -S "$S"
+	ok "chroot: lxdeckd serves within 15 s" test -S "$S"
 	LXD_CONF=$(mktemp -d /tmp/lxdeck-hostcaps-conf.XXXXXX)
 	export LXD_CONF
 	printf 'default-remote: t\nremotes:\n  t:\n    addr: unix://%s\n    public: false\n' \
