@@ -6,8 +6,8 @@
 #     sysfs attribute of the host's kernel, which the container's root may
 #     not write) is not written by a push onto it;
 #   - a FIFO at the target of a pull or a push is refused with an error at
-#     once while the daemon answers GET /1.0 (lxdeckd only: LXD 5.0.2 opens
-#     the FIFO and waits);
+#     once while the daemon answers GET /1.0 (lxdeckd only: not tried on
+#     the shared reference LXD, where a helper stuck on a FIFO would stay);
 #   - headers and listings as LXD sends them;
 #   - a 2 GiB pull and a 512 MiB push keep lxdeckd's peak RSS (VmHWM)
 #     within 64 MiB of where it was, and the hashes match; a pull read
