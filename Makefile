@@ -64,9 +64,11 @@ TOOLSRC	 = $(wildcard tests/tools/*.c)
 TOOLBIN	 = $(TOOLSRC:tests/tools/%.c=$(B)/tools/%)
 
 PRELOAD	 = $(B)/tools/uvfdcheck.so
+# Static test programs that run inside containers (tests/static/).
+STATICBIN = $(patsubst tests/static/%.c,$(B)/tools/%,$(wildcard tests/static/*.c))
 
 all: $(B)/lxdeck $(B)/lxdeck-backends.so $(B)/lxdeckd $(UNITBIN) $(TOOLBIN) \
-	   $(PRELOAD)
+	   $(PRELOAD) $(STATICBIN)
 
 # Every object depends on the flags it was built with (a stamp rewritten
 # only when they change), so a change of flags rebuilds.
@@ -103,6 +105,11 @@ $(B)/tools/%: $(B)/tests/tools/%.o $(B)/liblxdeck.a
 $(B)/tools/%.so: tests/preload/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(filter-out -fsanitize=%,$(CFLAGS)) -fPIC -shared -o $@ $< -ldl -lpthread
+
+# Static, without a sanitizer's runtime: they run in a busybox rootfs.
+$(STATICBIN): $(B)/tools/%: tests/static/%.c
+	@mkdir -p $(dir $@)
+	$(CC) -static -O2 -Wall -Wextra -o $@ $<
 
 # Unit tests only: no root, no containers, seconds.
 check: all

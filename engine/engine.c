@@ -12,7 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <grp.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -112,11 +114,87 @@ engine_config_get(struct engine *e, struct strmap *out, struct err *err)
 	return 0;
 }
 
+/*
+ * Can the containers' root (host uid and gid base, no other group) search
+ * every directory down to the lxcpath?  liblxc's child checks just that as
+ * the container's root and aborts the start when it cannot ("Received
+ * container state ABORTING"), so an engine on such a directory is refused
+ * at open, naming the directory and the fix.  A child takes the ids and
+ * asks access(X_OK) of each prefix, as liblxc does: modes, ACLs and
+ * whatever else the kernel checks are honoured.  Its exit status is the
+ * number of the first component it cannot search (0: all reachable).
+ */
+static int
+engine_check_reach(struct engine *e, struct err *err)
+{
+	char *path = engine_path(e, "containers"), *p, *bad = NULL;
+	int status = 0, n = 0, rc = 0;
+	struct stat st;
+	pid_t pid;
+
+	pid = fork();
+	if (pid < 0) {
+		log_warn("cannot check that containers can reach %s: %s", path,
+		    strerror(errno));
+		goto out;
+	}
+	if (pid == 0) {
+		gid_t g = (gid_t)e->idmap_base;
+		uid_t u = (uid_t)e->idmap_base;
+
+		if (setgroups(0, NULL) < 0 || setresgid(g, g, g) < 0 ||
+		    setresuid(u, u, u) < 0)
+			_exit(0);	/* cannot tell: let liblxc say it */
+		for (p = path + 1;; p++) {
+			if (*p != '/' && *p != '\0')
+				continue;
+			n++;
+			{
+				char c = *p;
+
+				*p = '\0';
+				if (access(path, X_OK) < 0)
+					_exit(n > 250 ? 250 : n);
+				*p = c;
+			}
+			if (*p == '\0')
+				_exit(0);
+		}
+	}
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) == 0)
+		goto out;
+	/* The prefix of path with WEXITSTATUS(status) components. */
+	n = WEXITSTATUS(status);
+	bad = xstrdup(path);
+	for (p = bad + 1; *p != '\0'; p++) {
+		if (*p == '/' && --n == 0) {
+			*p = '\0';
+			break;
+		}
+	}
+	if (stat(bad, &st) < 0)
+		st.st_mode = 0;
+	rc = err_set(err, 500, "Unprivileged containers cannot reach \"%s\": "
+	    "their root (host uid %u) cannot search \"%s\" (mode %04o). Fix: "
+	    "chmod o+x \"%s\" or choose another LXDECK_DIR", e->dir,
+	    (unsigned)e->idmap_base, bad, (unsigned)(st.st_mode & 07777), bad);
+out:
+	free(path);
+	free(bad);
+	return rc;
+}
+
 struct engine *
 engine_open(uv_loop_t *loop, const char *dir, struct err *err)
 {
 	struct engine *e = xcalloc(1, sizeof *e);
-	const char *subdirs[] = { "", "containers", "snapshots", "images" };
+	/* Who may walk where: see storage.c. */
+	const struct { const char *name; mode_t mode; } subdirs[] = {
+		{ "", 0711 }, { "containers", 0711 }, { "snapshots", 0700 },
+		{ "images", 0700 },
+	};
 	struct utsname u;
 	char *path;
 	size_t i;
@@ -124,13 +202,20 @@ engine_open(uv_loop_t *loop, const char *dir, struct err *err)
 	e->loop = loop;
 	e->dir = xstrdup(dir);
 	for (i = 0; i < ARRAY_SIZE(subdirs); i++) {
-		path = engine_path(e, "%s", subdirs[i]);
-		if (util_mkdir_p(path, 0711) < 0) {
+		struct stat st;
+
+		path = engine_path(e, "%s", subdirs[i].name);
+		if (util_mkdir_p(path, subdirs[i].mode) < 0) {
 			err_set(err, 500, "Failed to create \"%s\": %s", path,
 			    strerror(errno));
 			free(path);
 			goto fail;
 		}
+		/* An older lxdeck made snapshots/ and images/ 0711. */
+		if (i > 0 && stat(path, &st) == 0 &&
+		    (st.st_mode & 07777) != subdirs[i].mode &&
+		    chmod(path, subdirs[i].mode) < 0)
+			log_warn("chmod %s: %s", path, strerror(errno));
 		free(path);
 	}
 	/* Unprivileged containers (host uid 1000000+) must traverse it. */
@@ -152,6 +237,9 @@ engine_open(uv_loop_t *loop, const char *dir, struct err *err)
 	engine_read_subuid(e);
 	e->has_overlay = engine_has_fs("overlay") && getenv("LXDECK_NO_OVERLAY") == NULL;
 	idmap_probe_host(e);	/* user namespaces, idmapped mounts */
+	if (e->unpriv_missing == NULL && geteuid() == 0 &&
+	    engine_check_reach(e, err) < 0)
+		goto fail;
 	if (!e->has_idmapped_mounts)
 		e->has_overlay = false;	/* unprivileged overlay needs it */
 	e->cgroup2 = access("/sys/fs/cgroup/cgroup.controllers", F_OK) == 0;
@@ -165,6 +253,7 @@ engine_open(uv_loop_t *loop, const char *dir, struct err *err)
 	if (profile_ensure_defaults(e, err) < 0)
 		goto fail;
 	instance_recover(e);
+	storage_protect_all(e);
 	watch_start(e);
 	return e;
 fail:

@@ -152,6 +152,9 @@ char	*config_render_lxc(const struct lxc_render *, struct err *);
  * liblxc's set_cgroup_item() keys ("memory.limit_in_bytes" -> "67108864"). */
 int	 config_cgroup_items(const struct strmap *expanded, bool cgroup2,
 	    struct strmap *out, struct err *);
+/* The host gid of the container's root group: raw.idmap's entry for
+ * container gid 0, else base (the engine's subordinate range). */
+uint32_t config_root_gid(const struct strmap *expanded, uint32_t base);
 /* Writes the seccomp policy every container gets (LXD's deny list). */
 int	 config_write_seccomp(const char *path, struct err *);
 
@@ -360,6 +363,14 @@ int	 storage_snapshot_rename(struct engine *, const char *name, const char *snap
 	    const char *newname, struct err *);
 /* The directory holding the writable files: rootfs (dir) or ov/upper. */
 char	*storage_data_dir(struct engine *, const char *driver, const char *name);
+/* Makes containers/NAME reachable by the container's root alone before a
+ * start: root-owned, 0710 with group root_gid (unprivileged), 0700 when
+ * privileged.  0 or -errno. */
+int	 storage_protect(struct engine *, const char *name, bool privileged,
+	    uint32_t root_gid);
+/* At open: the tree's modes as storage_protect() and engine_open() want
+ * them, for directories an older lxdeck made open to every host user. */
+void	 storage_protect_all(struct engine *);
 int64_t	 storage_usage(struct engine *, const char *driver, const char *name);
 
 /* network.c: the default bridge and its dnsmasq. */

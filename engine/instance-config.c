@@ -701,6 +701,24 @@ out:
 	return rc;
 }
 
+uint32_t
+config_root_gid(const struct strmap *expanded, uint32_t base)
+{
+	const char *raw = strmap_get(expanded, "raw.idmap");
+	struct idmap_entry *ents = NULL;
+	uint32_t gid = base;
+	size_t n = 0, i;
+
+	if (raw != NULL && idmap_parse(raw, &ents, &n) == 0) {
+		for (i = 0; i < n; i++) {
+			if (ents[i].kind == 'g' && ents[i].cont == 0)
+				gid = (uint32_t)ents[i].host;
+		}
+	}
+	free(ents);
+	return gid;
+}
+
 static const char *
 check_raw_idmap(const char *v)
 {

@@ -1195,6 +1195,13 @@ instance_do_start(struct engine *e, const char *name, struct err *err)
 	instance_fill_volatile(&in);
 	if (instance_save_config(e, &in, err) < 0)
 		goto out;
+	if ((rc = storage_protect(e, name, priv,
+	    config_root_gid(&in.expanded_config, e->idmap_base))) < 0) {
+		err_set(err, 500, "Failed to set the permissions of instance \"%s\": "
+		    "%s", name, strerror(-rc));
+		rc = -1;
+		goto out;
+	}
 	if (storage_mount(e, storage, name, base, priv, &idmap_rootfs, err) < 0)
 		goto out;
 	if (instance_write_lxc_config(e, &in, idmap_rootfs, err) < 0)

@@ -14,10 +14,25 @@
  * a container can switch between privileged and unprivileged freely.
  *
  * Snapshots are snapshots/NAME/SNAP/rootfs (dir) or .../upper (overlay).
+ *
+ * Who may reach what.  Idmapped layers keep on-disk ids as the image has
+ * them, so what the container's root makes (a setuid copy of a shell, say)
+ * is host uid 0 on disk: no host user but root may reach any of it.
+ * LXDECK_DIR and containers/ are 0711 (liblxc's child, as the container's
+ * root, checks it can search the lxcpath); containers/NAME is the fence:
+ * root-owned, 0710 with the container root's host gid as group for an
+ * unprivileged container (an overlay rootfs is mounted there before the
+ * start and the container's root must walk to it; a 0700 directory aborts
+ * the start), 0700 for a privileged one.  The container's root can search
+ * it but not list it and, not owning it, not chmod it (LXD makes the
+ * directory 0100 owned by the root id instead).  snapshots/ and images/
+ * are 0700: nothing but root reads a snapshot or an unpacked image (the
+ * overlay's lower layer is mounted by root, never walked by the container).
  * To add a driver: extend storage_driver_valid() and each switch below,
  * keeping "data dir" (what a snapshot copies) and "rootfs" (what liblxc
  * boots) apart.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,7 +86,7 @@ storage_create(struct engine *e, const char *driver, const char *name,
 	char *lower = NULL;
 	int rc = -1;
 
-	if (mkdir(cdir, 0711) < 0) {
+	if (mkdir(cdir, 0700) < 0) {	/* storage_protect() opens it at start */
 		err_set(err, errno == EEXIST ? 409 : 500,
 		    "Failed to create the directory of instance \"%s\": %s", name,
 		    strerror(errno));
@@ -120,6 +135,52 @@ out:
 	free(rootfs);
 	free(lower);
 	return rc;
+}
+
+int
+storage_protect(struct engine *e, const char *name, bool privileged,
+    uint32_t root_gid)
+{
+	char *cdir = engine_path(e, "containers/%s", name);
+	int rc = 0;
+
+	if (chown(cdir, 0, privileged ? 0 : (gid_t)root_gid) < 0 ||
+	    chmod(cdir, privileged ? 0700 : 0710) < 0)
+		rc = -errno;
+	free(cdir);
+	return rc;
+}
+
+void
+storage_protect_all(struct engine *e)
+{
+	char *cdir = engine_path(e, "containers");
+	DIR *d = opendir(cdir);
+	struct dirent *de;
+	struct stat st;
+
+	/* An older lxdeck left containers/NAME 0711: close it, keeping the
+	 * group an unprivileged one needs (the next start sets both). */
+	while (d != NULL && (de = readdir(d)) != NULL) {
+		char *p;
+
+		if (de->d_name[0] == '.')
+			continue;
+		p = xasprintf("%s/%s", cdir, de->d_name);
+		if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode) &&
+		    ((st.st_mode & 07777) & ~0710) != 0) {
+			log_info("closing %s to host users (mode %04o, now %04o)", p,
+			    (unsigned)(st.st_mode & 07777), st.st_gid ? 0710 : 0700);
+			if (st.st_uid != 0 && chown(p, 0, st.st_gid) < 0)
+				log_warn("chown %s: %s", p, strerror(errno));
+			if (chmod(p, st.st_gid ? 0710 : 0700) < 0)
+				log_warn("chmod %s: %s", p, strerror(errno));
+		}
+		free(p);
+	}
+	if (d != NULL)
+		closedir(d);
+	free(cdir);
 }
 
 void

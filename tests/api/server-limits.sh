@@ -14,6 +14,7 @@ LXDECK_SRC=${LXDECK_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
 [ "$(id -u)" -eq 0 ] || skip_all "needs root for the engine"
 command -v lxc >/dev/null || skip_all "no lxc client"
 T=$(mktemp -d /tmp/lxdeck-limits.XXXXXX)
+chmod 0711 "$T"	# the engine refuses a directory containers cannot reach
 PIDS=()
 cleanup() {
 	local p
