@@ -14,7 +14,9 @@
 # start again.  Last, a LXDECK_DIR under a 0700 parent (what mktemp -d
 # makes) is refused by engctl, lxdeckd and the TUI with a message naming the
 # directory and the fix, instead of liblxc's "ABORTING" at the first start.
-# Needs root.  Containers get a profile without a nic (no network touched).
+# The same probe inside a container of the reference LXD, where one runs
+# here, is out of nobody's reach under /var/lib/lxd as well.
+# Needs root.  Our containers get a profile without a nic (no network).
 . "$(dirname "$0")/../lib.sh"
 [ "$(id -u)" = 0 ] || skip_all "needs root"
 PROBE=$BUILD/tools/euid-probe
@@ -173,5 +175,38 @@ ok "0700 parent: ... and an unprivileged container starts" sh -c "
     timeout 60 '$BUILD/tools/engctl' -d '$X/d' profile-device-add bare root type=disk path=/ pool=default >/dev/null &&
     timeout 60 '$BUILD/tools/engctl' -d '$X/d' launch s sp-x -p bare"
 engine_purge "$X/d"
+
+# The reference LXD, where it runs here: the same probe, made setuid root
+# inside one of its containers and kept in a snapshot, is out of nobody's
+# reach under /var/lib/lxd too.
+REF_SOCK=
+command -v lxc >/dev/null &&
+    REF_SOCK=$("$LXDECK_SRC/scripts/lxd-ref" 2>/dev/null | head -1)
+if [ -S "$REF_SOCK" ]; then
+	mkdir -p "$T/refconf"
+	printf 'default-remote: ref\nremotes:\n  ref:\n    addr: unix://%s\n    public: false\n' \
+	    "$REF_SOCK" >"$T/refconf/config.yml"
+	L() { LXD_CONF=$T/refconf timeout 120 lxc "$@"; }
+	R=sp-ref-$$
+	ok "ref: launch a container" L launch busybox $R
+	ok "ref: push the probe" L file push "$PROBE" $R/bin/euid-src --mode 0755
+	ok "ref: its root makes a setuid-root probe" L exec $R -- sh -c \
+	    'cp /bin/euid-src /bin/probe-ref && chmod 4755 /bin/probe-ref'
+	ok "ref: snapshot" L snapshot $R snap0
+	n=0 bad=0
+	while IFS= read -r p; do
+		n=$((n + 1))
+		[[ $(nobody "$p" 2>&1) =~ euid=0 ]] && { echo "# $p: euid 0"; bad=$((bad + 1)); }
+		nobody head -c1 "$p" >/dev/null 2>&1 && { echo "# $p: read"; bad=$((bad + 1)); }
+	done < <(find /var/lib/lxd -name probe-ref -type f 2>/dev/null)
+	ok "ref: root finds the probe in the container and its snapshot ($n paths)" test $n -ge 2
+	is "ref: as nobody, no path gives euid 0 or a byte" "$bad" 0
+	is "ref: instance directory 0100 owned by the root id" \
+	    "$(stat -c %a:%u "/var/lib/lxd/storage-pools/default/containers/$R")" \
+	    "100:$(awk -F: '$1 == "root" { print $2; exit }' /etc/subuid)"
+	L delete -f $R >/dev/null 2>&1
+else
+	skip "ref: the same against the reference LXD" "no reference LXD here"
+fi
 
 done_testing
