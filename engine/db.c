@@ -9,8 +9,11 @@
  * migration append a string to `migrations` (never edit an old one).
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "engine.h"
@@ -147,12 +150,45 @@ db_migrate(sqlite3 *db, struct err *e)
 	return db_commit(db, e);
 }
 
+/*
+ * The database holds core.trust_password's hash and every instance's config
+ * (environment.* included): its owner's alone, as LXD keeps its database
+ * directory 0700.  The file is made 0600 before SQLite opens it (SQLite
+ * gives -wal and -shm the main file's mode) and an older, wider one is
+ * narrowed along with its -wal and -shm.
+ */
+static void
+db_protect(const char *path)
+{
+	static const char *const sfx[] = { "", "-wal", "-shm" };
+	struct stat st;
+	size_t i;
+	int fd;
+
+	if (path[0] == '\0' || path[0] == ':')
+		return;		/* ":memory:" and temporary databases */
+	for (i = 0; i < sizeof sfx / sizeof *sfx; i++) {
+		char p[4096];
+
+		if ((size_t)snprintf(p, sizeof p, "%s%s", path, sfx[i]) >= sizeof p)
+			return;
+		fd = open(p, O_RDWR | O_CLOEXEC | O_NOFOLLOW | (i == 0 ? O_CREAT : 0), 0600);
+		if (fd < 0)
+			continue;
+		if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == geteuid() &&
+		    (st.st_mode & 077) != 0)
+			(void)fchmod(fd, st.st_mode & 0700);
+		close(fd);
+	}
+}
+
 int
 db_open(const char *path, sqlite3 **out, struct err *e)
 {
 	sqlite3 *db = NULL;
 
 	*out = NULL;
+	db_protect(path);
 	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 	    SQLITE_OPEN_FULLMUTEX, NULL) != SQLITE_OK) {
 		err_set(e, 500, "Failed to open database \"%s\": %s", path,

@@ -10,7 +10,7 @@
 # snapshots, the unpacked image) and, as nobody, each one must give no
 # euid 0 and no byte, and nobody's own find lists none of them.  A tree an
 # older lxdeck left open (0711 instance directories, images/, snapshots/)
-# is closed when the engine opens, running containers keep running and
+# and database (0644) is closed when the engine opens, running containers keep running and
 # start again.  Last, a LXDECK_DIR under a 0700 parent (what mktemp -d
 # makes) is refused by engctl, lxdeckd and the TUI with a message naming the
 # directory and the fix, instead of liblxc's "ABORTING" at the first start.
@@ -132,15 +132,24 @@ is "modes: ... root:root 0700 (privileged)" "$(stat -c %a:%u:%g "$D/containers/s
 is "modes: images/ and snapshots/ 0700, containers/ 0711" \
     "$(stat -c %a "$D/images" "$D/snapshots" "$D/containers" | tr '\n' ' ')" "700 700 711 "
 
+# The database (core.trust_password's hash, every instance's config) is
+# root's alone, its -wal and -shm too.
+is "modes: lxdeck.db and its -wal, -shm 0600" \
+    "$(stat -c %a "$D/lxdeck.db" "$D/lxdeck.db-wal" "$D/lxdeck.db-shm" | tr '\n' ' ')" "600 600 600 "
+nok "nobody cannot read the database" nobody cat "$D/lxdeck.db"
+
 # The tree an older lxdeck made: instance directories, images/ and
-# snapshots/ 0711, a stopped one and running ones.
+# snapshots/ 0711, a database 0644, a stopped one and running ones.
 ok "upgrade: sp-dir stopped" E stop sp-dir -f
 chmod 0711 "$D"/containers/* "$D/images" "$D/snapshots"
+chmod 0644 "$D/lxdeck.db" "$D/lxdeck.db-wal" "$D/lxdeck.db-shm"
 chgrp root "$D"/containers/*
 is "upgrade: (set-up) nobody reaches a probe again" \
     "$(nobody "$D/containers/sp-dir/rootfs/bin/probe-ct" 2>&1)" "euid=0"
 ok "upgrade: the engine opens" E list
 check_tree "after the upgrade"
+is "upgrade: the database is 0600 again" \
+    "$(stat -c %a "$D/lxdeck.db" "$D/lxdeck.db-wal" "$D/lxdeck.db-shm" | tr '\n' ' ')" "600 600 600 "
 is "upgrade: running ones still run" \
     "$(E list | awk '$1 == "sp-overlay" || $1 == "sp-priv" { print $1, $2 }' | tr '\n' ' ')" \
     "sp-overlay Running sp-priv Running "
