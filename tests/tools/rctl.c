@@ -638,6 +638,7 @@ cmd_exec(struct backend *b, int argc, char **argv)
 		strv_push(&req.argv, argv[i]);
 	if (b->ops->exec_start(b, argv[0], &req, &h, &e) < 0) {
 		fprintf(stderr, "Error: %s\n", e.msg);
+		exec_req_free_contents(&req);
 		return 1;
 	}
 	exec_req_free_contents(&req);
