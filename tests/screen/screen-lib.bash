@@ -9,6 +9,9 @@
 . "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 VTSCREEN=$BUILD/tools/vtscreen
 SCREEN_TMP=$(mktemp -d /tmp/lxdeck-screen.XXXXXX)
+# searchable (not listable): a LXDECK_DIR made below it must be reachable by
+# the containers' root, or the engine refuses to open (engine_open)
+chmod 0711 "$SCREEN_TMP"
 trap 'rm -rf "$SCREEN_TMP"' EXIT
 mkdir -p "$SCREEN_TMP/config/lxdeck"
 

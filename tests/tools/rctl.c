@@ -696,7 +696,7 @@ main(int argc, char **argv)
 	};
 	struct remote_conf rc;
 	struct remotes rs = { 0 };
-	struct backend *b, *b2;
+	struct backend *b = NULL, *b2 = NULL;
 	struct err e = { 0 };
 	const char *certs = NULL, *remote = NULL;
 	int c, ret = 0;
@@ -731,11 +731,13 @@ main(int argc, char **argv)
 		r = remotes_find(&rs, remote);
 		if (r == NULL) {
 			fprintf(stderr, "Error: remote \"%s\" not found\n", remote);
-			return 1;
+			ret = 1;
+			goto out;
 		}
 		if (strncmp(r->addr, "https://", 8) == 0 && remotes_client_cert(&rs, &e) < 0) {
 			fprintf(stderr, "Error: %s\n", e.msg);
-			return 1;
+			ret = 1;
+			goto out;
 		}
 		r = remotes_find(&rs, remote);
 		b = backend_remote_create(loop, r, &e);
@@ -746,7 +748,8 @@ main(int argc, char **argv)
 	}
 	if (b == NULL || b2 == NULL) {
 		fprintf(stderr, "Error: %s\n", e.msg);
-		return 1;
+		ret = 1;
+		goto out;
 	}
 	if (strcmp(argv[optind], "info") == 0) {
 		struct server_info si;
@@ -784,11 +787,16 @@ main(int argc, char **argv)
 		fprintf(stderr, "rctl: unknown command \"%s\"\n", argv[optind]);
 		ret = 2;
 	}
-	b->ops->free(b);
-	b2->ops->free(b2);
+out:
+	if (b != NULL)
+		b->ops->free(b);
+	if (b2 != NULL)
+		b2->ops->free(b2);
 	for (c = 0; c < 50 && uv_run(loop, UV_RUN_NOWAIT) != 0; c++)
 		;
 	remotes_free(&rs);
 	free(rc.server_crt);
+	free(rc.client_crt);
+	free(rc.client_key);
 	return ret;
 }
