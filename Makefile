@@ -3,12 +3,13 @@
 # installs what the tests need, sets the host up and runs every test;
 # `make run` sets up and opens the TUI on local:.
 #
-# Sources are found by directory: a new .c file in common/, engine/, remote/
-# or tui/ is built without touching this file.  Files named *-main.c are
+# Sources are found by directory: a new .c file in one of SRCDIRS is built
+# without touching this file.  Files named *-main.c are
 # program entry points and stay out of the library.
 #
-# lxdeck is the TUI and what every session needs (common/, the model, the
-# fake and multi backends); the embedded engine and the REST client, with
+# lxdeck is the TUI and what every session needs (common/, core/: the
+# contract, the model, the fake and multi backends); the embedded engine
+# (engine/) and the REST client and lxdeckd (remote/), with
 # liblxc, sqlite, libcurl, OpenSSL and libwebsockets, are
 # build/lxdeck-backends.so beside it, loaded on first use (tui/backends.c),
 # whose references to the rest resolve to lxdeck's symbols (-rdynamic).  So
@@ -51,10 +52,10 @@ B	?= build-$(subst $(comma),+,$(SANITIZER))
 else
 B	?= build
 endif
-LIBSRC	 = $(filter-out %-main.c,$(wildcard common/*.c engine/*.c remote/*.c tui/*.c))
+SRCDIRS	 = common core engine remote/wire remote/server remote/client tui
+LIBSRC	 = $(filter-out %-main.c,$(wildcard $(SRCDIRS:%=%/*.c)))
 LIBOBJ	 = $(LIBSRC:%.c=$(B)/%.o)
-CORESRC	 = $(filter-out %-main.c,$(wildcard common/*.c tui/*.c)) \
-	   engine/model.c engine/backend-fake.c engine/backend-multi.c
+CORESRC	 = $(filter-out %-main.c,$(wildcard common/*.c core/*.c tui/*.c))
 COREOBJ	 = $(CORESRC:%.c=$(B)/%.o)
 PLUGOBJ	 = $(filter-out $(COREOBJ),$(LIBOBJ))
 UNITSRC	 = $(wildcard tests/unit/test-*.c)
@@ -90,7 +91,7 @@ $(B)/lxdeck: $(B)/tui/lxdeck-main.o $(COREOBJ) | $(B)/lxdeck-backends.so
 $(B)/lxdeck-backends.so: $(PLUGOBJ)
 	$(CC) $(LDFLAGS) -shared -o $@ $^ $(LDLIBS)
 
-$(B)/lxdeckd: $(B)/remote/lxdeckd-main.o $(B)/liblxdeck.a
+$(B)/lxdeckd: $(B)/remote/server/lxdeckd-main.o $(B)/liblxdeck.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(B)/tests/%: $(B)/tests/unit/%.o $(B)/liblxdeck.a

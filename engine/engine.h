@@ -28,7 +28,7 @@
 #include <uv.h>
 
 #include "../common/common.h"
-#include "backend.h"
+#include "../core/core.h"
 
 #define ENGINE_DEFAULT_DIR	"/var/lib/lxdeck"
 #define ENGINE_BRIDGE		"lxdeckbr0"

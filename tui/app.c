@@ -23,7 +23,7 @@
 #include <curses.h>
 
 #include "tui.h"
-#include "../remote/remotes.h"
+#include "../remote/client/client.h"
 
 #define APP_COALESCE_MS		100	/* at most ~10 fetches a second */
 #define APP_GATHER_MS		15	/* let a burst arrive before fetching */

@@ -26,8 +26,7 @@
 #include <unistd.h>
 
 #include "tui.h"
-#include "../remote/image-fetch.h"
-#include "../remote/remotes.h"
+#include "../remote/client/client.h"
 
 #define BACKENDS_FILE	"lxdeck-backends.so"
 

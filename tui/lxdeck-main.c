@@ -27,7 +27,7 @@
 #include <uv.h>
 
 #include "tui.h"
-#include "../remote/remotes.h"
+#include "../remote/client/client.h"
 
 static void
 usage(FILE *fp)

@@ -22,7 +22,7 @@
 #include <uv.h>
 
 #include "../common/common.h"
-#include "../engine/backend.h"
+#include "../core/core.h"
 
 struct tui;
 struct view;

@@ -36,7 +36,7 @@
 #include <curses.h>
 
 #include "tui.h"
-#include "../remote/image-fetch.h"
+#include "../remote/client/client.h"
 
 struct view_images_data {
 	struct view_lines	 l;

@@ -16,7 +16,7 @@
 #include <curses.h>
 
 #include "tui.h"
-#include "../remote/remotes.h"
+#include "../remote/client/client.h"
 
 struct view_remotes_probe {
 	char	*name;

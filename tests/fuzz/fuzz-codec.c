@@ -14,7 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../remote/remote.h"
+#include "../../remote/server/server.h"
+#include "../../remote/client/client-internal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -7,7 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../remote/remote.h"
+#include "../../remote/server/server.h"
+#include "../../remote/client/client-internal.h"
 
 static void
 sink(void *arg, const char *d, size_t n)

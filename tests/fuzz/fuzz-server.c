@@ -37,8 +37,8 @@
 
 #include <uv.h>
 
-#include "../../engine/backend.h"
-#include "../../remote/ws.c"	/* ws_dying: every lws context must end */
+#include "../../core/core.h"
+#include "../../remote/server/ws.c"	/* ws_dying: every lws context must end */
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 struct tls_listener;

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../remote/image-fetch.h"
+#include "../../remote/client/client.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

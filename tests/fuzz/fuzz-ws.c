@@ -14,7 +14,7 @@
 
 #define curl_easy_recv fuzz_ws_recv
 #define curl_easy_send fuzz_ws_send
-#include "../../remote/client-ws.c"
+#include "../../remote/client/client-ws.c"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -35,8 +35,7 @@
 #include <uv.h>
 
 #include "../../engine/engine.h"
-#include "../../remote/image-fetch.h"
-#include "../../remote/remotes.h"
+#include "../../remote/client/client.h"
 
 static struct backend *b;
 static struct err err;

@@ -25,8 +25,8 @@
 #include <uv.h>
 
 #include "../../common/common.h"
-#include "../../engine/backend.h"
-#include "../../remote/remotes.h"
+#include "../../core/core.h"
+#include "../../remote/client/client.h"
 
 static int tap_n, tap_failed;
 static uv_loop_t *loop;

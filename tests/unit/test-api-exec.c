@@ -20,7 +20,8 @@
 
 #include <uv.h>
 
-#include "../../remote/remote.h"
+#include "../../remote/server/server.h"
+#include "../../remote/client/client-internal.h"
 #include "../harness.h"
 
 struct host_exec {

@@ -10,7 +10,7 @@
 
 #include <uv.h>
 
-#include "../../engine/backend.h"
+#include "../../core/core.h"
 #include "../harness.h"
 
 struct seen {

@@ -20,7 +20,8 @@
 #include <uv.h>
 
 #include "../harness.h"
-#include "../../remote/remote.h"
+#include "../../remote/server/server.h"
+#include "../../remote/client/client-internal.h"
 #include "../server-child.h"
 
 static char tmp[128];
@@ -38,15 +39,15 @@ TEST(certificates)
 	struct err e = { 0 };
 	struct stat st;
 
-	CHECK(tls_cert_create(crt, key, true, &e) == 0);
-	pem = tls_read_file(crt);
+	CHECK(cert_create(crt, key, true, &e) == 0);
+	pem = cert_read_file(crt);
 	CHECK(pem != NULL && strstr(pem, "BEGIN CERTIFICATE") != NULL);
-	CHECK(tls_pem_fingerprint(pem, fp) == 0 && strlen(fp) == 64);
-	CHECK(tls_pem_fingerprint(pem, fp2) == 0 && strcmp(fp, fp2) == 0);
-	cn = tls_pem_cn(pem);
+	CHECK(cert_pem_fingerprint(pem, fp) == 0 && strlen(fp) == 64);
+	CHECK(cert_pem_fingerprint(pem, fp2) == 0 && strcmp(fp, fp2) == 0);
+	cn = cert_pem_cn(pem);
 	CHECK(cn != NULL && strncmp(cn, "root@", 5) == 0);
 	CHECK(stat(key, &st) == 0 && (st.st_mode & 077) == 0);
-	CHECK(tls_pem_fingerprint("garbage", fp) < 0);
+	CHECK(cert_pem_fingerprint("garbage", fp) < 0);
 	free(cn);
 	free(pem);
 	free(crt);
@@ -63,9 +64,9 @@ TEST(trust_store)
 	char fp[65], *token = NULL, *hash;
 	json_object *op, *list;
 
-	CHECK(tls_cert_create(crt, key, false, &e) == 0);
-	pem = tls_read_file(crt);
-	tls_pem_fingerprint(pem, fp);
+	CHECK(cert_create(crt, key, false, &e) == 0);
+	pem = cert_read_file(crt);
+	cert_pem_fingerprint(pem, fp);
 	t = trust_open(tmp, &e);
 	CHECK(!trust_has(t, fp));
 	CHECK(trust_add(t, pem, "alice", &e) == 0);
@@ -168,12 +169,12 @@ TEST(trust_hardening)
 	trust_guard_end(g, "10.0.0.1", false, now + 3000000000);
 	trust_guard_free(g);
 
-	CHECK(tls_cert_create(crt, key, false, &e) == 0);
-	CHECK(tls_cert_create(crt2, key2, false, &e) == 0);
-	pem = tls_read_file(crt);
-	pem2 = tls_read_file(crt2);
-	tls_pem_fingerprint(pem, fp);
-	tls_pem_fingerprint(pem2, fp2);
+	CHECK(cert_create(crt, key, false, &e) == 0);
+	CHECK(cert_create(crt2, key2, false, &e) == 0);
+	pem = cert_read_file(crt);
+	pem2 = cert_read_file(crt2);
+	cert_pem_fingerprint(pem, fp);
+	cert_pem_fingerprint(pem2, fp2);
 	f = xasprintf("%s/hs", tmp);
 	mkdir(f, 0700);
 	t = trust_open(f, &e);
@@ -243,10 +244,10 @@ TEST(lxc_config)
 	{
 		char *k = path("h1.key");
 
-		tls_cert_create(sc, k, true, &e);
+		cert_create(sc, k, true, &e);
 		free(k);
 	}
-	before = tls_read_file(f);
+	before = cert_read_file(f);
 	setenv("LXD_CONF", lxc, 1);
 	setenv("XDG_CONFIG_HOME", own, 1);
 	setenv("INCUS_CONF", "/nonexistent", 1);	/* not the caller's */
@@ -265,7 +266,7 @@ TEST(lxc_config)
 	CHECK(remotes_set_option(&rs, "h1", "color", "frozen", &e) == 0);
 	CHECK(remotes_set_option(&rs, "nope", "color", "x", &e) < 0 && e.code == 404);
 	remotes_free(&rs);
-	after = tls_read_file(f);
+	after = cert_read_file(f);
 	CHECK(strcmp(before, after) == 0);
 	remotes_load(&rs, NULL, 0);
 	r = remotes_find(&rs, "h1");
@@ -324,11 +325,11 @@ TEST(incus_config)
 	free(sc);
 	sc = path("incus/servercerts/h2.crt");
 	k = path("h2.key");
-	tls_cert_create(sc, k, true, &e);
+	cert_create(sc, k, true, &e);
 	free(k);
 	k = path("incus/client.key");
 	g = path("incus/client.crt");
-	tls_cert_create(g, k, false, &e);
+	cert_create(g, k, false, &e);
 	free(k);
 	free(g);
 	f = path("incus/config.yml");
@@ -340,7 +341,7 @@ TEST(incus_config)
 	    "    protocol: simplestreams\n    public: true\n"
 	    "  oci-hub:\n    addr: https://docker.io\n    protocol: oci\n    public: true\n"
 	    "  local:\n    addr: unix://\n    public: false\n");
-	before = tls_read_file(f);
+	before = cert_read_file(f);
 	setenv("LXD_CONF", lxc, 1);
 	setenv("INCUS_CONF", inc, 1);
 	setenv("INCUS_SOCKET", "/run/x/incus.socket", 1);
@@ -374,7 +375,7 @@ TEST(incus_config)
 	CHECK(r != NULL && r->client_crt != NULL && strstr(r->client_crt, "/incus/client.crt"));
 	CHECK(remotes_set_option(&rs, "h2", "read_only", "true", &e) == 0);
 	remotes_free(&rs);
-	after = tls_read_file(f);
+	after = cert_read_file(f);
 	CHECK(strcmp(before, after) == 0);
 	remotes_load(&rs, NULL, 0);
 	r = remotes_find(&rs, "h2");
@@ -472,8 +473,8 @@ TEST(pinning)
 	{
 		char *k = path("o.key"), *crt = path("o.crt");
 
-		tls_cert_create(crt, k, true, &e);
-		other = tls_read_file(crt);
+		cert_create(crt, k, true, &e);
+		other = cert_read_file(crt);
 		free(k);
 		free(crt);
 	}

@@ -6,7 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../remote/remote.h"
+#include "../../remote/server/server.h"
+#include "../../remote/client/client-internal.h"
 #include "../harness.h"
 
 TEST(go_json)

@@ -8,7 +8,7 @@
 
 #include <uv.h>
 
-#include "../../engine/backend.h"
+#include "../../core/core.h"
 #include "../harness.h"
 
 struct seen {

@@ -18,9 +18,10 @@
 #include <uv.h>
 
 #include "../harness.h"
-#include "../../remote/remote.h"
+#include "../../remote/server/server.h"
+#include "../../remote/client/client-internal.h"
 #include "../server-child.h"
-#include "../../remote/image-fetch.h"
+#include "../../remote/client/client.h"
 
 static char tmp[128];
 
@@ -54,7 +55,7 @@ setup_config(const char *addr)
 	free(f);
 	f = path("lxc/servercerts/h1.crt");
 	k = path("h1.key");
-	tls_cert_create(f, k, true, &e);
+	cert_create(f, k, true, &e);
 	free(f);
 	free(k);
 	setenv("LXD_CONF", lxc, 1);

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "../harness.h"
-#include "../../remote/image-fetch.h"
+#include "../../remote/client/client.h"
 
 #define H64(c) c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c \
 	c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c
