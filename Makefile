@@ -172,9 +172,9 @@ clean:
 
 lint:
 	cppcheck --quiet --enable=warning,performance,portability --std=c11 \
-	    --suppress=missingIncludeSystem common engine remote tui
+	    --suppress=missingIncludeSystem common core engine remote tui
 	clang-tidy $(LIBSRC) -- $(CFLAGS)
-	scripts/check-eval-order common engine remote tui tests
+	scripts/check-eval-order common core engine remote tui tests
 
 .PHONY: all check test test-api run install uninstall clean lint
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
