@@ -12,6 +12,7 @@
 #define LXDECK_HARNESS_H
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +45,30 @@ harness_check(int ok, const char *what, const char *file, int line)
 		    ha_ ? ha_ : "(null)", hb_ ? hb_ : "(null)");	\
 	harness_check(ok_, #a " == " #b, __FILE__, __LINE__);		\
 } while (0)
+
+/*
+ * CHECKF(x, fmt, ...): CHECK with the description written by printf, for
+ * checks that run over a table (say which row).  Control characters in it
+ * show as '?', so one check stays one TAP line.
+ */
+static inline void
+harness_checkf(int ok, const char *file, int line, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static inline void
+harness_checkf(int ok, const char *file, int line, const char *fmt, ...)
+{
+	char what[512], *p;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof what, fmt, ap);
+	va_end(ap);
+	for (p = what; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20)
+			*p = '?';
+	harness_check(ok, what, file, line);
+}
+#define CHECKF(x, ...) harness_checkf(!!(x), __FILE__, __LINE__, __VA_ARGS__)
 
 /* A fixture file with text in it; a test cannot go on without it. */
 static inline void

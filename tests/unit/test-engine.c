@@ -149,6 +149,21 @@ out:
 	free(path);
 }
 
+/* Runs SPEC with WORK, which fails: the operation starts, and its wait
+ * fails with it.  Returns the operation's id (the caller frees). */
+static char *
+start_failing(struct engine *e, struct op_spec *spec, op_work_fn work,
+    struct op_info *info, struct err *err)
+{
+	char *id = NULL;
+
+	spec->work = work;
+	CHECK(op_start(e, spec, &id, err) == 0);
+	CHECK(op_wait_id(e, id, 10000, info, err) == -1);
+	CHECK(info->status == STATUS_FAILURE);
+	return id;
+}
+
 TEST(operations_in_helpers)
 {
 	struct err err = { 0 };
@@ -185,19 +200,13 @@ TEST(operations_in_helpers)
 	op_info_free_contents(&info);
 	free(id);
 
-	spec.work = work_fail;
-	CHECK(op_start(e, &spec, &id, &err) == 0);
-	CHECK(op_wait_id(e, id, 10000, &info, &err) == -1);
-	CHECK(info.status == STATUS_FAILURE);
+	id = start_failing(e, &spec, work_fail, &info, &err);
 	CHECK(err.code == 409);
 	CHECK_STR(info.err, "Instance \"x\" already exists");
 	op_info_free_contents(&info);
 	free(id);
 
-	spec.work = work_die;
-	CHECK(op_start(e, &spec, &id, &err) == 0);
-	CHECK(op_wait_id(e, id, 10000, &info, &err) == -1);
-	CHECK(info.status == STATUS_FAILURE);
+	id = start_failing(e, &spec, work_die, &info, &err);
 	CHECK(strstr(info.err, "killed by signal 9") != NULL);
 	op_info_free_contents(&info);
 	CHECK(op_cancel_id(e, id, &err) == -1 && err.code == 400);

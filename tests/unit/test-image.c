@@ -88,6 +88,13 @@ sh_out(const char *fmt, ...)
 	return xstrdup(line);
 }
 
+/* The first line a shell command prints is WANT. */
+#define CHECK_SH(want, ...) do {					\
+	char *sh_ = sh_out(__VA_ARGS__);				\
+	CHECK_STR(sh_, want);						\
+	free(sh_);							\
+} while (0)
+
 static bool
 exists(const char *fmt, const char *a, const char *b)
 {
@@ -298,12 +305,8 @@ TEST(import_unified)
 	CHECK(exists("%s/images/%s.d/templates/hostname.tpl", f.dir, fp));
 	CHECK(exists("%s/images/%s.d/rootfs/bin/hello", f.dir, fp));
 	free(size);
-	size = sh_out("readlink %s/images/%s.d/rootfs/bin/abs", f.dir, fp);
-	CHECK_STR(size, "/bin/hello");
-	free(size);
-	size = sh_out("stat -c %%a %s/images/%s.d/rootfs/tmp", f.dir, fp);
-	CHECK_STR(size, "1777");
-	free(size);
+	CHECK_SH("/bin/hello", "readlink %s/images/%s.d/rootfs/bin/abs", f.dir, fp);
+	CHECK_SH("1777", "stat -c %%a %s/images/%s.d/rootfs/tmp", f.dir, fp);
 	size = sh_out("cmp %s %s/images/%s && echo same", path, f.dir, fp);
 	CHECK_STR(size, "same");
 
@@ -351,9 +354,7 @@ TEST(import_split)
 	CHECK(exists("%s/images/%s.d/metadata.yaml", f.dir, fp));
 	CHECK(exists("%s/images/%s.d/rootfs/bin/hello", f.dir, fp));
 	CHECK(exists("%s/images/%s.d/rootfs/etc/motd", f.dir, fp));
-	s = sh_out("cat %s/images/%s.d/rootfs/etc/motd", f.dir, fp);
-	CHECK_STR(s, "spl");
-	free(s);
+	CHECK_SH("spl", "cat %s/images/%s.d/rootfs/etc/motd", f.dir, fp);
 	image_free_contents(&im);
 	free(want);
 	free(fp);
@@ -365,7 +366,7 @@ TEST(import_split)
 TEST(import_split_squashfs)
 {
 	struct fixture f;
-	char *m, *r, *sq, *fp, *s;
+	char *m, *r, *sq, *fp;
 
 	if (access("/usr/bin/mksquashfs", X_OK) < 0) {
 		printf("# mksquashfs missing, skipped\n");
@@ -379,12 +380,8 @@ TEST(import_split_squashfs)
 	fp = import_ok(&f, m, sq);
 	CHECK(fp != NULL);
 	if (fp != NULL) {
-		s = sh_out("cat %s/images/%s.d/rootfs/etc/motd", f.dir, fp);
-		CHECK_STR(s, "sqs");
-		free(s);
-		s = sh_out("readlink %s/images/%s.d/rootfs/bin/hi", f.dir, fp);
-		CHECK_STR(s, "hello");
-		free(s);
+		CHECK_SH("sqs", "cat %s/images/%s.d/rootfs/etc/motd", f.dir, fp);
+		CHECK_SH("hello", "readlink %s/images/%s.d/rootfs/bin/hi", f.dir, fp);
 	}
 	free(fp);
 	free(sq);
@@ -815,7 +812,7 @@ TEST(export)
 	struct err e = { 0 };
 	struct image_export_file x[2];
 	size_t n = 0;
-	char *path = unified("exp", good_meta), *m, *r, *fp, *fp2, *got, *want, *at;
+	char *path = unified("exp", good_meta), *m, *r, *fp, *fp2, *want, *at;
 	struct stat st;
 
 	fixture_open(&f);
@@ -831,9 +828,7 @@ TEST(export)
 		CHECK_STR(at, want);
 		CHECK(stat(want, &st) == 0 && st.st_size == x[0].size);
 		CHECK(lseek(x[0].fd, 0, SEEK_CUR) == 0);
-		got = sh_out("sha256sum %s | cut -d' ' -f1", at);
-		CHECK_STR(got, fp);
-		free(got);
+		CHECK_SH(fp, "sha256sum %s | cut -d' ' -f1", at);
 		free(at);
 		free(want);
 	}
@@ -860,9 +855,7 @@ TEST(export)
 		want = xasprintf("%s/images/%s.rootfs", f.dir, fp2);
 		CHECK_STR(at2, want);
 		free(want);
-		got = sh_out("cat %s %s | sha256sum | cut -d' ' -f1", at, at2);
-		CHECK_STR(got, fp2);
-		free(got);
+		CHECK_SH(fp2, "cat %s %s | sha256sum | cut -d' ' -f1", at, at2);
 		free(at);
 		free(at2);
 	}
@@ -886,7 +879,7 @@ TEST(pack)
 	struct err e = { 0 };
 	struct strmap props = { 0 };
 	struct image im = { 0 };
-	char *s = stage("pck", NULL), *rootfs = xasprintf("%s/rootfs", s), *fp, *t;
+	char *s = stage("pck", NULL), *rootfs = xasprintf("%s/rootfs", s), *fp;
 	size_t i;
 
 	fixture_open(&f);
@@ -909,15 +902,9 @@ TEST(pack)
 		CHECK(im.created_ns > 0);
 		image_free_contents(&im);
 		CHECK(exists("%s/images/%s.d/rootfs/bin/hello", f.dir, fp));
-		t = sh_out("readlink %s/images/%s.d/rootfs/bin/abs", f.dir, fp);
-		CHECK_STR(t, "/bin/hello");
-		free(t);
-		t = sh_out("readlink %s/images/%s.d/rootfs/bin/hi", f.dir, fp);
-		CHECK_STR(t, "hello");
-		free(t);
-		t = sh_out("tar -tf %s/images/%s | head -1", f.dir, fp);
-		CHECK_STR(t, "metadata.yaml");
-		free(t);
+		CHECK_SH("/bin/hello", "readlink %s/images/%s.d/rootfs/bin/abs", f.dir, fp);
+		CHECK_SH("hello", "readlink %s/images/%s.d/rootfs/bin/hi", f.dir, fp);
+		CHECK_SH("metadata.yaml", "tar -tf %s/images/%s | head -1", f.dir, fp);
 		free(fp);
 	}
 	err_clear(&e);

@@ -43,30 +43,41 @@ TEST(filter)
 {
 	struct instance web, db;
 	struct err e = { 0 };
+	const struct {
+		const char		*expr;
+		const struct instance	*in;
+		bool			 want;
+	} cases[] = {
+		{ "", &web, true },
+		{ "web", &web, true },
+		{ "WEB", &web, true },
+		{ "web", &db, false },
+		{ "~^d.1$", &db, true },
+		{ "~^d.1$", &web, false },
+		{ "^web[0-9]$", &web, true },		/* automatic regex */
+		{ "!web", &db, true },
+		{ "!web", &web, false },
+		{ "status=running", &web, true },
+		{ "status=Running", &web, true },
+		{ "status=running", &db, false },
+		{ "user.role=db", &db, true },
+		{ "user.role=db", &web, false },
+		{ "user.role=~^w", &web, true },
+		{ "!user.role=db", &web, true },
+		{ "profile=default", &web, true },
+		{ "profile=docker", &web, false },
+		{ "security.nesting=true web", &web, true },
+		{ "security.nesting=true web", &db, false },
+		{ "nosuch.key=x", &web, false },
+	};
+	size_t i;
 
 	mk(&web, "web1", STATUS_RUNNING, "web");
 	mk(&db, "db1", STATUS_STOPPED, "db");
-	CHECK(m("", &web));
-	CHECK(m("web", &web));
-	CHECK(m("WEB", &web));
-	CHECK(!m("web", &db));
-	CHECK(m("~^d.1$", &db));
-	CHECK(!m("~^d.1$", &web));
-	CHECK(m("^web[0-9]$", &web));		/* automatic regex */
-	CHECK(m("!web", &db));
-	CHECK(!m("!web", &web));
-	CHECK(m("status=running", &web));
-	CHECK(m("status=Running", &web));
-	CHECK(!m("status=running", &db));
-	CHECK(m("user.role=db", &db));
-	CHECK(!m("user.role=db", &web));
-	CHECK(m("user.role=~^w", &web));
-	CHECK(m("!user.role=db", &web));
-	CHECK(m("profile=default", &web));
-	CHECK(!m("profile=docker", &web));
-	CHECK(m("security.nesting=true web", &web));
-	CHECK(!m("security.nesting=true web", &db));
-	CHECK(!m("nosuch.key=x", &web));
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++)
+		CHECKF(m(cases[i].expr, cases[i].in) == cases[i].want,
+		    "\"%s\" %s %s", cases[i].expr,
+		    cases[i].want ? "matches" : "does not match", cases[i].in->name);
 	CHECK(filter_create("~[", &e) == NULL);
 	CHECK(e.code == 400 && strstr(e.msg, "Invalid filter regex") != NULL);
 	instance_free_contents(&web);

@@ -33,6 +33,19 @@ w(struct term *tm, const char *s)
 }
 
 /* The text of screen row r. */
+/* Feeds N lines "PREFIX1" ... "PREFIXN", each ended by CR LF. */
+static void
+lines(struct term *tm, const char *prefix, int n)
+{
+	char line[64];
+	int i;
+
+	for (i = 1; i <= n; i++) {
+		snprintf(line, sizeof line, "%s%d\r\n", prefix, i);
+		w(tm, line);
+	}
+}
+
 static const char *
 row(struct term *tm, int r)
 {
@@ -59,13 +72,9 @@ text(struct term *tm, int64_t a, int64_t b)
 TEST(scroll)
 {
 	struct term *tm = term_create(4, 20, 100, out, NULL);
-	char line[32];
-	int i, rows, cols;
+	int rows, cols;
 
-	for (i = 1; i <= 10; i++) {
-		snprintf(line, sizeof line, "line%d\r\n", i);
-		w(tm, line);
-	}
+	lines(tm, "line", 10);
 	/* 10 line feeds on 4 rows: 7 lines went up, the cursor is on row 3. */
 	CHECK(term_live_top(tm) == 7);
 	CHECK(term_first_line(tm) == 0);
@@ -191,13 +200,8 @@ TEST(resize)
 TEST(ring)
 {
 	struct term *tm = term_create(2, 10, 3, out, NULL);
-	char line[32];
-	int i;
 
-	for (i = 1; i <= 10; i++) {
-		snprintf(line, sizeof line, "l%d\r\n", i);
-		w(tm, line);
-	}
+	lines(tm, "l", 10);
 	CHECK(term_live_top(tm) == 9);
 	CHECK(term_first_line(tm) == 6);
 	CHECK_STR(text(tm, 6, 9), "l7\nl8\nl9\nl10\n");
