@@ -11,32 +11,8 @@
 #include <uv.h>
 
 #include "../../core/core.h"
+#include "../backend-test.h"
 #include "../harness.h"
-
-struct seen {
-	int	 lifecycle;
-	int	 ops;
-	char	 last_source[128];
-	char	 last_op[128];
-	char	 last_res[256];
-};
-
-static void
-on_event(const struct event *ev, void *arg)
-{
-	struct seen *s = arg;
-	const char *r;
-
-	if (ev->type == EVENT_LIFECYCLE) {
-		s->lifecycle++;
-		snprintf(s->last_source, sizeof s->last_source, "%s", ev->source);
-	} else if (ev->type == EVENT_OPERATION) {
-		s->ops++;
-		snprintf(s->last_op, sizeof s->last_op, "%s", ev->op->id);
-		r = strmap_get(&ev->op->resources, "instances");
-		snprintf(s->last_res, sizeof s->last_res, "%s", r ? r : "");
-	}
-}
 
 static struct backend *
 named_fake(uv_loop_t *loop, const char *name)
@@ -47,31 +23,6 @@ named_fake(uv_loop_t *loop, const char *name)
 	free(b->name);
 	b->name = xstrdup(name);
 	return b;
-}
-
-static struct instance *
-find(struct instance *v, size_t n, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (strcmp(v[i].name, name) == 0)
-			return &v[i];
-	return NULL;
-}
-
-static int
-get_status(struct backend *b, const char *name)
-{
-	struct instance *one = NULL;
-	struct err e = { 0 };
-	int st;
-
-	if (b->ops->instance_get(b, name, 0, &one, &e) < 0)
-		return -1;
-	st = one->status;
-	instance_free(one);
-	return st;
 }
 
 TEST(merged_list)
@@ -96,9 +47,9 @@ TEST(merged_list)
 	CHECK(backend_multi_member(b, 1) == m[1]);
 	CHECK(b->ops->instance_list(b, INSTANCE_WITH_STATE, &v, &n, &e) == 0);
 	CHECK(n == 12);
-	CHECK(find(v, n, "a:web1") != NULL && find(v, n, "b:web1") != NULL);
-	CHECK(find(v, n, "web1") == NULL);
-	CHECK(find(v, n, "b:web1") != NULL && find(v, n, "b:web1")->state != NULL);
+	CHECK(backend_test_find(v, n, "a:web1") != NULL && backend_test_find(v, n, "b:web1") != NULL);
+	CHECK(backend_test_find(v, n, "web1") == NULL);
+	CHECK(backend_test_find(v, n, "b:web1") != NULL && backend_test_find(v, n, "b:web1")->state != NULL);
 	CHECK_STR(backend_multi_warning(b), "");
 	instance_array_free(v, n);
 
@@ -113,9 +64,7 @@ TEST(merged_list)
 	CHECK(used);
 	profile_array_free(p, np);
 
-	b->ops->free(b);
-	uv_run(&loop, UV_RUN_DEFAULT);
-	CHECK(uv_loop_close(&loop) == 0);
+	CHECK(backend_test_close(b, &loop) == 0);
 }
 
 TEST(dispatch_ops_events)
@@ -123,7 +72,7 @@ TEST(dispatch_ops_events)
 	uv_loop_t loop;
 	struct err e = { 0 };
 	struct backend *m[2], *b;
-	struct seen s = { 0 };
+	struct backend_test_seen s = { 0 };
 	struct op_info oi = { 0 };
 	struct op_info *ops = NULL;
 	size_t nops = 0, i;
@@ -135,7 +84,7 @@ TEST(dispatch_ops_events)
 	m[0] = named_fake(&loop, "a");
 	m[1] = named_fake(&loop, "b");
 	b = backend_multi_create(&loop, m, 2, &e);
-	sub = b->ops->subscribe(b, on_event, &s);
+	sub = b->ops->subscribe(b, backend_test_on_event, &s);
 	CHECK(sub > 0);
 
 	CHECK(b->ops->instance_action(b, "b:build", "start", -1, false, false, &op,
@@ -163,17 +112,15 @@ TEST(dispatch_ops_events)
 	op = NULL;
 
 	/* Only b's build started. */
-	CHECK(get_status(b, "b:build") == STATUS_RUNNING);
-	CHECK(get_status(b, "a:build") == STATUS_STOPPED);
-	CHECK(get_status(m[0], "build") == STATUS_STOPPED);
+	CHECK(backend_test_status(b, "b:build") == STATUS_RUNNING);
+	CHECK(backend_test_status(b, "a:build") == STATUS_STOPPED);
+	CHECK(backend_test_status(m[0], "build") == STATUS_STOPPED);
 
 	/* A change made on a member directly is forwarded too. */
 	s.lifecycle = 0;
 	CHECK(m[0]->ops->instance_action(m[0], "build", "start", -1, false, false,
 	    &op, &e) == 0);
-	CHECK(m[0]->ops->op_wait(m[0], op, 2000, NULL, &e) == 0);
-	free(op);
-	op = NULL;
+	CHECK(backend_test_wait(m[0], &op, &e) == 0);
 	uv_run(&loop, UV_RUN_NOWAIT);
 	CHECK(s.lifecycle >= 1);
 	CHECK_STR(s.last_source, "/1.0/instances/a:build");
@@ -183,15 +130,11 @@ TEST(dispatch_ops_events)
 	s.lifecycle = 0;
 	CHECK(b->ops->instance_action(b, "a:build", "stop", -1, true, false, &op,
 	    &e) == 0);
-	CHECK(b->ops->op_wait(b, op, 2000, NULL, &e) == 0);
-	free(op);
-	op = NULL;
+	CHECK(backend_test_wait(b, &op, &e) == 0);
 	uv_run(&loop, UV_RUN_NOWAIT);
 	CHECK(s.lifecycle == 0);
 
-	b->ops->free(b);
-	uv_run(&loop, UV_RUN_DEFAULT);
-	CHECK(uv_loop_close(&loop) == 0);
+	CHECK(backend_test_close(b, &loop) == 0);
 }
 
 TEST(errors_name_the_remote)
@@ -229,11 +172,9 @@ TEST(errors_name_the_remote)
 	c.source = SOURCE_IMAGE;
 	c.image = "busybox";
 	CHECK(b->ops->instance_create(b, &c, &op, &e) == 0);
-	CHECK(b->ops->op_wait(b, op, 2000, NULL, &e) == 0);
-	free(op);
-	op = NULL;
-	CHECK(get_status(m[1], "web9") == STATUS_STOPPED);
-	CHECK(get_status(m[0], "web9") == -1);
+	CHECK(backend_test_wait(b, &op, &e) == 0);
+	CHECK(backend_test_status(m[1], "web9") == STATUS_STOPPED);
+	CHECK(backend_test_status(m[0], "web9") == -1);
 	c.name = "a:web10";
 	c.source = SOURCE_COPY;
 	c.copy_from = "b:web9";
@@ -247,15 +188,12 @@ TEST(errors_name_the_remote)
 	CHECK(b->ops->instance_action(b, "b:build", "start", -1, false, false, &op,
 	    &e) == -1);
 	CHECK(e.code == 403 && strstr(e.msg, "b:build") != NULL);
-	CHECK(get_status(b, "b:build") == STATUS_STOPPED);
+	CHECK(backend_test_status(b, "b:build") == STATUS_STOPPED);
 	CHECK(b->ops->instance_action(b, "a:build", "start", -1, false, false, &op,
 	    &e) == 0);
-	CHECK(b->ops->op_wait(b, op, 2000, NULL, &e) == 0);
-	free(op);
+	CHECK(backend_test_wait(b, &op, &e) == 0);
 
-	b->ops->free(b);
-	uv_run(&loop, UV_RUN_DEFAULT);
-	CHECK(uv_loop_close(&loop) == 0);
+	CHECK(backend_test_close(b, &loop) == 0);
 
 	/* Two members with one name cannot be told apart. */
 	uv_loop_init(&loop);

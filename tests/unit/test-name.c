@@ -65,11 +65,14 @@ TEST(snapshot)
 {
 	struct err e = { 0 };
 	char *s255 = repeat('s', 255), *s256 = repeat('s', 256);
+	static const char *const good[] = { "snap0", "before-upgrade_2024.01", "9",
+	    "..." };
+	static const char *const bad[] = { " snap", "snap ", "my snap", ".", "..",
+	    "a?b", "a&b", "a+b", "a\nb" };
+	size_t i;
 
-	CHECK(name_validate_snapshot("snap0", &e) == 0);
-	CHECK(name_validate_snapshot("before-upgrade_2024.01", &e) == 0);
-	CHECK(name_validate_snapshot("9", &e) == 0);
-	CHECK(name_validate_snapshot("...", &e) == 0);
+	for (i = 0; i < sizeof good / sizeof good[0]; i++)
+		CHECKF(name_validate_snapshot(good[i], &e) == 0, "\"%s\" is valid", good[i]);
 	CHECK(name_validate_snapshot(s255, &e) == 0);
 	CHECK(e.code == 0);
 	CHECK(name_validate_snapshot("", &e) == -1);
@@ -78,15 +81,8 @@ TEST(snapshot)
 	CHECK(name_validate_snapshot(s256, &e) == -1);
 	CHECK(name_validate_snapshot("a/b", &e) == -1);
 	CHECK(strstr(e.msg, "\"a/b\"") != NULL);
-	CHECK(name_validate_snapshot(" snap", &e) == -1);
-	CHECK(name_validate_snapshot("snap ", &e) == -1);
-	CHECK(name_validate_snapshot("my snap", &e) == -1);
-	CHECK(name_validate_snapshot(".", &e) == -1);
-	CHECK(name_validate_snapshot("..", &e) == -1);
-	CHECK(name_validate_snapshot("a?b", &e) == -1);
-	CHECK(name_validate_snapshot("a&b", &e) == -1);
-	CHECK(name_validate_snapshot("a+b", &e) == -1);
-	CHECK(name_validate_snapshot("a\nb", &e) == -1);
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		CHECKF(name_validate_snapshot(bad[i], &e) == -1, "\"%s\" is not", bad[i]);
 	free(s255);
 	free(s256);
 }

@@ -59,16 +59,25 @@ has_alias(const struct image *im, const char *name)
 	return false;
 }
 
+/* An index with one products file, one of another kind and one whose path
+ * leaves the server. */
+static const char index_json[] = "{\"format\":\"index:1.0\",\"index\":{"
+    "\"images\":{\"datatype\":\"image-downloads\",\"path\":\"streams/v1/images.json\"},"
+    "\"other\":{\"datatype\":\"content-download\",\"path\":\"x.json\"},"
+    "\"evil\":{\"datatype\":\"image-downloads\",\"path\":\"../../etc/passwd\"}}}";
+
+/* Products with a sha256 that is not one, and a path leaving the server. */
+static const char bad_sha_json[] = "{\"format\":\"products:1.0\",\"products\":{\"p\":{"
+    "\"arch\":\"amd64\",\"aliases\":\"a\",\"versions\":{\"20260101\":{\"items\":{"
+    "\"c\":{\"ftype\":\"lxd_combined.tar.gz\",\"path\":\"c\",\"sha256\":\"xyz\"},"
+    "\"d\":{\"ftype\":\"lxd_combined.tar.gz\",\"path\":\"../d\",\"sha256\":\"" H64("f") "\"}}}}}}}";
+
 TEST(index)
 {
 	struct strv paths = { 0 };
 	struct err e = { 0 };
-	const char *idx = "{\"format\":\"index:1.0\",\"index\":{"
-	    "\"images\":{\"datatype\":\"image-downloads\",\"path\":\"streams/v1/images.json\"},"
-	    "\"other\":{\"datatype\":\"content-download\",\"path\":\"x.json\"},"
-	    "\"evil\":{\"datatype\":\"image-downloads\",\"path\":\"../../etc/passwd\"}}}";
 
-	CHECK(simplestreams_parse_index(idx, strlen(idx), &paths, &e) == 0);
+	CHECK(simplestreams_parse_index(index_json, strlen(index_json), &paths, &e) == 0);
 	CHECK(paths.n == 1);
 	CHECK_STR(paths.n ? paths.v[0] : NULL, "streams/v1/images.json");
 	strv_free(&paths);
@@ -136,16 +145,12 @@ TEST(bad_input)
 {
 	struct simplestreams ss = { 0 };
 	struct err e = { 0 };
-	const char *bad_sha = "{\"format\":\"products:1.0\",\"products\":{\"p\":{"
-	    "\"arch\":\"amd64\",\"aliases\":\"a\",\"versions\":{\"20260101\":{\"items\":{"
-	    "\"c\":{\"ftype\":\"lxd_combined.tar.gz\",\"path\":\"c\",\"sha256\":\"xyz\"},"
-	    "\"d\":{\"ftype\":\"lxd_combined.tar.gz\",\"path\":\"../d\",\"sha256\":\"" H64("f") "\"}}}}}}}";
 
 	CHECK(simplestreams_parse_products(&ss, "[]", 2, "x86_64", &e) < 0);
 	CHECK(simplestreams_parse_products(&ss, "{\"format\":\"index:1.0\"}", 22,
 	    "x86_64", &e) < 0 && e.code == 400);
-	CHECK(simplestreams_parse_products(&ss, bad_sha, strlen(bad_sha), "x86_64",
-	    &e) == 0);
+	CHECK(simplestreams_parse_products(&ss, bad_sha_json, strlen(bad_sha_json),
+	    "x86_64", &e) == 0);
 	CHECK(ss.n == 0);	/* bad sha256 and a path escaping the server */
 }
 

@@ -93,27 +93,29 @@ TEST(errors)
 {
 	struct profile q;
 	struct err e = { 0 };
+	/* Refused, and the message says why. */
+	static const struct {
+		const char	*yaml;
+		const char	*msg;
+	} cases[] = {
+		{ "config:\n  a: b\n bad indent\n", "line" },
+		{ "config: 5\n", "config must be a mapping" },
+		{ "config:\n  a:\n    b: c\n", "the value of \"a\" must be text" },
+		{ "devices:\n  eth0: nic\n", "device \"eth0\" must be a mapping" },
+		{ "colour: blue\n", "unknown field \"colour\"" },
+		{ "- a\n- b\n", "expected a mapping" },
+	};
+	size_t i;
 
 	CHECK(profile_yaml_parse("config: [\n", &q, &e) < 0);
 	CHECK(e.code == 400 && strstr(e.msg, "YAML error at line") != NULL);
-	err_clear(&e);
-	CHECK(profile_yaml_parse("config:\n  a: b\n bad indent\n", &q, &e) < 0);
-	CHECK(strstr(e.msg, "line") != NULL);
-	err_clear(&e);
-	CHECK(profile_yaml_parse("config: 5\n", &q, &e) < 0);
-	CHECK(strstr(e.msg, "config must be a mapping") != NULL);
-	err_clear(&e);
-	CHECK(profile_yaml_parse("config:\n  a:\n    b: c\n", &q, &e) < 0);
-	CHECK(strstr(e.msg, "the value of \"a\" must be text") != NULL);
-	err_clear(&e);
-	CHECK(profile_yaml_parse("devices:\n  eth0: nic\n", &q, &e) < 0);
-	CHECK(strstr(e.msg, "device \"eth0\" must be a mapping") != NULL);
-	err_clear(&e);
-	CHECK(profile_yaml_parse("colour: blue\n", &q, &e) < 0);
-	CHECK(strstr(e.msg, "unknown field \"colour\"") != NULL);
-	err_clear(&e);
-	CHECK(profile_yaml_parse("- a\n- b\n", &q, &e) < 0);
-	CHECK(strstr(e.msg, "expected a mapping") != NULL);
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		err_clear(&e);
+		CHECKF(profile_yaml_parse(cases[i].yaml, &q, &e) < 0,
+		    "\"%s\" is refused", cases[i].yaml);
+		CHECKF(strstr(e.msg, cases[i].msg) != NULL, "with \"%s\" (got \"%s\")",
+		    cases[i].msg, e.msg);
+	}
 }
 
 int
