@@ -256,7 +256,7 @@ static int
 local_snapshot_update(struct backend *b, const char *inst, const char *snap,
     int64_t expires_ns, struct err *err)
 {
-	return snapshot_set_expiry(ENG(b), inst, snap, expires_ns, err);
+	return snapshot_op_set_expiry(ENG(b), inst, snap, expires_ns, err);
 }
 
 static int
@@ -284,27 +284,27 @@ local_profile_get(struct backend *b, const char *name, struct profile **out,
 static int
 local_profile_create(struct backend *b, const struct profile *p, struct err *err)
 {
-	return profile_add(ENG(b), p, err);
+	return profile_edit_add(ENG(b), p, err);
 }
 
 static int
 local_profile_update(struct backend *b, const char *name, const struct profile *p,
     struct err *err)
 {
-	return profile_replace(ENG(b), name, p, err);
+	return profile_edit_replace(ENG(b), name, p, err);
 }
 
 static int
 local_profile_rename(struct backend *b, const char *name, const char *newname,
     struct err *err)
 {
-	return profile_rename_to(ENG(b), name, newname, err);
+	return profile_edit_rename(ENG(b), name, newname, err);
 }
 
 static int
 local_profile_delete(struct backend *b, const char *name, struct err *err)
 {
-	return profile_remove(ENG(b), name, err);
+	return profile_edit_remove(ENG(b), name, err);
 }
 
 static int

@@ -38,6 +38,12 @@ struct op;
 struct op_result;
 struct event_sub;
 struct watch;
+struct lxc_container;
+struct engine;
+
+/* The watch timer's periodic work (watch.c): first at its first turn,
+ * then about once a minute. */
+typedef void (*watch_chores_fn)(struct engine *, bool first);
 
 struct engine {
 	struct backend	 base;		/* first: backend-local.c casts */
@@ -74,6 +80,7 @@ struct engine {
 
 	/* watch.c: what other processes and the containers themselves do. */
 	uv_timer_t	*watch_timer;
+	watch_chores_fn	 watch_chores;
 	int		 watch_ms;
 	int64_t		 last_event_id;
 	int		 data_version;
@@ -388,25 +395,36 @@ void	 network_release(const char *bridge, const char *mac);
 /* Releases the leases of every nic of an instance on the engine's bridge. */
 void	 network_release_instance(const struct instance *);
 
-/* profile.c */
-int	 profile_ensure_defaults(struct engine *, struct err *);
+/* profile.c: reading profiles. */
 int	 profile_load(struct engine *, const char *name, struct profile *out,
 	    struct err *);
 int	 profile_load_all(struct engine *, struct profile **out, size_t *n,
 	    struct err *);
-int	 profile_add(struct engine *, const struct profile *, struct err *);
-int	 profile_replace(struct engine *, const char *name, const struct profile *,
-	    struct err *);
-int	 profile_rename_to(struct engine *, const char *name, const char *newname,
-	    struct err *);
-int	 profile_remove(struct engine *, const char *name, struct err *);
 /* Loads the profiles named in list, in order (without used_by: what
  * expansion needs); 404 naming a missing one. */
+int	 profile_load_list(struct engine *, const struct strv *names,
+	    struct profile **out, struct err *);
 /* Starts/ends memoising profile contents (see struct engine). */
 void	 profile_cache_begin(struct engine *);
 void	 profile_cache_end(struct engine *);
-int	 profile_load_list(struct engine *, const struct strv *names,
-	    struct profile **out, struct err *);
+/* The id (and description, caller frees, when desc is not NULL) of a
+ * profile; 404 naming it when there is none. */
+int	 profile_row(struct engine *, const char *name, int64_t *id, char **desc,
+	    struct err *);
+/* Appends the URLs of the instances using profile id. */
+void	 profile_used_by(struct engine *, int64_t id, struct strv *out);
+
+/* profile-edit.c: writing profiles. */
+/* Makes `default` and `docker` when missing (at open). */
+int	 profile_edit_defaults(struct engine *, struct err *);
+int	 profile_edit_add(struct engine *, const struct profile *, struct err *);
+/* Replaces a profile's description, config and devices; re-renders every
+ * instance using it. */
+int	 profile_edit_replace(struct engine *, const char *name,
+	    const struct profile *, struct err *);
+int	 profile_edit_rename(struct engine *, const char *name, const char *newname,
+	    struct err *);
+int	 profile_edit_remove(struct engine *, const char *name, struct err *);
 
 /* cgroup-attach.c: an exec's process into the container's cgroups without
  * the kernel's global migration lock (see the file).  A filled struct holds
@@ -455,13 +473,39 @@ int	 network_info_state(struct engine *, const char *name,
 int	 network_info_leases(struct engine *, const char *name,
 	    struct network_lease **out, size_t *n, struct err *);
 
-/* instance.c */
+/* instance.c: rows, expanded config and state (reads only). */
 int	 instance_load(struct engine *, const char *name, unsigned flags,
 	    struct instance *out, struct err *);
 int	 instance_load_all(struct engine *, unsigned flags, struct instance **out,
 	    size_t *n, struct err *);
 int	 instance_read_state(struct engine *, const char *name,
 	    struct instance_state *out, struct err *);
+int	 instance_id(struct engine *, const char *name, int64_t *id, char **storage,
+	    char **base_image, struct err *);
+bool	 instance_is_running(struct engine *, const char *name);
+/* The running instance's init pid, or 0. */
+pid_t	 instance_init_pid(struct engine *, const char *name);
+/* liblxc's handle of the container (caller puts it), and its status
+ * (STATUS_*) as liblxc tells it; a NULL or undefined one is stopped. */
+struct lxc_container *instance_lxc(struct engine *, const char *name);
+int	 instance_lxc_status(struct lxc_container *);
+/* Records the init (pid > 0) of a started container, or a stop (0). */
+void	 instance_runtime_write(struct engine *, const char *name, pid_t pid);
+
+/* instance-run.c: the lifecycle primitives, run inside helpers (instance
+ * ops and snapshot restores); they start no op and emit no event. */
+/* Re-renders the LXC config of an instance (after a profile change) and
+ * pushes changed limits into a running one. */
+int	 instance_run_apply(struct engine *, const char *name, struct err *);
+int	 instance_run_start(struct engine *, const char *name, struct err *);
+int	 instance_run_stop(struct engine *, const char *name, int timeout, bool force,
+	    struct err *);
+/* Freezes (freeze) or unfreezes a container; 400 when it is not running
+ * (not frozen). */
+int	 instance_run_freeze(struct engine *, const char *name, bool freeze,
+	    struct err *);
+
+/* instance-op.c: the operations on instances. */
 int	 instance_op_create(struct engine *, const struct instance_create *,
 	    char **op_id, struct err *);
 int	 instance_op_update(struct engine *, const char *name,
@@ -472,19 +516,8 @@ int	 instance_op_delete(struct engine *, const char *name, char **op_id,
 	    struct err *);
 int	 instance_op_rename(struct engine *, const char *name, const char *newname,
 	    char **op_id, struct err *);
-/* Re-renders the LXC config of an instance (after a profile change). */
-int	 instance_apply(struct engine *, const char *name, struct err *);
 /* Removes half-made instances left by a killed process. */
-void	 instance_recover(struct engine *);
-int	 instance_id(struct engine *, const char *name, int64_t *id, char **storage,
-	    char **base_image, struct err *);
-bool	 instance_is_running(struct engine *, const char *name);
-/* The running instance's init pid, or 0. */
-pid_t	 instance_init_pid(struct engine *, const char *name);
-/* Start / stop for use inside helpers (snapshot restore). */
-int	 instance_do_start(struct engine *, const char *name, struct err *);
-int	 instance_do_stop(struct engine *, const char *name, int timeout, bool force,
-	    struct err *);
+void	 instance_op_recover(struct engine *);
 
 /* instance-exec.c */
 int	 instance_exec(struct engine *, const char *name, const struct exec_req *,
@@ -497,11 +530,23 @@ int	 instance_exec_signal(struct engine *, struct exec_handle *, int sig,
 	    struct err *);
 void	 instance_exec_close(struct engine *, struct exec_handle *);
 
-/* snapshot.c */
+/* snapshot.c: reading snapshots. */
 int	 snapshot_load_all(struct engine *, const char *inst, struct snapshot **out,
 	    size_t *n, struct err *);
 int	 snapshot_load(struct engine *, const char *inst, const char *snap,
 	    struct snapshot *out, struct err *);
+/* The row of snapshot snap of instance inst_id: its id, and the snapshot
+ * without config (out may be NULL); 404 when there is none. */
+int	 snapshot_row(struct engine *, int64_t inst_id, const char *snap, int64_t *id,
+	    struct snapshot *out, struct err *);
+bool	 snapshot_exists(struct engine *, int64_t inst_id, const char *snap);
+/* Copies an instance's snapshot rows to another instance (copy). */
+int	 snapshot_copy_rows(struct engine *, int64_t from_id, int64_t to_id,
+	    struct err *);
+/* CRIU usable here?  Cached; reason filled when not. */
+bool	 snapshot_stateful_supported(struct engine *);
+
+/* snapshot-op.c: what changes snapshots. */
 int	 snapshot_op_create(struct engine *, const char *inst, const char *snap,
 	    bool stateful, int64_t expires_ns, char **op_id, struct err *);
 int	 snapshot_op_rename(struct engine *, const char *inst, const char *snap,
@@ -510,15 +555,10 @@ int	 snapshot_op_delete(struct engine *, const char *inst, const char *snap,
 	    char **op_id, struct err *);
 int	 snapshot_op_restore(struct engine *, const char *inst, const char *snap,
 	    bool stateful, char **op_id, struct err *);
-int	 snapshot_set_expiry(struct engine *, const char *inst, const char *snap,
+int	 snapshot_op_set_expiry(struct engine *, const char *inst, const char *snap,
 	    int64_t expires_ns, struct err *);
-/* Deletes expired snapshots (run from a timer). */
-void	 snapshot_expire(struct engine *);
-/* Copies an instance's snapshot rows to another instance (copy). */
-int	 snapshot_copy_rows(struct engine *, int64_t from_id, int64_t to_id,
-	    struct err *);
-/* CRIU usable here?  Cached; reason filled when not. */
-bool	 snapshot_stateful_supported(struct engine *);
+/* Deletes expired snapshots (run from the watch timer). */
+void	 snapshot_op_expire(struct engine *);
 
 /* snapshot-diff.c */
 #define SNAPSHOT_DIFF_MAX	1000	/* lines before "... N more" */
@@ -531,7 +571,7 @@ int	 snapshot_diff_files(struct engine *, const char *inst, const char *snap,
 /* Starts following other processes' events (through the database) and
  * the running containers' init processes (a container that stops by itself
  * is reported, and deleted when ephemeral). */
-void	 watch_start(struct engine *);
+void	 watch_start(struct engine *, watch_chores_fn);
 void	 watch_stop(struct engine *);
 /* Watches one running instance's init (after a start). */
 void	 watch_instance(struct engine *, const char *name);

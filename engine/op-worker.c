@@ -122,7 +122,7 @@ op_worker_child(struct engine *e, struct op *op, int fd, pid_t parent)
 	/*
 	 * The work dies with the process that owns the operation (kill -9 of
 	 * lxdeckd during a create): a half-made instance is then left to
-	 * instance_recover() at the next start, never finished behind the
+	 * instance_op_recover() at the next start, never finished behind the
 	 * back of a new owner that has already removed it.
 	 */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);

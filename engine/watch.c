@@ -17,9 +17,11 @@
  *   stop: the engine reports instance-stopped, unmounts its storage and
  *   deletes it if it is ephemeral.
  *
- * The same timer expires snapshots and, through image_cache_tick(), cached
- * images and their auto-updates.  All handles are unref'd: they never
- * keep a loop alive on their own.
+ * The same timer runs the engine's chores about once a minute (and once at
+ * its first turn): the caller of watch_start() names them, so that this
+ * file calls nothing above it (engine_open passes snapshot expiry and the
+ * image cache's expiry and auto-updates).  All handles are unref'd: they
+ * never keep a loop alive on their own.
  */
 #include <errno.h>
 #include <lxc/lxccontainer.h>
@@ -70,7 +72,7 @@ watch_remove(struct engine *e, struct watch *w)
 }
 
 static char *
-power_state(struct engine *e, const char *name)
+watch_power_state(struct engine *e, const char *name)
 {
 	sqlite3_stmt *st = NULL;
 	char *v = NULL;
@@ -128,9 +130,9 @@ watch_stopped_by_itself(struct engine *e, const char *name)
 }
 
 static bool
-should_run(struct engine *e, const char *name)
+watch_should_run(struct engine *e, const char *name)
 {
-	char *power = power_state(e, name);
+	char *power = watch_power_state(e, name);
 	bool yes = power != NULL && strcmp(power, "RUNNING") == 0;
 
 	free(power);
@@ -144,7 +146,7 @@ watch_init_exited(uv_poll_t *h, int status, int events)
 	struct engine *e = w->engine;
 
 	/* Stopped on request, restarted, or gone: not ours to report. */
-	if (should_run(e, w->name) && !instance_is_running(e, w->name))
+	if (watch_should_run(e, w->name) && !instance_is_running(e, w->name))
 		watch_stopped_by_itself(e, w->name);
 	watch_remove(e, w);
 }
@@ -238,7 +240,7 @@ watch_read_events(struct engine *e)
 }
 
 static int
-data_version(struct engine *e)
+watch_data_version(struct engine *e)
 {
 	sqlite3_stmt *st = NULL;
 	int v = -1;
@@ -259,7 +261,7 @@ watch_tick(uv_timer_t *t)
 
 	if (e->db == NULL)
 		return;
-	v = data_version(e);
+	v = watch_data_version(e);
 	if (v != e->data_version) {
 		e->data_version = v;
 		watch_read_events(e);
@@ -270,8 +272,8 @@ watch_tick(uv_timer_t *t)
 
 		db_exec(e->db, sql, NULL);
 		free(sql);
-		snapshot_expire(e);
-		image_cache_tick(e);
+		if (e->watch_chores != NULL)
+			e->watch_chores(e, false);
 	}
 }
 
@@ -295,17 +297,18 @@ watch_first_turn(uv_timer_t *t)
 			    list[i].status == STATUS_FROZEN)
 				watch_instance(e, list[i].name);
 			else if (list[i].status == STATUS_STOPPED &&
-			    should_run(e, list[i].name))
+			    watch_should_run(e, list[i].name))
 				watch_stopped_by_itself(e, list[i].name);
 		}
 		instance_array_free(list, n);
 	}
-	snapshot_expire(e);
+	if (e->watch_chores != NULL)
+		e->watch_chores(e, true);
 	uv_timer_start(t, watch_tick, e->watch_ms, e->watch_ms);
 }
 
 void
-watch_start(struct engine *e)
+watch_start(struct engine *e, watch_chores_fn chores)
 {
 	sqlite3_stmt *st = NULL;
 	const char *env = getenv("LXDECK_WATCH_MS");
@@ -313,11 +316,12 @@ watch_start(struct engine *e)
 
 	if (e->loop == NULL)
 		return;
+	e->watch_chores = chores;
 	if (sqlite3_prepare_v2(e->db, "SELECT coalesce(max(id), 0) FROM events", -1,
 	    &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
 		e->last_event_id = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
-	e->data_version = data_version(e);
+	e->data_version = watch_data_version(e);
 	e->watch_timer = xmalloc(sizeof *e->watch_timer);
 	uv_timer_init(e->loop, e->watch_timer);
 	e->watch_timer->data = e;
