@@ -116,7 +116,13 @@ $(STATICBIN): $(B)/tools/%: tests/static/%.c
 check: all
 	tests/run-tests --unit
 
-# Everything, on a fresh Debian/Ubuntu host, as root.
+# The unit tests and the screen suites over the fake backend, side by side:
+# the edit-compile-test loop (under a minute).
+test-quick: all
+	tests/run-tests --quick
+
+# Everything, on a fresh Debian/Ubuntu host, as root: suites side by side
+# (tests/run-tests says what may share), each suite's time in a table.
 test:
 	tests/run-all
 
@@ -176,6 +182,6 @@ lint:
 	clang-tidy $(LIBSRC) -- $(CFLAGS)
 	scripts/check-eval-order common core engine remote tui tests
 
-.PHONY: all check test test-api run install uninstall clean lint
+.PHONY: all check test test-quick test-api run install uninstall clean lint
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
 .SECONDARY:

@@ -20,7 +20,9 @@
  *
  * - debootstrap: a minbase Debian with systemd as init, systemd-networkd
  *   doing DHCP on eth0 and systemd-resolved for DNS.  Needs root and the
- *   Debian archive; ~30 s and ~200 MB.
+ *   Debian archive; ~30 s and ~200 MB.  The caller names the suite and the
+ *   mirror (scripts/build-image takes the host's own from its apt
+ *   configuration): no archive host is built in.
  *
  * Work happens in OUT.tmp-XXXXXX next to the output, and the tarball is
  * renamed into place when complete.
@@ -46,7 +48,6 @@
 #include "engine.h"
 
 #define BUSYBOX_PATH	"/bin/busybox"
-#define DEBIAN_MIRROR	"http://deb.debian.org/debian"
 
 /* ------------------------------------------------------------------------
  * Helpers: files and child processes.
@@ -537,10 +538,11 @@ image_build_debootstrap(const char *out_tarball, const char *suite,
 
 	if (e == NULL)
 		e = &ignored;
-	if (suite == NULL || suite[0] == '\0')
-		suite = "bookworm";
-	if (mirror == NULL || mirror[0] == '\0')
-		mirror = DEBIAN_MIRROR;
+	if (suite == NULL || suite[0] == '\0' || mirror == NULL || mirror[0] == '\0') {
+		err_set(e, 400, "Building Debian image \"%s\" needs a suite and a mirror",
+		    out_tarball);
+		goto out;
+	}
 	if (!image_build_suite_ok(suite)) {
 		err_set(e, 400, "Invalid Debian suite \"%s\"", suite);
 		goto out;

@@ -8,9 +8,40 @@
 #ifndef LXDECK_SERVER_CHILD_H
 #define LXDECK_SERVER_CHILD_H
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <uv.h>
+
+/* Does something accept TCP connections on "HOST:PORT" (IPv4)? */
+static int
+server_child_listening(const char *listen)
+{
+	struct sockaddr_in sa;
+	char host[64];
+	const char *colon = strrchr(listen, ':');
+	int fd, rc;
+
+	if (colon == NULL || (size_t)(colon - listen) >= sizeof host)
+		return 1;
+	memcpy(host, listen, (size_t)(colon - listen));
+	host[colon - listen] = '\0';
+	memset(&sa, 0, sizeof sa);
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((uint16_t)atoi(colon + 1));
+	if (inet_pton(AF_INET, host, &sa.sin_addr) != 1)
+		return 1;
+	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+		return 0;
+	rc = connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0;
+	close(fd);
+	return rc;
+}
 
 static pid_t
 server_child_start(const char *sock, const char *dir, const char *listen)
@@ -34,9 +65,14 @@ server_child_start(const char *sock, const char *dir, const char *listen)
 		uv_run(&loop, UV_RUN_DEFAULT);
 		_exit(0);
 	}
-	for (i = 0; pid > 0 && i < 100 && access(sock, F_OK) != 0; i++)
+	/* Waits for what the test will use, not for a fixed time: a busy
+	 * machine makes the certificate slowly.  The 30 s are a bound for a
+	 * child that died, not a timing goal. */
+	for (i = 0; pid > 0 && i < 1500 && access(sock, F_OK) != 0; i++)
 		usleep(20000);
-	usleep(100000);	/* the HTTPS listener comes up after the socket */
+	for (; pid > 0 && listen != NULL && i < 1500 &&
+	    !server_child_listening(listen); i++)
+		usleep(20000);
 	return pid;
 }
 

@@ -14,6 +14,8 @@
 #   - a head trickling one byte a second is closed at the deadline (10 s);
 #     a handshake trickling one byte a second is cut (10 s).
 # Uses lxdeckd --fake (the HTTP side is what is tested).  Needs python3.
+# run-tests: alone (a flood of 2,500 clients would stretch the other suites'
+# waits, and their load its deadlines)
 LXDECK_SRC=${LXDECK_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
 . "$LXDECK_SRC/tests/lib.sh"
 command -v lxc >/dev/null || skip_all "no lxc client"
@@ -238,6 +240,9 @@ for i in range(120):
 print('%.1f' % (time.monotonic() - t0))
 EOF
 }
+# The lower bound is the behaviour (a slow client is given its deadline);
+# the upper one is a bound for a hang only: without a deadline the trickle
+# goes on for 120 s.
 t=$(trickle tls)
 echo "# an untrusted head trickling a byte a second was closed after $t s (deadline 10 s)"
 ok "a head that never ends is closed at the deadline although bytes keep coming" \

@@ -283,13 +283,14 @@ like "not an image server URL: 400" "$out" '"error_code":400.*ftp://x'
 out=$(pq '{"source":{"type":"image","server":"'"$B1"'","fingerprint":"ab"},"aliases":"x"}')
 like "aliases not a list: 400" "$out" '"error_code":400.*aliases'
 opwait() { curl -s --unix-socket "$T/d2.sock" "http://x/1.0/operations/$1/wait?timeout=30"; }
-start=$(date +%s%N)
+# A refused port: the operation ends within the wait's 30 s (a bound for a
+# hang: a Running operation fails the status check) and by the refusal,
+# not by waiting for a timeout.
 op=$(pq '{"source":{"type":"image","server":"https://127.0.0.1:1","protocol":"lxd","fingerprint":"'"$fp_pub"'"}}' | json metadata.id)
 res=$(opwait "$op")
-ms=$((($(date +%s%N) - start) / 1000000))
 is "unreachable server: the operation fails" "$(json metadata.status <<<"$res")" Failure
 like "... saying it could not connect" "$(json metadata.err <<<"$res")" "127.0.0.1:1.*(connect|Connect)"
-ok "... fast (${ms} ms)" test "$ms" -lt 5000
+unlike "... refused at once, not a timeout" "$(json metadata.err <<<"$res")" "[Tt]imed? ?out"
 cert=$(python3 -c 'import json,sys; print(json.dumps(open(sys.argv[1]).read()))' "$T/d1/server.crt")
 op=$(pq '{"source":{"type":"image","server":"'"$B1"'","protocol":"lxd","certificate":'"$cert"',"fingerprint":"'"${fp_pub//?/0}"'"}}' | json metadata.id)
 res=$(opwait "$op")

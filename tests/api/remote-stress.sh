@@ -14,6 +14,8 @@
 # fd is closed under a live libuv watcher (the cause, with a backtrace,
 # rather than a later abort), and it is stopped with SIGTERM while
 # sessions are open: it must exit with 0 and the checker stay silent.
+# run-tests: alone (hundreds of sessions at once: a load the other suites'
+# waits should not meet)
 LXDECK_SRC=${LXDECK_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
 . "$LXDECK_SRC/tests/lib.sh"
 [ "$(id -u)" -eq 0 ] || skip_all "needs root for real containers"

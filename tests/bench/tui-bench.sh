@@ -27,7 +27,9 @@ t=$(echo "$out" | sed -n 's/^cpu //p' | tr '\n' ' ')
 echo "fake-1000 idle-cpu-3s $(echo $t | awk '{print $2 - $1}') ticks"
 start=$(date +%s%N)
 VT_ENV="LXDECK_FAKE_INSTANCES=1000" vt 'wait-text c0020' >/dev/null
-echo "fake-1000 first-frame $(( ($(date +%s%N) - start) / 1000000 )) ms"
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+# The goal tests/screen/list.sh used to assert: the first frame within 2 s.
+echo "fake-1000 first-frame $ms ms (goal < 2000: $([ "$ms" -lt 2000 ] && echo met || echo MISSED))"
 
 # The same 1,000 over the REST client: lxdeckd --fake on a unix socket,
 # named in a temporary lxc client config.

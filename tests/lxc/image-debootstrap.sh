@@ -1,17 +1,19 @@
 #!/bin/bash
 # image-debootstrap.sh - the Debian image (engine/image-build.c): built once
-# with debootstrap from the Debian archive and cached in
+# with debootstrap from the host's own Debian mirror and cached in
 # /var/cache/lxdeck-test/ (LXDECK_TEST_CACHE), so later runs take seconds.
 # Imports it with the engine, checks the system it holds, and boots it with
 # plain liblxc on a private bridge: systemd runs and networkd gets a lease.
 . "$(dirname "$0")/../lib.sh"
 MKIMAGE=$BUILD/tools/mkimage
 IMGTOOL=$BUILD/tools/imgtool
-SUITE=${LXDECK_TEST_SUITE:-bookworm}
+# The host's own release and mirror (its apt configuration), unless told.
+SUITE=${LXDECK_TEST_SUITE:-$("$LXDECK_SRC/scripts/apt-source" | cut -d' ' -f1)}
 CACHE=${LXDECK_TEST_CACHE:-/var/cache/lxdeck-test}
 [ -x "$MKIMAGE" ] && [ -x "$IMGTOOL" ] || skip_all "build first (make)"
 [ "$(id -u)" = 0 ] || skip_all "debootstrap needs root"
 command -v debootstrap >/dev/null || skip_all "debootstrap is not installed"
+[ -n "$SUITE" ] || skip_all "apt has no source for this host's release"
 
 IMG=$CACHE/debian-$SUITE.tar.gz
 T=$(mktemp -d /tmp/lxdeck-image-debootstrap.XXXXXX)
@@ -27,7 +29,8 @@ trap cleanup EXIT
 if [ ! -s "$IMG" ]; then
 	mkdir -p "$CACHE"
 	echo "# building $IMG with debootstrap (~1 min, once)"
-	ok "mkimage debian builds an image" timeout 600 "$MKIMAGE" debian "$IMG" "$SUITE"
+	ok "build-image debian builds an image" \
+	    timeout 600 "$LXDECK_SRC/scripts/build-image" debian "$IMG" "$SUITE"
 else
 	echo "# using the cached $IMG"
 fi

@@ -38,12 +38,12 @@ like "unusable LXDECK_DIR: the error names it" "$out" "local: .*not-a-dir"
 like "list says it is not connected" "$out" "Not connected to local:"
 like "quits normally after a backend error" "$out" "exit 0"
 
-# 1,000 instances: all listed, first frame fast.
-start=$(date +%s%N)
+# 1,000 instances: all listed.  How fast the first frame comes (the goal is
+# 2 s) is wall-clock, which a busy machine moves: tests/bench/tui-bench.sh
+# measures it.
 out=$(VT_ENV="LXDECK_FAKE_INSTANCES=1000" vt 'wait-text c0020; dump')
-ms=$(( ($(date +%s%N) - start) / 1000000 ))
 like "1000 instances counted" "$out" "Instances \(1000\)"
-ok "1000 instances first frame within 2 s (${ms} ms)" test "$ms" -lt 2000
+like "... and their rows drawn" "$out" "c0020 "
 
 # Idle costs nothing: no busy polling while nothing happens.
 out=$(vt 'wait-text web2; sleep 300; cpu-ticks; sleep 2000; cpu-ticks')

@@ -4,7 +4,7 @@
  * the entry for humans; `lxdeck image build` will take its place.
  *
  *	mkimage busybox OUT.tar.gz
- *	mkimage debian OUT.tar.gz [SUITE [MIRROR]]
+ *	mkimage debian OUT.tar.gz SUITE MIRROR
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,7 +16,7 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: mkimage busybox OUT.tar.gz\n"
-	    "       mkimage debian OUT.tar.gz [SUITE [MIRROR]]\n");
+	    "       mkimage debian OUT.tar.gz SUITE MIRROR\n");
 	exit(2);
 }
 
@@ -32,9 +32,8 @@ main(int argc, char **argv)
 		usage();
 	if (strcmp(argv[1], "busybox") == 0 && argc == 3)
 		rc = image_build_busybox(argv[2], &e);
-	else if (strcmp(argv[1], "debian") == 0 && argc <= 5)
-		rc = image_build_debootstrap(argv[2], argc > 3 ? argv[3] : NULL,
-		    argc > 4 ? argv[4] : NULL, &e);
+	else if (strcmp(argv[1], "debian") == 0 && argc == 5)
+		rc = image_build_debootstrap(argv[2], argv[3], argv[4], &e);
 	else
 		usage();
 	if (rc < 0) {
