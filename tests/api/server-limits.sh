@@ -9,8 +9,6 @@
 #     (multipart, as LXD sends it), and a slow reader gets it all although
 #     the transfer lasts longer than the idle timeout;
 # Needs root (the engine).
-# run-tests: alone (a 1.5 s idle timeout: a slow reader another suite's
-# load starves longer than that is cut, as it should be)
 LXDECK_SRC=${LXDECK_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
 . "$LXDECK_SRC/tests/lib.sh"
 [ "$(id -u)" -eq 0 ] || skip_all "needs root for the engine"
