@@ -336,7 +336,10 @@ int	 util_exec(const char *const *argv, char **out, size_t max, struct err *);
 /* Same, capturing stdout (caller frees *out). */
 int	 util_run_output(const char *const *argv, char **out, struct err *);
 int	 util_mkdir_p(const char *path, mode_t mode);
-/* rm -rf that never crosses into another filesystem (mounts). */
+/* rm -rf that never follows a symlink nor crosses into another filesystem
+ * (mounts), however deep the tree: 0 when path is gone (NULL: nothing to
+ * do), else -1 with err naming the failure (rm's last stderr line).  The
+ * one tree remover of engine/. */
 int	 util_rm_rf(const char *path, struct err *);
 /* cp -a (reflink where possible). */
 int	 util_copy_tree(const char *src, const char *dst, struct err *);

@@ -30,7 +30,6 @@
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <glob.h>
 #include <libgen.h>
 #include <signal.h>
@@ -52,19 +51,6 @@
 /* ------------------------------------------------------------------------
  * Helpers: files and child processes.
  */
-
-static int
-image_build_rm_one(const char *path, const struct stat *st, int flag,
-    struct FTW *ftw)
-{
-	(void)st;
-	(void)ftw;
-	if (flag == FTW_DP)
-		rmdir(path);
-	else
-		unlink(path);
-	return 0;
-}
 
 /* Lazily unmounts whatever is mounted under dir (a failed debootstrap can
  * leave proc and sys there), deepest first. */
@@ -89,13 +75,15 @@ image_build_umount_under(const char *dir)
 	strv_free(&mounts);
 }
 
+/* Removes a build's tree, after what a failed debootstrap left mounted in
+ * it. */
 static void
-image_build_rm_rf(const char *path)
+image_build_discard(const char *path)
 {
 	if (path == NULL || access(path, F_OK) < 0)
 		return;
 	image_build_umount_under(path);
-	nftw(path, image_build_rm_one, 32, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+	util_rm_rf(path, NULL);
 }
 
 
@@ -495,7 +483,7 @@ image_build_busybox(const char *out_tarball, struct err *e)
 out:
 	if (rc < 0)
 		err_prefix(e, "Failed to build a busybox image \"%s\"", out_tarball);
-	image_build_rm_rf(work);
+	image_build_discard(work);
 	free(work);
 	free(rootfs);
 	free(list);
@@ -602,7 +590,7 @@ image_build_debootstrap(const char *out_tarball, const char *suite,
 	globfree(&g);
 	free(path);
 	path = xasprintf("%s/var/lib/apt/lists", rootfs);
-	image_build_rm_rf(path);
+	image_build_discard(path);
 	mkdir(path, 0755);
 	if (uname(&u) < 0) {
 		err_set(e, 500, "uname: %s", strerror(errno));
@@ -617,7 +605,7 @@ out:
 	if (rc < 0)
 		err_prefix(e, "Failed to build a Debian %s image \"%s\"",
 		    suite ? suite : "", out_tarball);
-	image_build_rm_rf(work);
+	image_build_discard(work);
 	free(work);
 	free(rootfs);
 	free(desc);

@@ -36,7 +36,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -202,26 +201,6 @@ image_cache_progress_cb(void *arg, const char *what, int64_t done, int64_t total
 	op_progress(p->res, "download", text);
 }
 
-static int
-image_cache_rm_one(const char *path, const struct stat *st, int flag,
-    struct FTW *ftw)
-{
-	(void)st;
-	(void)ftw;
-	if (flag == FTW_DP)
-		rmdir(path);
-	else
-		unlink(path);
-	return 0;
-}
-
-static void
-image_cache_rm_rf(const char *path)
-{
-	if (path != NULL)
-		nftw(path, image_cache_rm_one, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
-}
-
 /* Marks an imported image as pulled from r (under ref): cached or not,
  * and with its source rows unless ref is NULL. */
 static int
@@ -361,7 +340,7 @@ image_cache_pull(struct engine *e, const struct image_remote *r, const char *ref
 	rc = 0;
 out:
 	if (tmp != NULL)
-		image_cache_rm_rf(tmp);
+		util_rm_rf(tmp, NULL);
 	free(images);
 	free(tmp);
 	free(meta);

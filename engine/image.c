@@ -35,7 +35,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -99,33 +98,6 @@ image_path_free(char **p)
 {
 	free(*p);
 	*p = NULL;
-}
-
-static int
-image_rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)ftw;
-	if (flag == FTW_DP)
-		rmdir(path);
-	else
-		unlink(path);
-	return 0;
-}
-
-/* rm -rf without following symlinks or crossing mounts. */
-static void
-image_rm_rf(const char *path)
-{
-	struct stat st;
-
-	if (path == NULL || lstat(path, &st) < 0)
-		return;
-	if (!S_ISDIR(st.st_mode)) {
-		unlink(path);
-		return;
-	}
-	nftw(path, image_rm_one, 32, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
 }
 
 static bool
@@ -556,7 +528,7 @@ image_unpack(const char *meta, const char *rootfs, const char *dest,
 		rc = 0;
 		goto out;
 	}
-	image_rm_rf(rdir);	/* a split metadata tarball has no say here */
+	util_rm_rf(rdir, NULL);	/* a split metadata tarball has no say here */
 	if (image_is_squashfs(rootfs)) {
 		const char *argv[] = { "unsquashfs", "-f", "-n", "-d", rdir, rootfs,
 		    NULL };
@@ -654,7 +626,7 @@ image_place_unpacked(struct engine *eng, const char *fp, const char *src,
 	*placed = true;
 	rc = 0;
 out:
-	image_rm_rf(old);
+	util_rm_rf(old, NULL);
 	free(old);
 	free(mark);
 	free(dst);
@@ -868,10 +840,10 @@ out:
 			unlink(drootfs);
 		if (placed_dir) {
 			ddir = image_file_path(eng, fp, ".d");
-			image_rm_rf(ddir);
+			util_rm_rf(ddir, NULL);
 		}
 	}
-	image_rm_rf(tmp);
+	util_rm_rf(tmp, NULL);
 	image_meta_free(&meta);
 	EVP_MD_CTX_free(md);
 	free(tmp);
@@ -1167,9 +1139,9 @@ image_remove(struct engine *eng, const char *fp, struct err *e)
 		char *trash = xasprintf("%s.rm-%ld", dir, (long)getpid());
 
 		if (rename(dir, trash) == 0)
-			image_rm_rf(trash);
+			util_rm_rf(trash, NULL);
 		else
-			image_rm_rf(dir);
+			util_rm_rf(dir, NULL);
 		free(trash);
 	}
 	rc = 0;
@@ -1225,7 +1197,7 @@ fail:
 	err_prefix(e, "Failed to unpack image \"%s\"", fp);
 	image_path_free(&rootfs);
 out:
-	image_rm_rf(tmp);
+	util_rm_rf(tmp, NULL);
 	image_free_contents(&im);
 	free(tmp);
 	free(tdir);
@@ -1463,7 +1435,7 @@ image_pack(struct engine *eng, const char *rootfs_dir, const char *arch,
 out:
 	if (rc < 0)
 		err_prefix(e, "Failed to publish \"%s\"", rootfs_dir);
-	image_rm_rf(tmp);
+	util_rm_rf(tmp, NULL);
 	free(tmp);
 	free(meta);
 	free(tarball);

@@ -421,22 +421,196 @@ set_size(int fd, int w, int h)
 	ioctl(fd, TIOCSWINSZ, &ws);
 }
 
+/* The command's environment: LXD's defaults, environment.*, then the
+ * caller's. */
+static void
+exec_env(const struct instance *in, const struct exec_req *req, struct strv *env)
+{
+	size_t i;
+
+	strv_push(env, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:"
+	    "/sbin:/bin");
+	strv_push(env, "HOME=/root");
+	strv_push(env, "USER=root");
+	strv_push(env, "LANG=C.UTF-8");
+	for (i = 0; i < in->expanded_config.n; i++) {
+		if (strncmp(in->expanded_config.keys[i], "environment.", 12) == 0) {
+			char *kv = xasprintf("%s=%s", in->expanded_config.keys[i] + 12,
+			    in->expanded_config.vals[i]);
+
+			strv_push(env, kv);
+			free(kv);
+		}
+	}
+	for (i = 0; i < req->env.n; i++) {
+		char *kv = xasprintf("%s=%s", req->env.keys[i], req->env.vals[i]);
+
+		strv_push(env, kv);
+		free(kv);
+	}
+}
+
+/* The command's stdio on our side until it is handed over: a pty
+ * (interactive) or three pipes. */
+struct exec_stdio {
+	int	 master;
+	int	 slave;
+	int	 in[2];
+	int	 out[2];
+	int	 err[2];
+};
+
+static void
+exec_stdio_close(struct exec_stdio *s)
+{
+	size_t i;
+
+	if (s->slave >= 0)
+		close(s->slave);
+	if (s->master >= 0)
+		close(s->master);
+	for (i = 0; i < 2; i++) {
+		if (s->in[i] >= 0)
+			close(s->in[i]);
+		if (s->out[i] >= 0)
+			close(s->out[i]);
+		if (s->err[i] >= 0)
+			close(s->err[i]);
+	}
+}
+
+/* Opens the command's stdio into opts: a pty owned by the container's
+ * root (interactive: *cp gets the container, needed for that), else
+ * pipes. */
+static int
+exec_stdio_open(struct engine *e, const char *name, const struct instance *in,
+    const struct exec_req *req, struct lxc_container **cp, struct exec_stdio *s,
+    lxc_attach_options_t *opts, struct err *err)
+{
+	if (req->interactive) {
+		struct winsize ws = { .ws_row = (unsigned short)(req->height > 0 ?
+		    req->height : 24), .ws_col = (unsigned short)(req->width > 0 ?
+		    req->width : 80) };
+		bool priv = false;
+		const char *v = strmap_get(&in->expanded_config, "security.privileged");
+		uid_t root = 0;
+		int rc;
+
+		if (v != NULL)
+			config_parse_bool(v, &priv);
+		if (!priv)
+			root = e->idmap_base;
+		*cp = lxc_container_new(name, e->lxcpath);
+		if (*cp == NULL)
+			return err_set(err, 500, "liblxc cannot load instance \"%s\"",
+			    name);
+		rc = exec_open_pty(*cp, root, root + 5, &ws, &s->master, &s->slave);
+		if (rc < 0)
+			return err_set(err, 500, "Failed to allocate a pty for "
+			    "instance \"%s\": %s", name, strerror(-rc));
+		opts->stdin_fd = opts->stdout_fd = opts->stderr_fd = s->slave;
+		return 0;
+	}
+	if (pipe2(s->in, O_CLOEXEC) < 0 || pipe2(s->out, O_CLOEXEC) < 0 ||
+	    pipe2(s->err, O_CLOEXEC) < 0)
+		return err_set(err, 500, "Failed to create pipes: %s", strerror(errno));
+	opts->stdin_fd = s->in[0];
+	opts->stdout_fd = s->out[1];
+	opts->stderr_fd = s->err[1];
+	return 0;
+}
+
+/*
+ * Starts the command: through the helper forked into the container's
+ * cgroup (cgroup-attach.c), else liblxc's attach.  0, or -1.
+ *
+ * The attached process runs liblxc code with the daemon's signal handlers
+ * until exec_in_container resets them; a signal then would be lost to the
+ * command (an early SIGTERM gave status 0) and forwarded to our loop.
+ * Keep signals pending until the reset (the attach helper keeps them
+ * blocked all its life).
+ */
+static int
+exec_attach(struct engine *e, const char *name, struct lxc_container *c,
+    struct exec_priv *p, lxc_attach_options_t *opts)
+{
+	sigset_t block, saved;
+	int *before = NULL;
+	size_t nbefore;
+	int rc = -1, cgrc;
+
+	sigfillset(&block);
+	sigprocmask(SIG_BLOCK, &block, &saved);
+	cgrc = getenv("LXDECK_EXEC_LIBLXC") != NULL ? -ENOTSUP :
+	    cgroup_attach_open(instance_init_pid(e, name), &p->cg);
+	if (cgrc == 0) {
+		if ((rc = exec_helper_start(c, p, opts)) < 0)
+			log_debug("exec in \"%s\": liblxc moves the process "
+			    "(no helper: %s)", name, strerror(errno));
+		cgroup_attach_close(&p->cg);	/* the helper has its own */
+	} else
+		log_debug("exec in \"%s\": liblxc moves the process (%s)", name,
+		    strerror(-cgrc));
+	if (p->helper < 0) {
+		nbefore = exec_fds(&before);
+		rc = c->attach(c, exec_in_container, p, opts, &p->pid);
+		exec_close_leaked_pidfds(before, nbefore);
+		free(before);
+		if (rc < 0 || p->pid <= 0)
+			rc = -1;
+	}
+	sigprocmask(SIG_SETMASK, &saved, NULL);
+	return rc < 0 ? -1 : 0;
+}
+
+/* The running command becomes visible: its websocket op, the watch on its
+ * end (exec_exited) and the instance-exec event. */
+static void
+exec_publish(struct engine *e, const char *name, const struct exec_req *req,
+    struct exec_handle *eh)
+{
+	struct exec_priv *p = eh->priv;
+	char *url = xasprintf("/1.0/instances/%s", name), *cmd;
+	struct op_spec spec = {
+		.description = "Executing command",
+		.cls = OP_CLASS_WEBSOCKET,
+		.resource_type = "instances",
+		.resource = url,
+	};
+	struct strmap ctx = { 0 };
+
+	eh->op_id = xstrdup(op_register(e, &spec)->id);
+	if (p->helper < 0)
+		p->pidfd = (int)syscall(SYS_pidfd_open, p->pid, 0);
+	if (p->helper > 0 ? p->helper_pidfd >= 0 : p->pidfd >= 0) {
+		p->poll = xmalloc(sizeof *p->poll);
+		uv_poll_init(e->loop, p->poll, p->helper > 0 ?
+		    p->helper_pidfd : p->pidfd);
+		p->poll->data = eh;
+		uv_poll_start(p->poll, UV_READABLE, exec_exited);
+	}
+	cmd = strv_join(&req->argv, " ");
+	strmap_set(&ctx, "command", cmd);
+	event_lifecycle(e, "instance-exec", url, &ctx);
+	strmap_free(&ctx);
+	free(cmd);
+	free(url);
+}
+
 int
 instance_exec(struct engine *e, const char *name, const struct exec_req *req,
     struct exec_handle **out, struct err *err)
 {
 	lxc_attach_options_t opts = LXC_ATTACH_OPTIONS_DEFAULT;
+	struct exec_stdio io = { .master = -1, .slave = -1, .in = { -1, -1 },
+	    .out = { -1, -1 }, .err = { -1, -1 } };
 	struct exec_handle *eh = NULL;
 	struct exec_priv *p = NULL;
 	struct lxc_container *c = NULL;
 	struct instance in = { 0 };
 	struct strv env = { 0 };
-	int in_pipe[2] = { -1, -1 }, out_pipe[2] = { -1, -1 }, err_pipe[2] = { -1, -1 };
-	int master = -1, slave = -1, rc = -1, cgrc;
-	sigset_t block, saved;
-	int *before = NULL;
-	size_t i, nbefore;
-	char *url;
+	size_t i;
+	int rc = -1;
 
 	*out = NULL;
 	if (req->argv.n == 0)
@@ -447,27 +621,7 @@ instance_exec(struct engine *e, const char *name, const struct exec_req *req,
 		err_set(err, 400, "Instance \"%s\" is not running", name);
 		goto out;
 	}
-	/* Environment: LXD's defaults, environment.*, then the caller's. */
-	strv_push(&env, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:"
-	    "/sbin:/bin");
-	strv_push(&env, "HOME=/root");
-	strv_push(&env, "USER=root");
-	strv_push(&env, "LANG=C.UTF-8");
-	for (i = 0; i < in.expanded_config.n; i++) {
-		if (strncmp(in.expanded_config.keys[i], "environment.", 12) == 0) {
-			char *kv = xasprintf("%s=%s", in.expanded_config.keys[i] + 12,
-			    in.expanded_config.vals[i]);
-
-			strv_push(&env, kv);
-			free(kv);
-		}
-	}
-	for (i = 0; i < req->env.n; i++) {
-		char *kv = xasprintf("%s=%s", req->env.keys[i], req->env.vals[i]);
-
-		strv_push(&env, kv);
-		free(kv);
-	}
+	exec_env(&in, req, &env);
 	eh = xcalloc(1, sizeof *eh);
 	p = exec_priv_new(e, name);
 	eh->priv = p;
@@ -477,43 +631,8 @@ instance_exec(struct engine *e, const char *name, const struct exec_req *req,
 	p->argv = xcalloc(req->argv.n + 1, sizeof *p->argv);
 	for (i = 0; i < req->argv.n; i++)
 		p->argv[i] = req->argv.v[i];
-	if (req->interactive) {
-		struct winsize ws = { .ws_row = (unsigned short)(req->height > 0 ?
-		    req->height : 24), .ws_col = (unsigned short)(req->width > 0 ?
-		    req->width : 80) };
-
-		bool priv = false;
-		const char *v = strmap_get(&in.expanded_config, "security.privileged");
-		uid_t root = 0;
-
-		if (v != NULL)
-			config_parse_bool(v, &priv);
-		if (!priv)
-			root = e->idmap_base;
-		c = lxc_container_new(name, e->lxcpath);
-		if (c == NULL) {
-			err_set(err, 500, "liblxc cannot load instance \"%s\"", name);
-			goto out;
-		}
-		rc = exec_open_pty(c, root, root + 5, &ws, &master, &slave);
-		if (rc < 0) {
-			err_set(err, 500, "Failed to allocate a pty for instance \"%s\": %s",
-			    name, strerror(-rc));
-			rc = -1;
-			goto out;
-		}
-		rc = -1;
-		opts.stdin_fd = opts.stdout_fd = opts.stderr_fd = slave;
-	} else {
-		if (pipe2(in_pipe, O_CLOEXEC) < 0 || pipe2(out_pipe, O_CLOEXEC) < 0 ||
-		    pipe2(err_pipe, O_CLOEXEC) < 0) {
-			err_set(err, 500, "Failed to create pipes: %s", strerror(errno));
-			goto out;
-		}
-		opts.stdin_fd = in_pipe[0];
-		opts.stdout_fd = out_pipe[1];
-		opts.stderr_fd = err_pipe[1];
-	}
+	if (exec_stdio_open(e, name, &in, req, &c, &io, &opts, err) < 0)
+		goto out;
 	opts.env_policy = LXC_ATTACH_CLEAR_ENV;
 	opts.extra_env_vars = env.v;
 	opts.uid = req->uid;
@@ -521,101 +640,25 @@ instance_exec(struct engine *e, const char *name, const struct exec_req *req,
 	opts.initial_cwd = (char *)(req->cwd && *req->cwd ? req->cwd : "/root");
 	if (c == NULL)
 		c = lxc_container_new(name, e->lxcpath);
-	if (c == NULL) {
+	if (c == NULL || exec_attach(e, name, c, p, &opts) < 0) {
 		err_set(err, 500, "Failed to run a command in instance \"%s\"", name);
 		goto out;
 	}
-	/*
-	 * The attached process runs liblxc code with the daemon's signal
-	 * handlers until exec_in_container resets them; a signal then would
-	 * be lost to the command (an early SIGTERM gave status 0) and
-	 * forwarded to our loop.  Keep signals pending until the reset (the
-	 * attach helper keeps them blocked all its life).
-	 */
-	sigfillset(&block);
-	sigprocmask(SIG_BLOCK, &block, &saved);
-	cgrc = getenv("LXDECK_EXEC_LIBLXC") != NULL ? -ENOTSUP :
-	    cgroup_attach_open(instance_init_pid(e, name), &p->cg);
-	if (cgrc == 0) {
-		if ((rc = exec_helper_start(c, p, &opts)) < 0)
-			log_debug("exec in \"%s\": liblxc moves the process "
-			    "(no helper: %s)", name, strerror(errno));
-		cgroup_attach_close(&p->cg);	/* the helper has its own */
-	} else
-		log_debug("exec in \"%s\": liblxc moves the process (%s)", name,
-		    strerror(-cgrc));
-	if (p->helper < 0) {
-		nbefore = exec_fds(&before);
-		rc = c->attach(c, exec_in_container, p, &opts, &p->pid);
-		exec_close_leaked_pidfds(before, nbefore);
-		free(before);
-		before = NULL;
-		if (rc < 0 || p->pid <= 0)
-			rc = -1;
-	}
-	sigprocmask(SIG_SETMASK, &saved, NULL);
-	if (rc < 0) {
-		err_set(err, 500, "Failed to run a command in instance \"%s\"", name);
-		goto out;
-	}
-	rc = -1;
 	if (req->interactive) {
-		eh->fds[0] = master;
-		master = -1;
+		eh->fds[0] = io.master;
+		io.master = -1;
 	} else {
-		eh->fds[0] = in_pipe[1];
-		eh->fds[1] = out_pipe[0];
-		eh->fds[2] = err_pipe[0];
-		in_pipe[1] = out_pipe[0] = err_pipe[0] = -1;
+		eh->fds[0] = io.in[1];
+		eh->fds[1] = io.out[0];
+		eh->fds[2] = io.err[0];
+		io.in[1] = io.out[0] = io.err[0] = -1;
 	}
-	url = xasprintf("/1.0/instances/%s", name);
-	{
-		struct op_spec spec = {
-			.description = "Executing command",
-			.cls = OP_CLASS_WEBSOCKET,
-			.resource_type = "instances",
-			.resource = url,
-		};
-
-		eh->op_id = xstrdup(op_register(e, &spec)->id);
-	}
-	free(url);
-	if (p->helper < 0)
-		p->pidfd = (int)syscall(SYS_pidfd_open, p->pid, 0);
-	if (p->helper > 0 ? p->helper_pidfd >= 0 : p->pidfd >= 0) {
-		p->poll = xmalloc(sizeof *p->poll);
-		uv_poll_init(e->loop, p->poll, p->helper > 0 ?
-		    p->helper_pidfd : p->pidfd);
-		p->poll->data = eh;
-		uv_poll_start(p->poll, UV_READABLE, exec_exited);
-	}
-	{
-		char *src = xasprintf("/1.0/instances/%s", name);
-		struct strmap ctx = { 0 };
-		char *cmd = strv_join(&req->argv, " ");
-
-		strmap_set(&ctx, "command", cmd);
-		event_lifecycle(e, "instance-exec", src, &ctx);
-		strmap_free(&ctx);
-		free(cmd);
-		free(src);
-	}
+	exec_publish(e, name, req, eh);
 	*out = eh;
 	eh = NULL;
 	rc = 0;
 out:
-	if (slave >= 0)
-		close(slave);
-	if (master >= 0)
-		close(master);
-	for (i = 0; i < 2; i++) {
-		if (in_pipe[i] >= 0)
-			close(in_pipe[i]);
-		if (out_pipe[i] >= 0)
-			close(out_pipe[i]);
-		if (err_pipe[i] >= 0)
-			close(err_pipe[i]);
-	}
+	exec_stdio_close(&io);
 	if (eh != NULL) {
 		free(p->argv);
 		free(p->name);

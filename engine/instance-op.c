@@ -142,6 +142,57 @@ instance_delete_rows(struct engine *e, const char *name)
 	sqlite3_finalize(st);
 }
 
+/* What an image gives an instance's config: its properties as image.*
+ * keys (where the config has none) and volatile.base_image. */
+static void
+create_image_config(struct strmap *config, const struct image *img,
+    const char *fp)
+{
+	size_t i;
+
+	for (i = 0; i < img->properties.n; i++) {
+		char *k = xasprintf("image.%s", img->properties.keys[i]);
+
+		if (strmap_get(config, k) == NULL)
+			strmap_set(config, k, img->properties.vals[i]);
+		free(k);
+	}
+	strmap_set(config, "volatile.base_image", fp);
+}
+
+/*
+ * The checks of a create or an update before anything is written: what
+ * the user wrote is valid (volatile.* and image.* keys are the engine's),
+ * so are the devices, the profiles exist, and the expanded config can run
+ * on this host.
+ */
+static int
+instance_op_check(struct engine *e, const struct strmap *config,
+    const struct devmap *devices, const struct strv *profiles, struct err *err)
+{
+	struct strmap user = { 0 }, xconfig = { 0 };
+	struct devmap xdevices = { 0 };
+	struct profile *plist = NULL;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < config->n; i++)
+		if (strncmp(config->keys[i], "volatile.", 9) != 0 &&
+		    strncmp(config->keys[i], "image.", 6) != 0)
+			strmap_set(&user, config->keys[i], config->vals[i]);
+	rc = config_validate(&user, CONFIG_INSTANCE, err);
+	strmap_free(&user);
+	if (rc < 0 || devices_validate(devices, CONFIG_INSTANCE, err) < 0 ||
+	    profile_load_list(e, profiles, &plist, err) < 0)
+		return -1;
+	config_expand(plist, profiles->n, config, devices, &xconfig, &xdevices);
+	profile_array_free(plist, profiles->n);
+	rc = idmap_check_instance(e, &xconfig, err);
+	strmap_free(&xconfig);
+	devmap_free(&xdevices);
+	return rc < 0 ? -1 : 0;
+}
+
 /*
  * An instance created from an image that was pulled only now: its row gets
  * what a local image would have given it at once (base image,
@@ -155,7 +206,6 @@ create_set_image(struct engine *e, const char *name, const char *fp,
 	struct strmap config = { 0 };
 	sqlite3_stmt *st = NULL;
 	int64_t id;
-	size_t i;
 	int rc = -1;
 
 	if (image_load(e, fp, &img, err) < 0)
@@ -166,14 +216,7 @@ create_set_image(struct engine *e, const char *name, const char *fp,
 	    db_map_load(e->db, "instance_config", "instance_id", id, &config,
 	    err) < 0)
 		goto fail;
-	for (i = 0; i < img.properties.n; i++) {
-		char *k = xasprintf("image.%s", img.properties.keys[i]);
-
-		if (strmap_get(&config, k) == NULL)
-			strmap_set(&config, k, img.properties.vals[i]);
-		free(k);
-	}
-	strmap_set(&config, "volatile.base_image", fp);
+	create_image_config(&config, &img, fp);
 	if (db_map_save(e->db, "instance_config", "instance_id", id, &config,
 	    err) < 0)
 		goto fail;
@@ -292,201 +335,177 @@ instance_pick_name(struct engine *e)
 	}
 }
 
-int
-instance_op_create(struct engine *e, const struct instance_create *req,
-    char **op_id, struct err *err)
+/* What a create gathers before its row is written. */
+struct create_plan {
+	struct instance_job *j;
+	struct image	 img;		/* the source image, when local */
+	struct strmap	 config;
+	struct devmap	 devices;
+	struct strv	 profiles;
+	int64_t		 src_id;	/* the source instance of a copy */
+};
+
+/* The new instance's name (given or picked) and storage driver: valid and
+ * not taken. */
+static int
+create_check_target(struct engine *e, const struct instance_create *req,
+    struct instance_job *j, struct err *err)
 {
-	struct instance_job *j = xcalloc(1, sizeof *j);
-	struct instance src = { 0 };
-	struct image img = { 0 };
-	struct strmap config = { 0 };
-	struct devmap devices = { 0 };
-	struct strv profiles = { 0 };
-	struct profile *plist = NULL;
-	sqlite3_stmt *st = NULL;
-	int64_t id, src_id = 0;
-	char *url = NULL, *phase = NULL;
-	size_t i;
-	int rc = -1;
+	int64_t id;
 
 	j->name = (req->name && *req->name) ? xstrdup(req->name) : instance_pick_name(e);
 	j->storage = xstrdup(req->storage ? req->storage : storage_default_driver(e));
 	j->create.instance_only = req->instance_only;
 	if (name_validate_instance(j->name, err) < 0)
-		goto fail;
-	if (!storage_driver_valid(e, j->storage)) {
-		err_set(err, 400, "Unknown or unsupported storage driver \"%s\"",
+		return -1;
+	if (!storage_driver_valid(e, j->storage))
+		return err_set(err, 400, "Unknown or unsupported storage driver \"%s\"",
 		    j->storage);
-		goto fail;
-	}
-	if (instance_id(e, j->name, &id, NULL, NULL, NULL) == 0) {
-		err_set(err, 409, "Instance \"%s\" already exists", j->name);
-		goto fail;
-	}
-	strmap_copy(&config, &req->config);
-	devmap_copy(&devices, &req->devices);
-	if (req->has_profiles)
-		strv_copy(&profiles, &req->profiles);
-	switch (req->source) {
-	case SOURCE_IMAGE:
-		if (req->image == NULL || *req->image == '\0') {
-			err_set(err, 400, "No image given");
-			goto fail;
-		}
-		if (req->image_server != NULL && *req->image_server != '\0') {
-			struct image_remote r = {
-				.server = req->image_server,
-				.protocol = req->image_protocol,
-				.certificate = req->image_certificate,
-				.secret = req->image_secret,
-			};
+	if (instance_id(e, j->name, &id, NULL, NULL, NULL) == 0)
+		return err_set(err, 409, "Instance \"%s\" already exists", j->name);
+	return 0;
+}
 
-			if (req->image_protocol != NULL && *req->image_protocol &&
-			    strcmp(req->image_protocol, "simplestreams") != 0 &&
-			    strcmp(req->image_protocol, "lxd") != 0) {
-				err_set(err, 400, "Unknown image server protocol \"%s\"",
-				    req->image_protocol);
-				goto fail;
-			}
-			if (image_cache_find(e, &r, req->image, &j->fp) < 0) {
-				/* Not cached: the helper pulls it (network). */
-				if (engine_image_fetcher() == NULL) {
-					err_set(err, 501, "Cannot reach image server "
-					    "\"%s\" from this program",
-					    req->image_server);
-					goto fail;
-				}
-				j->img_server = xstrdup(req->image_server);
-				j->img_protocol = xstrdup(req->image_protocol &&
-				    *req->image_protocol ? req->image_protocol :
-				    "simplestreams");
-				j->img_certificate = xstrdup(req->image_certificate);
-				j->img_secret = xstrdup(req->image_secret);
-				j->img_ref = xstrdup(req->image);
-				if (!req->has_profiles)
-					strv_push(&profiles, "default");
-				break;
-			}
-		} else if (image_resolve(e, req->image, &j->fp, err) < 0) {
-			goto fail;
-		}
-		if (image_load(e, j->fp, &img, err) < 0)
-			goto fail;
-		image_cache_touch(e, j->fp);
-		for (i = 0; i < img.properties.n; i++) {
-			char *k = xasprintf("image.%s", img.properties.keys[i]);
+/* From an image: a local one, or one cached from its server, gives its
+ * properties (image.*) and profiles now; one not cached yet is pulled by
+ * the helper (create_work). */
+static int
+create_from_image(struct engine *e, const struct instance_create *req,
+    struct create_plan *p, struct err *err)
+{
+	struct instance_job *j = p->j;
 
-			if (strmap_get(&config, k) == NULL)
-				strmap_set(&config, k, img.properties.vals[i]);
-			free(k);
-		}
-		strmap_set(&config, "volatile.base_image", j->fp);
-		if (!req->has_profiles) {
-			if (img.profiles.n > 0)
-				strv_copy(&profiles, &img.profiles);
-			else
-				strv_push(&profiles, "default");
-		}
-		break;
-	case SOURCE_COPY: {
-		const char *slash = req->copy_from ? strchr(req->copy_from, '/') : NULL;
+	if (req->image == NULL || *req->image == '\0')
+		return err_set(err, 400, "No image given");
+	if (req->image_server != NULL && *req->image_server != '\0') {
+		struct image_remote r = {
+			.server = req->image_server,
+			.protocol = req->image_protocol,
+			.certificate = req->image_certificate,
+			.secret = req->image_secret,
+		};
 
-		if (req->copy_from == NULL || *req->copy_from == '\0') {
-			err_set(err, 400, "No source instance given");
-			goto fail;
+		if (req->image_protocol != NULL && *req->image_protocol &&
+		    strcmp(req->image_protocol, "simplestreams") != 0 &&
+		    strcmp(req->image_protocol, "lxd") != 0)
+			return err_set(err, 400, "Unknown image server protocol \"%s\"",
+			    req->image_protocol);
+		if (image_cache_find(e, &r, req->image, &j->fp) < 0) {
+			/* Not cached: the helper pulls it (network). */
+			if (engine_image_fetcher() == NULL)
+				return err_set(err, 501, "Cannot reach image server "
+				    "\"%s\" from this program", req->image_server);
+			j->img_server = xstrdup(req->image_server);
+			j->img_protocol = xstrdup(req->image_protocol &&
+			    *req->image_protocol ? req->image_protocol :
+			    "simplestreams");
+			j->img_certificate = xstrdup(req->image_certificate);
+			j->img_secret = xstrdup(req->image_secret);
+			j->img_ref = xstrdup(req->image);
+			if (!req->has_profiles)
+				strv_push(&p->profiles, "default");
+			return 0;
 		}
-		j->copy_from = slash ? xstrndup(req->copy_from,
-		    (size_t)(slash - req->copy_from)) : xstrdup(req->copy_from);
-		j->copy_snap = slash ? xstrdup(slash + 1) : NULL;
-		if (instance_load(e, j->copy_from, 0, &src, err) < 0) {
-			err_prefix(err, "Source instance \"%s\"", j->copy_from);
-			goto fail;
-		}
-		if (instance_id(e, j->copy_from, &src_id, &phase, &j->fp, err) < 0)
-			goto fail;
-		free(j->storage);
-		j->storage = phase;	/* same driver as the source */
-		phase = NULL;
-		if (j->copy_snap != NULL) {
-			struct snapshot snap = { 0 };
-
-			if (snapshot_load(e, j->copy_from, j->copy_snap, &snap, err) < 0)
-				goto fail;
-			strmap_copy(&src.config, &snap.config);
-			devmap_copy(&src.devices, &snap.devices);
-			strv_copy(&src.profiles, &snap.profiles);
-			snapshot_free_contents(&snap);
-		}
-		/* Local config without volatile keys but base_image. */
-		for (i = 0; i < src.config.n; i++) {
-			if (strncmp(src.config.keys[i], "volatile.", 9) == 0 &&
-			    strcmp(src.config.keys[i], "volatile.base_image") != 0)
-				continue;
-			if (strmap_get(&config, src.config.keys[i]) == NULL)
-				strmap_set(&config, src.config.keys[i], src.config.vals[i]);
-		}
-		for (i = 0; i < src.devices.n; i++)
-			if (devmap_get(&devices, src.devices.names[i]) == NULL)
-				devmap_set(&devices, src.devices.names[i],
-				    &src.devices.props[i]);
-		if (!req->has_profiles)
-			strv_copy(&profiles, &src.profiles);
-		break;
+	} else if (image_resolve(e, req->image, &j->fp, err) < 0) {
+		return -1;
 	}
-	case SOURCE_NONE:
-		if (!req->has_profiles)
-			strv_push(&profiles, "default");
-		break;
+	if (image_load(e, j->fp, &p->img, err) < 0)
+		return -1;
+	image_cache_touch(e, j->fp);
+	create_image_config(&p->config, &p->img, j->fp);
+	if (!req->has_profiles) {
+		if (p->img.profiles.n > 0)
+			strv_copy(&p->profiles, &p->img.profiles);
+		else
+			strv_push(&p->profiles, "default");
 	}
-	/* Validate what the user wrote (volatile/image keys are ours). */
-	{
-		struct strmap user = { 0 };
+	return 0;
+}
 
-		for (i = 0; i < config.n; i++)
-			if (strncmp(config.keys[i], "volatile.", 9) != 0 &&
-			    strncmp(config.keys[i], "image.", 6) != 0)
-				strmap_set(&user, config.keys[i], config.vals[i]);
-		rc = config_validate(&user, CONFIG_INSTANCE, err);
-		strmap_free(&user);
-		rc = rc < 0 ? rc : devices_validate(&devices, CONFIG_INSTANCE, err);
-		if (rc < 0) {
-			rc = -1;
-			goto fail;
-		}
-		rc = -1;
-	}
-	if (profile_load_list(e, &profiles, &plist, err) < 0)
-		goto fail;
-	{
-		struct strmap xconfig = { 0 };
-		struct devmap xdevices = { 0 };
+/* From another instance ("NAME") or one of its snapshots ("NAME/SNAP"):
+ * its storage driver, its local config (volatile keys but base_image
+ * left out), devices and profiles, under what the request gives. */
+static int
+create_from_copy(struct engine *e, const struct instance_create *req,
+    struct create_plan *p, struct err *err)
+{
+	struct instance_job *j = p->j;
+	const char *slash = req->copy_from ? strchr(req->copy_from, '/') : NULL;
+	struct instance src = { 0 };
+	char *storage = NULL;
+	size_t i;
+	int rc = -1;
 
-		config_expand(plist, profiles.n, &config, &devices, &xconfig,
-		    &xdevices);
-		profile_array_free(plist, profiles.n);
-		rc = idmap_check_instance(e, &xconfig, err);
-		strmap_free(&xconfig);
-		devmap_free(&xdevices);
-		if (rc < 0)
-			goto fail;
-		rc = -1;
+	if (req->copy_from == NULL || *req->copy_from == '\0')
+		return err_set(err, 400, "No source instance given");
+	j->copy_from = slash ? xstrndup(req->copy_from,
+	    (size_t)(slash - req->copy_from)) : xstrdup(req->copy_from);
+	j->copy_snap = slash ? xstrdup(slash + 1) : NULL;
+	if (instance_load(e, j->copy_from, 0, &src, err) < 0) {
+		err_prefix(err, "Source instance \"%s\"", j->copy_from);
+		goto out;
 	}
-	/* The row, marked as being created by this process. */
+	if (instance_id(e, j->copy_from, &p->src_id, &storage, &j->fp, err) < 0)
+		goto out;
+	free(j->storage);
+	j->storage = storage;	/* same driver as the source */
+	if (j->copy_snap != NULL) {
+		struct snapshot snap = { 0 };
+
+		if (snapshot_load(e, j->copy_from, j->copy_snap, &snap, err) < 0)
+			goto out;
+		strmap_copy(&src.config, &snap.config);
+		devmap_copy(&src.devices, &snap.devices);
+		strv_copy(&src.profiles, &snap.profiles);
+		snapshot_free_contents(&snap);
+	}
+	/* Local config without volatile keys but base_image. */
+	for (i = 0; i < src.config.n; i++) {
+		if (strncmp(src.config.keys[i], "volatile.", 9) == 0 &&
+		    strcmp(src.config.keys[i], "volatile.base_image") != 0)
+			continue;
+		if (strmap_get(&p->config, src.config.keys[i]) == NULL)
+			strmap_set(&p->config, src.config.keys[i], src.config.vals[i]);
+	}
+	for (i = 0; i < src.devices.n; i++)
+		if (devmap_get(&p->devices, src.devices.names[i]) == NULL)
+			devmap_set(&p->devices, src.devices.names[i],
+			    &src.devices.props[i]);
+	if (!req->has_profiles)
+		strv_copy(&p->profiles, &src.profiles);
+	rc = 0;
+out:
+	instance_free_contents(&src);
+	return rc;
+}
+
+/* The row, marked as being created by this process ("creating:PID"), with
+ * its config (a fresh volatile.uuid), devices, profiles and, for a copy,
+ * the source's snapshot rows: one transaction. */
+static int
+create_insert_row(struct engine *e, const struct instance_create *req,
+    struct create_plan *p, struct err *err)
+{
+	struct instance_job *j = p->j;
+	sqlite3_stmt *st = NULL;
+	char *phase = NULL;
+	int64_t id;
+	int rc = -1;
+
 	if (db_begin(e->db, err) < 0)
-		goto fail;
+		return -1;
 	phase = xasprintf("creating:%d", (int)getpid());
 	if (sqlite3_prepare_v2(e->db, "INSERT INTO instances (name, description, "
 	    "architecture, ephemeral, created_ns, storage, base_image, phase) VALUES "
 	    "(?, ?, ?, ?, ?, ?, ?, ?)", -1, &st, NULL) != SQLITE_OK) {
 		err_set(err, 500, "Database error: %s", sqlite3_errmsg(e->db));
-		db_rollback(e->db);
 		goto fail;
 	}
 	sqlite3_bind_text(st, 1, j->name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, req->description ? req->description : "", -1,
 	    SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, img.architecture && *img.architecture ?
-	    img.architecture : e->arch, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, p->img.architecture && *p->img.architecture ?
+	    p->img.architecture : e->arch, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 4, req->ephemeral ? 1 : 0);
 	sqlite3_bind_int64(st, 5, time_now_ns());
 	sqlite3_bind_text(st, 6, j->storage, -1, SQLITE_STATIC);
@@ -496,7 +515,6 @@ instance_op_create(struct engine *e, const struct instance_create *req,
 		err_set(err, sqlite3_errcode(e->db) == SQLITE_CONSTRAINT ? 409 : 500,
 		    "Instance \"%s\" already exists", j->name);
 		sqlite3_finalize(st);
-		db_rollback(e->db);
 		goto fail;
 	}
 	sqlite3_finalize(st);
@@ -507,57 +525,97 @@ instance_op_create(struct engine *e, const struct instance_create *req,
 
 		if (f != NULL && fgets(uuid, sizeof uuid, f) != NULL) {
 			uuid[strcspn(uuid, "\n")] = '\0';
-			strmap_set(&config, "volatile.uuid", uuid);
+			strmap_set(&p->config, "volatile.uuid", uuid);
 		}
 		if (f != NULL)
 			fclose(f);
 	}
-	if (db_map_save(e->db, "instance_config", "instance_id", id, &config, err) < 0 ||
-	    db_devices_save(e->db, "instance_devices", "instance_id", id, &devices,
-	    err) < 0 || instance_profiles_save(e, id, &profiles, err) < 0 ||
-	    (src_id != 0 && j->copy_snap == NULL && !req->instance_only &&
-	    snapshot_copy_rows(e, src_id, id, err) < 0)) {
-		db_rollback(e->db);
+	if (db_map_save(e->db, "instance_config", "instance_id", id, &p->config,
+	    err) < 0 || db_devices_save(e->db, "instance_devices", "instance_id",
+	    id, &p->devices, err) < 0 ||
+	    instance_profiles_save(e, id, &p->profiles, err) < 0 ||
+	    (p->src_id != 0 && j->copy_snap == NULL && !req->instance_only &&
+	    snapshot_copy_rows(e, p->src_id, id, err) < 0))
 		goto fail;
-	}
-	if (db_commit(e->db, err) < 0)
-		goto fail;
-	url = xasprintf("/1.0/instances/%s", j->name);
-	{
-		char *url2 = j->copy_from ? xasprintf("/1.0/instances/%s", j->copy_from) :
-		    NULL;
-		struct op_spec spec = {
-			.description = "Creating instance",
-			.cls = OP_CLASS_TASK,
-			.resource_type = "instances",
-			.resource = url,
-			.resource2 = url2,
-			.work = create_work,
-			.done = create_done,
-			.free_arg = instance_job_free,
-			.arg = j,
-		};
-
-		rc = op_start(e, &spec, op_id, err);
-		free(url2);
-	}
-	if (rc < 0) {
-		/* op_start's failure path has freed j: its name is in url. */
-		instance_delete_rows(e, url + strlen("/1.0/instances/"));
-	}
-	j = NULL;
+	rc = db_commit(e->db, err);
 	goto out;
 fail:
-	err_prefix(err, "Failed to create instance \"%s\"", j->name);
-	instance_job_free(j);
+	db_rollback(e->db);
 out:
-	free(url);
 	free(phase);
-	instance_free_contents(&src);
-	image_free_contents(&img);
-	strmap_free(&config);
-	devmap_free(&devices);
-	strv_free(&profiles);
+	return rc;
+}
+
+/* The op that makes the files (create_work); it owns j from here on.  When
+ * it cannot start, the row goes again. */
+static int
+create_start(struct engine *e, struct instance_job *j, char **op_id,
+    struct err *err)
+{
+	char *url = xasprintf("/1.0/instances/%s", j->name);
+	char *url2 = j->copy_from ? xasprintf("/1.0/instances/%s", j->copy_from) :
+	    NULL;
+	struct op_spec spec = {
+		.description = "Creating instance",
+		.cls = OP_CLASS_TASK,
+		.resource_type = "instances",
+		.resource = url,
+		.resource2 = url2,
+		.work = create_work,
+		.done = create_done,
+		.free_arg = instance_job_free,
+		.arg = j,
+	};
+	int rc = op_start(e, &spec, op_id, err);
+
+	/* op_start's failure path has freed j: its name is in url. */
+	if (rc < 0)
+		instance_delete_rows(e, url + strlen("/1.0/instances/"));
+	free(url);
+	free(url2);
+	return rc;
+}
+
+int
+instance_op_create(struct engine *e, const struct instance_create *req,
+    char **op_id, struct err *err)
+{
+	struct create_plan p = { 0 };
+	int rc = 0;
+
+	p.j = xcalloc(1, sizeof *p.j);
+	if (create_check_target(e, req, p.j, err) < 0)
+		goto fail;
+	strmap_copy(&p.config, &req->config);
+	devmap_copy(&p.devices, &req->devices);
+	if (req->has_profiles)
+		strv_copy(&p.profiles, &req->profiles);
+	switch (req->source) {
+	case SOURCE_IMAGE:
+		rc = create_from_image(e, req, &p, err);
+		break;
+	case SOURCE_COPY:
+		rc = create_from_copy(e, req, &p, err);
+		break;
+	case SOURCE_NONE:
+		if (!req->has_profiles)
+			strv_push(&p.profiles, "default");
+		break;
+	}
+	if (rc < 0 || instance_op_check(e, &p.config, &p.devices, &p.profiles,
+	    err) < 0 || create_insert_row(e, req, &p, err) < 0)
+		goto fail;
+	rc = create_start(e, p.j, op_id, err);
+	goto out;
+fail:
+	rc = -1;
+	err_prefix(err, "Failed to create instance \"%s\"", p.j->name);
+	instance_job_free(p.j);
+out:
+	image_free_contents(&p.img);
+	strmap_free(&p.config);
+	devmap_free(&p.devices);
+	strv_free(&p.profiles);
 	return rc;
 }
 
@@ -613,7 +671,6 @@ instance_op_update(struct engine *e, const char *name,
 {
 	struct instance cur = { 0 };
 	struct strmap user = { 0 }, config = { 0 };
-	struct profile *plist = NULL;
 	struct instance_job *j;
 	sqlite3_stmt *st = NULL;
 	char *url;
@@ -632,24 +689,8 @@ instance_op_update(struct engine *e, const char *name,
 		if (put->config.vals[i][0] != '\0')
 			strmap_set(&user, k, put->config.vals[i]);
 	}
-	if (config_validate(&user, CONFIG_INSTANCE, err) < 0 ||
-	    devices_validate(&put->devices, CONFIG_INSTANCE, err) < 0 ||
-	    profile_load_list(e, &put->profiles, &plist, err) < 0)
+	if (instance_op_check(e, &user, &put->devices, &put->profiles, err) < 0)
 		goto out;
-	{
-		struct strmap xconfig = { 0 };
-		struct devmap xdevices = { 0 };
-
-		config_expand(plist, put->profiles.n, &user, &put->devices,
-		    &xconfig, &xdevices);
-		profile_array_free(plist, put->profiles.n);
-		rc = idmap_check_instance(e, &xconfig, err);
-		strmap_free(&xconfig);
-		devmap_free(&xdevices);
-		if (rc < 0)
-			goto out;
-		rc = -1;
-	}
 	/* volatile.* keys are the engine's: keep ours whatever was sent. */
 	strmap_copy(&config, &user);
 	for (i = 0; i < put->config.n; i++)

@@ -246,7 +246,7 @@ util_rm_rf(const char *path, struct err *e)
 	const char *argv[] = { "rm", "-rf", "--one-file-system", "--", path, NULL };
 	struct stat st;
 
-	if (lstat(path, &st) < 0 && errno == ENOENT)
+	if (path == NULL || (lstat(path, &st) < 0 && errno == ENOENT))
 		return 0;
 	return util_run(argv, e);
 }
