@@ -82,6 +82,25 @@ harness_write_file(const char *path, const char *text)
 	}
 }
 
+/* A fresh directory from TMPL (ending in XXXXXX) into BUF: 0, or -1. */
+static inline int
+harness_mkdtemp(char *buf, size_t len, const char *tmpl)
+{
+	snprintf(buf, len, "%s", tmpl);
+	return mkdtemp(buf) != NULL ? 0 : -1;
+}
+
+/* rm -rf DIR: a test program's temporary tree, at its end. */
+static inline void
+harness_rm_rf(const char *dir)
+{
+	char cmd[4200];
+
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "cleanup of %s failed\n", dir);
+}
+
 static inline int
 harness_done(void)
 {

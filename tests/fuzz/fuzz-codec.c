@@ -19,6 +19,12 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* A decoder's call; what it filled is released when it succeeded. */
+#define DECODED(call, release) do {					\
+	if ((call) == 0)						\
+		release;						\
+} while (0)
+
 /* The fields the api-*.c handlers read with codec_get_*(), by type. */
 static const char *const fuzz_strings[] = {
 	"name", "type", "certificate", "password", "trust_token", "description",
@@ -95,29 +101,28 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		bool wait;
 		char etag[65], *text;
 
-		if (codec_instance_decode(o, &in, &e) == 0)
-			instance_free_contents(&in);
-		if (codec_instance_create_decode(o, &c, &e) == 0)
-			instance_create_free_contents(&c);
-		if (codec_instance_put_decode(o, &put, &restore, &e) == 0)
-			codec_instance_put_free(&put);
+		DECODED(codec_instance_decode(o, &in, &e),
+		    instance_free_contents(&in));
+		DECODED(codec_instance_create_decode(o, &c, &e),
+		    instance_create_free_contents(&c));
+		DECODED(codec_instance_put_decode(o, &put, &restore, &e),
+		    codec_instance_put_free(&put));
 		codec_state_put_decode(o, &sp, &e);
-		if (codec_profile_decode(o, &p, &e) == 0)
-			profile_free_contents(&p);
-		if (codec_image_decode(o, &im, &e) == 0)
-			image_free_contents(&im);
-		if (codec_image_alias_decode(o, &a, &e) == 0)
-			image_alias_free_contents(&a);
-		if (codec_op_decode(o, &op, &e) == 0)
-			op_info_free_contents(&op);
-		if (codec_event_decode(o, &ev, &e) == 0)
-			codec_event_free(&ev);
-		if (codec_snapshot_decode(o, &sn, &e) == 0)
-			snapshot_free_contents(&sn);
-		if (codec_exec_decode(o, &req, &wait, &e) == 0)
-			exec_req_free_contents(&req);
-		if (codec_server_decode(o, &si, &ext, &e) == 0)
-			server_info_free_contents(&si);
+		DECODED(codec_profile_decode(o, &p, &e),
+		    profile_free_contents(&p));
+		DECODED(codec_image_decode(o, &im, &e),
+		    image_free_contents(&im));
+		DECODED(codec_image_alias_decode(o, &a, &e),
+		    image_alias_free_contents(&a));
+		DECODED(codec_op_decode(o, &op, &e),
+		    op_info_free_contents(&op));
+		DECODED(codec_event_decode(o, &ev, &e), codec_event_free(&ev));
+		DECODED(codec_snapshot_decode(o, &sn, &e),
+		    snapshot_free_contents(&sn));
+		DECODED(codec_exec_decode(o, &req, &wait, &e),
+		    exec_req_free_contents(&req));
+		DECODED(codec_server_decode(o, &si, &ext, &e),
+		    server_info_free_contents(&si));
 		strv_free(&ext);
 		if (codec_state_decode(o, st, &e) < 0)
 			st->nics = NULL;	/* freed on failure */

@@ -172,13 +172,9 @@ TEST(operations_in_helpers)
 	struct op_info info = { 0 };
 	struct strmap cfg = { 0 };
 	char *id = NULL;
-	struct op_spec spec = {
-		.description = "Unit work",
-		.cls = OP_CLASS_TASK,
-		.resource_type = "instances",
-		.resource = "/1.0/instances/u1",
-		.work = work_ok,
-	};
+	struct op_spec spec = { .description = "Unit work", .cls = OP_CLASS_TASK,
+	    .resource_type = "instances", .resource = "/1.0/instances/u1",
+	    .work = work_ok };
 
 	uv_loop_init(&loop);
 	e = engine_open(&loop, dir, &err);

@@ -31,17 +31,35 @@ path(const char *rel)
 	return xasprintf("%s/%s", tmp, rel);
 }
 
+static void
+mkdir_at(const char *rel)
+{
+	char *p = path(rel);
+
+	mkdir(p, 0700);
+	free(p);
+}
+
+/* A server certificate and its key at CRT and KEY below tmp. */
+static void
+cert_at(const char *crt, const char *key)
+{
+	char *c = path(crt), *k = path(key);
+	struct err e = { 0 };
+
+	cert_create(c, k, true, &e);
+	free(c);
+	free(k);
+}
+
 /* An lxc config with a host, a public LXD-API server, images:, a socket. */
 static void
 setup_config(const char *addr)
 {
-	char *lxc = path("lxc"), *own = path("xdg"), *f, *k, *text;
-	struct err e = { 0 };
+	char *lxc = path("lxc"), *own = path("xdg"), *f, *text;
 
 	mkdir(lxc, 0700);
-	f = path("lxc/servercerts");
-	mkdir(f, 0700);
-	free(f);
+	mkdir_at("lxc/servercerts");
 	f = path("lxc/config.yml");
 	text = xasprintf("remotes:\n"
 	    "  h1:\n    addr: https://10.1.1.1:8443\n    protocol: lxd\n"
@@ -53,11 +71,7 @@ setup_config(const char *addr)
 	harness_write_file(f, text);
 	free(text);
 	free(f);
-	f = path("lxc/servercerts/h1.crt");
-	k = path("h1.key");
-	cert_create(f, k, true, &e);
-	free(f);
-	free(k);
+	cert_at("lxc/servercerts/h1.crt", "h1.key");	/* h1's, pinned */
 	setenv("LXD_CONF", lxc, 1);
 	setenv("XDG_CONFIG_HOME", own, 1);
 	setenv("INCUS_CONF", "/nonexistent", 1);
@@ -221,8 +235,7 @@ TEST(list)
 int
 main(void)
 {
-	snprintf(tmp, sizeof tmp, "/tmp/lxdeck-test-imgsrv.XXXXXX");
-	if (mkdtemp(tmp) == NULL)
+	if (harness_mkdtemp(tmp, sizeof tmp, "/tmp/lxdeck-test-imgsrv.XXXXXX") < 0)
 		return 1;
 	{
 		char addr[64];
@@ -233,12 +246,6 @@ main(void)
 	}
 	RUN(resolve);
 	RUN(list);
-	{
-		char *cmd = xasprintf("rm -rf %s", tmp);
-
-		if (system(cmd) != 0)
-			fprintf(stderr, "cleanup failed\n");
-		free(cmd);
-	}
+	harness_rm_rf(tmp);
 	return harness_done();
 }

@@ -93,11 +93,8 @@ TEST(errors)
 {
 	struct profile q;
 	struct err e = { 0 };
-	/* Refused, and the message says why. */
-	static const struct {
-		const char	*yaml;
-		const char	*msg;
-	} cases[] = {
+	/* Refused (the document), and the message says why (a part of it). */
+	static const char *const cases[][2] = {
 		{ "config:\n  a: b\n bad indent\n", "line" },
 		{ "config: 5\n", "config must be a mapping" },
 		{ "config:\n  a:\n    b: c\n", "the value of \"a\" must be text" },
@@ -111,10 +108,10 @@ TEST(errors)
 	CHECK(e.code == 400 && strstr(e.msg, "YAML error at line") != NULL);
 	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		err_clear(&e);
-		CHECKF(profile_yaml_parse(cases[i].yaml, &q, &e) < 0,
-		    "\"%s\" is refused", cases[i].yaml);
-		CHECKF(strstr(e.msg, cases[i].msg) != NULL, "with \"%s\" (got \"%s\")",
-		    cases[i].msg, e.msg);
+		CHECKF(profile_yaml_parse(cases[i][0], &q, &e) < 0,
+		    "\"%s\" is refused", cases[i][0]);
+		CHECKF(strstr(e.msg, cases[i][1]) != NULL, "with \"%s\" (got \"%s\")",
+		    cases[i][1], e.msg);
 	}
 }
 
