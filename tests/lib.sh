@@ -125,6 +125,14 @@ engine_purge() {
 	done
 }
 
+# engine_remove DIR: engine_purge, then the directory itself (what is still
+# mounted below it unmounted first).
+engine_remove() {
+	engine_purge "$1"
+	umount -R "$1"/containers/*/rootfs 2>/dev/null
+	rm -rf --one-file-system "$1"
+}
+
 # lxdeckd_https T NAME PORT: lxdeckd on the directory T/NAME, the socket
 # T/NAME.sock and https://127.0.0.1:PORT (debug log in T/NAME.log), once
 # both answer; its pid in DPID.

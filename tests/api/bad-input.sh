@@ -11,10 +11,7 @@ LXDECK_SRC=${LXDECK_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
 command -v curl >/dev/null || skip_all "no curl"
 API_BACKEND=${API_BACKEND:-fake}
 if [ "$API_BACKEND" = local ]; then
-	API_DIR=$(mktemp -d /tmp/lxdeck-badin.XXXXXX)
-	export API_DIR
-	engine_busybox "$API_DIR" "$API_DIR/busybox.tar.gz" ||
-		{ echo "not ok 1 - busybox image for the engine"; exit 1; }
+	api_engine_dir /tmp/lxdeck-badin.XXXXXX
 	bad_input_cleanup() {
 		[ -n "$API_PID" ] && kill -0 "$API_PID" 2>/dev/null && kill -TERM "$API_PID"
 		engine_purge "$API_DIR"

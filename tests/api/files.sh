@@ -16,18 +16,11 @@
 # Needs root.
 LXDECK_SRC=${LXDECK_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
 . "$(dirname "$0")/api-lib.inc"
-[ "$(id -u)" -eq 0 ] || skip_all "needs root for real containers"
-command -v lxc >/dev/null || skip_all "no lxc client"
+api_need_lxc
 command -v curl >/dev/null || skip_all "no curl"
 KSM=/sys/kernel/mm/ksm/pages_to_scan
 
-WORK=$(mktemp -d /tmp/lxdeck-files.XXXXXX)
-chmod 711 "$WORK"	# the containers' root (a mapped uid) walks through it
-API_DIR=$WORK/dir
-export API_DIR
-mkdir -p "$API_DIR"
-engine_busybox "$API_DIR" "$WORK/busybox.tar.gz" ||
-	{ echo "not ok 1 - busybox image for the engine"; exit 1; }
+api_work /tmp/lxdeck-files.XXXXXX
 
 KSM_WAS=$(cat "$KSM" 2>/dev/null)
 KSM_OWNER=$(stat -c %u:%g:%a "$KSM" 2>/dev/null)

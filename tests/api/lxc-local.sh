@@ -3,13 +3,8 @@
 # real engine: real containers driven by the stock lxc client.  Needs root.
 LXDECK_SRC=${LXDECK_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
 . "$(dirname "$0")/api-lib.inc"
-[ "$(id -u)" -eq 0 ] || skip_all "needs root for real containers"
-command -v lxc >/dev/null || skip_all "no lxc client"
-API_DIR=$(mktemp -d /tmp/lxdeck-apidir.XXXXXX)
-export API_DIR
-img=$API_DIR/busybox.tar.gz
-engine_busybox "$API_DIR" "$img" ||
-    { echo "not ok 1 - busybox image for the engine"; exit 1; }
+api_need_lxc
+api_engine_dir /tmp/lxdeck-apidir.XXXXXX
 cleanup() {
 	engine_purge "$API_DIR"
 	rm -rf --one-file-system "$API_DIR"

@@ -11,19 +11,12 @@
 # operation list/show, monitor --type=lifecycle.  Needs root.
 LXDECK_SRC=${LXDECK_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
 . "$(dirname "$0")/api-lib.inc"
-[ "$(id -u)" -eq 0 ] || skip_all "needs root for real containers"
-command -v lxc >/dev/null || skip_all "no lxc client"
+api_need_lxc
 command -v python3 >/dev/null || skip_all "no python3 for the pty driver"
 TTY=$LXDECK_SRC/tests/api/lxc-tty.py
 NL=$'\n'
 
-WORK=$(mktemp -d /tmp/lxdeck-more.XXXXXX)
-chmod 711 "$WORK"	# the containers' root (a mapped uid) walks through it
-API_DIR=$WORK/dir
-export API_DIR
-mkdir -p "$API_DIR"
-engine_busybox "$API_DIR" "$WORK/busybox.tar.gz" ||
-	{ echo "not ok 1 - busybox image for the engine"; exit 1; }
+api_work /tmp/lxdeck-more.XXXXXX
 
 # Every name this suite makes on either server, for the trap.
 cleanup_server() {
@@ -57,38 +50,6 @@ tty_checks() {
 		*) echo "$line" ;;
 		esac
 	done < <(timeout 120 "$TTY" "$@" 2>&1)
-}
-
-# wait_for SECONDS CMD...: retries CMD until it succeeds.
-wait_for() {
-	local n=$(($1 * 5))
-	shift
-	while [ $n -gt 0 ]; do
-		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.2
-		n=$((n - 1))
-	done
-	return 1
-}
-
-# What the container sees when DHCP did not answer (shown on failure).
-dhcp_diag() {
-	{
-		echo "DHCP diagnostics for $1:"
-		L exec "$1" -- sh -c 'ip -4 addr show eth0; ps; cat /run/udhcpc.eth0.pid' 2>&1
-		ip -br link show master lxdeckbr0 | wc -l
-		pgrep -a dnsmasq
-	} | sed 's/^/# /'
-}
-# ok_ipv4 WHAT NAME: NAME shows an IPv4 within 40 s (diagnostics if not).
-ok_ipv4() {
-	wait_for 40 has_ipv4 "$2"
-	local rc=$?
-	[ $rc -eq 0 ] || dhcp_diag "$2"
-	tap_result $rc "$1"
-}
-has_ipv4() {
-	L list "^$1\$" -c 4 --format csv | grep -qE '^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+ \(eth0\)'
 }
 
 is_gone() {

@@ -18,32 +18,17 @@ the inside; Ctrl-C must interrupt a `sleep` and give the prompt back;
 console: typing a command on the console shows its output; Ctrl-a q
 detaches and lxc exits 0.
 """
-import fcntl, os, pty, re, select, struct, sys, termios, time
+import fcntl, os, re, struct, sys, termios, time
 
-ANSI = re.compile(rb'\x1b(\[[0-9;?>=!]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[()][0-9A-Za-z]|[=>78cDEHM])')
+sys.dont_write_bytecode = True	# no __pycache__ in the source tree
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
+import ptyterm
 
 
-class Term:
+class Term(ptyterm.Term):
     def __init__(self, argv, rows=30, cols=100):
-        self.pid, self.fd = pty.fork()
-        if self.pid == 0:
-            fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack('HHHH', rows, cols, 0, 0))
-            os.execvp(argv[0], argv)
-        self.text = b''
+        super().__init__(argv, rows, cols)
         self.status = None
-
-    def pump(self, timeout):
-        r, _, _ = select.select([self.fd], [], [], timeout)
-        if not r:
-            return False
-        try:
-            data = os.read(self.fd, 1 << 16)
-        except OSError:
-            return False
-        if not data:
-            return False
-        self.text = (self.text + ANSI.sub(b'', data))[-65536:]
-        return True
 
     def expect(self, pattern, timeout=10.0):
         """Waits for pattern in what arrived since the last expect()."""

@@ -11,13 +11,9 @@
 # Needs root.
 LXDECK_SRC=${LXDECK_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
 . "$(dirname "$0")/api-lib.inc"
-[ "$(id -u)" -eq 0 ] || skip_all "needs root for real containers"
-command -v lxc >/dev/null || skip_all "no lxc client"
+api_need_lxc
 
-API_DIR=$(mktemp -d /tmp/lxdeck-restart.XXXXXX)
-export API_DIR
-engine_busybox "$API_DIR" "$API_DIR/busybox.tar.gz" ||
-	{ echo "not ok 1 - busybox image for the engine"; exit 1; }
+api_engine_dir /tmp/lxdeck-restart.XXXXXX
 cleanup() {
 	[ -n "$API_PID" ] && kill -0 "$API_PID" 2>/dev/null && kill -KILL "$API_PID"
 	engine_purge "$API_DIR"
@@ -25,35 +21,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-wait_for() {
-	local n=$(($1 * 5))
-	shift
-	while [ $n -gt 0 ]; do
-		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.2
-		n=$((n - 1))
-	done
-	return 1
-}
-# What the container sees when DHCP did not answer (shown on failure).
-dhcp_diag() {
-	{
-		echo "DHCP diagnostics for $1:"
-		L exec "$1" -- sh -c 'ip -4 addr show eth0; ps; cat /run/udhcpc.eth0.pid' 2>&1
-		ip -br link show master lxdeckbr0 | wc -l
-		pgrep -a dnsmasq
-	} | sed 's/^/# /'
-}
-# ok_ipv4 WHAT NAME: NAME shows an IPv4 within 40 s (diagnostics if not).
-ok_ipv4() {
-	wait_for 40 has_ipv4 "$2"
-	local rc=$?
-	[ $rc -eq 0 ] || dhcp_diag "$2"
-	tap_result $rc "$1"
-}
-has_ipv4() {
-	L list "^$1\$" -c 4 --format csv | grep -qE '^[0-9.]+ \(eth0\)'
-}
 pid_of() {
 	L list "^$1\$" -c p --format csv
 }

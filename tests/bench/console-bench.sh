@@ -15,12 +15,7 @@ E=$BUILD/tools/engctl
 SOCK=lxdeck-bench-$$
 cleanup() {
 	tmux -L "$SOCK" kill-server 2>/dev/null
-	for c in $($E list 2>/dev/null | awk '{print $1}'); do
-		$E stop "$c" -f >/dev/null 2>&1
-		$E delete "$c" >/dev/null 2>&1
-	done
-	umount -R "$LXDECK_DIR"/containers/*/rootfs 2>/dev/null
-	rm -rf --one-file-system "$LXDECK_DIR"
+	engine_remove "$LXDECK_DIR"
 }
 trap cleanup EXIT
 MB=${BENCH_MB:-50}

@@ -13,29 +13,16 @@ already shows a shell).  Prints, one a line:
 The driver reads the pty as fast as it comes, so the program is the
 bottleneck.  Escape sequences are stripped before matching.
 """
-import fcntl, os, pty, re, select, signal, struct, subprocess, sys, termios, time
+import os, re, signal, subprocess, sys, time
 
-ANSI = re.compile(rb'\x1b(\[[0-9;?>=!]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[()][0-9A-Za-z]|[=>78cDEHM])')
+sys.dont_write_bytecode = True	# no __pycache__ in the source tree
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
+import ptyterm
 
-class Term:
+
+class Term(ptyterm.Term):
     def __init__(self, argv):
-        self.pid, self.fd = pty.fork()
-        if self.pid == 0:
-            fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack('HHHH', 24, 80, 0, 0))
-            os.execvp(argv[0], argv)
-        self.text = b''
-
-    def pump(self, timeout):
-        r, _, _ = select.select([self.fd], [], [], timeout)
-        if not r:
-            return False
-        try:
-            data = os.read(self.fd, 1 << 16)
-        except OSError:
-            return False
-        clean = ANSI.sub(b'', data)
-        self.text = (self.text + clean)[-65536:]
-        return True
+        super().__init__(argv, 24, 80)
 
     def wait(self, pattern, timeout=30.0):
         end = time.monotonic() + timeout

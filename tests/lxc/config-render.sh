@@ -84,22 +84,30 @@ cg_v1() {	# cg_v1 NAME CONTROLLER FILE: read it from the host
 	cat "/sys/fs/cgroup/$2$path/$3" 2>&1
 }
 
+# seccomp_checks NAME: init and its children run under the seccomp policy.
+# Module loading is denied by the policy with ENOSYS (errno 38, which busybox
+# words "kernel does not support requested operation") before any capability
+# check could answer EPERM.
+seccomp_checks() {
+	like "$1: init runs under seccomp filter mode" \
+	    "$(in_ct "$1" grep Seccomp: /proc/self/status)" '^Seccomp:[[:space:]]+2'
+	like "$1: ... and so does init" "$(in_ct "$1" grep Seccomp: /proc/1/status)" \
+	    '^Seccomp:[[:space:]]+2'
+	like "$1: init_module is denied by the policy" \
+	    "$(in_ct "$1" sh -c 'echo x >/tmp/m.ko; insmod /tmp/m.ko')" \
+	    '(kernel does not support requested operation|Function not implemented)'
+}
+
+# The devices both containers get: a host directory and a second /dev/null.
+SHARE=(-d "share:type=disk" -d "share:source=$TMP/share" -d "share:path=/mnt/share")
+NULL2=(-d "null2:type=unix-char" -d "null2:source=/dev/null" -d "null2:path=/dev/null2")
+
 # --- privileged -------------------------------------------------------------
 P=lxdeck-cfg-priv-$$
 start "$P" --privileged -c security.privileged=true -c limits.memory=64MiB \
     -c limits.processes=100 -c environment.GREETING=hi \
-    -d "share:type=disk" -d "share:source=$TMP/share" -d "share:path=/mnt/share" \
-    -d "share:readonly=true" \
-    -d "null2:type=unix-char" -d "null2:source=/dev/null" -d "null2:path=/dev/null2"
-like "$P: init runs under seccomp filter mode" "$(in_ct "$P" grep Seccomp: /proc/self/status)" \
-    '^Seccomp:[[:space:]]+2'
-like "$P: ... and so does init" "$(in_ct "$P" grep Seccomp: /proc/1/status)" \
-    '^Seccomp:[[:space:]]+2'
-# Module loading is denied by the policy with ENOSYS (errno 38, which busybox
-# words "kernel does not support requested operation") before any capability
-# check could answer EPERM.
-like "$P: init_module is denied by the policy" \
-    "$(in_ct "$P" sh -c 'echo x >/tmp/m.ko; insmod /tmp/m.ko')" '(kernel does not support requested operation|Function not implemented)'
+    "${SHARE[@]}" -d "share:readonly=true" "${NULL2[@]}"
+seccomp_checks "$P"
 like "$P: no user namespace" "$(in_ct "$P" cat /proc/self/uid_map)" \
     '^ +0 +0 +4294967295'
 capbnd=$(in_ct "$P" grep CapBnd: /proc/self/status | awk '{print $2}')
@@ -122,15 +130,8 @@ ok "$P: lxc-stop -k" lxc-stop -P "$LXCP" -n "$P" -k
 U=lxdeck-cfg-unpriv-$$
 start "$U" --idmap 1000000:65536 --rootfs-idmap -c limits.memory=128MiB \
     -c limits.cpu=1 \
-    -d "share:type=disk" -d "share:source=$TMP/share" -d "share:path=/mnt/share" \
-    -d "share:shift=true" \
-    -d "null2:type=unix-char" -d "null2:source=/dev/null" -d "null2:path=/dev/null2"
-like "$U: init runs under seccomp filter mode" "$(in_ct "$U" grep Seccomp: /proc/self/status)" \
-    '^Seccomp:[[:space:]]+2'
-like "$U: ... and so does init" "$(in_ct "$U" grep Seccomp: /proc/1/status)" \
-    '^Seccomp:[[:space:]]+2'
-like "$U: init_module is denied by the policy" \
-    "$(in_ct "$U" sh -c 'echo x >/tmp/m.ko; insmod /tmp/m.ko')" '(kernel does not support requested operation|Function not implemented)'
+    "${SHARE[@]}" -d "share:shift=true" "${NULL2[@]}"
+seccomp_checks "$U"
 like "$U: root is mapped to 1000000" "$(in_ct "$U" cat /proc/self/uid_map)" \
     '^ +0 +1000000 +65536'
 is "$U: files of the rootfs stay uid 0 on disk" \

@@ -10,12 +10,7 @@ export LXDECK_DIR=$(mktemp -d /tmp/lxdeck-engine.XXXXXX)
 E=$BUILD/tools/engctl
 IMG=$LXDECK_DIR/busybox.tar.gz
 cleanup() {
-	for c in $($E list 2>/dev/null | awk '{print $1}'); do
-		$E stop "$c" -f >/dev/null 2>&1
-		$E delete "$c" >/dev/null 2>&1
-	done
-	umount -R "$LXDECK_DIR"/containers/*/rootfs 2>/dev/null
-	rm -rf --one-file-system "$LXDECK_DIR"
+	engine_remove "$LXDECK_DIR"
 }
 trap cleanup EXIT
 

@@ -4,6 +4,7 @@
 # and what metadata came back, then boot it with plain liblxc (privileged,
 # no network) and check that init ran rcS and a shell answers.
 . "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/image-boot.inc"
 MKIMAGE=$BUILD/tools/mkimage
 IMGTOOL=$BUILD/tools/imgtool
 [ -x "$MKIMAGE" ] && [ -x "$IMGTOOL" ] || skip_all "build first (make)"
@@ -11,13 +12,7 @@ IMGTOOL=$BUILD/tools/imgtool
 
 T=$(mktemp -d /tmp/lxdeck-image-busybox.XXXXXX)
 BR=lxdtbb$$
-cleanup() {
-	lxc-stop -P "$T/lxc" -n bb -k >/dev/null 2>&1
-	[ -f "$T/dnsmasq.pid" ] && kill "$(cat "$T/dnsmasq.pid")" 2>/dev/null
-	ip link del "$BR" 2>/dev/null
-	rm -rf "$T"
-}
-trap cleanup EXIT
+trap 'boot_cleanup bb' EXIT
 
 ok "mkimage busybox builds a tarball" "$MKIMAGE" busybox "$T/bb.tar.gz"
 want=$(sha256sum "$T/bb.tar.gz" | cut -d' ' -f1)
@@ -68,17 +63,8 @@ if ! command -v lxc-start >/dev/null || [ "$(id -u)" != 0 ]; then
 	done_testing
 	exit
 fi
-mkdir -p "$T/lxc/bb"
-cp -a "$rootfs" "$T/lxc/bb/rootfs"
-cat > "$T/lxc/bb/config" <<CONF
-lxc.include = /usr/share/lxc/config/common.conf
-lxc.arch = $(uname -m)
-lxc.uts.name = bb
-lxc.rootfs.path = dir:$T/lxc/bb/rootfs
-lxc.net.0.type = empty
-lxc.log.file = $T/lxc/bb/lxc.log
-lxc.console.logfile = $T/lxc/bb/console.log
-CONF
+boot_copy bb "$rootfs"
+boot_config bb
 ok "lxc-start" lxc-start -P "$T/lxc" -n bb -d
 ok "it runs" lxc-wait -P "$T/lxc" -n bb -s RUNNING -t 10
 ok "lxc-attach -- /bin/true" lxc-attach -P "$T/lxc" -n bb -- /bin/true
@@ -92,33 +78,11 @@ is "the container's name is its hostname" "$(lxc-attach -P "$T/lxc" -n bb -- hos
 like "a shell runs on the console" "$(lxc-attach -P "$T/lxc" -n bb -- ps)" "-/bin/sh"
 
 # DHCP: a private bridge with dnsmasq; udhcpc.script must apply the lease.
-net=""
-for n in $(seq 200 250); do
-	ip route | grep -q "^10\.$n\." || { net=10.$n.77; break; }
-done
-if command -v dnsmasq >/dev/null && [ -n "$net" ] &&
-    ip link add "$BR" type bridge 2>/dev/null; then
-	ip addr add "$net.1/24" dev "$BR"
-	ip link set "$BR" up
-	dnsmasq --conf-file=/dev/null --strict-order --bind-interfaces \
-		--interface="$BR" --except-interface=lo --listen-address="$net.1" \
-		--dhcp-range="$net.50,$net.99,1h" --dhcp-leasefile="$T/leases" \
-		--pid-file="$T/dnsmasq.pid" --domain=lxdtest
+if command -v dnsmasq >/dev/null && boot_bridge 77 --domain=lxdtest; then
 	lxc-stop -P "$T/lxc" -n bb -k
-	sed -i 's/^lxc.net.0.type = empty$//' "$T/lxc/bb/config"
-	cat >> "$T/lxc/bb/config" <<CONF
-lxc.net.0.type = veth
-lxc.net.0.link = $BR
-lxc.net.0.name = eth0
-lxc.net.0.flags = up
-CONF
+	boot_config bb veth
 	ok "lxc-start with a NIC" lxc-start -P "$T/lxc" -n bb -d
-	addr=""
-	for i in $(seq 100); do
-		addr=$(lxc-attach -P "$T/lxc" -n bb -- ip -4 -o addr show dev eth0 2>/dev/null)
-		[ -n "$addr" ] && break
-		sleep 0.1
-	done
+	addr=$(boot_ipv4 bb)
 	like "eth0 got a lease" "$addr" "inet $net\.[0-9]+/24"
 	like "default route via the bridge" \
 		"$(lxc-attach -P "$T/lxc" -n bb -- ip route show default)" "default via $net.1 dev eth0"

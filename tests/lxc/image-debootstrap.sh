@@ -5,6 +5,7 @@
 # Imports it with the engine, checks the system it holds, and boots it with
 # plain liblxc on a private bridge: systemd runs and networkd gets a lease.
 . "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/image-boot.inc"
 MKIMAGE=$BUILD/tools/mkimage
 IMGTOOL=$BUILD/tools/imgtool
 # The host's own release and mirror (its apt configuration), unless told.
@@ -18,13 +19,7 @@ command -v debootstrap >/dev/null || skip_all "debootstrap is not installed"
 IMG=$CACHE/debian-$SUITE.tar.gz
 T=$(mktemp -d /tmp/lxdeck-image-debootstrap.XXXXXX)
 BR=lxdtdb$$
-cleanup() {
-	lxc-stop -P "$T/lxc" -n deb -k >/dev/null 2>&1
-	[ -f "$T/dnsmasq.pid" ] && kill "$(cat "$T/dnsmasq.pid")" 2>/dev/null
-	ip link del "$BR" 2>/dev/null
-	rm -rf "$T"
-}
-trap cleanup EXIT
+trap 'boot_cleanup deb' EXIT
 
 if [ ! -s "$IMG" ]; then
 	mkdir -p "$CACHE"
@@ -61,31 +56,9 @@ if ! command -v lxc-start >/dev/null || ! command -v dnsmasq >/dev/null; then
 	done_testing
 	exit
 fi
-net=""
-for n in $(seq 200 250); do
-	ip route | grep -q "^10\.$n\." || { net=10.$n.78; break; }
-done
-[ -n "$net" ] && ip link add "$BR" type bridge || { done_testing; exit; }
-ip addr add "$net.1/24" dev "$BR"
-ip link set "$BR" up
-dnsmasq --conf-file=/dev/null --strict-order --bind-interfaces \
-	--interface="$BR" --except-interface=lo --listen-address="$net.1" \
-	--dhcp-range="$net.50,$net.99,1h" --dhcp-leasefile="$T/leases" \
-	--pid-file="$T/dnsmasq.pid"
-mkdir -p "$T/lxc/deb"
-cp -a "$r" "$T/lxc/deb/rootfs"
-cat > "$T/lxc/deb/config" <<CONF
-lxc.include = /usr/share/lxc/config/common.conf
-lxc.arch = $(uname -m)
-lxc.uts.name = deb
-lxc.rootfs.path = dir:$T/lxc/deb/rootfs
-lxc.net.0.type = veth
-lxc.net.0.link = $BR
-lxc.net.0.name = eth0
-lxc.net.0.flags = up
-lxc.log.file = $T/lxc/deb/lxc.log
-lxc.console.logfile = $T/lxc/deb/console.log
-CONF
+boot_bridge 78 || { done_testing; exit; }
+boot_copy deb "$r"
+boot_config deb veth
 ok "lxc-start" lxc-start -P "$T/lxc" -n deb -d
 ok "it runs" lxc-wait -P "$T/lxc" -n deb -s RUNNING -t 10
 state=""
@@ -98,12 +71,7 @@ like "systemd finished booting" "$state" "^(running|degraded)$"
 [ "$state" = degraded ] &&
 	lxc-attach -P "$T/lxc" -n deb -- systemctl --failed --no-legend | sed 's/^/# failed: /'
 is "the container's name is its hostname" "$(lxc-attach -P "$T/lxc" -n deb -- hostname)" "deb"
-addr=""
-for i in $(seq 100); do
-	addr=$(lxc-attach -P "$T/lxc" -n deb -- ip -4 -o addr show dev eth0 2>/dev/null)
-	[ -n "$addr" ] && break
-	sleep 0.1
-done
+addr=$(boot_ipv4 deb)
 like "networkd got a lease on eth0" "$addr" "inet $net\.[0-9]+/24"
 like "default route via the bridge" \
 	"$(lxc-attach -P "$T/lxc" -n deb -- ip route show default)" "default via $net.1"

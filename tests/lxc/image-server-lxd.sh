@@ -19,11 +19,7 @@ IMGTOOL=$BUILD/tools/imgtool
 SRV=$T/srv
 SOCK=$T/srv.socket
 cleanup() {
-	local c
-	for c in $($E list 2>/dev/null | awk '{print $1}'); do
-		$E stop "$c" -f >/dev/null 2>&1
-		$E delete "$c" >/dev/null 2>&1
-	done
+	engine_purge "$LXDECK_DIR"
 	[ -n "$DPID" ] && kill "$DPID" 2>/dev/null && wait "$DPID" 2>/dev/null
 	umount -R "$T"/eng/containers/*/rootfs 2>/dev/null
 	rm -rf --one-file-system "$T"

@@ -13,12 +13,7 @@ export LXDECK_DIR=$D
 E="$BUILD/tools/engctl -d $D"
 IMG=$D/busybox.tar.gz
 cleanup() {
-	for c in $($E list 2>/dev/null | awk '{print $1}'); do
-		$E stop "$c" -f >/dev/null 2>&1
-		$E delete "$c" >/dev/null 2>&1
-	done
-	umount -R "$D"/containers/*/rootfs 2>/dev/null
-	rm -rf --one-file-system "$D"
+	engine_remove "$D"
 }
 trap cleanup EXIT
 

@@ -11,12 +11,8 @@
 export LXDECK_DIR=$(mktemp -d /tmp/lxdeck-console.XXXXXX)
 E=$BUILD/tools/engctl
 cleanup() {
-	for c in $($E list 2>/dev/null | awk '{print $1}'); do
-		$E stop "$c" -f >/dev/null 2>&1
-		$E delete "$c" >/dev/null 2>&1
-	done
-	umount -R "$LXDECK_DIR"/containers/*/rootfs 2>/dev/null
-	rm -rf --one-file-system "$LXDECK_DIR" "$SCREEN_TMP"
+	engine_remove "$LXDECK_DIR"
+	rm -rf --one-file-system "$SCREEN_TMP"
 }
 trap cleanup EXIT
 

@@ -59,6 +59,43 @@ wait_op(char *id)
 	return rc < 0 ? fail() : 0;
 }
 
+/*
+ * Wait for an operation that makes an image (import, publish), print the
+ * image's fingerprint and give it ALIAS when not NULL.  RC is what the
+ * call that started it returned; takes *IDP.
+ */
+static int
+wait_image(int rc, char **idp, const char *alias)
+{
+	struct op_info op = { 0 };
+	char *id = *idp;
+	const char *fp;
+
+	if (rc < 0)
+		return fail();
+	if (b->ops->op_wait(b, id, -1, &op, &err) < 0) {
+		free(id);
+		return fail();
+	}
+	free(id);
+	fp = strmap_get(&op.metadata, "fingerprint");
+	printf("%s\n", fp);
+	if (alias != NULL && b->ops->image_alias_create(b, alias, fp, "", &err) < 0)
+		rc = fail();
+	op_info_free_contents(&op);
+	return rc;
+}
+
+/* The end of every command that starts an operation: RC is what the call
+ * returned, *IDP the operation it started (taken). */
+static int
+op_done(int rc, char **idp)
+{
+	if (rc < 0)
+		return fail();
+	return wait_op(*idp);
+}
+
 static void
 parse_kv(struct strmap *m, const char *kv)
 {
@@ -72,6 +109,28 @@ parse_kv(struct strmap *m, const char *kv)
 	k = xstrndup(kv, (size_t)(eq - kv));
 	strmap_set(m, k, eq + 1);
 	free(k);
+}
+
+/*
+ * The arguments of config-set / profile-set (K=V... into CONFIG) or of
+ * device-add / profile-device-add (DEV K=V... as one device in DEVICES).
+ */
+static void
+parse_put(struct strmap *config, struct devmap *devices, int argc, char **argv,
+    bool device)
+{
+	struct strmap props = { 0 };
+	int i;
+
+	if (!device) {
+		for (i = 0; i < argc; i++)
+			parse_kv(config, argv[i]);
+		return;
+	}
+	for (i = 1; i < argc; i++)
+		parse_kv(&props, argv[i]);
+	devmap_set(devices, argv[0], &props);
+	strmap_free(&props);
 }
 
 static const char *
@@ -90,6 +149,16 @@ first_ipv4(const struct instance_state *s)
 			}
 	}
 	return "-";
+}
+
+/* Copies what FROM has ready to TO: false at its end or when TO fails. */
+static bool
+pass_on(int from, int to)
+{
+	char buf[65536];
+	ssize_t r = read(from, buf, sizeof buf);
+
+	return r > 0 && write(to, buf, (size_t)r) >= 0;
 }
 
 static int
@@ -131,20 +200,10 @@ cmd_exec(const char *name, int argc, char **argv)
 				in_open = false;
 			}
 		}
-		if (p[1].revents) {
-			r = read(h->fds[1], buf, sizeof buf);
-			if (r <= 0)
-				out_open = false;
-			else if (write(1, buf, (size_t)r) < 0)
-				out_open = false;
-		}
-		if (p[2].revents) {
-			r = read(h->fds[2], buf, sizeof buf);
-			if (r <= 0)
-				err_open = false;
-			else if (write(2, buf, (size_t)r) < 0)
-				err_open = false;
-		}
+		if (p[1].revents)
+			out_open = pass_on(h->fds[1], 1);
+		if (p[2].revents)
+			err_open = pass_on(h->fds[2], 2);
 	}
 	while (!h->exited) {
 		uv_run(b->loop, UV_RUN_NOWAIT);
@@ -241,12 +300,9 @@ cmd_create(const char *cmd, int argc, char **argv)
 	}
 	if (wait_op(id) != 0)
 		return 1;
-	if (strcmp(cmd, "launch") == 0) {
-		if (b->ops->instance_action(b, argv[1], "start", -1, false, false, &id,
-		    &err) < 0)
-			return fail();
-		return wait_op(id);
-	}
+	if (strcmp(cmd, "launch") == 0)
+		return op_done(b->ops->instance_action(b, argv[1], "start", -1,
+		    false, false, &id, &err), &id);
 	return 0;
 }
 
@@ -256,7 +312,7 @@ cmd_put(const char *name, int argc, char **argv, bool device, bool profiles)
 	struct instance *in = NULL;
 	struct instance_put put = { 0 };
 	char *id = NULL;
-	int i, rc;
+	int rc;
 
 	if (b->ops->instance_get(b, name, 0, &in, &err) < 0)
 		return fail();
@@ -268,46 +324,26 @@ cmd_put(const char *name, int argc, char **argv, bool device, bool profiles)
 	if (profiles) {
 		strv_free(&put.profiles);
 		strv_split(&put.profiles, argv[0], ',');
-	} else if (device) {
-		struct strmap props = { 0 };
-
-		for (i = 1; i < argc; i++)
-			parse_kv(&props, argv[i]);
-		devmap_set(&put.devices, argv[0], &props);
-		strmap_free(&props);
 	} else {
-		for (i = 0; i < argc; i++)
-			parse_kv(&put.config, argv[i]);
+		parse_put(&put.config, &put.devices, argc, argv, device);
 	}
 	rc = b->ops->instance_update(b, name, &put, &id, &err);
 	strv_free(&put.profiles);
 	strmap_free(&put.config);
 	devmap_free(&put.devices);
 	instance_free(in);
-	if (rc < 0)
-		return fail();
-	return wait_op(id);
+	return op_done(rc, &id);
 }
 
 static int
 cmd_profile_put(const char *name, int argc, char **argv, bool device)
 {
 	struct profile *p = NULL;
-	int i, rc;
+	int rc;
 
 	if (b->ops->profile_get(b, name, &p, &err) < 0)
 		return fail();
-	if (device) {
-		struct strmap props = { 0 };
-
-		for (i = 1; i < argc; i++)
-			parse_kv(&props, argv[i]);
-		devmap_set(&p->devices, argv[0], &props);
-		strmap_free(&props);
-	} else {
-		for (i = 0; i < argc; i++)
-			parse_kv(&p->config, argv[i]);
-	}
+	parse_put(&p->config, &p->devices, argc, argv, device);
 	rc = b->ops->profile_update(b, name, p, &err);
 	profile_free(p);
 	return rc < 0 ? fail() : 0;
@@ -404,21 +440,13 @@ main(int argc, char **argv)
 			else if (strcmp(argv[k], "-t") == 0 && k + 1 < argc)
 				timeout = atoi(argv[++k]);
 		}
-		if (b->ops->instance_action(b, a1, cmd, timeout, force, false, &id,
-		    &err) < 0)
-			return fail();
-		return wait_op(id);
+		return op_done(b->ops->instance_action(b, a1, cmd, timeout, force,
+		    false, &id, &err), &id);
 	}
-	if (strcmp(cmd, "delete") == 0) {
-		if (b->ops->instance_delete(b, a1, &id, &err) < 0)
-			return fail();
-		return wait_op(id);
-	}
-	if (strcmp(cmd, "rename") == 0 && a2 != NULL) {
-		if (b->ops->instance_rename(b, a1, a2, &id, &err) < 0)
-			return fail();
-		return wait_op(id);
-	}
+	if (strcmp(cmd, "delete") == 0)
+		return op_done(b->ops->instance_delete(b, a1, &id, &err), &id);
+	if (strcmp(cmd, "rename") == 0 && a2 != NULL)
+		return op_done(b->ops->instance_rename(b, a1, a2, &id, &err), &id);
 	if (strcmp(cmd, "list") == 0) {
 		struct instance *list = NULL;
 
@@ -487,9 +515,8 @@ main(int argc, char **argv)
 			else
 				snap = argv[k];
 		}
-		if (b->ops->snapshot_create(b, a1, snap, stateful, expires, &id, &err) < 0)
-			return fail();
-		return wait_op(id);
+		return op_done(b->ops->snapshot_create(b, a1, snap, stateful, expires,
+		    &id, &err), &id);
 	}
 	if (strcmp(cmd, "snapshots") == 0) {
 		struct snapshot *s = NULL;
@@ -501,16 +528,10 @@ main(int argc, char **argv)
 		snapshot_array_free(s, n);
 		return 0;
 	}
-	if (strcmp(cmd, "restore") == 0 && a2 != NULL) {
-		if (b->ops->snapshot_restore(b, a1, a2, false, &id, &err) < 0)
-			return fail();
-		return wait_op(id);
-	}
-	if (strcmp(cmd, "snapshot-delete") == 0 && a2 != NULL) {
-		if (b->ops->snapshot_delete(b, a1, a2, &id, &err) < 0)
-			return fail();
-		return wait_op(id);
-	}
+	if (strcmp(cmd, "restore") == 0 && a2 != NULL)
+		return op_done(b->ops->snapshot_restore(b, a1, a2, false, &id, &err), &id);
+	if (strcmp(cmd, "snapshot-delete") == 0 && a2 != NULL)
+		return op_done(b->ops->snapshot_delete(b, a1, a2, &id, &err), &id);
 	if (strcmp(cmd, "snapshot-diff") == 0 && a2 != NULL) {
 		struct strv lines = { 0 };
 
@@ -523,34 +544,18 @@ main(int argc, char **argv)
 		strv_free(&lines);
 		return 0;
 	}
-	if (strcmp(cmd, "snapshot-rename") == 0 && argc >= 3) {
-		if (b->ops->snapshot_rename(b, a1, a2, argv[2], &id, &err) < 0)
-			return fail();
-		return wait_op(id);
-	}
+	if (strcmp(cmd, "snapshot-rename") == 0 && argc >= 3)
+		return op_done(b->ops->snapshot_rename(b, a1, a2, argv[2], &id,
+		    &err), &id);
 	if (strcmp(cmd, "config-set") == 0)
 		return cmd_put(a1, argc - 1, argv + 1, false, false);
 	if (strcmp(cmd, "device-add") == 0 && argc >= 2)
 		return cmd_put(a1, argc - 1, argv + 1, true, false);
 	if (strcmp(cmd, "profile-assign") == 0 && argc >= 2)
 		return cmd_put(a1, argc - 1, argv + 1, false, true);
-	if (strcmp(cmd, "image-import") == 0) {
-		struct op_info op = { 0 };
-
-		if (b->ops->image_import(b, a1, NULL, NULL, false, &id, &err) < 0)
-			return fail();
-		if (b->ops->op_wait(b, id, -1, &op, &err) < 0) {
-			free(id);
-			return fail();
-		}
-		free(id);
-		printf("%s\n", strmap_get(&op.metadata, "fingerprint"));
-		if (a2 != NULL && b->ops->image_alias_create(b, a2,
-		    strmap_get(&op.metadata, "fingerprint"), "", &err) < 0)
-			return fail();
-		op_info_free_contents(&op);
-		return 0;
-	}
+	if (strcmp(cmd, "image-import") == 0)
+		return wait_image(b->ops->image_import(b, a1, NULL, NULL, false, &id,
+		    &err), &id, a2);
 	if (strcmp(cmd, "image-list") == 0) {
 		struct image *im = NULL;
 
@@ -563,30 +568,13 @@ main(int argc, char **argv)
 		image_array_free(im, n);
 		return 0;
 	}
-	if (strcmp(cmd, "image-delete") == 0) {
-		if (b->ops->image_delete(b, a1, &id, &err) < 0)
-			return fail();
-		return wait_op(id);
-	}
+	if (strcmp(cmd, "image-delete") == 0)
+		return op_done(b->ops->image_delete(b, a1, &id, &err), &id);
 	if (strcmp(cmd, "alias-create") == 0 && a2 != NULL)
 		return b->ops->image_alias_create(b, a1, a2, "", &err) < 0 ? fail() : 0;
-	if (strcmp(cmd, "publish") == 0) {
-		struct op_info op = { 0 };
-
-		if (b->ops->image_publish(b, a1, NULL, false, NULL, &id, &err) < 0)
-			return fail();
-		if (b->ops->op_wait(b, id, -1, &op, &err) < 0) {
-			free(id);
-			return fail();
-		}
-		free(id);
-		printf("%s\n", strmap_get(&op.metadata, "fingerprint"));
-		if (a2 != NULL && b->ops->image_alias_create(b, a2,
-		    strmap_get(&op.metadata, "fingerprint"), "", &err) < 0)
-			return fail();
-		op_info_free_contents(&op);
-		return 0;
-	}
+	if (strcmp(cmd, "publish") == 0)
+		return wait_image(b->ops->image_publish(b, a1, NULL, false, NULL, &id,
+		    &err), &id, a2);
 	if (strcmp(cmd, "profile-list") == 0) {
 		struct profile *p = NULL;
 
