@@ -7,12 +7,9 @@
 # 5.0.2 on its unix socket, (d) the reference Incus 6.0 (scripts/incus-ref)
 # on its unix socket.  Needs root.
 LXDECK_SRC=${LXDECK_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
-. "$LXDECK_SRC/tests/lib.sh"
-[ "$(id -u)" -eq 0 ] || skip_all "needs root for real containers"
-RCTL=$BUILD/tools/rctl
-[ -x "$RCTL" ] || skip_all "build/tools/rctl not built"
-T=$(mktemp -d /tmp/lxdeck-rc.XXXXXX)
-PORT=$((20000 + RANDOM % 20000))
+. "$LXDECK_SRC/tests/api/api-lib.inc"
+api_need_rctl
+api_tmp /tmp/lxdeck-rc.XXXXXX
 P=rc$$
 SOCK= ISOCK=
 cleanup() {
@@ -35,10 +32,7 @@ cleanup() {
 	rm -rf --one-file-system "$T"
 }
 trap cleanup EXIT
-chmod 755 "$T"	# the containers' root must traverse it
-mkdir -p "$T/dir" "$T/cli"
-engine_busybox "$T/dir" "$T/bb.tar.gz" ||
-    { echo "not ok 1 - busybox image for the engine"; exit 1; }
+api_engine_in "$T" dir cli
 # Under uvfdcheck (tests/preload/uvfdcheck.c): an fd closed under a live
 # libuv watcher is reported where it happens, not as a later abort.
 # shellcheck disable=SC2046
@@ -46,22 +40,14 @@ env $(uvfdcheck_env "$T/uvfdcheck.log") \
     "$BUILD/lxdeckd" --dir "$T/dir" --socket "$T/unix.socket" --listen "127.0.0.1:$PORT" \
     2>"$T/lxdeckd.log" &
 DPID=$!
-for i in $(seq 1 100); do [ -S "$T/unix.socket" ] && break; sleep 0.05; done
+api_wait_socket "$T/unix.socket"
 ok "lxdeckd listens on its socket and on https://127.0.0.1:$PORT" test -S "$T/unix.socket"
 
 # run SUITE-NAME ARGS...: the contract's TAP, renumbered into ours
 run() {
-	local name=$1 line
+	local name=$1
 	shift
-	timeout 600 "$RCTL" "$@" > "$T/out" 2>&1
-	while IFS= read -r line; do
-		case "$line" in
-		"ok "*) tap_result 0 "$name: ${line#ok * - }" ;;
-		"not ok "*) tap_result 1 "$name: ${line#not ok * - }" ;;
-		"#"*) echo "$line" ;;
-		esac
-	done < "$T/out"
-	grep -q '^1\.\.' "$T/out" || { tail -5 "$T/out" | sed 's/^/# /'; tap_result 1 "$name: suite ran to the end"; }
+	api_tap_of "$name" "$RCTL" "$@"
 }
 
 # (a) unix socket
@@ -72,8 +58,7 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:secp384r1 -nodes \
     -keyout "$T/cli/client.key" -out "$T/cli/client.crt" -days 2 \
     -subj "/CN=remote-contract" 2>/dev/null
 mkdir -p "$T/conf"
-printf 'default-remote: u\nremotes:\n  u:\n    addr: unix://%s\n    public: false\n' \
-    "$T/unix.socket" > "$T/conf/config.yml"
+api_conf_write "$T/conf" "$T/unix.socket"
 ok "trust the test certificate" env LXD_CONF="$T/conf" timeout 30 lxc config trust add "$T/cli/client.crt"
 run "lxdeckd https" -a "https://127.0.0.1:$PORT" -c "$T/cli" -s "$T/dir/server.crt" \
     contract "${P}h" busybox

@@ -7,29 +7,17 @@
 # and `lxc exec` over HTTPS; `lxdeck remote add/list` pin the certificate
 # and a changed certificate is refused.  Loopback only.  Needs root.
 LXDECK_SRC=${LXDECK_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
-. "$LXDECK_SRC/tests/lib.sh"
-[ "$(id -u)" -eq 0 ] || skip_all "needs root for real containers"
-command -v lxc >/dev/null || skip_all "no lxc client"
+. "$LXDECK_SRC/tests/api/api-lib.inc"
+api_need_lxc
 command -v openssl >/dev/null || skip_all "no openssl"
-T=$(mktemp -d /tmp/lxdeck-rh.XXXXXX)
-PORT=$((20000 + RANDOM % 20000))
-ADDR=127.0.0.1:$PORT
+api_tmp /tmp/lxdeck-rh.XXXXXX
 P=rh$$
-cleanup() {
-	[ -n "$DPID" ] && kill -TERM "$DPID" 2>/dev/null && wait "$DPID" 2>/dev/null
-	engine_purge "$T/dir"
-	rm -rf --one-file-system "$T"
-}
-trap cleanup EXIT
-chmod 755 "$T"	# the containers' root must traverse it
-mkdir -p "$T/dir" "$T/u" "$T/a" "$T/home"
-engine_busybox "$T/dir" "$T/bb.tar.gz" ||
-    { echo "not ok 1 - busybox image for the engine"; exit 1; }
+trap 'api_daemon_cleanup dir' EXIT
+api_engine_in "$T" dir u a home
 "$BUILD/lxdeckd" --dir "$T/dir" --socket "$T/unix.socket" 2>"$T/lxdeckd.log" &
 DPID=$!
-for i in $(seq 1 100); do [ -S "$T/unix.socket" ] && break; sleep 0.05; done
-printf 'default-remote: u\nremotes:\n  u:\n    addr: unix://%s\n    public: false\n' \
-    "$T/unix.socket" > "$T/u/config.yml"
+api_wait_socket "$T/unix.socket"
+api_conf_write "$T/u" "$T/unix.socket"
 U() { LXD_CONF=$T/u timeout 60 lxc "$@"; }
 A() { LXD_CONF=$T/a timeout 60 lxc "$@"; }
 

@@ -12,12 +12,9 @@
 #   - the TUI's remotes view shows the Incus remote as "incus 6.x".
 # Needs root.
 LXDECK_SRC=${LXDECK_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
-. "$LXDECK_SRC/tests/lib.sh"
-[ "$(id -u)" -eq 0 ] || skip_all "needs root for real containers"
-RCTL=$BUILD/tools/rctl
-[ -x "$RCTL" ] || skip_all "build/tools/rctl not built"
-T=$(mktemp -d /tmp/lxdeck-ri.XXXXXX)
-PORT=$((20000 + RANDOM % 20000))
+. "$LXDECK_SRC/tests/api/api-lib.inc"
+api_need_rctl
+api_tmp /tmp/lxdeck-ri.XXXXXX
 P=ri$$
 ISOCK=
 HTTPS_SET=
@@ -75,15 +72,7 @@ out=$("${E[@]}" "$RCTL" -r incus info 2>&1)
 like "the incus remote on the unix socket is Incus" "$out" "server: incus"
 
 # The contract over HTTPS, with the incus client's certificate.
-"${E[@]}" timeout 600 "$RCTL" -r ir contract "${P}h" busybox > "$T/out" 2>&1
-while IFS= read -r line; do
-	case "$line" in
-	"ok "*) tap_result 0 "Incus https: ${line#ok * - }" ;;
-	"not ok "*) tap_result 1 "Incus https: ${line#not ok * - }" ;;
-	"#"*) echo "$line" ;;
-	esac
-done < "$T/out"
-grep -q '^1\.\.' "$T/out" || { tail -5 "$T/out" | sed 's/^/# /'; tap_result 1 "Incus https: suite ran to the end"; }
+api_tap_of "Incus https" "${E[@]}" "$RCTL" -r ir contract "${P}h" busybox
 ok "the incus client's config is untouched" cmp "$T/config.before" "$T/ic/config.yml"
 
 # lxdeck remote add with an Incus token (POST /1.0/certificates trust_token).

@@ -17,36 +17,24 @@
 # run-tests: alone (hundreds of sessions at once: a load the other suites'
 # waits should not meet)
 LXDECK_SRC=${LXDECK_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
-. "$LXDECK_SRC/tests/lib.sh"
-[ "$(id -u)" -eq 0 ] || skip_all "needs root for real containers"
-command -v lxc >/dev/null || skip_all "no lxc client"
+. "$LXDECK_SRC/tests/api/api-lib.inc"
+api_need_lxc
 command -v openssl >/dev/null || skip_all "no openssl"
 RCTL=$BUILD/tools/rctl
 TTY=$LXDECK_SRC/tests/api/lxc-tty.py
 [ -x "$RCTL" ] || skip_all "build/tools/rctl not built"
 ROUNDS=${STRESS_ROUNDS:-6}
-T=$(mktemp -d /tmp/lxdeck-st.XXXXXX)
-PORT=$((20000 + RANDOM % 20000))
-ADDR=127.0.0.1:$PORT
-cleanup() {
-	[ -n "$DPID" ] && kill -TERM "$DPID" 2>/dev/null && wait "$DPID" 2>/dev/null
-	engine_purge "$T/dir"
-	rm -rf --one-file-system "$T"
-}
-trap cleanup EXIT
-chmod 755 "$T"	# the containers' root must traverse it
-mkdir -p "$T/dir" "$T/u" "$T/h" "$T/cli"
-engine_busybox "$T/dir" "$T/bb.tar.gz" ||
-    { echo "not ok 1 - busybox image for the engine"; exit 1; }
+api_tmp /tmp/lxdeck-st.XXXXXX
+trap 'api_daemon_cleanup dir' EXIT
+api_engine_in "$T" dir u h cli
 # shellcheck disable=SC2046
 env $(uvfdcheck_env "$T/uvfdcheck.log") \
     "$BUILD/lxdeckd" --dir "$T/dir" --socket "$T/unix.socket" --listen "$ADDR" \
     ${STRESS_DEBUG:+--debug} 2>"$T/lxdeckd.log" &
 DPID=$!
-for i in $(seq 1 100); do [ -S "$T/unix.socket" ] && break; sleep 0.05; done
+api_wait_socket "$T/unix.socket"
 uvfdcheck_loaded "$DPID"
-printf 'default-remote: u\nremotes:\n  u:\n    addr: unix://%s\n    public: false\n' \
-    "$T/unix.socket" > "$T/u/config.yml"
+api_conf_write "$T/u" "$T/unix.socket"
 U() { LXD_CONF=$T/u timeout 60 lxc "$@"; }
 H() { LXD_CONF=$T/h timeout 60 lxc "$@"; }
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:secp384r1 -nodes \

@@ -18,14 +18,11 @@
 #     right password works once the back-off is over.
 # Loopback only.  Needs root (real containers).
 LXDECK_SRC=${LXDECK_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
-. "$LXDECK_SRC/tests/lib.sh"
-[ "$(id -u)" -eq 0 ] || skip_all "needs root for real containers"
-command -v lxc >/dev/null || skip_all "no lxc client"
+. "$LXDECK_SRC/tests/api/api-lib.inc"
+api_need_lxc
 command -v openssl >/dev/null || skip_all "no openssl"
 command -v python3 >/dev/null || skip_all "no python3"
-T=$(mktemp -d /tmp/lxdeck-th.XXXXXX)
-PORT=$((20000 + RANDOM % 20000))
-ADDR=127.0.0.1:$PORT
+api_tmp /tmp/lxdeck-th.XXXXXX
 P=th$$
 DPID=
 MONPID=
@@ -42,16 +39,12 @@ cleanup() {
 	rm -rf --one-file-system "$T"
 }
 trap cleanup EXIT
-chmod 755 "$T"	# the containers' root must traverse it
-mkdir -p "$T/d" "$T/u" "$T/a" "$T/ref"
-engine_busybox "$T/d" "$T/bb.tar.gz" ||
-    { echo "not ok 1 - busybox image for the engine"; exit 1; }
+api_engine_in "$T" d u a ref
 start_daemon() {
 	lxdeckd_https "$T" d "$PORT"
 }
 start_daemon
-printf 'default-remote: u\nremotes:\n  u:\n    addr: unix://%s\n    public: false\n' \
-    "$T/d.sock" > "$T/u/config.yml"
+api_conf_write "$T/u" "$T/d.sock"
 U() { LXD_CONF=$T/u timeout 60 lxc "$@"; }
 A() { LXD_CONF=$T/a timeout 60 lxc "$@"; }
 newcert() {

@@ -27,6 +27,7 @@
 #include "../../common/common.h"
 #include "../../core/core.h"
 #include "../../remote/client/client.h"
+#include "../backend-test.h"
 
 static int tap_n, tap_failed;
 static uv_loop_t *loop;
@@ -119,6 +120,17 @@ read_until(int fd, struct strv *unused, char *out, size_t outlen, const char *ne
 	return 0;
 }
 
+/* Types INPUT on the terminal FD, then reads its answer into OUT until
+ * NEEDLE shows (20 s at most): read_until's answer. */
+static int
+type_until(int fd, const char *input, char *out, size_t outlen, const char *needle)
+{
+	if (write(fd, input, strlen(input)) < 0)
+		diag("write: %s", strerror(errno));
+	out[0] = '\0';
+	return read_until(fd, NULL, out, outlen, needle, 20000);
+}
+
 static bool
 wait_exit(struct exec_handle *h, int timeout_ms)
 {
@@ -147,41 +159,6 @@ op(struct backend *b, int rc, char *id, struct err *e)
 
 /* Sequenced: the call sets id, then the wait uses it. */
 #define OPW(call) (id = NULL, rc = (call), rc = op(b, rc, id, &e), id = NULL, rc)
-
-static int
-state_of(struct backend *b, const char *name)
-{
-	struct instance *in = NULL;
-	struct err e = { 0 };
-	int st;
-
-	if (b->ops->instance_get(b, name, 0, &in, &e) < 0)
-		return -1;
-	st = in->status;
-	instance_free(in);
-	return st;
-}
-
-struct evcount {
-	int	 lifecycle, operation;
-	char	 actions[2048];
-};
-
-static void
-on_event(const struct event *ev, void *arg)
-{
-	struct evcount *c = arg;
-
-	if (ev->type == EVENT_LIFECYCLE) {
-		c->lifecycle++;
-		if (strlen(c->actions) + strlen(ev->action) + 2 < sizeof c->actions) {
-			strcat(c->actions, ev->action);
-			strcat(c->actions, " ");
-		}
-	} else if (ev->type == EVENT_OPERATION) {
-		c->operation++;
-	}
-}
 
 /* exec a non-interactive command with optional stdin; out/err captured. */
 static int
@@ -251,7 +228,7 @@ contract(struct backend *b, struct backend *b2, const char *prefix, const char *
 	struct err e = { 0 };
 	struct server_info si;
 	struct instance_create ic;
-	struct evcount ev = { 0 };
+	struct backend_test_seen ev = { 0 };
 	char a[64], prof[64], out[65536], errb[4096];
 	char *id = NULL;
 	int sub, st, rc;
@@ -266,11 +243,11 @@ contract(struct backend *b, struct backend *b2, const char *prefix, const char *
 	    "server info (%s %s)", si.server ? si.server : "?",
 	    si.server_version ? si.server_version : e.msg);
 	server_info_free_contents(&si);
-	sub = b->ops->subscribe(b, on_event, &ev);
+	sub = b->ops->subscribe(b, backend_test_on_event, &ev);
 	pump(300);
 
 	/* leftovers of an interrupted run */
-	if (state_of(b, a) >= 0) {
+	if (backend_test_status(b, a) >= 0) {
 		b->ops->instance_action(b, a, "stop", 0, true, false, &id, &e);
 		op(b, 0, id, &e);
 		id = NULL;
@@ -297,7 +274,7 @@ contract(struct backend *b, struct backend *b2, const char *prefix, const char *
 	/* start */
 	rc = OPW(b->ops->instance_action(b, a, "start", -1, false, false, &id, &e));
 	tap(rc == 0, "start %s", rc ? e.msg : "");
-	tap(state_of(b, a) == STATUS_RUNNING, "running after start");
+	tap(backend_test_status(b, a) == STATUS_RUNNING, "running after start");
 
 	/* exec */
 	if (getenv("RCTL_SKIP_EXEC") != NULL)
@@ -367,10 +344,7 @@ contract(struct backend *b, struct backend *b2, const char *prefix, const char *
 
 			b->ops->exec_resize(b, h, 100, 30, &e);
 			pump(100);
-			if (write(h->fds[0], cmd, strlen(cmd)) < 0)
-				diag("write: %s", strerror(errno));
-			out[0] = '\0';
-			rc = read_until(h->fds[0], NULL, out, sizeof out, "ans-42", 20000);
+			rc = type_until(h->fds[0], cmd, out, sizeof out, "ans-42");
 			tap(rc == 1, "interactive exec answers through the pty");
 			tap(strstr(out, "30 100") != NULL, "window-resize reached the pty");
 			if (write(h->fds[0], "exit 7\n", 7) < 0)
@@ -415,10 +389,7 @@ console:
 			const char *cmd = "\necho con-$((1+1))\n";
 
 			pump(200);
-			if (write(h->fds[0], cmd, strlen(cmd)) < 0)
-				diag("write: %s", strerror(errno));
-			out[0] = '\0';
-			rc = read_until(h->fds[0], NULL, out, sizeof out, "con-2", 20000);
+			rc = type_until(h->fds[0], cmd, out, sizeof out, "con-2");
 			tap(rc == 1, "console answers");
 			b->ops->exec_close(b, h);
 		}
@@ -557,7 +528,7 @@ snapshots:
 
 	/* stop, delete */
 	rc = OPW(b->ops->instance_action(b, a, "stop", 30, true, false, &id, &e));
-	tap(rc == 0 && state_of(b, a) == STATUS_STOPPED, "stop %s", rc ? e.msg : "");
+	tap(rc == 0 && backend_test_status(b, a) == STATUS_STOPPED, "stop %s", rc ? e.msg : "");
 	rc = OPW(b->ops->instance_action(b, a, "stop", 30, true, false, &id, &e));
 	tap(rc < 0 && *e.msg, "stopping a stopped instance fails: %s", e.msg);
 	{
@@ -600,7 +571,7 @@ snapshots:
 	    strstr(ev.actions, "instance-started") != NULL &&
 	    strstr(ev.actions, "instance-deleted") != NULL,
 	    "lifecycle events seen: %s", ev.actions);
-	tap(ev.operation > 0, "operation events seen (%d)", ev.operation);
+	tap(ev.ops > 0, "operation events seen (%d)", ev.ops);
 	b->ops->unsubscribe(b, sub);
 	printf("1..%d\n", tap_n);
 	return tap_failed ? 1 : 0;
