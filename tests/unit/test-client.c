@@ -33,6 +33,15 @@ path(const char *rel)
 	return xasprintf("%s/%s", tmp, rel);
 }
 
+/* The lxc and incus clients' config places, as the tests set them. */
+static void
+unset_conf_env(void)
+{
+	unsetenv("LXD_CONF");
+	unsetenv("INCUS_CONF");
+	unsetenv("XDG_CONFIG_HOME");
+}
+
 TEST(certificates)
 {
 	char *crt = path("c.crt"), *key = path("c.key"), *pem, *cn;
@@ -292,9 +301,7 @@ TEST(lxc_config)
 		CHECK(warn[0] != '\0');
 		remotes_free(&rs);
 	}
-	unsetenv("LXD_CONF");
-	unsetenv("INCUS_CONF");
-	unsetenv("XDG_CONFIG_HOME");
+	unset_conf_env();
 	free(before);
 	free(after);
 	free(sc);
@@ -395,9 +402,7 @@ TEST(incus_config)
 	r = remotes_find(&rs, "incus");
 	CHECK(r != NULL && strcmp(r->addr, "unix:///var/lib/incus/unix.socket") == 0);
 	remotes_free(&rs);
-	unsetenv("LXD_CONF");
-	unsetenv("INCUS_CONF");
-	unsetenv("XDG_CONFIG_HOME");
+	unset_conf_env();
 	free(before);
 	free(after);
 	free(sc);
@@ -645,27 +650,33 @@ TEST(ws_frames_with_handshake)
 
 /* Pieces of one run add up; another init pid starts afresh; the tail of
  * at most 1 MiB is kept. */
+/* Adds DATA (N bytes) to INST's log (init PID): the log is then WANT
+ * (WANTLEN bytes)? */
+static bool
+acc_is(struct console_acc **acc, const char *inst, pid_t pid, const char *data,
+    size_t n, size_t wantlen, const char *want)
+{
+	size_t len;
+	char *log = console_acc_add(acc, inst, pid, data, n, &len);
+	bool ok = len == wantlen && strcmp(log, want) == 0;
+
+	free(log);
+	return ok;
+}
+
 TEST(console_acc)
 {
 	struct console_acc *acc = NULL;
 	char *log, *big;
 	size_t len;
 
-	log = console_acc_add(&acc, "c1", 100, "boot\n", 5, &len);
-	CHECK(len == 5 && strcmp(log, "boot\n") == 0);
-	free(log);
-	log = console_acc_add(&acc, "c1", 100, "", 0, &len);
-	CHECK(len == 5 && strcmp(log, "boot\n") == 0);
-	free(log);
+	CHECK(acc_is(&acc, "c1", 100, "boot\n", 5, 5, "boot\n"));
+	CHECK(acc_is(&acc, "c1", 100, "", 0, 5, "boot\n"));
 	log = console_acc_add(&acc, "c2", 200, "other", 5, &len);
 	CHECK_STR(log, "other");
 	free(log);
-	log = console_acc_add(&acc, "c1", 100, "# ls\n", 5, &len);
-	CHECK(len == 10 && strcmp(log, "boot\n# ls\n") == 0);
-	free(log);
-	log = console_acc_add(&acc, "c1", 101, "again", 5, &len);
-	CHECK(len == 5 && strcmp(log, "again") == 0);
-	free(log);
+	CHECK(acc_is(&acc, "c1", 100, "# ls\n", 5, 10, "boot\n# ls\n"));
+	CHECK(acc_is(&acc, "c1", 101, "again", 5, 5, "again"));
 	big = xmalloc(1024 * 1024 + 1);
 	memset(big, 'x', 1024 * 1024);
 	big[1024 * 1024] = '\0';
@@ -687,8 +698,7 @@ TEST(console_acc)
 int
 main(void)
 {
-	snprintf(tmp, sizeof tmp, "/tmp/lxdeck-test-client.XXXXXX");
-	if (mkdtemp(tmp) == NULL)
+	if (harness_mkdtemp(tmp, sizeof tmp, "/tmp/lxdeck-test-client.XXXXXX") < 0)
 		return 1;
 	RUN(certificates);
 	RUN(trust_store);
@@ -699,12 +709,6 @@ main(void)
 	RUN(pinning);
 	RUN(ws_frames_with_handshake);
 	RUN(console_acc);
-	{
-		char *cmd = xasprintf("rm -rf %s", tmp);
-
-		if (system(cmd) != 0)
-			fprintf(stderr, "cleanup failed\n");
-		free(cmd);
-	}
+	harness_rm_rf(tmp);
 	return harness_done();
 }

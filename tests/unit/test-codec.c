@@ -10,6 +10,16 @@
 #include "../../remote/client/client-internal.h"
 #include "../harness.h"
 
+/* The text of the JSON O (taken) is WANT. */
+#define CHECK_JSON(o, want) do {					\
+	json_object *cj_ = (o);						\
+	char *json = codec_to_string(cj_, true);			\
+									\
+	CHECK_STR(json, want);						\
+	free(json);							\
+	json_object_put(cj_);						\
+} while (0)
+
 TEST(go_json)
 {
 	json_object *o = json_object_new_object();
@@ -25,11 +35,8 @@ TEST(go_json)
 	CHECK_STR(s, "{\"b\":\"\\u003ca\\u0026b\\u003e/\\\"\\n\\u0001\",\"a\":-3,\"c\":null}");
 	free(s);
 	json_object_put(o);
-	o = json_object_new_string("\xe2\x80\xa8 \xff ok \xc3\xa9");
-	s = codec_to_string(o, true);
-	CHECK_STR(s, "\"\\u2028 \\ufffd ok \xc3\xa9\"");
-	free(s);
-	json_object_put(o);
+	CHECK_JSON(json_object_new_string("\xe2\x80\xa8 \xff ok \xc3\xa9"),
+	    "\"\\u2028 \\ufffd ok \xc3\xa9\"");
 }
 
 /* LXD 5.0.2's shapes: locations ["none"] only when managed, a string
@@ -51,14 +58,11 @@ TEST(network_shapes)
 
 	strmap_set(&nw.config, "ipv4.address", "10.1.2.1/24");
 	strv_push(&nw.used_by, "/1.0/profiles/default");
-	o = codec_network_encode(&nw);
-	s = codec_to_string(o, true);
-	CHECK_STR(s, "{\"config\":{\"ipv4.address\":\"10.1.2.1/24\"},"
+	CHECK_JSON(codec_network_encode(&nw),
+	    "{\"config\":{\"ipv4.address\":\"10.1.2.1/24\"},"
 	    "\"description\":\"\",\"locations\":[\"none\"],\"managed\":true,"
 	    "\"name\":\"br0\",\"status\":\"Created\",\"type\":\"bridge\","
 	    "\"used_by\":[\"/1.0/profiles/default\"]}");
-	free(s);
-	json_object_put(o);
 	strmap_free(&nw.config);
 	strv_free(&nw.used_by);
 	o = codec_network_encode(&lo);
@@ -66,23 +70,17 @@ TEST(network_shapes)
 	CHECK(strstr(s, "\"locations\":null,\"managed\":false") != NULL);
 	free(s);
 	json_object_put(o);
-	o = codec_network_state_encode(&st);
-	s = codec_to_string(o, true);
-	CHECK_STR(s, "{\"addresses\":[{\"address\":\"10.1.2.1\",\"family\":"
+	CHECK_JSON(codec_network_state_encode(&st),
+	    "{\"addresses\":[{\"address\":\"10.1.2.1\",\"family\":"
 	    "\"inet\",\"netmask\":\"24\",\"scope\":\"global\"}],\"bond\":null,"
 	    "\"bridge\":null,\"counters\":{\"bytes_received\":0,\"bytes_sent\":0,"
 	    "\"packets_received\":0,\"packets_sent\":0},\"hwaddr\":\"\","
 	    "\"mtu\":1500,\"ovn\":null,\"state\":\"up\",\"type\":\"broadcast\","
 	    "\"vlan\":null}");
-	free(s);
-	json_object_put(o);
-	o = codec_network_lease_encode(&l);
-	s = codec_to_string(o, true);
-	CHECK_STR(s, "{\"address\":\"10.1.2.3\",\"hostname\":\"c1\","
+	CHECK_JSON(codec_network_lease_encode(&l),
+	    "{\"address\":\"10.1.2.3\",\"hostname\":\"c1\","
 	    "\"hwaddr\":\"00:16:3e:00:00:01\",\"location\":\"none\","
 	    "\"type\":\"dynamic\"}");
-	free(s);
-	json_object_put(o);
 }
 
 TEST(storage_shapes)
@@ -93,31 +91,20 @@ TEST(storage_shapes)
 	    .inodes_total = 10, .inodes_used = 4 };
 	struct storage_volume v = { .name = "c1/s1", .type = "container",
 	    .snapshot = true };
-	json_object *o;
-	char *s;
 
 	strmap_set(&sp.config, "source", "/var/lib/lxdeck/containers");
-	o = codec_storage_pool_encode(&sp);
-	s = codec_to_string(o, true);
-	CHECK_STR(s, "{\"config\":{\"source\":\"/var/lib/lxdeck/containers\"},"
+	CHECK_JSON(codec_storage_pool_encode(&sp),
+	    "{\"config\":{\"source\":\"/var/lib/lxdeck/containers\"},"
 	    "\"description\":\"\",\"driver\":\"dir\",\"locations\":[\"none\"],"
 	    "\"name\":\"default\",\"status\":\"Created\",\"used_by\":[]}");
-	free(s);
-	json_object_put(o);
 	strmap_free(&sp.config);
-	o = codec_storage_resources_encode(&res);
-	s = codec_to_string(o, true);
-	CHECK_STR(s, "{\"inodes\":{\"total\":10,\"used\":4},"
+	CHECK_JSON(codec_storage_resources_encode(&res),
+	    "{\"inodes\":{\"total\":10,\"used\":4},"
 	    "\"space\":{\"total\":100,\"used\":40}}");
-	free(s);
-	json_object_put(o);
-	o = codec_storage_snapshot_encode(&v);
-	s = codec_to_string(o, true);
-	CHECK_STR(s, "{\"config\":{},\"content_type\":\"filesystem\","
+	CHECK_JSON(codec_storage_snapshot_encode(&v),
+	    "{\"config\":{},\"content_type\":\"filesystem\","
 	    "\"created_at\":\"0001-01-01T00:00:00Z\",\"description\":\"\","
 	    "\"expires_at\":\"0001-01-01T00:00:00Z\",\"name\":\"s1\"}");
-	free(s);
-	json_object_put(o);
 }
 
 TEST(etag_profile)
@@ -328,27 +315,30 @@ TEST(filter)
 	struct err e = { 0 };
 	json_object *o = json_object_new_object(), *cfg = json_object_new_object();
 	struct api_filter *f;
+	static const struct {
+		const char	*expr;
+		bool		 want;
+	} matches[] = {
+		{ "status eq running", true },
+		{ "status eq running and not name eq web1", false },
+		{ "name eq nope or config.image.os eq busybox", true },
+		{ "name ne \"web1\"", false },
+		{ "", true },
+	};
+	size_t i;
 
 	json_object_object_add(o, "name", json_object_new_string("web1"));
 	json_object_object_add(o, "status", json_object_new_string("Running"));
 	json_object_object_add(cfg, "image.os", json_object_new_string("busybox"));
 	json_object_object_add(o, "config", cfg);
 
-	f = api_filter_parse("status eq running", &e);
-	CHECK(f != NULL && api_filter_match(f, o));
-	api_filter_free(f);
-	f = api_filter_parse("status eq running and not name eq web1", &e);
-	CHECK(f != NULL && !api_filter_match(f, o));
-	api_filter_free(f);
-	f = api_filter_parse("name eq nope or config.image.os eq busybox", &e);
-	CHECK(f != NULL && api_filter_match(f, o));
-	api_filter_free(f);
-	f = api_filter_parse("name ne \"web1\"", &e);
-	CHECK(f != NULL && !api_filter_match(f, o));
-	api_filter_free(f);
-	f = api_filter_parse("", &e);
-	CHECK(f != NULL && api_filter_match(f, o));
-	api_filter_free(f);
+	for (i = 0; i < sizeof matches / sizeof matches[0]; i++) {
+		f = api_filter_parse(matches[i].expr, &e);
+		CHECKF(f != NULL && !!api_filter_match(f, o) == matches[i].want,
+		    "\"%s\" %s", matches[i].expr,
+		    matches[i].want ? "matches" : "does not match");
+		api_filter_free(f);
+	}
 	CHECK(api_filter_parse("status gt 1", &e) == NULL && e.code == 400);
 	CHECK(api_filter_parse("status eq", &e) == NULL);
 	CHECK(api_filter_parse("status eq a and", &e) == NULL);

@@ -30,6 +30,42 @@ bad_key(const char *k, const char *v)
 	    last.code == 400;
 }
 
+/*
+ * KEYS_OK(KEY, VALUE...), KEYS_BAD(KEY, VALUE...): one check per VALUE, that
+ * KEY=VALUE is valid (ok_key) or refused with a 400 (bad_key); last holds
+ * the error of the last one.
+ */
+#define KEYS_OK(...)	keys_check(__LINE__, true, __VA_ARGS__, NULL)
+#define KEYS_BAD(...)	keys_check(__LINE__, false, __VA_ARGS__, NULL)
+
+static void
+keys_check(int line, bool ok, const char *key, ...)
+{
+	const char *v;
+	va_list ap;
+
+	va_start(ap, key);
+	while ((v = va_arg(ap, const char *)) != NULL)
+		harness_checkf(ok ? ok_key(key, v) : bad_key(key, v), __FILE__, line,
+		    "%s=\"%s\" is %s", key, v, ok ? "valid" : "refused");
+	va_end(ap);
+}
+
+/* R rendered: one check that it worked (the error shown when not).  The
+ * caller frees; NULL when it failed. */
+#define render_ok(r, e)	render_check(__LINE__, (r), (e))
+
+static char *
+render_check(int line, const struct lxc_render *r, struct err *e)
+{
+	char *t = config_render_lxc(r, e);
+
+	if (t == NULL)
+		printf("# %s\n", e->msg);
+	harness_checkf(t != NULL, __FILE__, line, "the config renders");
+	return t;
+}
+
 /* A device from "k=v" pairs, NULL-terminated. */
 static void
 dev_set(struct devmap *d, const char *name, ...)
@@ -58,23 +94,7 @@ dev_ok(struct devmap *d)
 	return devices_validate(d, CONFIG_INSTANCE, &last) == 0;
 }
 
-/* Does text hold exactly this line? */
-static bool
-has_line(const char *text, const char *line)
-{
-	size_t len = strlen(line);
-	const char *p = text;
-
-	while (p != NULL && *p != '\0') {
-		if (strncmp(p, line, len) == 0 && (p[len] == '\n' || p[len] == '\0'))
-			return true;
-		p = strchr(p, '\n');
-		if (p != NULL)
-			p++;
-	}
-	return false;
-}
-
+/* Where text has exactly this line, or NULL. */
 static const char *
 line_pos(const char *text, const char *line)
 {
@@ -89,6 +109,28 @@ line_pos(const char *text, const char *line)
 			p++;
 	}
 	return NULL;
+}
+
+/* Does text hold exactly this line? */
+static bool
+has_line(const char *text, const char *line)
+{
+	return line_pos(text, line) != NULL;
+}
+
+/* HAS_LINES(TEXT, LINE...): one check per LINE, that TEXT holds it. */
+#define HAS_LINES(...)	has_lines_check(__LINE__, __VA_ARGS__, NULL)
+
+static void
+has_lines_check(int line, const char *text, ...)
+{
+	const char *l;
+	va_list ap;
+
+	va_start(ap, text);
+	while ((l = va_arg(ap, const char *)) != NULL)
+		harness_checkf(has_line(text, l), __FILE__, line, "has \"%s\"", l);
+	va_end(ap);
 }
 
 TEST(bools)
@@ -141,20 +183,20 @@ TEST(sizes)
 
 TEST(unknown_and_free_keys)
 {
-	CHECK(bad_key("foo.bar", "1"));
+	KEYS_BAD("foo.bar", "1");
 	CHECK_STR(last.msg, "Unknown configuration key: \"foo.bar\"");
-	CHECK(bad_key("limits.cpus", "1"));
-	CHECK(bad_key("user.", "x"));
-	CHECK(bad_key("", "x"));
-	CHECK(ok_key("user.anything.at.all", "whatever\nmulti line"));
-	CHECK(ok_key("user.x", ""));
-	CHECK(ok_key("environment.FOO", "bar baz"));
-	CHECK(bad_key("environment.FOO", "a\nlxc.rootfs.path = /"));
-	CHECK(bad_key("environment.A=B", "x"));
-	CHECK(ok_key("cloud-init.user-data", "#cloud-config\npackages: []\n"));
-	CHECK(ok_key("volatile.eth0.hwaddr", "00:16:3e:00:00:01"));
-	CHECK(ok_key("volatile.idmap.next", "[{\"Isuid\":true}]"));
-	CHECK(ok_key("image.os", "busybox"));
+	KEYS_BAD("limits.cpus", "1");
+	KEYS_BAD("user.", "x");
+	KEYS_BAD("", "x");
+	KEYS_OK("user.anything.at.all", "whatever\nmulti line");
+	KEYS_OK("user.x", "");
+	KEYS_OK("environment.FOO", "bar baz");
+	KEYS_BAD("environment.FOO", "a\nlxc.rootfs.path = /");
+	KEYS_BAD("environment.A=B", "x");
+	KEYS_OK("cloud-init.user-data", "#cloud-config\npackages: []\n");
+	KEYS_OK("volatile.eth0.hwaddr", "00:16:3e:00:00:01");
+	KEYS_OK("volatile.idmap.next", "[{\"Isuid\":true}]");
+	KEYS_OK("image.os", "busybox");
 }
 
 TEST(profile_scope)
@@ -183,61 +225,37 @@ TEST(profile_scope)
 
 TEST(empty_is_unset)
 {
-	CHECK(ok_key("limits.memory", ""));
-	CHECK(ok_key("security.privileged", ""));
-	CHECK(ok_key("snapshots.schedule", ""));
-	CHECK(bad_key("no.such.key", ""));
+	KEYS_OK("limits.memory", "");
+	KEYS_OK("security.privileged", "");
+	KEYS_OK("snapshots.schedule", "");
+	KEYS_BAD("no.such.key", "");
 }
 
 TEST(limits_memory)
 {
-	CHECK(ok_key("limits.memory", "64MiB"));
-	CHECK(ok_key("limits.memory", "1GB"));
-	CHECK(ok_key("limits.memory", "536870912"));
-	CHECK(ok_key("limits.memory", "50%"));
-	CHECK(bad_key("limits.memory", "lots"));
+	KEYS_OK("limits.memory", "64MiB", "1GB", "536870912", "50%");
+	KEYS_BAD("limits.memory", "lots");
 	CHECK(strncmp(last.msg, "Invalid value for \"limits.memory\": \"lots\"",
 	    strlen("Invalid value for \"limits.memory\": \"lots\"")) == 0);
-	CHECK(bad_key("limits.memory", "0"));
-	CHECK(bad_key("limits.memory", "0%"));
-	CHECK(bad_key("limits.memory", "64M"));
-	CHECK(bad_key("limits.memory", "-1GB"));
-	CHECK(ok_key("limits.memory.enforce", "hard"));
-	CHECK(ok_key("limits.memory.enforce", "soft"));
-	CHECK(bad_key("limits.memory.enforce", "medium"));
+	KEYS_BAD("limits.memory", "0", "0%", "64M", "-1GB");
+	KEYS_OK("limits.memory.enforce", "hard", "soft");
+	KEYS_BAD("limits.memory.enforce", "medium");
 	CHECK(strstr(last.msg, "limits.memory.enforce") != NULL);
-	CHECK(ok_key("limits.memory.swap", "false"));
-	CHECK(bad_key("limits.memory.swap", "maybe"));
+	KEYS_OK("limits.memory.swap", "false");
+	KEYS_BAD("limits.memory.swap", "maybe");
 }
 
 TEST(limits_cpu)
 {
-	CHECK(ok_key("limits.cpu", "2"));
-	CHECK(ok_key("limits.cpu", "0-1"));
-	CHECK(ok_key("limits.cpu", "0-1,3"));
-	CHECK(ok_key("limits.cpu", "0,2,4-5"));
-	CHECK(ok_key("limits.cpu", "0-0"));
-	CHECK(bad_key("limits.cpu", "0"));
-	CHECK(bad_key("limits.cpu", "two"));
+	KEYS_OK("limits.cpu", "2", "0-1", "0-1,3", "0,2,4-5", "0-0");
+	KEYS_BAD("limits.cpu", "0", "two");
 	CHECK(strstr(last.msg, "\"limits.cpu\"") != NULL);
-	CHECK(bad_key("limits.cpu", "1-3,3"));
-	CHECK(bad_key("limits.cpu", "3-1"));
-	CHECK(bad_key("limits.cpu", "1,"));
-	CHECK(bad_key("limits.cpu", ",1"));
-	CHECK(bad_key("limits.cpu", "-1"));
-	CHECK(bad_key("limits.cpu", "1 2"));
-	CHECK(ok_key("limits.cpu.allowance", "50%"));
-	CHECK(ok_key("limits.cpu.allowance", "25ms/100ms"));
-	CHECK(ok_key("limits.cpu.allowance", "25/100"));
-	CHECK(bad_key("limits.cpu.allowance", "50"));
-	CHECK(bad_key("limits.cpu.allowance", "half"));
-	CHECK(bad_key("limits.cpu.allowance", "%"));
-	CHECK(bad_key("limits.cpu.allowance", "25ms/"));
-	CHECK(bad_key("limits.cpu.allowance", "0ms/100ms"));
-	CHECK(ok_key("limits.processes", "500"));
-	CHECK(bad_key("limits.processes", "0"));
-	CHECK(bad_key("limits.processes", "-3"));
-	CHECK(bad_key("limits.processes", "many"));
+	KEYS_BAD("limits.cpu", "1-3,3", "3-1", "1,", ",1", "-1", "1 2");
+	KEYS_OK("limits.cpu.allowance", "50%", "25ms/100ms", "25/100");
+	KEYS_BAD("limits.cpu.allowance", "50", "half", "%", "25ms/",
+	    "0ms/100ms");
+	KEYS_OK("limits.processes", "500");
+	KEYS_BAD("limits.processes", "0", "-3", "many");
 }
 
 TEST(security_and_boot)
@@ -254,72 +272,49 @@ TEST(security_and_boot)
 		CHECK(bad_key(bools[i], "sure"));
 		CHECK(strstr(last.msg, bools[i]) != NULL);
 	}
-	CHECK(ok_key("boot.autostart.delay", "10"));
-	CHECK(bad_key("boot.autostart.delay", "10s"));
-	CHECK(ok_key("boot.autostart.priority", "-5"));
-	CHECK(bad_key("boot.autostart.priority", "high"));
-	CHECK(ok_key("boot.host_shutdown_timeout", "30"));
-	CHECK(bad_key("boot.host_shutdown_timeout", "3.5"));
+	KEYS_OK("boot.autostart.delay", "10");
+	KEYS_BAD("boot.autostart.delay", "10s");
+	KEYS_OK("boot.autostart.priority", "-5");
+	KEYS_BAD("boot.autostart.priority", "high");
+	KEYS_OK("boot.host_shutdown_timeout", "30");
+	KEYS_BAD("boot.host_shutdown_timeout", "3.5");
 }
 
 TEST(snapshots_keys)
 {
-	CHECK(ok_key("snapshots.schedule", "@daily"));
-	CHECK(ok_key("snapshots.schedule", "@hourly"));
-	CHECK(ok_key("snapshots.schedule", "@startup"));
-	CHECK(ok_key("snapshots.schedule", "@never"));
-	CHECK(ok_key("snapshots.schedule", "0 6 * * *"));
-	CHECK(ok_key("snapshots.schedule", "*/15 0-23/2 1,15 jan-jun mon-fri"));
-	CHECK(ok_key("snapshots.schedule", "@daily, 30 12 * * 0"));
-	CHECK(ok_key("snapshots.schedule", "0 0,12 * * *"));
-	CHECK(bad_key("snapshots.schedule", "daily"));
+	KEYS_OK("snapshots.schedule", "@daily", "@hourly", "@startup",
+	    "@never", "0 6 * * *", "*/15 0-23/2 1,15 jan-jun mon-fri",
+	    "@daily, 30 12 * * 0", "0 0,12 * * *");
+	KEYS_BAD("snapshots.schedule", "daily");
 	CHECK(strstr(last.msg, "snapshots.schedule") != NULL);
-	CHECK(bad_key("snapshots.schedule", "0 6 * *"));
-	CHECK(bad_key("snapshots.schedule", "60 6 * * *"));
-	CHECK(bad_key("snapshots.schedule", "0 24 * * *"));
-	CHECK(bad_key("snapshots.schedule", "0 6 0 * *"));
-	CHECK(bad_key("snapshots.schedule", "0 6 * 13 *"));
-	CHECK(bad_key("snapshots.schedule", "0 6 * * 7"));
-	CHECK(bad_key("snapshots.schedule", "0 6 * * funday"));
-	CHECK(bad_key("snapshots.schedule", "0  6 * * *"));
-	CHECK(bad_key("snapshots.schedule", "*/0 * * * *"));
-	CHECK(bad_key("snapshots.schedule", "@every 1h"));
-	CHECK(ok_key("snapshots.expiry", "1M 2H 3d 4w 5m 6y"));
-	CHECK(ok_key("snapshots.expiry", "2w"));
-	CHECK(ok_key("snapshots.expiry", "30S"));
-	CHECK(bad_key("snapshots.expiry", "2 weeks"));
+	KEYS_BAD("snapshots.schedule", "0 6 * *", "60 6 * * *", "0 24 * * *",
+	    "0 6 0 * *", "0 6 * 13 *", "0 6 * * 7", "0 6 * * funday",
+	    "0  6 * * *", "*/0 * * * *", "@every 1h");
+	KEYS_OK("snapshots.expiry", "1M 2H 3d 4w 5m 6y", "2w", "30S");
+	KEYS_BAD("snapshots.expiry", "2 weeks");
 	CHECK(strstr(last.msg, "snapshots.expiry") != NULL);
-	CHECK(bad_key("snapshots.expiry", "1d 2d"));
-	CHECK(bad_key("snapshots.expiry", "1x"));
-	CHECK(bad_key("snapshots.expiry", "d"));
-	CHECK(ok_key("snapshots.pattern", "snap%d"));
-	CHECK(bad_key("snapshots.pattern", "a\nb"));
+	KEYS_BAD("snapshots.expiry", "1d 2d", "1x", "d");
+	KEYS_OK("snapshots.pattern", "snap%d");
+	KEYS_BAD("snapshots.pattern", "a\nb");
 }
 
 TEST(raw_keys)
 {
 	CHECK(ok_key("raw.lxc", "lxc.cap.drop = sys_admin\n# comment\n\n"
 	    "  lxc.mount.entry = /srv srv none bind,create=dir 0 0\n"));
-	CHECK(ok_key("raw.lxc", "lxc.net.0.ipv4.address = 10.0.3.5/24"));
-	CHECK(bad_key("raw.lxc", "this is not a key"));
+	KEYS_OK("raw.lxc", "lxc.net.0.ipv4.address = 10.0.3.5/24");
+	KEYS_BAD("raw.lxc", "this is not a key");
 	CHECK(strstr(last.msg, "raw.lxc") != NULL);
-	CHECK(bad_key("raw.lxc", "lxc.log.file = /tmp/x"));
-	CHECK(bad_key("raw.lxc", "lxc.logfile = /tmp/x"));
-	CHECK(bad_key("raw.lxc", "lxc.log.syslog = daemon"));
-	CHECK(bad_key("raw.lxc", "lxc.ephemeral = 1"));
-	CHECK(bad_key("raw.lxc", "lxc.prlimit.nofile = 1024"));
-	CHECK(bad_key("raw.lxc", "lxc.rootfs.path = dir:/"));
-	CHECK(bad_key("raw.lxc", "LXC.Rootfs.Path = dir:/"));
-	CHECK(bad_key("raw.lxc", "lxc.net.0.link = br9"));
-	CHECK(bad_key("raw.lxc", "foo = bar"));
-	CHECK(ok_key("raw.idmap", "both 1000 1000"));
-	CHECK(ok_key("raw.idmap", "uid 1000-1009 2000-2009\ngid 50 50"));
-	CHECK(bad_key("raw.idmap", "both 1000"));
-	CHECK(bad_key("raw.idmap", "uid 1000-1009 2000-2001"));
-	CHECK(bad_key("raw.idmap", "user 1000 1000"));
-	CHECK(ok_key("linux.kernel_modules", "overlay,nf_nat, br_netfilter"));
-	CHECK(bad_key("linux.kernel_modules", "overlay;rm -rf /"));
-	CHECK(bad_key("linux.kernel_modules", ","));
+	KEYS_BAD("raw.lxc", "lxc.log.file = /tmp/x", "lxc.logfile = /tmp/x",
+	    "lxc.log.syslog = daemon", "lxc.ephemeral = 1",
+	    "lxc.prlimit.nofile = 1024", "lxc.rootfs.path = dir:/",
+	    "LXC.Rootfs.Path = dir:/", "lxc.net.0.link = br9", "foo = bar");
+	KEYS_OK("raw.idmap", "both 1000 1000",
+	    "uid 1000-1009 2000-2009\ngid 50 50");
+	KEYS_BAD("raw.idmap", "both 1000", "uid 1000-1009 2000-2001",
+	    "user 1000 1000");
+	KEYS_OK("linux.kernel_modules", "overlay,nf_nat, br_netfilter");
+	KEYS_BAD("linux.kernel_modules", "overlay;rm -rf /", ",");
 }
 
 TEST(devices)
@@ -506,21 +501,18 @@ TEST(render_unprivileged)
 
 	strmap_set(&c, "environment.FOO", "bar baz");
 	strmap_set(&c, "user.note", "not rendered");
-	t = config_render_lxc(&r, &e);
-	CHECK(t != NULL);
-	if (t == NULL) {
-		printf("# %s\n", e.msg);
+	if ((t = render_ok(&r, &e)) == NULL)
 		return;
-	}
 	CHECK(strncmp(t, "# Generated by lxdeck; do not edit\n", 35) == 0);
 	CHECK(has_line(t, "lxc.uts.name = c1"));
 	CHECK(line_pos(t, "lxc.arch = x86_64") != NULL || strstr(t, "lxc.arch = ") != NULL);
-	CHECK(has_line(t, "lxc.rootfs.path = dir:/var/lib/lxdeck/containers/c1/rootfs"));
-	CHECK(has_line(t, "lxc.rootfs.options = idmap=container"));
-	CHECK(has_line(t, "lxc.idmap = u 0 1000000 65536"));
-	CHECK(has_line(t, "lxc.idmap = g 0 1000000 65536"));
-	CHECK(has_line(t, "lxc.include = /usr/share/lxc/config/common.conf"));
-	CHECK(has_line(t, "lxc.include = /usr/share/lxc/config/userns.conf"));
+	HAS_LINES(t,
+	    "lxc.rootfs.path = dir:/var/lib/lxdeck/containers/c1/rootfs",
+	    "lxc.rootfs.options = idmap=container",
+	    "lxc.idmap = u 0 1000000 65536",
+	    "lxc.idmap = g 0 1000000 65536",
+	    "lxc.include = /usr/share/lxc/config/common.conf",
+	    "lxc.include = /usr/share/lxc/config/userns.conf");
 	CHECK(line_pos(t, "lxc.include = /usr/share/lxc/config/common.conf") <
 	    line_pos(t, "lxc.include = /usr/share/lxc/config/userns.conf"));
 	/* Our seccomp profile must come after common.conf's. */
@@ -530,15 +522,17 @@ TEST(render_unprivileged)
 	CHECK(!has_line(t, "lxc.cap.drop = sys_module sys_time sys_rawio mac_admin mac_override"));
 	CHECK(has_line(t, "lxc.log.file = /var/lib/lxdeck/containers/c1/lxc.log"));
 	CHECK(strstr(t, "\nlxc.log.level = ") != NULL);
-	CHECK(has_line(t, "lxc.console.logfile = /var/lib/lxdeck/containers/c1/console.log"));
-	CHECK(has_line(t, "lxc.console.size = 1MB"));
+	HAS_LINES(t,
+	    "lxc.console.logfile = /var/lib/lxdeck/containers/c1/console.log",
+	    "lxc.console.size = 1MB");
 	CHECK(strstr(t, "\nlxc.tty.max = ") != NULL);
 	CHECK(strstr(t, "\nlxc.pty.max = ") != NULL);
-	CHECK(has_line(t, "lxc.autodev = 1"));
-	CHECK(has_line(t, "lxc.mount.auto = proc:mixed sys:rw cgroup:mixed"));
-	CHECK(has_line(t, "lxc.cgroup.devices.deny = a"));
-	CHECK(has_line(t, "lxc.cgroup.devices.allow = c 1:3 rwm"));
-	CHECK(has_line(t, "lxc.environment = FOO=bar baz"));
+	HAS_LINES(t,
+	    "lxc.autodev = 1",
+	    "lxc.mount.auto = proc:mixed sys:rw cgroup:mixed",
+	    "lxc.cgroup.devices.deny = a",
+	    "lxc.cgroup.devices.allow = c 1:3 rwm",
+	    "lxc.environment = FOO=bar baz");
 	CHECK(strstr(t, "not rendered") == NULL);
 	CHECK(has_line(t, "lxc.net.0.type = empty"));
 	CHECK(strstr(t, "apparmor") == NULL);	/* no AppArmor on this kernel */
@@ -565,16 +559,15 @@ TEST(render_privileged_nesting)
 	r.rootfs_idmap = false;
 	strmap_set(&c, "security.privileged", "true");
 	strmap_set(&c, "security.nesting", "true");
-	t = config_render_lxc(&r, &e);
-	CHECK(t != NULL);
-	if (t == NULL)
+	if ((t = render_ok(&r, &e)) == NULL)
 		return;
 	CHECK(strstr(t, "lxc.idmap") == NULL);
 	CHECK(strstr(t, "userns.conf") == NULL);
 	CHECK(strstr(t, "idmap=container") == NULL);
-	CHECK(has_line(t, "lxc.cap.drop = sys_module sys_time sys_rawio mac_admin mac_override"));
-	CHECK(has_line(t, "lxc.include = /usr/share/lxc/config/nesting.conf"));
-	CHECK(has_line(t, "lxc.mount.auto = proc:rw sys:rw cgroup:rw"));
+	HAS_LINES(t,
+	    "lxc.cap.drop = sys_module sys_time sys_rawio mac_admin mac_override",
+	    "lxc.include = /usr/share/lxc/config/nesting.conf",
+	    "lxc.mount.auto = proc:rw sys:rw cgroup:rw");
 	CHECK(!has_line(t, "lxc.mount.auto = proc:mixed sys:mixed cgroup:mixed"));
 	free(t);
 
@@ -598,29 +591,27 @@ TEST(render_limits)
 	strmap_set(&c, "limits.cpu", "0-1,3");
 	strmap_set(&c, "limits.processes", "200");
 	strmap_set(&c, "limits.cpu.allowance", "50%");
-	t = config_render_lxc(&r, &e);
-	CHECK(t != NULL);
-	if (t == NULL)
+	if ((t = render_ok(&r, &e)) == NULL)
 		return;
-	CHECK(has_line(t, "lxc.cgroup.memory.limit_in_bytes = 67108864"));
-	CHECK(has_line(t, "lxc.cgroup.cpuset.cpus = 0-1,3"));
-	CHECK(has_line(t, "lxc.cgroup.pids.max = 200"));
-	CHECK(has_line(t, "lxc.cgroup.cpu.shares = 512"));
+	HAS_LINES(t,
+	    "lxc.cgroup.memory.limit_in_bytes = 67108864",
+	    "lxc.cgroup.cpuset.cpus = 0-1,3",
+	    "lxc.cgroup.pids.max = 200",
+	    "lxc.cgroup.cpu.shares = 512");
 	free(t);
 
 	r.cgroup2 = true;
 	strmap_set(&c, "limits.cpu.allowance", "25ms/100ms");
 	strmap_set(&c, "limits.memory.swap", "false");
-	t = config_render_lxc(&r, &e);
-	CHECK(t != NULL);
-	if (t == NULL)
+	if ((t = render_ok(&r, &e)) == NULL)
 		return;
-	CHECK(has_line(t, "lxc.cgroup2.memory.max = 67108864"));
-	CHECK(has_line(t, "lxc.cgroup2.memory.swap.max = 0"));
-	CHECK(has_line(t, "lxc.cgroup2.cpuset.cpus = 0-1,3"));
-	CHECK(has_line(t, "lxc.cgroup2.pids.max = 200"));
-	CHECK(has_line(t, "lxc.cgroup2.cpu.max = 25000 100000"));
-	CHECK(has_line(t, "lxc.cgroup2.devices.deny = a"));
+	HAS_LINES(t,
+	    "lxc.cgroup2.memory.max = 67108864",
+	    "lxc.cgroup2.memory.swap.max = 0",
+	    "lxc.cgroup2.cpuset.cpus = 0-1,3",
+	    "lxc.cgroup2.pids.max = 200",
+	    "lxc.cgroup2.cpu.max = 25000 100000",
+	    "lxc.cgroup2.devices.deny = a");
 	CHECK(strstr(t, "lxc.cgroup.memory") == NULL);
 	CHECK(strstr(t, "\nlxc.cgroup.devices") == NULL);
 	free(t);
@@ -691,17 +682,18 @@ TEST(render_devices)
 		printf("# %s\n", e.msg);
 		goto out;
 	}
-	CHECK(has_line(t, "lxc.net.0.type = veth"));
-	CHECK(has_line(t, "lxc.net.0.link = lxdeckbr0"));
-	CHECK(has_line(t, "lxc.net.0.name = eth0"));
-	CHECK(has_line(t, "lxc.net.0.flags = up"));
-	CHECK(has_line(t, "lxc.net.0.hwaddr = 00:16:3e:00:00:01"));
-	CHECK(has_line(t, "lxc.net.1.type = veth"));
-	CHECK(has_line(t, "lxc.net.1.link = br1"));
-	CHECK(has_line(t, "lxc.net.1.name = eth1"));
-	CHECK(has_line(t, "lxc.net.1.hwaddr = 00:16:3e:aa:bb:cc"));
-	CHECK(has_line(t, "lxc.net.1.mtu = 1400"));
-	CHECK(has_line(t, "lxc.net.1.veth.pair = vethc1"));
+	HAS_LINES(t,
+	    "lxc.net.0.type = veth",
+	    "lxc.net.0.link = lxdeckbr0",
+	    "lxc.net.0.name = eth0",
+	    "lxc.net.0.flags = up",
+	    "lxc.net.0.hwaddr = 00:16:3e:00:00:01",
+	    "lxc.net.1.type = veth",
+	    "lxc.net.1.link = br1",
+	    "lxc.net.1.name = eth1",
+	    "lxc.net.1.hwaddr = 00:16:3e:aa:bb:cc",
+	    "lxc.net.1.mtu = 1400",
+	    "lxc.net.1.veth.pair = vethc1");
 	CHECK(strstr(t, "lxc.net.0.type = empty") == NULL);
 	{
 		char *want = malloc(strlen(src) + 100);
@@ -716,8 +708,9 @@ TEST(render_devices)
 	}
 	CHECK(strstr(t, "/nonexistent/lxdeck") == NULL);
 	CHECK(strstr(t, "rootfs/") == NULL || strstr(t, "mount.entry = /var") == NULL);
-	CHECK(has_line(t, "lxc.cgroup.devices.allow = c 1:3 rwm"));
-	CHECK(has_line(t, "lxc.mount.entry = /dev/null dev/mynull none bind,create=file 0 0"));
+	HAS_LINES(t,
+	    "lxc.cgroup.devices.allow = c 1:3 rwm",
+	    "lxc.mount.entry = /dev/null dev/mynull none bind,create=file 0 0");
 	/* raw.lxc is the very end. */
 	CHECK(line_pos(t, "lxc.cap.drop = sys_admin") != NULL);
 	CHECK(line_pos(t, "lxc.cap.drop = sys_admin") >
@@ -773,14 +766,13 @@ TEST(render_raw_idmap)
 	char *t;
 
 	strmap_set(&c, "raw.idmap", "both 1000 1000");
-	t = config_render_lxc(&r, &e);
-	CHECK(t != NULL);
-	if (t == NULL)
+	if ((t = render_ok(&r, &e)) == NULL)
 		return;
-	CHECK(has_line(t, "lxc.idmap = u 0 1000000 1000"));
-	CHECK(has_line(t, "lxc.idmap = u 1000 1000 1"));
-	CHECK(has_line(t, "lxc.idmap = u 1001 1001001 64535"));
-	CHECK(has_line(t, "lxc.idmap = g 1000 1000 1"));
+	HAS_LINES(t,
+	    "lxc.idmap = u 0 1000000 1000",
+	    "lxc.idmap = u 1000 1000 1",
+	    "lxc.idmap = u 1001 1001001 64535",
+	    "lxc.idmap = g 1000 1000 1");
 	CHECK(!has_line(t, "lxc.idmap = u 0 1000000 65536"));
 	free(t);
 
@@ -825,12 +817,13 @@ TEST(seccomp)
 	CHECK(strncmp(buf, "2\ndenylist\n", 11) == 0);
 	CHECK(has_line(buf, "[all]"));
 	CHECK(strstr(buf, "\nreject_force_umount") != NULL);
-	CHECK(has_line(buf, "kexec_load errno 38"));
-	CHECK(has_line(buf, "kexec_file_load errno 38"));
-	CHECK(has_line(buf, "open_by_handle_at errno 38"));
-	CHECK(has_line(buf, "init_module errno 38"));
-	CHECK(has_line(buf, "finit_module errno 38"));
-	CHECK(has_line(buf, "delete_module errno 38"));
+	HAS_LINES(buf,
+	    "kexec_load errno 38",
+	    "kexec_file_load errno 38",
+	    "open_by_handle_at errno 38",
+	    "init_module errno 38",
+	    "finit_module errno 38",
+	    "delete_module errno 38");
 	unlink(path);
 	rmdir(dir);
 	err_clear(&e);

@@ -9,42 +9,8 @@
 #include <uv.h>
 
 #include "../../core/core.h"
+#include "../backend-test.h"
 #include "../harness.h"
-
-struct seen {
-	int	 lifecycle;
-	int	 ops;
-	int	 final_ok;
-	char	 last_action[64];
-	char	 last_source[128];
-};
-
-static void
-on_event(const struct event *ev, void *arg)
-{
-	struct seen *s = arg;
-
-	if (ev->type == EVENT_LIFECYCLE) {
-		s->lifecycle++;
-		snprintf(s->last_action, sizeof s->last_action, "%s", ev->action);
-		snprintf(s->last_source, sizeof s->last_source, "%s", ev->source);
-	} else if (ev->type == EVENT_OPERATION) {
-		s->ops++;
-		if (ev->op->status == STATUS_SUCCESS)
-			s->final_ok++;
-	}
-}
-
-static struct instance *
-find(struct instance *v, size_t n, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (strcmp(v[i].name, name) == 0)
-			return &v[i];
-	return NULL;
-}
 
 TEST(seed_and_errors)
 {
@@ -61,12 +27,12 @@ TEST(seed_and_errors)
 	CHECK(b != NULL);
 	CHECK(b->ops->instance_list(b, INSTANCE_WITH_STATE, &v, &n, &e) == 0);
 	CHECK(n == 6);
-	CHECK(find(v, n, "web1") != NULL && find(v, n, "web1")->state != NULL);
-	CHECK(find(v, n, "web1")->status == STATUS_RUNNING);
-	CHECK(find(v, n, "build")->status == STATUS_STOPPED);
-	CHECK(find(v, n, "cache1")->status == STATUS_FROZEN);
-	CHECK_STR(find(v, n, "web1")->state->nics[0].addrs[0].address, "10.0.3.3");
-	CHECK_STR(strmap_get(&find(v, n, "build")->expanded_config, "security.nesting"),
+	CHECK(backend_test_find(v, n, "web1") != NULL && backend_test_find(v, n, "web1")->state != NULL);
+	CHECK(backend_test_find(v, n, "web1")->status == STATUS_RUNNING);
+	CHECK(backend_test_find(v, n, "build")->status == STATUS_STOPPED);
+	CHECK(backend_test_find(v, n, "cache1")->status == STATUS_FROZEN);
+	CHECK_STR(backend_test_find(v, n, "web1")->state->nics[0].addrs[0].address, "10.0.3.3");
+	CHECK_STR(strmap_get(&backend_test_find(v, n, "build")->expanded_config, "security.nesting"),
 	    "true");
 	instance_array_free(v, n);
 
@@ -94,9 +60,7 @@ TEST(seed_and_errors)
 	}
 	CHECK(b->ops->instance_delete(b, "web1", &op, &e) == -1);
 	CHECK(e.code == 400);
-	b->ops->free(b);
-	uv_run(&loop, UV_RUN_DEFAULT);
-	CHECK(uv_loop_close(&loop) == 0);
+	CHECK(backend_test_close(b, &loop) == 0);
 }
 
 TEST(async_ops_and_events)
@@ -104,7 +68,7 @@ TEST(async_ops_and_events)
 	uv_loop_t loop;
 	struct err e = { 0 };
 	struct backend *b;
-	struct seen s = { 0 };
+	struct backend_test_seen s = { 0 };
 	struct instance_create c = { 0 };
 	struct op_info oi = { 0 };
 	struct instance *one = NULL;
@@ -113,7 +77,7 @@ TEST(async_ops_and_events)
 
 	uv_loop_init(&loop);
 	b = backend_fake_create(&loop, &e);
-	sub = b->ops->subscribe(b, on_event, &s);
+	sub = b->ops->subscribe(b, backend_test_on_event, &s);
 	CHECK(sub > 0);
 	CHECK(b->ops->instance_action(b, "build", "start", -1, false, false, &op, &e) == 0);
 	CHECK(op != NULL && strlen(op) == 36);
@@ -139,17 +103,14 @@ TEST(async_ops_and_events)
 	c.source = SOURCE_IMAGE;
 	c.image = "busybox";
 	CHECK(b->ops->instance_create(b, &c, &op, &e) == 0);
-	CHECK(b->ops->op_wait(b, op, 2000, NULL, &e) == 0);
-	free(op);
-	op = NULL;
+	CHECK(backend_test_wait(b, &op, &e) == 0);
 	CHECK(b->ops->instance_get(b, "web9", 0, &one, &e) == 0);
 	CHECK(one != NULL && one->status == STATUS_STOPPED);
 	CHECK(one != NULL && one->profiles.n == 1);
 	instance_free(one);
 
 	CHECK(b->ops->snapshot_create(b, "web9", NULL, false, 0, &op, &e) == 0);
-	CHECK(b->ops->op_wait(b, op, 2000, NULL, &e) == 0);
-	free(op);
+	CHECK(backend_test_wait(b, &op, &e) == 0);
 	CHECK(b->ops->instance_get(b, "web9", INSTANCE_WITH_SNAPSHOTS, &one, &e) == 0);
 	CHECK(one->nsnapshots == 1);
 	CHECK_STR(one->snapshots[0].name, "snap0");
@@ -159,9 +120,7 @@ TEST(async_ops_and_events)
 	CHECK(strstr(e.msg, "/1.0/instances/build") != NULL);
 
 	b->ops->unsubscribe(b, sub);
-	b->ops->free(b);
-	uv_run(&loop, UV_RUN_DEFAULT);
-	CHECK(uv_loop_close(&loop) == 0);
+	CHECK(backend_test_close(b, &loop) == 0);
 }
 
 TEST(seed_many)
@@ -187,9 +146,7 @@ TEST(seed_many)
 	}
 	CHECK(running > 0 && stopped > 0 && frozen > 0);
 	instance_array_free(v, n);
-	b->ops->free(b);
-	uv_run(&loop, UV_RUN_DEFAULT);
-	CHECK(uv_loop_close(&loop) == 0);
+	CHECK(backend_test_close(b, &loop) == 0);
 }
 
 int
