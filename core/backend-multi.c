@@ -4,15 +4,18 @@
  * A multi backend owns N member backends (local:, remotes, fakes), each
  * known by its name (struct backend.name, "local", "lab").  It speaks the
  * contract of backend.h with one convention, so that nothing above it needs
- * to know it is there: every object that belongs to a member is named
- * REMOTE:NAME.  Lists (instances, profiles, images, aliases, operations)
+ * to know it is there: every object that belongs to a member is addressed
+ * as REMOTE:NAME.  Lists (instances, profiles, images, aliases, operations)
  * are the members' lists merged, with names, fingerprints and operation ids
- * prefixed; a per-object call takes the prefix off, goes to that member and
- * puts the prefix back on whatever it returns.  Operation ids become
+ * prefixed, except instances: an instance keeps its name and carries its
+ * member in struct instance's remote field (the list shows it in a column
+ * of its own, and filters and sorts on it).  A per-object call takes the
+ * prefix off, goes to that member and puts the prefix back on whatever it
+ * returns.  Operation ids become
  * REMOTE:UUID, so op_get/op_wait/op_cancel find their member; resource URLs
  * ("/1.0/instances/web1") and event sources become
  * "/1.0/instances/REMOTE:web1".  LXD names never contain ':', so the prefix
- * is unambiguous.  The model structs are unchanged.
+ * is unambiguous.
  *
  * Events: the multi subscribes once to every member and forwards each event
  * to its own subscribers with the names rewritten.  Exec and console
@@ -156,10 +159,14 @@ multi_fix_image(const struct backend *mb, void *el)
 		multi_rename(mb, &im->aliases[i].target);
 }
 
+/* An instance keeps its own name and carries its member's in ->remote. */
 static void
 multi_fix_instance(const struct backend *mb, void *el)
 {
-	multi_rename(mb, &((struct instance *)el)->name);
+	struct instance *in = el;
+
+	free(in->remote);
+	in->remote = xstrdup(mb->name);
 }
 
 static void
@@ -280,19 +287,69 @@ multi_warn(struct multi *m, const struct backend *mb, const struct err *e)
  * renamed by the kind's fix, in member order; members that fail are named
  * in the warning, and the list fails only when every member failed.
  */
-struct multi_kind {
-	size_t	 size;		/* of one element */
-	/* The member's list into *(T **)out; arg is the call's own. */
-	int	 (*list)(struct backend *, const void *arg, void *out, size_t *,
-		    struct err *);
-	void	 (*fix)(const struct backend *, void *elem);
-	void	 (*free)(void *v, size_t n);
+enum multi_list {
+	MULTI_INSTANCES, MULTI_PROFILES, MULTI_IMAGES, MULTI_ALIASES,
+	MULTI_OPERATIONS
 };
 
+static const struct {
+	size_t	 size;		/* of one element */
+	void	 (*fix)(const struct backend *, void *elem);
+} multi_kinds[] = {
+	[MULTI_INSTANCES]  = { sizeof(struct instance), multi_fix_instance },
+	[MULTI_PROFILES]   = { sizeof(struct profile), multi_fix_profile },
+	[MULTI_IMAGES]     = { sizeof(struct image), multi_fix_image },
+	[MULTI_ALIASES]    = { sizeof(struct image_alias), multi_fix_alias },
+	[MULTI_OPERATIONS] = { sizeof(struct op_info), multi_fix_op },
+};
+
+/* The member's list of that kind into *(T **)out (flags: instances'). */
 static int
-multi_merge(struct backend *b, const struct multi_kind *k, const void *arg,
+multi_member_list(struct backend *mb, enum multi_list k, unsigned flags,
     void *out, size_t *n, struct err *e)
 {
+	switch (k) {
+	case MULTI_INSTANCES:
+		return mb->ops->instance_list(mb, flags, out, n, e);
+	case MULTI_PROFILES:
+		return mb->ops->profile_list(mb, out, n, e);
+	case MULTI_IMAGES:
+		return mb->ops->image_list(mb, out, n, e);
+	case MULTI_ALIASES:
+		return mb->ops->image_alias_list(mb, out, n, e);
+	case MULTI_OPERATIONS:
+		return mb->ops->op_list(mb, out, n, e);
+	}
+	return err_set(e, 500, "Unknown list");
+}
+
+static void
+multi_list_free(enum multi_list k, void *v, size_t n)
+{
+	switch (k) {
+	case MULTI_INSTANCES:
+		instance_array_free(v, n);
+		break;
+	case MULTI_PROFILES:
+		profile_array_free(v, n);
+		break;
+	case MULTI_IMAGES:
+		image_array_free(v, n);
+		break;
+	case MULTI_ALIASES:
+		image_alias_array_free(v, n);
+		break;
+	case MULTI_OPERATIONS:
+		op_info_array_free(v, n);
+		break;
+	}
+}
+
+static int
+multi_merge(struct backend *b, enum multi_list kind, unsigned flags, void *out,
+    size_t *n, struct err *e)
+{
+	size_t size = multi_kinds[kind].size;
 	struct multi *m = multi_of(b);
 	char *all = NULL, *v;
 	size_t nall = 0, nv, i, j, failed = 0;
@@ -305,21 +362,21 @@ multi_merge(struct backend *b, const struct multi_kind *k, const void *arg,
 		v = NULL;
 		nv = 0;
 		memset(&me, 0, sizeof me);
-		if (k->list(mb, arg, &v, &nv, &me) < 0) {
+		if (multi_member_list(mb, kind, flags, &v, &nv, &me) < 0) {
 			multi_warn(m, mb, &me);
 			if (++failed == m->n)
 				*e = me;
 			continue;
 		}
-		all = xreallocarray(all, nall + nv + 1, k->size);
+		all = xreallocarray(all, nall + nv + 1, size);
 		for (j = 0; j < nv; j++, nall++) {
-			k->fix(mb, v + j * k->size);
-			memcpy(all + nall * k->size, v + j * k->size, k->size);
+			multi_kinds[kind].fix(mb, v + j * size);
+			memcpy(all + nall * size, v + j * size, size);
 		}
 		free(v);	/* the contents moved into all */
 	}
 	if (failed == m->n && m->n > 0) {
-		k->free(all, nall);
+		multi_list_free(kind, all, nall);
 		return multi_err(m->v[m->n - 1].b, NULL, e);
 	}
 	*(void **)out = all;
@@ -454,28 +511,10 @@ multi_server_update(struct backend *b, const struct strmap *config, struct err *
 /* Instances. */
 
 static int
-multi_list_instances(struct backend *mb, const void *arg, void *out, size_t *n,
-    struct err *e)
-{
-	return mb->ops->instance_list(mb, *(const unsigned *)arg, out, n, e);
-}
-
-static void
-multi_free_instances(void *v, size_t n)
-{
-	instance_array_free(v, n);
-}
-
-static const struct multi_kind multi_instances = {
-	sizeof(struct instance), multi_list_instances, multi_fix_instance,
-	multi_free_instances
-};
-
-static int
 multi_instance_list(struct backend *b, unsigned flags, struct instance **out,
     size_t *n, struct err *e)
 {
-	return multi_merge(b, &multi_instances, &flags, out, n, e);
+	return multi_merge(b, MULTI_INSTANCES, flags, out, n, e);
 }
 
 static int
@@ -485,7 +524,7 @@ multi_instance_get(struct backend *b, const char *name, unsigned flags,
 	MULTI_ROUTE(name, "Instance", false);
 
 	MULTI_TRY(mb->ops->instance_get(mb, bare, flags, out, e));
-	multi_rename(mb, &(*out)->name);
+	multi_fix_instance(mb, *out);
 	return 0;
 }
 
@@ -647,27 +686,10 @@ multi_snapshot_diff_files(struct backend *b, const char *inst, const char *snap,
 /* Profiles: REMOTE:NAME, used_by rewritten. */
 
 static int
-multi_list_profiles(struct backend *mb, const void *arg, void *out, size_t *n,
-    struct err *e)
-{
-	return mb->ops->profile_list(mb, out, n, e);
-}
-
-static void
-multi_free_profiles(void *v, size_t n)
-{
-	profile_array_free(v, n);
-}
-
-static const struct multi_kind multi_profiles = {
-	sizeof(struct profile), multi_list_profiles, multi_fix_profile, multi_free_profiles
-};
-
-static int
 multi_profile_list(struct backend *b, struct profile **out, size_t *n,
     struct err *e)
 {
-	return multi_merge(b, &multi_profiles, NULL, out, n, e);
+	return multi_merge(b, MULTI_PROFILES, 0, out, n, e);
 }
 
 static int
@@ -729,26 +751,9 @@ multi_profile_delete(struct backend *b, const char *name, struct err *e)
 /* Images: REMOTE:FINGERPRINT; aliases REMOTE:NAME -> REMOTE:FINGERPRINT. */
 
 static int
-multi_list_images(struct backend *mb, const void *arg, void *out, size_t *n,
-    struct err *e)
-{
-	return mb->ops->image_list(mb, out, n, e);
-}
-
-static void
-multi_free_images(void *v, size_t n)
-{
-	image_array_free(v, n);
-}
-
-static const struct multi_kind multi_images = {
-	sizeof(struct image), multi_list_images, multi_fix_image, multi_free_images
-};
-
-static int
 multi_image_list(struct backend *b, struct image **out, size_t *n, struct err *e)
 {
-	return multi_merge(b, &multi_images, NULL, out, n, e);
+	return multi_merge(b, MULTI_IMAGES, 0, out, n, e);
 }
 
 static int
@@ -813,27 +818,10 @@ multi_image_publish(struct backend *b, const char *source,
 }
 
 static int
-multi_list_aliases(struct backend *mb, const void *arg, void *out, size_t *n,
-    struct err *e)
-{
-	return mb->ops->image_alias_list(mb, out, n, e);
-}
-
-static void
-multi_free_aliases(void *v, size_t n)
-{
-	image_alias_array_free(v, n);
-}
-
-static const struct multi_kind multi_aliases = {
-	sizeof(struct image_alias), multi_list_aliases, multi_fix_alias, multi_free_aliases
-};
-
-static int
 multi_image_alias_list(struct backend *b, struct image_alias **out, size_t *n,
     struct err *e)
 {
-	return multi_merge(b, &multi_aliases, NULL, out, n, e);
+	return multi_merge(b, MULTI_ALIASES, 0, out, n, e);
 }
 
 static int
@@ -1007,26 +995,9 @@ multi_file_delete(struct backend *b, const char *inst, const char *path,
 /* Operations: REMOTE:UUID. */
 
 static int
-multi_list_operations(struct backend *mb, const void *arg, void *out, size_t *n,
-    struct err *e)
-{
-	return mb->ops->op_list(mb, out, n, e);
-}
-
-static void
-multi_free_operations(void *v, size_t n)
-{
-	op_info_array_free(v, n);
-}
-
-static const struct multi_kind multi_operations = {
-	sizeof(struct op_info), multi_list_operations, multi_fix_op, multi_free_operations
-};
-
-static int
 multi_op_list(struct backend *b, struct op_info **out, size_t *n, struct err *e)
 {
-	return multi_merge(b, &multi_operations, NULL, out, n, e);
+	return multi_merge(b, MULTI_OPERATIONS, 0, out, n, e);
 }
 
 static int

@@ -117,6 +117,9 @@ struct instance {
 	char		*type;		/* "container" */
 	char		*location;	/* "none" unless clustered */
 	char		*project;	/* "default" */
+	/* The member of a merged list it comes from ("lab"), set by
+	 * backend-multi.c, which addresses it as REMOTE:NAME; NULL elsewhere. */
+	char		*remote;
 	int		 status;	/* STATUS_RUNNING, ... */
 	bool		 ephemeral;
 	bool		 stateful;

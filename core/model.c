@@ -157,6 +157,7 @@ instance_free_contents(struct instance *i)
 	free(i->type);
 	free(i->location);
 	free(i->project);
+	free(i->remote);
 	strv_free(&i->profiles);
 	strmap_free(&i->config);
 	devmap_free(&i->devices);
@@ -200,6 +201,7 @@ instance_copy(struct instance *dst, const struct instance *src)
 	dst->type = xstrdup(src->type);
 	dst->location = xstrdup(src->location);
 	dst->project = xstrdup(src->project);
+	dst->remote = xstrdup(src->remote);
 	dst->status = src->status;
 	dst->ephemeral = src->ephemeral;
 	dst->stateful = src->stateful;

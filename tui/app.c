@@ -33,7 +33,7 @@
 #define APP_SETTLE_MAX_MS	4000
 #define APP_SETTLE_TRIES	8
 
-uint64_t
+static uint64_t
 app_now_ms(struct tui *t)
 {
 	uv_update_time(t->loop);
@@ -238,16 +238,15 @@ app_awaits_address(const struct instance *in)
 	return false;
 }
 
-/* Whether the cache (before a re-fetch replaces it) has name running. */
+/* Whether the cache (before a re-fetch replaces it) has in running. */
 static bool
-app_was_running(struct tui *t, const char *name)
+app_was_running(struct tui *t, const struct instance *in)
 {
-	size_t i;
+	const struct instance *was;
+	char ref[INST_REF_MAX];
 
-	for (i = 0; i < t->ninsts; i++)
-		if (strcmp(t->insts[i].name, name) == 0)
-			return t->insts[i].status == STATUS_RUNNING;
-	return false;
+	was = inst_cache_find(t, inst_cache_ref(in, ref, sizeof ref));
+	return was != NULL && was->status == STATUS_RUNNING;
 }
 
 static void
@@ -301,7 +300,7 @@ app_refresh_now(struct tui *t)
 			awaiting = true;
 			/* Started since the last fetch (maybe by another
 			 * process): give its lease a fresh round of tries. */
-			if (!app_was_running(t, v[i].name))
+			if (!app_was_running(t, &v[i]))
 				t->settle_tries = 0;
 		}
 	/* The list keeps what it shows, packed (inst-cache.c): the detail
@@ -343,137 +342,6 @@ static void
 app_poll_cb(uv_timer_t *h)
 {
 	app_request_refresh(h->data);
-}
-
-/* The backend of one remote: local: (the engine, or the fake with --fake)
- * or one from the lxc client's config and lxdeck's own.  NULL with e set. */
-static struct backend *
-app_backend_create(struct tui *t, const char *remote, struct err *e)
-{
-	struct backend *b = NULL;
-	const char *dir;
-
-	if (strcmp(remote, "local") != 0) {
-		struct remotes rs;
-		const struct remote_conf *rc;
-
-		backends_remotes_load(&rs, NULL, 0);
-		rc = backends_remotes_find(&rs, remote);
-		if (rc == NULL)
-			err_set(e, 404, "Remote \"%s\" not found", remote);
-		else if (rc->public || (rc->protocol && strcmp(rc->protocol, "lxd") != 0))
-			err_set(e, 400, "Remote \"%s\" is an image server, not a "
-			    "host", remote);
-		else if (strncmp(rc->addr, "https://", 8) == 0 &&
-		    backends_remotes_client_cert(&rs, e) < 0)
-			;
-		else if ((rc = backends_remotes_find(&rs, remote)) != NULL &&
-		    (b = backends_remote_create(t->loop, rc, e)) != NULL &&
-		    rc->read_only)
-			b->read_only = true;
-		backends_remotes_free(&rs);
-	} else if (t->fake)
-		b = backend_fake_create(t->loop, e);
-	else {
-		dir = getenv("LXDECK_DIR");
-		b = backends_local_create(t->loop, dir && *dir ? dir :
-		    "/var/lib/lxdeck", e);
-	}
-	if (b != NULL)
-		b->read_only = t->read_only || b->read_only;
-	return b;
-}
-
-/* What `:remote a,b` or `:remote *` names: the remotes, each once, without
- * a trailing ':'; "*" is local and every host remote that answers now. */
-static void
-app_remote_names(const char *spec, struct strv *out, bool *all)
-{
-	struct strv w = { 0 };
-	size_t i, l;
-
-	*all = strcmp(spec, "*") == 0 || strcmp(spec, "*:") == 0;
-	if (*all) {
-		struct remotes rs;
-
-		strv_push(out, "local");
-		backends_remotes_load(&rs, NULL, 0);
-		for (i = 0; i < rs.n; i++)
-			if (!rs.v[i].public && (rs.v[i].protocol == NULL ||
-			    strcmp(rs.v[i].protocol, "lxd") == 0) &&
-			    strv_index(out, rs.v[i].name) < 0)
-				strv_push(out, rs.v[i].name);
-		backends_remotes_free(&rs);
-		return;
-	}
-	strv_split(&w, spec, ',');
-	for (i = 0; i < w.n; i++) {
-		l = strlen(w.v[i]);
-		if (l > 0 && w.v[i][l - 1] == ':')
-			w.v[i][--l] = '\0';
-		if (l > 0 && strv_index(out, w.v[i]) < 0)
-			strv_push(out, w.v[i]);
-	}
-	strv_free(&w);
-}
-
-/*
- * The merged list (`:remote a,b`, `:remote *`): a multi backend over the
- * remotes that could be reached (engine/backend-multi.c).  Those that could
- * not are named in the status line; `*` leaves them out silently, as it
- * means "all reachable".  With one left it is that remote's own backend:
- * the single-remote path, unchanged.
- */
-static struct backend *
-app_merged_create(struct tui *t, const char *spec, char **remote, struct err *e)
-{
-	struct strv names = { 0 }, failed = { 0 };
-	struct backend **v = NULL, *b = NULL;
-	struct server_info si;
-	struct err me;
-	size_t i, n = 0;
-	bool all;
-	char *msg;
-
-	app_remote_names(spec, &names, &all);
-	v = xcalloc(names.n + 1, sizeof *v);
-	for (i = 0; i < names.n; i++) {
-		memset(&me, 0, sizeof me);
-		memset(&si, 0, sizeof si);
-		if ((b = app_backend_create(t, names.v[i], &me)) != NULL && all &&
-		    b->ops->server_info(b, &si, &me) < 0) {
-			b->ops->free(b);
-			b = NULL;
-		}
-		server_info_free_contents(&si);
-		if (b == NULL) {
-			if (!all) {
-				msg = xasprintf("%s: %s", names.v[i], me.msg);
-				strv_push(&failed, msg);
-				free(msg);
-			}
-			continue;
-		}
-		v[n++] = b;
-	}
-	b = NULL;
-	if (n == 0)
-		err_set(e, 503, "No remote of %s could be reached%s%s", spec,
-		    failed.n ? ": " : "", failed.n ? failed.v[0] : "");
-	else if (n == 1) {
-		b = v[0];
-		*remote = xstrdup(b->name);
-	} else if ((b = backend_multi_create(t->loop, v, n, e)) != NULL)
-		*remote = xstrdup(b->name);
-	if (b != NULL && failed.n > 0) {
-		msg = strv_join(&failed, "; ");
-		status_set(t, STATUS_ERR, "Not in the merged list: %s", msg);
-		free(msg);
-	}
-	free(v);
-	strv_free(&names);
-	strv_free(&failed);
-	return b;
 }
 
 static struct app_hold *
@@ -542,7 +410,8 @@ app_host_warning(struct tui *t)
 void
 app_connect(struct tui *t, const char *remote)
 {
-	char *name = xstrdup(remote), *merged = NULL;
+	char *name = xstrdup(remote), *msg;
+	struct strv failed = { 0 };
 
 	remote = name;
 	if (t->b != NULL) {
@@ -556,16 +425,14 @@ app_connect(struct tui *t, const char *remote)
 	}
 	err_clear(&t->berr);
 	free(t->remote);
-	t->remote = xstrdup(remote);
-	if (strchr(remote, ',') != NULL || strcmp(remote, "*") == 0 ||
-	    strcmp(remote, "*:") == 0) {
-		t->b = app_merged_create(t, remote, &merged, &t->berr);
-		if (merged != NULL) {
-			free(t->remote);
-			t->remote = merged;
-		}
-	} else
-		t->b = app_backend_create(t, remote, &t->berr);
+	t->b = backends_open(t->loop, remote, t->fake, t->read_only, &t->remote,
+	    &failed, &t->berr);
+	if (t->b != NULL && failed.n > 0) {
+		msg = strv_join(&failed, "; ");
+		status_set(t, STATUS_ERR, "Not in the merged list: %s", msg);
+		free(msg);
+	}
+	strv_free(&failed);
 	if (t->b != NULL)
 		t->sub = t->b->ops->subscribe(t->b, app_event_cb, t);
 	else
@@ -581,67 +448,6 @@ app_quit(struct tui *t)
 {
 	t->quit = true;
 	uv_stop(t->loop);
-}
-
-static void
-app_stdin_cb(uv_poll_t *h, int status, int events)
-{
-	struct tui *t = h->data;
-	struct view *v;
-	int key;
-
-	while (!t->quit && (key = getch()) != ERR) {
-		if (key == '\r' || key == KEY_ENTER)
-			key = '\n';
-		if (key == KEY_RESIZE) {
-			screen_resize(t);
-			continue;
-		}
-		if (prompt_active(t)) {
-			prompt_key(t, key);
-			continue;
-		}
-		if (key == 3) {		/* Ctrl-C */
-			app_quit(t);
-			return;
-		}
-		v = view_top(t);
-		if (v != NULL && v->type->key != NULL && v->type->key(v, key))
-			continue;
-		switch (keys_action(t, key)) {
-		case KA_QUIT:
-		case KA_BACK:
-			if (t->depth > 1)
-				view_pop(t);
-			else if (keys_action(t, key) == KA_QUIT)
-				app_quit(t);
-			break;
-		case KA_HELP:
-			view_push(t, &view_help_type, NULL);
-			break;
-		case KA_OPS:
-			view_push(t, &view_ops_type, NULL);
-			break;
-		case KA_PROFILES:
-			view_push(t, &view_profiles_type, NULL);
-			break;
-		case KA_IMAGES:
-			view_push(t, &view_images_type, NULL);
-			break;
-		case KA_REMOTES:
-			view_push(t, &view_remotes_type, NULL);
-			break;
-		case KA_COMMAND:
-			command_open(t);
-			break;
-		case KA_REFRESH:
-			app_refresh_now(t);
-			t->full_redraw = true;
-			break;
-		default:
-			break;
-		}
-	}
 }
 
 static void
@@ -885,9 +691,6 @@ app_start(struct tui *t)
 	uv_signal_start(&t->sigterm, app_sigterm_cb, SIGTERM);
 	uv_signal_start(&t->sigint, app_sigterm_cb, SIGINT);
 	screen_init(t);
-	uv_poll_init(t->loop, &t->stdin_poll, 0);
-	t->stdin_poll.data = t;
-	uv_poll_start(&t->stdin_poll, UV_READABLE, app_stdin_cb);
 	uv_prepare_start(&t->frame, app_frame_cb);
 	uv_timer_start(&t->poll, app_poll_cb, app_poll_ms(), app_poll_ms());
 	view_push(t, &view_list_type, NULL);

@@ -1,5 +1,11 @@
 /*
- * backends.c - the embedded engine and the REST client, loaded when used.
+ * backends.c - which backend a remote name opens, and the embedded engine
+ * and the REST client, loaded when used.
+ *
+ * backends_open() is the only place that chooses: "local" is the embedded
+ * engine (or the fake, backends_want_fake()), another name a remote from
+ * the lxc client's config and lxdeck's own, "a,b" or "*" a merged list
+ * over several (core/backend-multi.c).  The rest of the TUI asks here.
  *
  * lxdeck itself holds the TUI and what every session needs (the model, the
  * fake and multi backends).  The embedded liblxc engine and the REST client
@@ -264,4 +270,170 @@ backends_image_server_secret(const struct image_server *s, const char *fp,
 	if (!backends_load())
 		return err_set(e, 500, "%s", backends.why);
 	return backends.image_server_secret(s, fp, secret, e);
+}
+
+/*
+ * Choosing a backend.  This is the one place that decides what a remote
+ * name opens; app.c (the list's remote, `:remote`) and lxdeck-main.c
+ * (--fake, the remote subcommands) ask here.
+ */
+
+bool
+backends_want_fake(bool asked)
+{
+	const char *env = getenv("LXDECK_BACKEND");
+
+	return asked || (env != NULL && strcmp(env, "fake") == 0);
+}
+
+/* The backend of one remote: local: (the engine, or the fake) or one from
+ * the lxc client's config and lxdeck's own.  NULL with e set. */
+static struct backend *
+backends_open_one(struct uv_loop_s *loop, const char *remote, bool fake,
+    bool read_only, struct err *e)
+{
+	struct backend *b = NULL;
+	const char *dir;
+
+	if (strcmp(remote, "local") != 0) {
+		struct remotes rs;
+		const struct remote_conf *rc;
+
+		backends_remotes_load(&rs, NULL, 0);
+		rc = backends_remotes_find(&rs, remote);
+		if (rc == NULL)
+			err_set(e, 404, "Remote \"%s\" not found", remote);
+		else if (rc->public || (rc->protocol && strcmp(rc->protocol, "lxd") != 0))
+			err_set(e, 400, "Remote \"%s\" is an image server, not a "
+			    "host", remote);
+		else if (strncmp(rc->addr, "https://", 8) == 0 &&
+		    backends_remotes_client_cert(&rs, e) < 0)
+			;
+		else if ((rc = backends_remotes_find(&rs, remote)) != NULL &&
+		    (b = backends_remote_create(loop, rc, e)) != NULL &&
+		    rc->read_only)
+			b->read_only = true;
+		backends_remotes_free(&rs);
+	} else if (fake)
+		b = backend_fake_create(loop, e);
+	else {
+		dir = getenv("LXDECK_DIR");
+		b = backends_local_create(loop, dir && *dir ? dir :
+		    "/var/lib/lxdeck", e);
+	}
+	if (b != NULL)
+		b->read_only = read_only || b->read_only;
+	return b;
+}
+
+static bool
+backends_is_merged(const char *spec)
+{
+	return strchr(spec, ',') != NULL || strcmp(spec, "*") == 0 ||
+	    strcmp(spec, "*:") == 0;
+}
+
+/* What `:remote a,b` or `:remote *` names: the remotes, each once, without
+ * a trailing ':'; "*" is local and every host remote that answers now. */
+static void
+backends_merged_names(const char *spec, struct strv *out, bool *all)
+{
+	struct strv w = { 0 };
+	size_t i, l;
+
+	*all = strcmp(spec, "*") == 0 || strcmp(spec, "*:") == 0;
+	if (*all) {
+		struct remotes rs;
+
+		strv_push(out, "local");
+		backends_remotes_load(&rs, NULL, 0);
+		for (i = 0; i < rs.n; i++)
+			if (!rs.v[i].public && (rs.v[i].protocol == NULL ||
+			    strcmp(rs.v[i].protocol, "lxd") == 0) &&
+			    strv_index(out, rs.v[i].name) < 0)
+				strv_push(out, rs.v[i].name);
+		backends_remotes_free(&rs);
+		return;
+	}
+	strv_split(&w, spec, ',');
+	for (i = 0; i < w.n; i++) {
+		l = strlen(w.v[i]);
+		if (l > 0 && w.v[i][l - 1] == ':')
+			w.v[i][--l] = '\0';
+		if (l > 0 && strv_index(out, w.v[i]) < 0)
+			strv_push(out, w.v[i]);
+	}
+	strv_free(&w);
+}
+
+/*
+ * The merged list (`:remote a,b`, `:remote *`): a multi backend over the
+ * remotes that could be reached (core/backend-multi.c).  Those that could
+ * not go to failed; `*` leaves them out silently, as it means "all
+ * reachable".  With one left it is that remote's own backend: the
+ * single-remote path, unchanged.
+ */
+static struct backend *
+backends_open_merged(struct uv_loop_s *loop, const char *spec, bool fake,
+    bool read_only, struct strv *failed, struct err *e)
+{
+	struct strv names = { 0 }, why = { 0 };
+	struct backend **v = NULL, *b = NULL;
+	struct server_info si;
+	struct err me;
+	size_t i, n = 0;
+	bool all;
+	char *msg;
+
+	backends_merged_names(spec, &names, &all);
+	v = xcalloc(names.n + 1, sizeof *v);
+	for (i = 0; i < names.n; i++) {
+		memset(&me, 0, sizeof me);
+		memset(&si, 0, sizeof si);
+		if ((b = backends_open_one(loop, names.v[i], fake, read_only,
+		    &me)) != NULL && all && b->ops->server_info(b, &si, &me) < 0) {
+			b->ops->free(b);
+			b = NULL;
+		}
+		server_info_free_contents(&si);
+		if (b == NULL) {
+			if (!all) {
+				msg = xasprintf("%s: %s", names.v[i], me.msg);
+				strv_push(&why, msg);
+				free(msg);
+			}
+			continue;
+		}
+		v[n++] = b;
+	}
+	b = NULL;
+	if (n == 0)
+		err_set(e, 503, "No remote of %s could be reached%s%s", spec,
+		    why.n ? ": " : "", why.n ? why.v[0] : "");
+	else if (n == 1)
+		b = v[0];
+	else
+		b = backend_multi_create(loop, v, n, e);
+	if (b != NULL)
+		for (i = 0; i < why.n; i++)
+			strv_push(failed, why.v[i]);
+	free(v);
+	strv_free(&names);
+	strv_free(&why);
+	return b;
+}
+
+struct backend *
+backends_open(struct uv_loop_s *loop, const char *spec, bool fake,
+    bool read_only, char **name, struct strv *failed, struct err *e)
+{
+	struct backend *b;
+
+	if (!backends_is_merged(spec)) {
+		*name = xstrdup(spec);
+		return backends_open_one(loop, spec, fake, read_only, e);
+	}
+	b = backends_open_merged(loop, spec, fake, read_only, failed, e);
+	*name = xstrdup(b != NULL ? b->name : spec);
+	return b;
 }

@@ -3,7 +3,9 @@
  *
  * Lines are `key.ACTION = KEY` (remap a key, see keys.c) and `theme = NAME`;
  * `#` starts a comment.  Problems are collected as warnings shown in the
- * status line; a bad config never stops the program.
+ * status line; a bad config never stops the program.  config_trim() and
+ * config_read() serve every file of lxdeck's own that is read as text
+ * (themes, what the user saved in $EDITOR).
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -24,7 +26,7 @@ config_path(void)
 	return NULL;
 }
 
-static char *
+char *
 config_trim(char *s)
 {
 	char *e;
@@ -35,6 +37,28 @@ config_trim(char *s)
 	while (e > s && isspace((unsigned char)e[-1]))
 		*--e = '\0';
 	return s;
+}
+
+char *
+config_read(const char *path)
+{
+	FILE *fp = fopen(path, "r");
+	char *buf = NULL;
+	size_t len = 0, cap = 0, n;
+
+	if (fp == NULL)
+		return NULL;
+	do {
+		if (cap - len < 4096) {
+			cap = cap ? cap * 2 : 8192;
+			buf = xrealloc(buf, cap);
+		}
+		n = fread(buf + len, 1, cap - len - 1, fp);
+		len += n;
+	} while (n > 0);
+	fclose(fp);
+	buf[len] = '\0';
+	return buf;
 }
 
 static void

@@ -115,28 +115,6 @@ editor_write(const char *path, const char *text)
 	return rc;
 }
 
-static char *
-editor_read(const char *path)
-{
-	FILE *fp = fopen(path, "r");
-	char *buf = NULL;
-	size_t len = 0, cap = 0, n;
-
-	if (fp == NULL)
-		return NULL;
-	do {
-		if (cap - len < 4096) {
-			cap = cap ? cap * 2 : 8192;
-			buf = xrealloc(buf, cap);
-		}
-		n = fread(buf + len, 1, cap - len - 1, fp);
-		len += n;
-	} while (n > 0);
-	fclose(fp);
-	buf[len] = '\0';
-	return buf;
-}
-
 /* text without the error comments a previous round put on top. */
 static const char *
 editor_strip_error(const char *text)
@@ -174,7 +152,7 @@ editor_edit(struct tui *t, const char *header, const char *text,
 		if (editor_run(t, path, e) < 0)
 			goto out;
 		free(got);
-		if ((got = editor_read(path)) == NULL) {
+		if ((got = config_read(path)) == NULL) {
 			err_set(e, 500, "Failed to read \"%s\" back", path);
 			goto out;
 		}

@@ -3,7 +3,8 @@
  *
  * An expression is terms separated by spaces; a row must match every term.
  * A term is:
- *   text        case-insensitive substring of the name; when it contains
+ *   text        case-insensitive substring of the name (REMOTE:NAME in a
+ *               merged list); when it contains
  *               regex characters (^$*+?[]()|\) and compiles, a regex on it
  *   ~re         an extended regex on the name (case-insensitive)
  *   key=value   a field (name, status/state, ipv4, profile, type, location,
@@ -138,17 +139,11 @@ filter_field(const struct instance *in, const char *key, char *buf, size_t len)
 {
 	const char *v;
 
-	const char *colon = strchr(in->name, ':');
-
-	/* In a merged list names are REMOTE:NAME (engine/backend-multi.c). */
 	if (strcasecmp(key, "name") == 0)
-		return colon ? colon + 1 : in->name;
-	if (strcasecmp(key, "remote") == 0) {
-		if (colon == NULL)
-			return NULL;
-		snprintf(buf, len, "%.*s", (int)(colon - in->name), in->name);
-		return buf;
-	}
+		return in->name;
+	/* Set in a merged list only (core/backend-multi.c). */
+	if (strcasecmp(key, "remote") == 0)
+		return in->remote;
 	if (strcasecmp(key, "status") == 0 || strcasecmp(key, "state") == 0)
 		return status_code_name(in->status);
 	if (strcasecmp(key, "ipv4") == 0)
@@ -178,9 +173,11 @@ filter_term_match(const struct filter_term *ft, const struct instance *in)
 	const char *v;
 
 	if (ft->key == NULL) {
+		/* The name as the list addresses it: REMOTE:NAME when merged. */
+		v = inst_cache_ref(in, buf, sizeof buf);
 		if (ft->is_regex)
-			return regexec(&ft->re, in->name, 0, NULL, 0) == 0;
-		return strcasestr(in->name, ft->text) != NULL;
+			return regexec(&ft->re, v, 0, NULL, 0) == 0;
+		return strcasestr(v, ft->text) != NULL;
 	}
 	if ((v = filter_field(in, ft->key, buf, sizeof buf)) == NULL)
 		return false;

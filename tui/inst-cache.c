@@ -15,7 +15,13 @@
  *
  * The records are ordinary struct instance values for readers; only their
  * owner frees them, with inst_cache_free() (never instance_free()).
+ *
+ * A record is addressed by its ref: the name, or in a merged list
+ * REMOTE:NAME, the member's name in ->remote (core/backend-multi.c).  The
+ * list keeps its selection and marks as refs and hands them to the backend
+ * and the other views; refs are made and compared here, never taken apart.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -138,6 +144,7 @@ inst_cache_strings(struct inst_cache_pack *p, const struct instance *in)
 	inst_cache_str(p, in->type);
 	inst_cache_str(p, in->location);
 	inst_cache_str(p, in->project);
+	inst_cache_str(p, in->remote);
 	for (i = 0; i < in->profiles.n; i++)
 		inst_cache_str(p, in->profiles.v[i]);
 	for (i = 0; i < cfg->n; i++) {
@@ -184,6 +191,7 @@ inst_cache_fill(struct inst_cache_pack *p, struct instance *out,
 	out->type = inst_cache_str(p, in->type);
 	out->location = inst_cache_str(p, in->location);
 	out->project = inst_cache_str(p, in->project);
+	out->remote = inst_cache_str(p, in->remote);
 	out->status = in->status;
 	out->ephemeral = in->ephemeral;
 	out->stateful = in->stateful;
@@ -256,4 +264,37 @@ void
 inst_cache_free(struct instance *v)
 {
 	free(v);
+}
+
+const char *
+inst_cache_ref(const struct instance *in, char *buf, size_t len)
+{
+	if (in->remote != NULL)
+		snprintf(buf, len, "%s:%s", in->remote, in->name);
+	else
+		snprintf(buf, len, "%s", in->name);
+	return buf;
+}
+
+bool
+inst_cache_is(const struct instance *in, const char *ref)
+{
+	size_t l;
+
+	if (in->remote == NULL)
+		return strcmp(in->name, ref) == 0;
+	l = strlen(in->remote);
+	return strncmp(ref, in->remote, l) == 0 && ref[l] == ':' &&
+	    strcmp(ref + l + 1, in->name) == 0;
+}
+
+const struct instance *
+inst_cache_find(struct tui *t, const char *ref)
+{
+	size_t i;
+
+	for (i = 0; i < t->ninsts; i++)
+		if (inst_cache_is(&t->insts[i], ref))
+			return &t->insts[i];
+	return NULL;
 }

@@ -13,9 +13,9 @@
  * Parses the command line and the config file, picks the theme (--theme,
  * then LXDECK_THEME, then the config file, then the compiled-in default),
  * and runs the one libuv loop until the user quits.  --fake (or
- * LXDECK_BACKEND=fake) serves local: from the in-memory fake backend.
- * The embedded engine and the REST client are loaded on first use
- * (backends.c).
+ * LXDECK_BACKEND=fake) serves local: from the in-memory fake backend;
+ * what a remote name opens is backends.c's to choose, which also loads
+ * the embedded engine and the REST client on first use.
  */
 #include <langinfo.h>
 #include <locale.h>
@@ -151,15 +151,13 @@ main(int argc, char **argv)
 				argv[i][l - 1] = '\0';
 		}
 	}
-	if ((env = getenv("LXDECK_BACKEND")) != NULL && strcmp(env, "fake") == 0)
-		fake = true;
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
 		fprintf(stderr, "lxdeck: needs a terminal\n");
 		return 1;
 	}
 	log_set_level(LOG_LVL_ERROR);
 	uv_loop_init(&loop);
-	t = app_create(&loop, remote, fake, read_only);
+	t = app_create(&loop, remote, backends_want_fake(fake), read_only);
 	t->utf8 = strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
 	if (theme == NULL && (env = getenv("LXDECK_THEME")) != NULL && *env != '\0')
 		theme = env;
@@ -172,6 +170,7 @@ main(int argc, char **argv)
 	    theme_load(&t->theme, t->theme_arg, &t->warnings, &e) < 0)
 		strv_push(&t->warnings, e.msg);
 	app_start(t);
+	input_start(t);
 	uv_run(&loop, UV_RUN_DEFAULT);
 	app_free(t);
 	uv_loop_close(&loop);

@@ -79,7 +79,7 @@ screen_index_rgb(int idx)
 }
 
 /* A theme colour as a colour number this terminal understands. */
-static int
+int
 screen_colour(int c)
 {
 	if (c == THEME_DEFAULT)

@@ -15,6 +15,13 @@
 
 #include "tui.h"
 
+static uint64_t
+status_now_ms(struct tui *t)
+{
+	uv_update_time(t->loop);
+	return uv_now(t->loop);
+}
+
 static void
 status_timer_cb(uv_timer_t *h)
 {
@@ -34,8 +41,26 @@ status_set(struct tui *t, enum status_level lvl, const char *fmt, ...)
 	t->status_msg = xvasprintf(fmt, ap);
 	va_end(ap);
 	t->status_level = lvl;
-	t->status_until_ms = app_now_ms(t) + ttl;
+	t->status_until_ms = status_now_ms(t) + ttl;
 	uv_timer_start(&t->status_timer, status_timer_cb, ttl + 10, 0);
+	t->chrome_dirty = true;
+}
+
+/* Whether the line shows a message of that level now. */
+static bool
+status_showing(struct tui *t, enum status_level lvl)
+{
+	return t->status_msg != NULL && t->status_level == lvl &&
+	    status_now_ms(t) < t->status_until_ms;
+}
+
+void
+status_clear_info(struct tui *t)
+{
+	if (!status_showing(t, STATUS_ERR)) {
+		free(t->status_msg);
+		t->status_msg = NULL;
+	}
 	t->chrome_dirty = true;
 }
 
@@ -46,7 +71,7 @@ status_draw(struct tui *t, int y)
 	struct tui_op *o;
 	int n = 0;
 
-	if (t->status_msg != NULL && app_now_ms(t) < t->status_until_ms) {
+	if (t->status_msg != NULL && status_now_ms(t) < t->status_until_ms) {
 		screen_put(t, y, 0, COLS, t->status_level == STATUS_ERR ? TE_ERROR :
 		    TE_STATUS, t->status_msg);
 		return;

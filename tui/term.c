@@ -130,25 +130,15 @@ static struct {
 static int
 term_colour(int c, bool *bold)
 {
-	if (c == THEME_DEFAULT)
-		return -1;
-	if (c & THEME_RGB) {
-		c &= 0xffffff;
-		if (COLORS >= 0x1000000)
-			return c;
-		return COLORS >= 256 ? screen_rgb_to_256(c) : screen_rgb_to_8(c);
-	}
+	if (c == THEME_DEFAULT || (c & THEME_RGB))
+		return screen_colour(c);
 	/* Direct-colour terminals take numbers >= 8 as 0xRRGGBB. */
 	if (COLORS >= 0x1000000)
 		return c < 8 ? c : screen_index_rgb(c);
-	if (c < COLORS)
-		return c;
-	if (c < 16) {
-		if (bold != NULL)
-			*bold = true;
-		return c % 8;
-	}
-	return screen_rgb_to_8(screen_index_rgb(c));
+	/* 8-15 where only 8 exist: the base colour, made bright by bold. */
+	if (c >= COLORS && c < 16 && bold != NULL)
+		*bold = true;
+	return screen_colour(c);
 }
 
 static void

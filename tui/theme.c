@@ -119,19 +119,6 @@ theme_parse_colour(const char *s, int *out)
 	return -EINVAL;
 }
 
-static char *
-theme_trim(char *s)
-{
-	char *e;
-
-	while (isspace((unsigned char)*s))
-		s++;
-	e = s + strlen(s);
-	while (e > s && isspace((unsigned char)e[-1]))
-		*--e = '\0';
-	return s;
-}
-
 static void
 theme_warn(struct strv *w, const char *file, int line, const char *fmt,
     const char *what)
@@ -157,7 +144,7 @@ theme_parse_style(struct theme_style *st, char *spec, struct strv *w,
 	st->attrs = 0;
 	for (tok = strtok_r(spec, ",", &save); tok != NULL;
 	    tok = strtok_r(NULL, ",", &save)) {
-		tok = theme_trim(tok);
+		tok = config_trim(tok);
 		if (strncmp(tok, "fg=", 3) == 0 || strncmp(tok, "bg=", 3) == 0) {
 			if (theme_parse_colour(tok + 3, &c) < 0) {
 				theme_warn(w, file, line, "unknown colour \"%s\"", tok + 3);
@@ -199,7 +186,7 @@ theme_parse(struct theme *th, const char *text, const char *file,
 		if ((hash = strchr(line, '#')) != NULL &&
 		    (hash == line || isspace((unsigned char)hash[-1])))
 			*hash = '\0';
-		line = theme_trim(line);
+		line = config_trim(line);
 		if (*line == '\0')
 			continue;
 		if ((eq = strchr(line, '=')) == NULL) {
@@ -208,8 +195,8 @@ theme_parse(struct theme *th, const char *text, const char *file,
 			continue;
 		}
 		*eq = '\0';
-		key = theme_trim(line);
-		val = theme_trim(eq + 1);
+		key = config_trim(line);
+		val = config_trim(eq + 1);
 		for (i = 0; i < TE__COUNT; i++)
 			if (strcmp(key, theme_elem_names[i]) == 0)
 				break;
@@ -259,30 +246,6 @@ theme_dirs(struct strv *dirs)
 	strv_push(dirs, "/usr/share/lxdeck/themes");
 }
 
-static char *
-theme_read(const char *path)
-{
-	FILE *fp = fopen(path, "r");
-	char *buf = NULL;
-	size_t len = 0, cap = 0, n;
-
-	if (fp == NULL)
-		return NULL;
-	for (;;) {
-		if (cap - len < 1024) {
-			cap = cap ? cap * 2 : 4096;
-			buf = xrealloc(buf, cap);
-		}
-		n = fread(buf + len, 1, cap - len - 1, fp);
-		len += n;
-		if (n == 0)
-			break;
-	}
-	fclose(fp);
-	buf[len] = '\0';
-	return buf;
-}
-
 int
 theme_load(struct theme *th, const char *arg, struct strv *warnings,
     struct err *e)
@@ -297,13 +260,13 @@ theme_load(struct theme *th, const char *arg, struct strv *warnings,
 		arg = "dark";
 	if (strchr(arg, '/') != NULL) {
 		path = xstrdup(arg);
-		text = theme_read(path);
+		text = config_read(path);
 	} else {
 		theme_dirs(&dirs);
 		for (i = 0; i < dirs.n && text == NULL; i++) {
 			free(path);
 			path = xasprintf("%s/%s.theme", dirs.v[i], arg);
-			text = theme_read(path);
+			text = config_read(path);
 		}
 	}
 	if (text == NULL) {

@@ -3,14 +3,31 @@
  *
  * One struct tui holds the whole program state: the libuv loop, the backend
  * of the current remote (a multi backend over several for a merged list,
- * engine/backend-multi.c; or the error that prevented creating it), the cached
+ * core/backend-multi.c; or the error that prevented creating it), the cached
  * instance list that every view reads, the stack of views, the status line,
  * the active prompt, the keymap and the theme.  Views (view-*.c) are vtables
  * (struct view_type) with private data; they never draw outside the draw pass:
  * anything that changes marks a view dirty and app.c's "before sleep" pass
  * draws what is dirty and calls doupdate() once per frame.
  *
- * The TUI sees containers only through engine/backend.h.
+ * Where things are, from the top down:
+ *   lxdeck-main.c   the command line, then app_start() and input_start()
+ *   input.c         keys: the prompt, the top view, then the global keys
+ *   view-*.c        the views; launch.c the launch prompts after a picker,
+ *                   action.c the lifecycle actions (one table), command.c
+ *                   the `:` bar, editor.c and profile-yaml.c the YAML edit
+ *   app.c           the state, the loop's handles, refresh and draw pass
+ *   view.c prompt.c status.c screen.c term.c theme.c keys.c config.c
+ *                   the stack and line lists, the bottom lines, curses,
+ *                   libvterm panes, themes, the keymap, the config file
+ *   backends.c      the one place that chooses a backend for a remote name
+ *                   (and loads the engine and REST client on first use)
+ *   inst-cache.c    the list's packed copy of the instances and their refs
+ *   filter.c cron.c the list's filter, snapshots.schedule specs
+ * An instance is addressed by its ref: its name, or REMOTE:NAME in a merged
+ * list, where struct instance's remote says which member it is on.
+ *
+ * The TUI sees containers only through core/core.h.
  */
 #ifndef LXDECK_TUI_H
 #define LXDECK_TUI_H
@@ -82,6 +99,8 @@ struct view_type {
 	const char	*(*title)(struct view *);
 	/* Keys shown in the hint bar: "s start  S stop ..." (borrowed). */
 	const char	*(*hint)(struct view *);
+	/* Picks an image to launch: popped once the launch is sent (launch.c). */
+	bool		 picks_image;
 };
 
 struct view {
@@ -196,13 +215,18 @@ void		 app_refresh_now(struct tui *);
 void		 app_quit(struct tui *);
 void		 app_track_op(struct tui *, char *id, const char *what,
 		     const char *then_start);
-uint64_t	 app_now_ms(struct tui *);
 void		 app_draw(struct tui *);
+
+/* input.c */
+/* Reads keys from stdin (after app_start()). */
+void		 input_start(struct tui *);
 
 /* screen.c */
 int		 screen_rgb_to_256(int rgb);
 int		 screen_rgb_to_8(int rgb);
 int		 screen_index_rgb(int idx);
+/* A theme colour as a colour number this terminal understands. */
+int		 screen_colour(int);
 void		 screen_init(struct tui *);
 void		 screen_end(struct tui *);
 void		 screen_resize(struct tui *);
@@ -237,11 +261,17 @@ enum key_action	 keys_action(struct tui *, int key);
 /* config.c */
 void		 config_load(struct tui *, const char *path);
 char		*config_path(void);
+/* s without leading and trailing white space (in place). */
+char		*config_trim(char *s);
+/* A whole text file (caller frees), NULL with errno set. */
+char		*config_read(const char *path);
 
 /* status.c */
 void		 status_set(struct tui *, enum status_level, const char *, ...)
 		     PRINTF_LIKE(3, 4);
 void		 status_draw(struct tui *, int y);
+/* Clears the message unless it is an error still shown. */
+void		 status_clear_info(struct tui *);
 
 /* prompt.c */
 void		 prompt_confirm(struct tui *, const char *question, prompt_cb,
@@ -285,11 +315,16 @@ void		 filter_free(struct filter *);
 /* The first IPv4 global address of eth0 (or any nic), "" if none. */
 const char	*filter_ipv4(const struct instance *);
 
-/* action.c */
-/* verb: start, stop, restart, freeze, unfreeze, delete, snapshot. */
-void		 action_run(struct tui *, const char *verb, const struct strv *names);
-void		 action_confirm(struct tui *, const char *verb, const struct strv *names);
-bool		 action_is_destructive(const char *verb);
+/* action.c: lifecycle actions; refs are inst_cache_ref()'s. */
+enum action {
+	ACT_START, ACT_STOP, ACT_RESTART, ACT_FREEZE, ACT_UNFREEZE, ACT_DELETE,
+	ACT__COUNT
+};
+/* The action a key runs on the list's targets, ACT__COUNT if none. */
+enum action	 action_of_key(enum key_action);
+void		 action_run(struct tui *, enum action, const struct strv *refs);
+/* Runs it, after asking when it is destructive. */
+void		 action_confirm(struct tui *, enum action, const struct strv *refs);
 
 /* command.c */
 void		 command_open(struct tui *);
@@ -302,6 +337,8 @@ void		 view_pop(struct tui *);
 /* Pops to the list for a switch of remote, keeping the console view. */
 void		 view_pop_for_switch(struct tui *);
 struct view	*view_top(struct tui *);
+/* The lowest view of that type on the stack, NULL when none. */
+struct view	*view_find(struct tui *, const struct view_type *);
 void		 view_dirty(struct view *);
 void		 view_all_dirty(struct tui *);
 void		 view_lines_clear(struct view_lines *);
@@ -311,20 +348,30 @@ void		 view_lines_draw(struct view *, struct view_lines *, int top, int rows,
 		     bool selectable);
 bool		 view_lines_key(struct view *, struct view_lines *, int key, int rows);
 void		 view_lines_free(struct view_lines *);
+/* For a view whose data starts with its struct view_lines. */
+void		 view_lines_view_draw(struct view *, int top, int rows);
+bool		 view_lines_view_key(struct view *, int key);
+/* The same where line 0 is a header the selection skips. */
+bool		 view_lines_table_key(struct view *, int key);
+void		 view_lines_view_free(struct view *);
+/* Whether a change can reach the backend, else says why (what: "snapshot"). */
+bool		 view_writable(struct tui *, const char *what);
 int		 view_body_rows(struct tui *);
 char		*view_fmt_bytes(int64_t, char *, size_t);
 char		*view_fmt_time(int64_t ns, char *, size_t);
 
-/* view-launch.c */
-extern const struct view_type view_launch_type;
-void		 view_launch_open(struct tui *);
+/* launch.c */
 /* Asks for a name and profiles, then creates an instance from image; with
  * srv (NULL: the remote's own images) it comes from that image server,
  * pulled with its pinned certificate, and with secret set (image is then
  * a fingerprint) a download secret is asked of srv for the pulling host. */
 struct image_server;
-void		 view_launch_start(struct tui *, const char *image,
+void		 launch_start(struct tui *, const char *image,
 		     const struct image_server *srv, bool secret);
+
+/* view-launch.c */
+extern const struct view_type view_launch_type;
+void		 view_launch_open(struct tui *);
 /* view-list.c */
 extern const struct view_type view_list_type;
 const char	*view_list_selected(struct view *);
@@ -356,11 +403,23 @@ extern const struct view_type view_console_type;
 /* Opens (or focuses) a pane on inst: its console, or a new shell. */
 void		 view_console_open(struct tui *, const char *inst, bool shell);
 
-/* backends.c: the engine and the REST client (lxdeck-backends.so), loaded
- * on first use; each call is the library's function of the same name
- * (backend_local_create, remotes_load, image_server_list, ...). */
+/* backends.c: the one place that chooses a backend, and the engine and
+ * the REST client (lxdeck-backends.so), loaded on first use. */
 struct remotes;
 struct remote_conf;
+/* Whether local: is the fake: asked (--fake) or LXDECK_BACKEND=fake. */
+bool		 backends_want_fake(bool asked);
+/* Opens what spec names: "local" (the embedded engine in LXDECK_DIR, or the
+ * fake), a remote of the lxc client's config and lxdeck's own, or "a,b" /
+ * "*" merged (core/backend-multi.c) over those that could be reached.
+ * *name (caller frees) is what the UI calls it ("local", "local,lab");
+ * "NAME: why" of the merged remotes left out is added to failed.  NULL with
+ * e set when nothing could be opened. */
+struct backend	*backends_open(struct uv_loop_s *, const char *spec, bool fake,
+		     bool read_only, char **name, struct strv *failed,
+		     struct err *);
+/* Each call below is the library's function of the same name
+ * (backend_local_create, remotes_load, image_server_list, ...). */
 struct backend	*backends_local_create(struct uv_loop_s *, const char *dir,
 		     struct err *);
 struct backend	*backends_remote_create(struct uv_loop_s *,
@@ -390,6 +449,14 @@ int		 backends_image_server_secret(const struct image_server *,
  * (only inst_cache_free() frees it; NULL when n is 0). */
 struct instance	*inst_cache_pack(const struct instance *, size_t n);
 void		 inst_cache_free(struct instance *);
+/* How the backend addresses an instance: REMOTE:NAME in a merged list
+ * (its ->remote), else NAME; into buf, which is returned. */
+#define INST_REF_MAX	320
+const char	*inst_cache_ref(const struct instance *, char *buf, size_t len);
+/* Whether ref addresses the instance. */
+bool		 inst_cache_is(const struct instance *, const char *ref);
+/* The cached instance ref addresses (borrowed), NULL if none. */
+const struct instance *inst_cache_find(struct tui *, const char *ref);
 
 /* term.c */
 struct term;

@@ -118,12 +118,7 @@ view_console_below(struct view *v)
 static struct view *
 view_console_find(struct tui *t)
 {
-	int i;
-
-	for (i = 0; i < t->depth; i++)
-		if (t->stack[i]->type == &view_console_type)
-			return t->stack[i];
-	return NULL;
+	return view_find(t, &view_console_type);
 }
 
 static void
@@ -545,15 +540,11 @@ view_console_layout(struct view *v, int top, int rows)
 static const char *
 view_console_inst_status(struct tui *t, const struct view_console_pane *p)
 {
-	size_t i;
+	const struct instance *in;
 
-	if (p->b != t->b)
+	if (p->b != t->b || (in = inst_cache_find(t, p->inst)) == NULL)
 		return NULL;
-	for (i = 0; i < t->ninsts; i++)
-		if (strcmp(t->insts[i].name, p->inst) == 0)
-			return t->insts[i].status == STATUS_RUNNING ? NULL :
-			    status_code_name(t->insts[i].status);
-	return NULL;
+	return in->status == STATUS_RUNNING ? NULL : status_code_name(in->status);
 }
 
 /* The pane's instance as the title shows it: REMOTE:NAME when the list

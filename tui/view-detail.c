@@ -52,7 +52,7 @@ view_detail_build(struct view *v)
 	struct tui *t = v->tui;
 	struct instance *in = NULL;
 	struct err e = { 0 };
-	char buf[64], buf2[64], *p, *src;
+	char buf[64], buf2[64], ref[INST_REF_MAX], *p, *src;
 	size_t i, j, sl;
 
 	view_lines_clear(&d->l);
@@ -65,7 +65,9 @@ view_detail_build(struct view *v)
 		view_lines_add(&d->l, TE_ERROR, "Instance \"%s\": %s", v->arg, e.msg);
 		return;
 	}
-	view_lines_add(&d->l, TE_HEADER, "Instance %s on %s:", in->name, t->remote);
+	/* As the list addresses it: REMOTE:NAME in a merged list. */
+	inst_cache_ref(in, ref, sizeof ref);
+	view_lines_add(&d->l, TE_HEADER, "Instance %s on %s:", ref, t->remote);
 	view_lines_add(&d->l, TE_NORMAL, "  Status:       %s",
 	    status_code_name(in->status));
 	view_lines_add(&d->l, TE_NORMAL, "  Type:         %s%s", in->type ? in->type :
@@ -120,7 +122,7 @@ view_detail_build(struct view *v)
 		    view_fmt_time(in->snapshots[i].created_ns, buf, sizeof buf),
 		    in->snapshots[i].stateful ? "  stateful" : "");
 	view_lines_add(&d->l, TE_HEADER, "Recent events");
-	src = xasprintf("/1.0/instances/%s", in->name);
+	src = xasprintf("/1.0/instances/%s", ref);
 	sl = strlen(src);
 	for (i = t->events.n; i-- > 0; ) {
 		const char *m = strstr(t->events.v[i], src);
@@ -138,31 +140,6 @@ view_detail_init(struct view *v)
 {
 	v->data = xcalloc(1, sizeof(struct view_detail_data));
 	view_detail_build(v);
-}
-
-static void
-view_detail_free(struct view *v)
-{
-	struct view_detail_data *d = v->data;
-
-	view_lines_free(&d->l);
-	free(d);
-}
-
-static void
-view_detail_draw(struct view *v, int top, int rows)
-{
-	struct view_detail_data *d = v->data;
-
-	view_lines_draw(v, &d->l, top, rows, true);
-}
-
-static bool
-view_detail_key(struct view *v, int key)
-{
-	struct view_detail_data *d = v->data;
-
-	return view_lines_key(v, &d->l, key, view_body_rows(v->tui));
 }
 
 static void
@@ -190,9 +167,9 @@ view_detail_hint(struct view *v)
 const struct view_type view_detail_type = {
 	.name = "detail",
 	.init = view_detail_init,
-	.free = view_detail_free,
-	.draw = view_detail_draw,
-	.key = view_detail_key,
+	.free = view_lines_view_free,
+	.draw = view_lines_view_draw,
+	.key = view_lines_view_key,
 	.update = view_detail_refresh,
 	.title = view_detail_title,
 	.hint = view_detail_hint,

@@ -14,12 +14,48 @@ struct view_help_data {
 	struct view_lines	 l;
 };
 
+/* What the help shows after the keymap: to add a line, add a row. */
+static const struct {
+	enum theme_elem	 e;
+	const char	*text;
+} view_help_text[] = {
+	{ TE_NORMAL, "  F2-F8    sort          "
+	    "sort by column 1-7 (again: reverse)" },
+	{ TE_NORMAL, "  Up/Down  move          "
+	    "also j/k, PgUp/PgDn, Home/End, g/G" },
+	{ TE_NORMAL, "  C-c      quit          quit at once (also :q)" },
+	{ TE_HEADER, "Filter (/)" },
+	{ TE_NORMAL, "  web          name contains \"web\"" },
+	{ TE_NORMAL, "  ~^web[0-9]$  name matches the regex (also automatic when "
+	    "the text has regex characters)" },
+	{ TE_NORMAL, "  !web         negation of any term" },
+	{ TE_NORMAL, "  status=running user.role=db  fields and config keys; terms "
+	    "are ANDed" },
+	{ TE_HEADER, "Launch (n)" },
+	{ TE_NORMAL, "  pick an image, Enter; a name (empty: generated); profiles "
+	    "(comma separated)" },
+	{ TE_HEADER, "Profiles (P)" },
+	{ TE_NORMAL, "  Enter form  e YAML in $EDITOR  n new  C copy  m rename  "
+	    "d delete  a/u assign/unassign on marked instances" },
+	{ TE_NORMAL, "  form: Enter edit  a add key  A add device  d remove  w save  "
+	    "R reload  e YAML" },
+	{ TE_HEADER, "Snapshot timeline (t)" },
+	{ TE_NORMAL, "  n snapshot  r restore  m rename  d delete  C copy to "
+	    "instance  p publish  Enter diff against now" },
+	{ TE_HEADER, "Commands (:)" },
+	{ TE_NORMAL, "  :remote NAME  :remotes  :profiles  :images  :ops  "
+	    ":instances  :theme NAME  :help  :q" },
+	{ TE_NORMAL, "  :remote a,b  :remote *  one merged list over several "
+	    "remotes (REMOTE column, filter remote=NAME)" },
+};
+
 static void
 view_help_init(struct view *v)
 {
 	struct view_help_data *d = xcalloc(1, sizeof *d);
 	struct tui *t = v->tui;
 	char k[32];
+	size_t i;
 	int a;
 
 	v->data = d;
@@ -29,46 +65,10 @@ view_help_init(struct view *v)
 		view_lines_add(&d->l, TE_NORMAL, "  %-8s %-13s %s",
 		    keys_name(t->keys[a], k, sizeof k), keys_action_name(a),
 		    keys_action_help(a));
-	view_lines_add(&d->l, TE_NORMAL, "  %-8s %-13s %s", "F2-F8", "sort",
-	    "sort by column 1-7 (again: reverse)");
-	view_lines_add(&d->l, TE_NORMAL, "  %-8s %-13s %s", "Up/Down", "move",
-	    "also j/k, PgUp/PgDn, Home/End, g/G");
-	view_lines_add(&d->l, TE_NORMAL, "  %-8s %-13s %s", "C-c", "quit",
-	    "quit at once (also :q)");
-	view_lines_add(&d->l, TE_HEADER, "Filter (/)");
-	view_lines_add(&d->l, TE_NORMAL, "  web          name contains \"web\"");
-	view_lines_add(&d->l, TE_NORMAL, "  ~^web[0-9]$  name matches the regex "
-	    "(also automatic when the text has regex characters)");
-	view_lines_add(&d->l, TE_NORMAL, "  !web         negation of any term");
-	view_lines_add(&d->l, TE_NORMAL, "  status=running user.role=db  "
-	    "fields and config keys; terms are ANDed");
-	view_lines_add(&d->l, TE_HEADER, "Launch (n)");
-	view_lines_add(&d->l, TE_NORMAL, "  pick an image, Enter; a name (empty: "
-	    "generated); profiles (comma separated)");
-	view_lines_add(&d->l, TE_HEADER, "Profiles (P)");
-	view_lines_add(&d->l, TE_NORMAL, "  Enter form  e YAML in $EDITOR  n new  "
-	    "C copy  m rename  d delete  a/u assign/unassign on marked instances");
-	view_lines_add(&d->l, TE_NORMAL, "  form: Enter edit  a add key  A add "
-	    "device  d remove  w save  R reload  e YAML");
-	view_lines_add(&d->l, TE_HEADER, "Snapshot timeline (t)");
-	view_lines_add(&d->l, TE_NORMAL, "  n snapshot  r restore  m rename  "
-	    "d delete  C copy to instance  p publish  Enter diff against now");
-	view_lines_add(&d->l, TE_HEADER, "Commands (:)");
-	view_lines_add(&d->l, TE_NORMAL, "  :remote NAME  :remotes  :profiles  "
-	    ":images  :ops  :instances  :theme NAME  :help  :q");
-	view_lines_add(&d->l, TE_NORMAL, "  :remote a,b  :remote *  one merged "
-	    "list over several remotes (REMOTE column, filter remote=NAME)");
+	for (i = 0; i < ARRAY_SIZE(view_help_text); i++)
+		view_lines_add(&d->l, view_help_text[i].e, "%s", view_help_text[i].text);
 	view_lines_add(&d->l, TE_HEADER, "Keys are remapped in %s",
 	    "$XDG_CONFIG_HOME/lxdeck/config (key.stop = S)");
-}
-
-static void
-view_help_free(struct view *v)
-{
-	struct view_help_data *d = v->data;
-
-	view_lines_free(&d->l);
-	free(d);
 }
 
 static void
@@ -92,7 +92,7 @@ view_help_key(struct view *v, int key)
 		if ((key == 'k' || key == KEY_UP) && d->l.sel > d->l.top)
 			d->l.sel = d->l.top;
 	}
-	return view_lines_key(v, &d->l, key, view_body_rows(v->tui));
+	return view_lines_view_key(v, key);
 }
 
 static const char *
@@ -110,7 +110,7 @@ view_help_hint(struct view *v)
 const struct view_type view_help_type = {
 	.name = "help",
 	.init = view_help_init,
-	.free = view_help_free,
+	.free = view_lines_view_free,
 	.draw = view_help_draw,
 	.key = view_help_key,
 	.title = view_help_title,

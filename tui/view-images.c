@@ -279,14 +279,6 @@ view_images_free(struct view *v)
 }
 
 static void
-view_images_draw(struct view *v, int top, int rows)
-{
-	struct view_images_data *d = v->data;
-
-	view_lines_draw(v, &d->l, top, rows, true);
-}
-
-static void
 view_images_refresh(struct view *v)
 {
 	struct view_images_data *d = v->data;
@@ -380,7 +372,6 @@ view_images_key(struct view *v, int key)
 {
 	struct view_images_data *d = v->data;
 	struct tui *t = v->tui;
-	bool r;
 
 	switch (key) {
 	case '\n':
@@ -399,10 +390,10 @@ view_images_key(struct view *v, int key)
 			    strcmp(d->srv.protocol, "lxd") == 0 &&
 			    strncmp(d->srv.url, "https://", 8) == 0;
 
-			view_launch_start(t, secret ? im->fingerprint :
+			launch_start(t, secret ? im->fingerprint :
 			    d->refs.v[d->l.sel - 1], &d->srv, secret);
 		} else {
-			view_launch_start(t, d->refs.v[d->l.sel - 1], NULL, false);
+			launch_start(t, d->refs.v[d->l.sel - 1], NULL, false);
 		}
 		return true;
 	case 's':
@@ -423,10 +414,7 @@ view_images_key(struct view *v, int key)
 		    NULL, NULL);
 		return true;
 	}
-	r = view_lines_key(v, &d->l, key, view_body_rows(t));
-	if (d->l.sel == 0 && d->l.lines.n > 1)
-		d->l.sel = 1;
-	return r;
+	return view_lines_table_key(v, key);
 }
 
 static const char *
@@ -452,9 +440,10 @@ const struct view_type view_images_type = {
 	.name = "images",
 	.init = view_images_init,
 	.free = view_images_free,
-	.draw = view_images_draw,
+	.draw = view_lines_view_draw,
 	.key = view_images_key,
 	.update = view_images_refresh,
 	.title = view_images_title,
 	.hint = view_images_hint,
+	.picks_image = true,
 };

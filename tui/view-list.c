@@ -8,8 +8,10 @@
  * refreshes; an action applies to the marked instances when there are any,
  * else to the selected one.  Moving the selection repaints two rows.
  *
- * Over a merged list (engine/backend-multi.c) names are REMOTE:NAME: the
- * NAME column shows the bare name and a REMOTE column the prefix.  LOCATION
+ * Over a merged list (core/backend-multi.c) each instance carries its
+ * remote: the NAME column shows its name and a REMOTE column the remote;
+ * selection and marks are refs (REMOTE:NAME there, inst-cache.c), which is
+ * how the backend and the other views address it.  LOCATION
  * appears when some instance is on a cluster member ("none" elsewhere).
  * Columns that are not shown are skipped by the sort keys.
  */
@@ -57,6 +59,7 @@ struct view_list_data {
 	int		 width[COL__COUNT];
 	char		 title[256];
 	char		 hint[512];
+	char		 ref[INST_REF_MAX];	/* view_list_selected_name() */
 };
 
 static struct view_list_data *
@@ -69,24 +72,6 @@ static bool
 view_list_col_shown(struct view_list_data *d, int c)
 {
 	return c == COL_REMOTE ? d->merged : c == COL_LOCATION ? d->clustered : true;
-}
-
-/* "lab:web1" -> "web1"; a name from a single remote as it is. */
-static const char *
-view_list_bare(const char *name)
-{
-	const char *colon = strchr(name, ':');
-
-	return colon ? colon + 1 : name;
-}
-
-/* The REMOTE:, by length (0 outside a merged list). */
-static int
-view_list_remote_len(const char *name)
-{
-	const char *colon = strchr(name, ':');
-
-	return colon ? (int)(colon - name) : 0;
 }
 
 static bool
@@ -104,7 +89,7 @@ view_list_cmp(const void *a, const void *b, void *arg)
 	const struct instance *x = &v->tui->insts[*(const size_t *)a];
 	const struct instance *y = &v->tui->insts[*(const size_t *)b];
 	int64_t dx = 0, dy = 0;
-	int c = 0, lx, ly;
+	int c = 0;
 	char *px, *py;
 
 	switch (d->sort_col) {
@@ -133,11 +118,7 @@ view_list_cmp(const void *a, const void *b, void *arg)
 		free(py);
 		break;
 	case COL_REMOTE:
-		lx = view_list_remote_len(x->name);
-		ly = view_list_remote_len(y->name);
-		c = strncmp(x->name, y->name, (size_t)(lx < ly ? lx : ly));
-		if (c == 0)
-			c = lx - ly;
+		c = strcmp(x->remote ? x->remote : "", y->remote ? y->remote : "");
 		break;
 	case COL_LOCATION:
 		c = strverscmp(x->location ? x->location : "",
@@ -149,18 +130,19 @@ view_list_cmp(const void *a, const void *b, void *arg)
 	if (c == 0 && dx != dy)
 		c = dx < dy ? -1 : 1;
 	if (c == 0)
-		c = strverscmp(view_list_bare(x->name), view_list_bare(y->name));
-	if (c == 0)
 		c = strverscmp(x->name, y->name);
+	if (c == 0)
+		c = strverscmp(x->remote ? x->remote : "", y->remote ? y->remote : "");
 	return d->sort_rev ? -c : c;
 }
 
+/* The selected instance's ref (into d->ref), NULL when none. */
 static const char *
 view_list_selected_name(struct view_list_data *d, struct tui *t)
 {
 	if (d->nrows == 0 || d->sel >= d->nrows)
 		return NULL;
-	return t->insts[d->rows[d->sel]].name;
+	return inst_cache_ref(&t->insts[d->rows[d->sel]], d->ref, sizeof d->ref);
 }
 
 const char *
@@ -186,7 +168,7 @@ view_list_rebuild(struct view *v)
 			l = (int)strlen(t->insts[i].location);
 			wl = l > wl ? l : wl;
 		}
-		l = view_list_remote_len(t->insts[i].name);
+		l = t->insts[i].remote ? (int)strlen(t->insts[i].remote) : 0;
 		wr = l > wr ? l : wr;
 	}
 	if (!view_list_col_shown(d, d->sort_col)) {
@@ -203,7 +185,7 @@ view_list_rebuild(struct view *v)
 	d->sel = 0;
 	if (d->sel_name != NULL)
 		for (i = 0; i < d->nrows; i++)
-			if (strcmp(t->insts[d->rows[i]].name, d->sel_name) == 0) {
+			if (inst_cache_is(&t->insts[d->rows[i]], d->sel_name)) {
 				d->sel = i;
 				break;
 			}
@@ -211,7 +193,7 @@ view_list_rebuild(struct view *v)
 	d->sel_name = xstrdup(view_list_selected_name(d, t));
 	w = 6;
 	for (i = 0; i < t->ninsts; i++) {
-		l = (int)strlen(view_list_bare(t->insts[i].name));
+		l = (int)strlen(t->insts[i].name);
 		if (l > w)
 			w = l;
 	}
@@ -265,7 +247,7 @@ view_list_row(struct view *v, int y, size_t r)
 	struct view_list_data *d = view_list_data(v);
 	struct tui *t = v->tui;
 	const struct instance *in;
-	char buf[256], cell[COL__COUNT][128];
+	char buf[256], cell[COL__COUNT][128], ref[INST_REF_MAX];
 	bool sel, marked;
 	int c, i, x = 0, w, last;
 	enum theme_elem e;
@@ -276,10 +258,9 @@ view_list_row(struct view *v, int y, size_t r)
 	}
 	in = &t->insts[d->rows[r]];
 	sel = r == d->sel;
-	marked = strv_index(&d->marks, in->name) >= 0;
-	snprintf(cell[COL_NAME], sizeof cell[0], "%s", view_list_bare(in->name));
-	snprintf(cell[COL_REMOTE], sizeof cell[0], "%.*s",
-	    view_list_remote_len(in->name), in->name);
+	marked = strv_index(&d->marks, inst_cache_ref(in, ref, sizeof ref)) >= 0;
+	snprintf(cell[COL_NAME], sizeof cell[0], "%s", in->name);
+	snprintf(cell[COL_REMOTE], sizeof cell[0], "%s", in->remote ? in->remote : "");
 	snprintf(cell[COL_LOCATION], sizeof cell[0], "%s",
 	    view_list_has_location(in) ? in->location : "");
 	snprintf(cell[COL_STATE], sizeof cell[0], "%s", status_code_name(in->status));
@@ -431,17 +412,16 @@ view_list_freeze(struct view *v, const struct strv *names)
 {
 	struct tui *t = v->tui;
 	struct strv fr = { 0 }, un = { 0 };
-	size_t i, j;
+	const struct instance *in;
+	size_t i;
 
 	for (i = 0; i < names->n; i++)
-		for (j = 0; j < t->ninsts; j++)
-			if (strcmp(t->insts[j].name, names->v[i]) == 0)
-				strv_push(t->insts[j].status == STATUS_FROZEN ? &un : &fr,
-				    names->v[i]);
+		if ((in = inst_cache_find(t, names->v[i])) != NULL)
+			strv_push(in->status == STATUS_FROZEN ? &un : &fr, names->v[i]);
 	if (fr.n > 0)
-		action_run(t, "freeze", &fr);
+		action_run(t, ACT_FREEZE, &fr);
 	if (un.n > 0)
-		action_run(t, "unfreeze", &un);
+		action_run(t, ACT_UNFREEZE, &un);
 	strv_free(&fr);
 	strv_free(&un);
 }
@@ -554,14 +534,10 @@ view_list_key(struct view *v, int key)
 		view_list_targets(v, &targets);
 		if (targets.n == 0)
 			status_set(t, STATUS_ERR, "No instance selected");
-		else if (a == KA_FREEZE) {
-			if (t->read_only)
-				action_confirm(t, "freeze", &targets);
-			else
-				view_list_freeze(v, &targets);
-		} else
-			action_confirm(t, a == KA_START ? "start" : a == KA_STOP ?
-			    "stop" : a == KA_RESTART ? "restart" : "delete", &targets);
+		else if (a == KA_FREEZE && !t->read_only)
+			view_list_freeze(v, &targets);
+		else
+			action_confirm(t, action_of_key(a), &targets);
 		strv_free(&targets);
 		return true;
 	case KA_LAUNCH:
@@ -655,9 +631,8 @@ view_list_hint(struct view *v)
 
 	d->hint[0] = '\0';
 	for (i = 0; i < ARRAY_SIZE(h) && l < sizeof d->hint; i++) {
-		if (v->tui->read_only && (h[i].a == KA_STOP || h[i].a == KA_DELETE ||
-		    h[i].a == KA_RESTART || h[i].a == KA_START ||
-		    h[i].a == KA_FREEZE || h[i].a == KA_LAUNCH))
+		if (v->tui->read_only && (action_of_key(h[i].a) != ACT__COUNT ||
+		    h[i].a == KA_LAUNCH))
 			continue;
 		snprintf(d->hint + l, sizeof d->hint - l, "%s %s\t",
 		    keys_name(v->tui->keys[h[i].a], k, sizeof k), h[i].label);

@@ -62,31 +62,6 @@ view_ops_init(struct view *v)
 }
 
 static void
-view_ops_free(struct view *v)
-{
-	struct view_ops_data *d = v->data;
-
-	view_lines_free(&d->l);
-	free(d);
-}
-
-static void
-view_ops_draw(struct view *v, int top, int rows)
-{
-	struct view_ops_data *d = v->data;
-
-	view_lines_draw(v, &d->l, top, rows, true);
-}
-
-static bool
-view_ops_key(struct view *v, int key)
-{
-	struct view_ops_data *d = v->data;
-
-	return view_lines_key(v, &d->l, key, view_body_rows(v->tui));
-}
-
-static void
 view_ops_refresh(struct view *v)
 {
 	view_ops_build(v);
@@ -108,9 +83,9 @@ view_ops_hint(struct view *v)
 const struct view_type view_ops_type = {
 	.name = "ops",
 	.init = view_ops_init,
-	.free = view_ops_free,
-	.draw = view_ops_draw,
-	.key = view_ops_key,
+	.free = view_lines_view_free,
+	.draw = view_lines_view_draw,
+	.key = view_lines_view_key,
 	.update = view_ops_refresh,
 	.title = view_ops_title,
 	.hint = view_ops_hint,

@@ -105,14 +105,6 @@ view_profiles_free(struct view *v)
 }
 
 static void
-view_profiles_draw(struct view *v, int top, int rows)
-{
-	struct view_profiles_data *d = v->data;
-
-	view_lines_draw(v, &d->l, top, rows, true);
-}
-
-static void
 view_profiles_refresh(struct view *v)
 {
 	view_profiles_build(v);
@@ -123,12 +115,7 @@ view_profiles_refresh(struct view *v)
 static struct view *
 view_profiles_find(struct tui *t)
 {
-	int i;
-
-	for (i = 0; i < t->depth; i++)
-		if (t->stack[i]->type == &view_profiles_type)
-			return t->stack[i];
-	return NULL;
+	return view_find(t, &view_profiles_type);
 }
 
 static void
@@ -138,21 +125,6 @@ view_profiles_changed(struct tui *t)
 
 	if (v != NULL)
 		view_profiles_refresh(v);
-}
-
-static bool
-view_profiles_writable(struct tui *t, const char *what)
-{
-	if (t->b == NULL) {
-		status_set(t, STATUS_ERR, "%s: %s", t->remote, t->berr.msg);
-		return false;
-	}
-	if (t->read_only) {
-		status_set(t, STATUS_ERR, "Read-only mode: %s is disabled "
-		    "(lxdeck was started with --read-only)", what);
-		return false;
-	}
-	return true;
 }
 
 static void
@@ -310,11 +282,9 @@ view_profiles_hint(struct view *v)
 static bool
 view_profiles_key(struct view *v, int key)
 {
-	struct view_profiles_data *d = v->data;
 	struct tui *t = v->tui;
 	const char *sel = view_profiles_selected(v);
 	char *q;
-	bool r;
 
 	switch (key) {
 	case '\n':
@@ -322,16 +292,16 @@ view_profiles_key(struct view *v, int key)
 			view_push(t, &view_profile_type, sel);
 		return true;
 	case 'e':
-		if (sel != NULL && view_profiles_writable(t, "edit"))
+		if (sel != NULL && view_writable(t, "edit"))
 			view_profile_edit_yaml(t, sel);
 		return true;
 	case 'n':
-		if (view_profiles_writable(t, "create"))
+		if (view_writable(t, "create"))
 			prompt_input(t, "New profile name: ", "", NULL, NULL,
 			    view_profiles_create_done, NULL, NULL);
 		return true;
 	case 'C':
-		if (sel != NULL && view_profiles_writable(t, "copy")) {
+		if (sel != NULL && view_writable(t, "copy")) {
 			q = xasprintf("Copy profile \"%s\" to: ", sel);
 			prompt_input(t, q, "", NULL, NULL, view_profiles_copy_done,
 			    xstrdup(sel), free);
@@ -339,7 +309,7 @@ view_profiles_key(struct view *v, int key)
 		}
 		return true;
 	case 'm':
-		if (sel != NULL && view_profiles_writable(t, "rename")) {
+		if (sel != NULL && view_writable(t, "rename")) {
 			q = xasprintf("Rename profile \"%s\" to: ", sel);
 			prompt_input(t, q, sel, NULL, NULL, view_profiles_rename_done,
 			    xstrdup(sel), free);
@@ -347,7 +317,7 @@ view_profiles_key(struct view *v, int key)
 		}
 		return true;
 	case 'd':
-		if (sel != NULL && view_profiles_writable(t, "delete")) {
+		if (sel != NULL && view_writable(t, "delete")) {
 			q = xasprintf("Delete profile \"%s\" on %s:?", sel, t->remote);
 			prompt_confirm(t, q, view_profiles_delete_done, xstrdup(sel),
 			    free);
@@ -356,15 +326,12 @@ view_profiles_key(struct view *v, int key)
 		return true;
 	case 'a':
 	case 'u':
-		if (sel != NULL && view_profiles_writable(t, key == 'a' ? "assign" :
+		if (sel != NULL && view_writable(t, key == 'a' ? "assign" :
 		    "unassign"))
 			view_profiles_assign(t, sel, key == 'a');
 		return true;
 	}
-	r = view_lines_key(v, &d->l, key, view_body_rows(t));
-	if (d->l.sel == 0 && d->l.lines.n > 1)
-		d->l.sel = 1;	/* the header is not a row */
-	return r;
+	return view_lines_table_key(v, key);
 }
 
 static const char *
@@ -380,7 +347,7 @@ const struct view_type view_profiles_type = {
 	.name = "profiles",
 	.init = view_profiles_init,
 	.free = view_profiles_free,
-	.draw = view_profiles_draw,
+	.draw = view_lines_view_draw,
 	.key = view_profiles_key,
 	.update = view_profiles_refresh,
 	.title = view_profiles_title,

@@ -202,14 +202,6 @@ view_remotes_free(struct view *v)
 }
 
 static void
-view_remotes_draw(struct view *v, int top, int rows)
-{
-	struct view_remotes_data *d = v->data;
-
-	view_lines_draw(v, &d->l, top, rows, true);
-}
-
-static void
 view_remotes_refresh(struct view *v)
 {
 	view_remotes_build(v);
@@ -228,7 +220,6 @@ view_remotes_key(struct view *v, int key)
 	struct view_remotes_data *d = v->data;
 	struct tui *t = v->tui;
 	const char *name = d->l.sel < d->names.n ? d->names.v[d->l.sel] : "";
-	bool r;
 
 	if (key == '\n' && *name != '\0') {
 		char *copy = xstrdup(name);
@@ -249,10 +240,7 @@ view_remotes_key(struct view *v, int key)
 		view_remotes_refresh(v);
 		return true;
 	}
-	r = view_lines_key(v, &d->l, key, view_body_rows(t));
-	if (d->l.sel == 0 && d->l.lines.n > 1)
-		d->l.sel = 1;
-	return r;
+	return view_lines_table_key(v, key);
 }
 
 static const char *
@@ -265,7 +253,7 @@ const struct view_type view_remotes_type = {
 	.name = "remotes",
 	.init = view_remotes_init,
 	.free = view_remotes_free,
-	.draw = view_remotes_draw,
+	.draw = view_lines_view_draw,
 	.key = view_remotes_key,
 	.update = view_remotes_refresh,
 	.title = view_remotes_title,

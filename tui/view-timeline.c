@@ -19,6 +19,7 @@
  * an operation app.c follows; the rows are refetched on the events it ends
  * with.  Prompts carry the instance and snapshot names, never the view.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -383,21 +384,6 @@ view_timeline_refresh(struct view *v)
 	v->dirty = true;
 }
 
-static bool
-view_timeline_writable(struct tui *t, const char *what)
-{
-	if (t->b == NULL) {
-		status_set(t, STATUS_ERR, "%s: %s", t->remote, t->berr.msg);
-		return false;
-	}
-	if (t->read_only) {
-		status_set(t, STATUS_ERR, "Read-only mode: %s is disabled "
-		    "(lxdeck was started with --read-only)", what);
-		return false;
-	}
-	return true;
-}
-
 /* "inst\0snap" pairs the prompts carry. */
 struct view_timeline_req {
 	char	*inst, *snap;
@@ -423,19 +409,36 @@ view_timeline_req(const char *inst, const char *snap)
 	return r;
 }
 
-/* Reports the result of a backend call that returned an operation. */
-static void
+/* Reports the result of a backend call that returned an operation, what
+ * it did said by fmt. */
+static void PRINTF_LIKE(5, 6)
 view_timeline_track(struct tui *t, int rc, char *op, const struct err *e,
-    const char *what)
+    const char *fmt, ...)
 {
-	if (rc < 0) {
+	va_list ap;
+	char *what;
+
+	va_start(ap, fmt);
+	what = xvasprintf(fmt, ap);
+	va_end(ap);
+	if (rc < 0)
 		status_set(t, STATUS_ERR, "%s: %s", what, e->msg);
-		return;
+	else {
+		if (op != NULL)
+			app_track_op(t, op, what, NULL);
+		status_set(t, STATUS_INFO, "%s", what);
+		app_request_refresh(t);
 	}
-	if (op != NULL)
-		app_track_op(t, op, what, NULL);
-	status_set(t, STATUS_INFO, "%s", what);
-	app_request_refresh(t);
+	free(what);
+}
+
+/* A confirmation answered no (answer NULL): says so. */
+static bool
+view_timeline_cancelled(struct tui *t, const char *answer, const char *msg)
+{
+	if (answer == NULL)
+		status_set(t, STATUS_INFO, "Cancelled: %s", msg);
+	return answer == NULL;
 }
 
 static void
@@ -443,18 +446,14 @@ view_timeline_create_done(struct tui *t, const char *answer, void *arg)
 {
 	struct view_timeline_req *r = arg;
 	struct err e = { 0 };
-	char *op = NULL, *what;
+	char *op = NULL;
 	int rc;
 
-	if (answer == NULL) {
-		status_set(t, STATUS_INFO, "Cancelled: no snapshot taken");
+	if (view_timeline_cancelled(t, answer, "no snapshot taken"))
 		return;
-	}
 	rc = t->b->ops->snapshot_create(t->b, r->inst, answer, false, 0, &op, &e);
-	what = xasprintf("Snapshot \"%s\" of instance \"%s\"", *answer ? answer :
-	    "(next)", r->inst);
-	view_timeline_track(t, rc, op, &e, what);
-	free(what);
+	view_timeline_track(t, rc, op, &e, "Snapshot \"%s\" of instance \"%s\"",
+	    *answer ? answer : "(next)", r->inst);
 }
 
 static void
@@ -462,18 +461,14 @@ view_timeline_restore_done(struct tui *t, const char *answer, void *arg)
 {
 	struct view_timeline_req *r = arg;
 	struct err e = { 0 };
-	char *op = NULL, *what;
+	char *op = NULL;
 	int rc;
 
-	if (answer == NULL) {
-		status_set(t, STATUS_INFO, "Cancelled: nothing was changed");
+	if (view_timeline_cancelled(t, answer, "nothing was changed"))
 		return;
-	}
 	rc = t->b->ops->snapshot_restore(t->b, r->inst, r->snap, false, &op, &e);
-	what = xasprintf("Restoring instance \"%s\" to snapshot \"%s\"", r->inst,
-	    r->snap);
-	view_timeline_track(t, rc, op, &e, what);
-	free(what);
+	view_timeline_track(t, rc, op, &e, "Restoring instance \"%s\" to snapshot "
+	    "\"%s\"", r->inst, r->snap);
 }
 
 static void
@@ -481,16 +476,14 @@ view_timeline_rename_done(struct tui *t, const char *answer, void *arg)
 {
 	struct view_timeline_req *r = arg;
 	struct err e = { 0 };
-	char *op = NULL, *what;
+	char *op = NULL;
 	int rc;
 
 	if (answer == NULL || *answer == '\0' || strcmp(answer, r->snap) == 0)
 		return;
 	rc = t->b->ops->snapshot_rename(t->b, r->inst, r->snap, answer, &op, &e);
-	what = xasprintf("Renaming snapshot \"%s/%s\" to \"%s\"", r->inst, r->snap,
-	    answer);
-	view_timeline_track(t, rc, op, &e, what);
-	free(what);
+	view_timeline_track(t, rc, op, &e, "Renaming snapshot \"%s/%s\" to \"%s\"",
+	    r->inst, r->snap, answer);
 }
 
 static void
@@ -498,17 +491,14 @@ view_timeline_delete_done(struct tui *t, const char *answer, void *arg)
 {
 	struct view_timeline_req *r = arg;
 	struct err e = { 0 };
-	char *op = NULL, *what;
+	char *op = NULL;
 	int rc;
 
-	if (answer == NULL) {
-		status_set(t, STATUS_INFO, "Cancelled: nothing was changed");
+	if (view_timeline_cancelled(t, answer, "nothing was changed"))
 		return;
-	}
 	rc = t->b->ops->snapshot_delete(t->b, r->inst, r->snap, &op, &e);
-	what = xasprintf("Deleting snapshot \"%s/%s\"", r->inst, r->snap);
-	view_timeline_track(t, rc, op, &e, what);
-	free(what);
+	view_timeline_track(t, rc, op, &e, "Deleting snapshot \"%s/%s\"", r->inst,
+	    r->snap);
 }
 
 static void
@@ -517,7 +507,7 @@ view_timeline_copy_done(struct tui *t, const char *answer, void *arg)
 	struct view_timeline_req *r = arg;
 	struct instance_create c = { 0 };
 	struct err e = { 0 };
-	char *op = NULL, *what, *from;
+	char *op = NULL, *from;
 	int rc;
 
 	if (answer == NULL || *answer == '\0')
@@ -527,9 +517,8 @@ view_timeline_copy_done(struct tui *t, const char *answer, void *arg)
 	c.source = SOURCE_COPY;
 	c.copy_from = from;
 	rc = t->b->ops->instance_create(t->b, &c, &op, &e);
-	what = xasprintf("Copying snapshot \"%s\" to instance \"%s\"", from, answer);
-	view_timeline_track(t, rc, op, &e, what);
-	free(what);
+	view_timeline_track(t, rc, op, &e, "Copying snapshot \"%s\" to instance "
+	    "\"%s\"", from, answer);
 	free(from);
 }
 
@@ -539,7 +528,7 @@ view_timeline_publish_done(struct tui *t, const char *answer, void *arg)
 	struct view_timeline_req *r = arg;
 	struct strmap props = { 0 };
 	struct err e = { 0 };
-	char *op = NULL, *what, *from;
+	char *op = NULL, *from;
 	int rc;
 
 	if (answer == NULL)
@@ -547,9 +536,8 @@ view_timeline_publish_done(struct tui *t, const char *answer, void *arg)
 	from = xasprintf("%s/%s", r->inst, r->snap);
 	strmap_set(&props, "description", *answer ? answer : from);
 	rc = t->b->ops->image_publish(t->b, from, &props, false, NULL, &op, &e);
-	what = xasprintf("Publishing snapshot \"%s\" as an image", from);
-	view_timeline_track(t, rc, op, &e, what);
-	free(what);
+	view_timeline_track(t, rc, op, &e, "Publishing snapshot \"%s\" as an image",
+	    from);
 	free(from);
 	strmap_free(&props);
 }
@@ -585,7 +573,7 @@ view_timeline_key(struct view *v, int key)
 
 	switch (key) {
 	case 'n':
-		if (!view_timeline_writable(t, "snapshot"))
+		if (!view_writable(t, "snapshot"))
 			return true;
 		name = view_timeline_next_name(d);
 		q = xasprintf("Snapshot %s on %s: as: ", v->arg, t->remote);
@@ -603,7 +591,7 @@ view_timeline_key(struct view *v, int key)
 			status_set(t, STATUS_ERR, "No snapshot selected");
 			return true;
 		}
-		if (!view_timeline_writable(t, key == 'r' ? "restore" : key == 'm' ?
+		if (!view_writable(t, key == 'r' ? "restore" : key == 'm' ?
 		    "rename" : key == 'd' ? "delete" : key == 'C' ? "copy" : "publish"))
 			return true;
 		if (key == 'r') {

@@ -5,7 +5,8 @@
  * marks it dirty.  struct view_lines is a list of text lines with a theme
  * element each, a selection and a scroll offset; when only the selection
  * moved, view_lines_draw() repaints the two rows involved instead of the
- * whole body (htop's Panel_draw).
+ * whole body (htop's Panel_draw).  A view whose data starts with its
+ * view_lines can take view_lines_view_draw/_key/_free as its own.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,6 +74,18 @@ view_pop_for_switch(struct tui *t)
 	}
 	t->depth = n;
 	t->full_redraw = true;
+}
+
+/* The lowest view of that type on the stack, NULL when none. */
+struct view *
+view_find(struct tui *t, const struct view_type *type)
+{
+	int i;
+
+	for (i = 0; i < t->depth; i++)
+		if (t->stack[i]->type == type)
+			return t->stack[i];
+	return NULL;
 }
 
 struct view *
@@ -215,6 +228,66 @@ view_lines_key(struct view *v, struct view_lines *l, int key, int rows)
 		l->sel_only = !v->dirty;
 		l->old_sel = old;
 		v->dirty = true;
+	}
+	return true;
+}
+
+/*
+ * A lines view: one whose private data starts with its struct view_lines
+ * (detail, ops, help, the pickers).  These serve as its vtable's draw, key
+ * and free when it needs nothing more.
+ */
+static struct view_lines *
+view_lines_of(struct view *v)
+{
+	return v->data;
+}
+
+void
+view_lines_view_draw(struct view *v, int top, int rows)
+{
+	view_lines_draw(v, view_lines_of(v), top, rows, true);
+}
+
+bool
+view_lines_view_key(struct view *v, int key)
+{
+	return view_lines_key(v, view_lines_of(v), key, view_body_rows(v->tui));
+}
+
+/* The key of a lines view whose first line is a header, not a row: the
+ * selection never rests on it. */
+bool
+view_lines_table_key(struct view *v, int key)
+{
+	struct view_lines *l = view_lines_of(v);
+	bool r = view_lines_view_key(v, key);
+
+	if (l->sel == 0 && l->lines.n > 1)
+		l->sel = 1;
+	return r;
+}
+
+void
+view_lines_view_free(struct view *v)
+{
+	view_lines_free(view_lines_of(v));
+	free(v->data);
+}
+
+/* Whether a change can reach the backend; else says why on the status
+ * line (what: "snapshot", "profile edit", ...). */
+bool
+view_writable(struct tui *t, const char *what)
+{
+	if (t->b == NULL) {
+		status_set(t, STATUS_ERR, "%s: %s", t->remote, t->berr.msg);
+		return false;
+	}
+	if (t->read_only) {
+		status_set(t, STATUS_ERR, "Read-only mode: %s is disabled "
+		    "(lxdeck was started with --read-only)", what);
+		return false;
 	}
 	return true;
 }

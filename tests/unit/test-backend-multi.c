@@ -1,6 +1,7 @@
 /*
  * test-backend-multi.c - the multi backend over two fakes ("a" and "b"):
- * merged lists with REMOTE:NAME, per-object calls going to the named
+ * merged lists (instances carrying their member in ->remote, other objects
+ * named REMOTE:NAME), per-object calls to REMOTE:NAME going to the named
  * member only, REMOTE:UUID operation ids that op_get/op_wait find, events
  * forwarded with rewritten sources, errors naming the remote, read-only
  * members refusing changes.
@@ -25,6 +26,20 @@ named_fake(uv_loop_t *loop, const char *name)
 	return b;
 }
 
+/* The instance name of member remote (NULL: one that names no member). */
+static struct instance *
+find_on(struct instance *v, size_t n, const char *remote, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(v[i].name, name) == 0 && (remote == NULL ?
+		    v[i].remote == NULL : v[i].remote != NULL &&
+		    strcmp(v[i].remote, remote) == 0))
+			return &v[i];
+	return NULL;
+}
+
 TEST(merged_list)
 {
 	uv_loop_t loop;
@@ -47,14 +62,19 @@ TEST(merged_list)
 	CHECK(backend_multi_member(b, 1) == m[1]);
 	CHECK(b->ops->instance_list(b, INSTANCE_WITH_STATE, &v, &n, &e) == 0);
 	CHECK(n == 12);
-	CHECK(backend_test_find(v, n, "a:web1") != NULL && backend_test_find(v, n, "b:web1") != NULL);
-	CHECK(backend_test_find(v, n, "web1") == NULL);
-	CHECK(backend_test_find(v, n, "b:web1") != NULL && backend_test_find(v, n, "b:web1")->state != NULL);
+	CHECK(find_on(v, n, "a", "web1") != NULL);
+	CHECK(find_on(v, n, "b", "web1") != NULL);
+	CHECK(find_on(v, n, NULL, "web1") == NULL);
+	CHECK(find_on(v, n, NULL, "a:web1") == NULL);
+	CHECK(find_on(v, n, "a", "a:web1") == NULL);
+	CHECK(find_on(v, n, "b", "web1") != NULL &&
+	    find_on(v, n, "b", "web1")->state != NULL);
 	CHECK_STR(backend_multi_warning(b), "");
 	instance_array_free(v, n);
 
 	CHECK(b->ops->instance_get(b, "b:build", 0, &one, &e) == 0);
-	CHECK_STR(one ? one->name : NULL, "b:build");
+	CHECK_STR(one ? one->name : NULL, "build");
+	CHECK_STR(one ? one->remote : NULL, "b");
 	instance_free(one);
 
 	CHECK(b->ops->profile_list(b, &p, &np, &e) == 0);
