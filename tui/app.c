@@ -1,10 +1,10 @@
 /*
  * app.c - the program's state and its one event loop.
  *
- * struct tui owns the backend of the current remote, the instance cache all
- * views read, and the libuv handles: stdin (a uv_poll), SIGWINCH/SIGTERM/
- * SIGINT (uv_signal), a uv_prepare that is the "before sleep" draw pass, and
- * three timers.  Backend events never redraw directly: a lifecycle event asks
+ * struct tui owns the backend of the current remote (which backends.c
+ * opens), the instance cache all views read, and the libuv handles:
+ * SIGWINCH/SIGTERM/SIGINT (uv_signal), a uv_prepare that is the "before
+ * sleep" draw pass, and the timers; stdin's uv_poll is input.c's to start.  Backend events never redraw directly: a lifecycle event asks
  * for a refresh, and refreshes are coalesced on a timer so a burst of events
  * fetches the list at most ~10 times a second; a slow fallback poll (15 s,
  * LXDECK_POLL_MS overrides it) catches what no event announces: changes

@@ -36,6 +36,23 @@ usage(FILE *fp)
 	    "[REMOTE]\n");
 }
 
+/* "--opt VALUE" or "--opt=VALUE" at argv[*i] (*i moves past a VALUE). */
+static bool
+option_value(int argc, char **argv, int *i, const char *opt, const char **val)
+{
+	size_t l = strlen(opt);
+
+	if (strcmp(argv[*i], opt) == 0 && *i + 1 < argc) {
+		*val = argv[++*i];
+		return true;
+	}
+	if (strncmp(argv[*i], opt, l) == 0 && argv[*i][l] == '=') {
+		*val = argv[*i] + l + 1;
+		return true;
+	}
+	return false;
+}
+
 static int
 remote_usage(void)
 {
@@ -81,10 +98,8 @@ remote_cmd(int argc, char **argv)
 				accept = true;
 			else if (strcmp(argv[i], "--public") == 0)
 				public = true;
-			else if (strcmp(argv[i], "--password") == 0 && i + 1 < argc)
-				password = argv[++i];
-			else if (strncmp(argv[i], "--password=", 11) == 0)
-				password = argv[i] + 11;
+			else if (option_value(argc, argv, &i, "--password", &password))
+				;
 			else if (argv[i][0] == '-') {
 				backends_remotes_free(&rs);
 				return remote_usage();
@@ -136,10 +151,8 @@ main(int argc, char **argv)
 			fake = true;
 		else if (strcmp(argv[i], "--read-only") == 0)
 			read_only = true;
-		else if (strcmp(argv[i], "--theme") == 0 && i + 1 < argc)
-			theme = argv[++i];
-		else if (strncmp(argv[i], "--theme=", 8) == 0)
-			theme = argv[i] + 8;
+		else if (option_value(argc, argv, &i, "--theme", &theme))
+			;
 		else if (argv[i][0] == '-') {
 			usage(stderr);
 			return 2;

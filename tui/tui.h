@@ -115,6 +115,7 @@ struct view {
 struct view_lines {
 	struct strv	 lines;
 	enum theme_elem	*elems;
+	struct strv	 keys;		/* what each row after a header names */
 	size_t		 sel, top;
 	size_t		 old_sel;
 	bool		 sel_only;	/* only the selection moved */
@@ -351,6 +352,8 @@ void		 view_lines_free(struct view_lines *);
 /* For a view whose data starts with its struct view_lines. */
 void		 view_lines_view_draw(struct view *, int top, int rows);
 bool		 view_lines_view_key(struct view *, int key);
+/* The key of the selected row after a header (borrowed), NULL if none. */
+const char	*view_lines_selected_key(const struct view_lines *);
 /* The same where line 0 is a header the selection skips. */
 bool		 view_lines_table_key(struct view *, int key);
 void		 view_lines_view_free(struct view *);

@@ -22,7 +22,7 @@
  * `/` searches the list by os, release and architecture: every word must
  * match one of them (or an alias) as a case-insensitive substring, and a
  * word "os=debian", "release=12" or "arch=x86_64" matches that field only.
- * Enter launches the selected image: view-launch.c asks for a name and
+ * Enter launches the selected image: launch.c asks for a name and
  * profiles and creates the instance with image_server set in browse mode
  * (the engine, or lxdeckd, then pulls and caches the image, trusting the
  * server's pinned certificate).  A private image of a server that trusts
@@ -40,7 +40,6 @@
 
 struct view_images_data {
 	struct view_lines	 l;
-	struct strv		 refs;		/* per row after the header */
 	/* Browse mode: the server, and what it offered (filtered on draw). */
 	bool			 browsing;
 	struct image_server	 srv;
@@ -136,7 +135,8 @@ view_images_add_row(struct view_images_data *d, const struct image *im,
 	    view_fmt_bytes(im->size, sz, sizeof sz), show_flags ? flags : "",
 	    desc ? desc : "");
 	/* An alias launches what the alias names then; else the fingerprint. */
-	strv_push(&d->refs, im->naliases > 0 ? im->aliases[0].name : im->fingerprint);
+	strv_push(&d->l.keys, im->naliases > 0 ? im->aliases[0].name :
+	    im->fingerprint);
 	free(al);
 }
 
@@ -177,7 +177,6 @@ view_images_build(struct view *v)
 	bool flags = !browse || strcmp(d->srv.protocol, "lxd") == 0;
 
 	view_lines_clear(&d->l);
-	strv_free(&d->refs);
 	if (browse && d->error != NULL) {
 		view_images_add_wrapped(d, TE_ERROR, d->error);
 		return;
@@ -201,7 +200,7 @@ view_images_build(struct view *v)
 		if (!view_images_matches(one, d->search))
 			continue;
 		if (browse)
-			d->rowidx[d->refs.n] = i;
+			d->rowidx[d->l.keys.n] = i;
 		view_images_add_row(d, one, flags);
 		shown++;
 	}
@@ -210,7 +209,7 @@ view_images_build(struct view *v)
 		    "Nothing matches the search (/ to change it)" : browse ?
 		    "The server offers no container images" :
 		    "No images: s browses an image server");
-	if (d->l.sel == 0 || d->l.sel > d->refs.n)
+	if (d->l.sel == 0 || d->l.sel > d->l.keys.n)
 		d->l.sel = 1;
 	image_array_free(im, n);
 }
@@ -273,7 +272,6 @@ view_images_free(struct view *v)
 
 	view_images_clear_server(d);
 	view_lines_free(&d->l);
-	strv_free(&d->refs);
 	free(d->search);
 	free(d);
 }
@@ -375,7 +373,7 @@ view_images_key(struct view *v, int key)
 
 	switch (key) {
 	case '\n':
-		if (d->l.sel < 1 || d->l.sel - 1 >= d->refs.n)
+		if (view_lines_selected_key(&d->l) == NULL)
 			return true;
 		if (t->read_only) {
 			status_set(t, STATUS_ERR, "Read-only mode: launch is disabled "
@@ -391,9 +389,9 @@ view_images_key(struct view *v, int key)
 			    strncmp(d->srv.url, "https://", 8) == 0;
 
 			launch_start(t, secret ? im->fingerprint :
-			    d->refs.v[d->l.sel - 1], &d->srv, secret);
+			    view_lines_selected_key(&d->l), &d->srv, secret);
 		} else {
-			launch_start(t, d->refs.v[d->l.sel - 1], NULL, false);
+			launch_start(t, view_lines_selected_key(&d->l), NULL, false);
 		}
 		return true;
 	case 's':
@@ -421,7 +419,7 @@ static const char *
 view_images_title(struct view *v)
 {
 	struct view_images_data *d = v->data;
-	size_t n = d->refs.n;
+	size_t n = d->l.keys.n;
 
 	if (d->browsing)
 		snprintf(d->title, sizeof d->title, "Images on %s (%zu)%s%s%s",

@@ -20,7 +20,6 @@
 
 struct view_launch_data {
 	struct view_lines	 l;
-	struct strv		 refs;		/* per row after the header */
 	char			 title[128];
 };
 
@@ -34,7 +33,6 @@ view_launch_build(struct view *v)
 	size_t n = 0, i, j;
 
 	view_lines_clear(&d->l);
-	strv_free(&d->refs);
 	if (t->b == NULL) {
 		view_lines_add(&d->l, TE_ERROR, "%s", t->berr.msg);
 		return;
@@ -59,7 +57,7 @@ view_launch_build(struct view *v)
 		    strmap_get(p, "os") ? strmap_get(p, "os") : "",
 		    strmap_get(p, "release") ? strmap_get(p, "release") : "",
 		    strmap_get(p, "description") ? strmap_get(p, "description") : "");
-		strv_push(&d->refs, a.n > 0 ? a.v[0] : im[i].fingerprint);
+		strv_push(&d->l.keys, a.n > 0 ? a.v[0] : im[i].fingerprint);
 		free(al);
 		strv_free(&a);
 	}
@@ -79,16 +77,6 @@ view_launch_init(struct view *v)
 	view_launch_build(v);
 }
 
-static void
-view_launch_free(struct view *v)
-{
-	struct view_launch_data *d = v->data;
-
-	view_lines_free(&d->l);
-	strv_free(&d->refs);
-	free(d);
-}
-
 static bool
 view_launch_key(struct view *v, int key)
 {
@@ -96,9 +84,8 @@ view_launch_key(struct view *v, int key)
 	struct tui *t = v->tui;
 
 	if (key == '\n') {
-		if (d->l.sel < 1 || d->l.sel - 1 >= d->refs.n)
-			return true;
-		launch_start(t, d->refs.v[d->l.sel - 1], NULL, false);
+		if (view_lines_selected_key(&d->l) != NULL)
+			launch_start(t, view_lines_selected_key(&d->l), NULL, false);
 		return true;
 	}
 	if (key == 's') {
@@ -121,7 +108,7 @@ view_launch_title(struct view *v)
 	struct view_launch_data *d = v->data;
 
 	snprintf(d->title, sizeof d->title, "Launch: pick an image (%zu)",
-	    d->refs.n);
+	    d->l.keys.n);
 	return d->title;
 }
 
@@ -146,7 +133,7 @@ view_launch_open(struct tui *t)
 const struct view_type view_launch_type = {
 	.name = "launch",
 	.init = view_launch_init,
-	.free = view_launch_free,
+	.free = view_lines_view_free,
 	.draw = view_lines_view_draw,
 	.key = view_launch_key,
 	.update = view_launch_refresh,

@@ -21,7 +21,6 @@
 
 struct view_profiles_data {
 	struct view_lines	 l;
-	struct strv		 names;		/* per row after the header */
 	char			 title[128];
 };
 
@@ -30,9 +29,7 @@ view_profiles_selected(struct view *v)
 {
 	struct view_profiles_data *d = v->data;
 
-	if (d->l.sel < 1 || d->l.sel - 1 >= d->names.n)
-		return NULL;
-	return d->names.v[d->l.sel - 1];
+	return view_lines_selected_key(&d->l);
 }
 
 static void
@@ -46,7 +43,6 @@ view_profiles_build(struct view *v)
 	size_t n = 0, i, j;
 
 	view_lines_clear(&d->l);
-	strv_free(&d->names);
 	if (t->b == NULL) {
 		view_lines_add(&d->l, TE_ERROR, "%s", t->berr.msg);
 		goto out;
@@ -74,14 +70,14 @@ view_profiles_build(struct view *v)
 		view_lines_add(&d->l, TE_NORMAL, "%-16s %-30.30s %-7zu %s", p[i].name,
 		    p[i].description ? p[i].description : "", p[i].used_by.n,
 		    *dl ? dl : "-");
-		strv_push(&d->names, p[i].name);
+		strv_push(&d->l.keys, p[i].name);
 		if (keep != NULL && strcmp(keep, p[i].name) == 0)
 			d->l.sel = i + 1;
 		free(dl);
 		strv_free(&devs);
 	}
-	if (d->l.sel == 0 || d->l.sel > d->names.n)
-		d->l.sel = d->names.n ? 1 : 0;
+	if (d->l.sel == 0 || d->l.sel > d->l.keys.n)
+		d->l.sel = d->l.keys.n ? 1 : 0;
 	profile_array_free(p, n);
 out:
 	free(keep);
@@ -92,16 +88,6 @@ view_profiles_init(struct view *v)
 {
 	v->data = xcalloc(1, sizeof(struct view_profiles_data));
 	view_profiles_build(v);
-}
-
-static void
-view_profiles_free(struct view *v)
-{
-	struct view_profiles_data *d = v->data;
-
-	view_lines_free(&d->l);
-	strv_free(&d->names);
-	free(d);
 }
 
 static void
@@ -339,14 +325,14 @@ view_profiles_title(struct view *v)
 {
 	struct view_profiles_data *d = v->data;
 
-	snprintf(d->title, sizeof d->title, "Profiles (%zu)", d->names.n);
+	snprintf(d->title, sizeof d->title, "Profiles (%zu)", d->l.keys.n);
 	return d->title;
 }
 
 const struct view_type view_profiles_type = {
 	.name = "profiles",
 	.init = view_profiles_init,
-	.free = view_profiles_free,
+	.free = view_lines_view_free,
 	.draw = view_lines_view_draw,
 	.key = view_profiles_key,
 	.update = view_profiles_refresh,

@@ -121,6 +121,7 @@ void
 view_lines_clear(struct view_lines *l)
 {
 	strv_free(&l->lines);
+	strv_free(&l->keys);
 	free(l->elems);
 	l->elems = NULL;
 }
@@ -253,6 +254,14 @@ bool
 view_lines_view_key(struct view *v, int key)
 {
 	return view_lines_key(v, view_lines_of(v), key, view_body_rows(v->tui));
+}
+
+const char *
+view_lines_selected_key(const struct view_lines *l)
+{
+	if (l->sel < 1 || l->sel - 1 >= l->keys.n)
+		return NULL;
+	return l->keys.v[l->sel - 1];
 }
 
 /* The key of a lines view whose first line is a header, not a row: the
