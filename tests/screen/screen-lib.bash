@@ -15,11 +15,14 @@ chmod 0711 "$SCREEN_TMP"
 trap 'rm -rf "$SCREEN_TMP"' EXIT
 mkdir -p "$SCREEN_TMP/config/lxdeck"
 
+# Each wait of a script gives up after VT_TIMEOUT ms: a bound for a hang,
+# not a timing goal (a wait returns as soon as the screen shows it), so it
+# is generous: 15 s as over the real engine (real-lib.bash), not 4 s.
 vt() {
 	local script=$1
 	shift
 	# shellcheck disable=SC2086
-	"$VTSCREEN" -s "${SIZE:-80x24}" -t "${VT_TIMEOUT:-4000}" -c "$script" -- \
+	"$VTSCREEN" -s "${SIZE:-80x24}" -t "${VT_TIMEOUT:-15000}" -c "$script" -- \
 	    env -i PATH="$PATH" TERM="${VT_TERM:-xterm-256color}" \
 	    LANG="${VT_LANG:-C.UTF-8}" HOME="$SCREEN_TMP" \
 	    XDG_CONFIG_HOME="$SCREEN_TMP/config" \
