@@ -1,6 +1,6 @@
 /*
- * api-certificates.c - /1.0/certificates (the trust store), trust tokens,
- * and what GET /1.0 shows over HTTPS.
+ * api-certificates.c - /1.0/certificates (the trust store) and trust
+ * tokens.
  *
  * Unix-socket peers are trusted by file permissions; HTTPS peers are
  * trusted when the SHA-256 fingerprint of their client certificate is in
@@ -57,20 +57,23 @@ struct cert_checks {
 static struct cert_checks *
 api_certificates_checks(struct server *s)
 {
-	struct api_state *a = server_api_state(s);
+	struct cert_checks **st = (struct cert_checks **)server_api_state(s,
+	    &api_certificates_family);
 
-	if (a->cert_checks == NULL) {
-		a->cert_checks = xcalloc(1, sizeof *a->cert_checks);
-		a->cert_checks->guard = trust_guard_create();
+	if (*st == NULL) {
+		*st = xcalloc(1, sizeof **st);
+		(*st)->guard = trust_guard_create();
 	}
-	return a->cert_checks;
+	return *st;
 }
 
 /* server_free: running checks finish on their own and find nobody. */
-void
+static void
 api_certificates_free_all(struct server *srv)
 {
-	struct cert_checks *st = server_api_state(srv)->cert_checks;
+	struct cert_checks **slot = (struct cert_checks **)server_api_state(srv,
+	    &api_certificates_family);
+	struct cert_checks *st = *slot;
 	struct cert_check *c;
 
 	if (st == NULL)
@@ -86,8 +89,13 @@ api_certificates_free_all(struct server *srv)
 	}
 	trust_guard_free(st->guard);
 	free(st);
-	server_api_state(srv)->cert_checks = NULL;
+	*slot = NULL;
 }
+
+const struct api_family api_certificates_family = {
+	.name = "certificates",
+	.free_all = api_certificates_free_all,
+};
 
 int
 api_certificates_list(struct request *r, struct err *e)
@@ -163,28 +171,6 @@ api_certificates_der_pem(const char *b64)
 	return pem;
 }
 
-/* The addresses a token names: the HTTPS address, with a wildcard host
- * replaced by loopback. */
-static void
-api_certificates_addresses(struct server *s, struct strv *out)
-{
-	const char *a = server_https_address(s);
-	const char *colon;
-
-	if (a == NULL || *a == '\0')
-		return;
-	if (a[0] == ':')
-		a = xasprintf("127.0.0.1%s", a), strv_push(out, a), free((char *)a);
-	else if (strncmp(a, "0.0.0.0", 7) == 0 && (colon = strchr(a, ':')) != NULL)
-		a = xasprintf("127.0.0.1%s", colon), strv_push(out, a), free((char *)a);
-	else if (strncmp(a, "[::]", 4) == 0)
-		a = xasprintf("[::1]%s", a + 4), strv_push(out, a), free((char *)a);
-	else if (strchr(a, ':') == NULL || (a[0] == '[' && strstr(a, "]:") == NULL))
-		a = xasprintf("%s:8443", a), strv_push(out, a), free((char *)a);
-	else
-		strv_push(out, a);
-}
-
 static int
 api_certificates_token(struct request *r, const char *name, struct err *e)
 {
@@ -215,7 +201,7 @@ api_certificates_token(struct request *r, const char *name, struct err *e)
 		return -1;
 	}
 	server_info_free_contents(&si);
-	api_certificates_addresses(s, &addrs);
+	server_https_urls(s, &addrs);
 	op = trust_token_create(server_trust(s), name, server_cert_fingerprint(s),
 	    &addrs, lifetime, &token);
 	strv_free(&addrs);
@@ -436,131 +422,4 @@ out:
 	free(tname);
 	json_object_put(body);
 	return rc;
-}
-
-int
-api_certificates_server_get(struct request *r, struct err *e)
-{
-	const struct peer *peer = request_peer(r);
-	struct backend *be = server_backend(r->srv);
-	struct strv ext = { 0 };
-	struct server_info si;
-	json_object *o, *env = NULL, *addrs, *cfg;
-	const char *pem = server_cert_pem(r->srv);
-	char etag[65];
-	struct strv a = { 0 };
-	size_t i;
-
-	api_server_extensions(r->srv, &ext);
-	if (!peer->trusted) {
-		o = json_object_new_object();
-		json_object_object_add(o, "api_extensions", codec_strv_encode(&ext));
-		json_object_object_add(o, "api_status", codec_string("stable"));
-		json_object_object_add(o, "api_version", codec_string("1.0"));
-		json_object_object_add(o, "auth", codec_string("untrusted"));
-		json_object_object_add(o, "public", json_object_new_boolean(0));
-		addrs = json_object_new_array();
-		json_object_array_add(addrs, codec_string("tls"));
-		json_object_object_add(o, "auth_methods", addrs);
-		strv_free(&ext);
-		response_sync(r, o, NULL);
-		return 0;
-	}
-	memset(&si, 0, sizeof si);
-	if (be->ops->server_info(be, &si, e) < 0) {
-		strv_free(&ext);
-		return -1;
-	}
-	cfg = codec_strmap_encode(&si.config);
-	codec_etag(cfg, etag);
-	json_object_put(cfg);
-	if (strmap_get(&si.config, "core.trust_password") != NULL)
-		strmap_set(&si.config, "core.trust_password", "true");
-	o = codec_server_encode(&si, &ext);
-	json_object_object_get_ex(o, "environment", &env);
-	if (env != NULL && pem != NULL) {
-		json_object_object_add(env, "certificate", codec_string(pem));
-		json_object_object_add(env, "certificate_fingerprint",
-		    codec_string(server_cert_fingerprint(r->srv)));
-		api_certificates_addresses(r->srv, &a);
-		addrs = json_object_new_array();
-		for (i = 0; i < a.n; i++)
-			json_object_array_add(addrs, codec_string(a.v[i]));
-		json_object_object_add(env, "addresses", addrs);
-		strv_free(&a);
-	}
-	response_sync(r, o, etag);
-	strv_free(&ext);
-	server_info_free_contents(&si);
-	return 0;
-}
-
-int
-api_certificates_config_filter(struct request *r, struct err *e)
-{
-	json_object *body, *cfg = NULL, *v = NULL;
-	const char *pw;
-	char *hash, *text;
-
-	if (r->body.len == 0 || r->spool_fd >= 0)
-		return 0;
-	body = request_json(r, e);
-	if (body == NULL)
-		return -1;
-	if (json_object_object_get_ex(body, "config", &cfg) && cfg != NULL &&
-	    json_object_is_type(cfg, json_type_object) &&
-	    json_object_object_get_ex(cfg, "core.remote_token_expiry", &v) && v != NULL) {
-		const char *x = json_object_get_string(v);
-		int64_t ns;
-
-		if (!json_object_is_type(v, json_type_string) ||
-		    (*x != '\0' && trust_expiry_parse(x, &ns) < 0)) {
-			err_set(e, 400, "cannot set 'core.remote_token_expiry' to '%s': "
-			    "Invalid expiry expression", x);
-			json_object_put(body);
-			return -1;
-		}
-	}
-	v = NULL;
-	if (!json_object_object_get_ex(body, "config", &cfg) || cfg == NULL ||
-	    !json_object_is_type(cfg, json_type_object) ||
-	    !json_object_object_get_ex(cfg, "core.trust_password", &v) || v == NULL ||
-	    !json_object_is_type(v, json_type_string)) {
-		json_object_put(body);
-		return 0;
-	}
-	pw = json_object_get_string(v);
-	if (strcmp(pw, "true") == 0) {
-		/* GET over HTTPS shows "true" for a set password: keep it. */
-		struct backend *be = server_backend(r->srv);
-		struct server_info si;
-		struct err ie = { 0 };
-		const char *old;
-
-		memset(&si, 0, sizeof si);
-		be->ops->server_info(be, &si, &ie);
-		old = strmap_get(&si.config, "core.trust_password");
-		json_object_object_add(cfg, "core.trust_password",
-		    json_object_new_string(old ? old : ""));
-		server_info_free_contents(&si);
-		goto rewrite;
-	}
-	if (*pw == '\0' || strncmp(pw, "scrypt$", 7) == 0) {
-		json_object_put(body);
-		return 0;
-	}
-	hash = trust_password_hash(pw);
-	if (hash == NULL) {
-		json_object_put(body);
-		return err_set(e, 500, "Failed to hash core.trust_password");
-	}
-	json_object_object_add(cfg, "core.trust_password", json_object_new_string(hash));
-	free(hash);
-rewrite:
-	text = codec_to_string(body, false);
-	buf_free(&r->body);
-	buf_puts(&r->body, text);
-	free(text);
-	json_object_put(body);
-	return 0;
 }

@@ -40,11 +40,12 @@ struct events_pending {
 static struct events_state *
 api_events_state(struct server *s)
 {
-	struct api_state *a = server_api_state(s);
+	struct events_state **st = (struct events_state **)server_api_state(s,
+	    &api_events_family);
 
-	if (a->events == NULL)
-		a->events = xcalloc(1, sizeof *a->events);
-	return a->events;
+	if (*st == NULL)
+		*st = xcalloc(1, sizeof **st);
+	return *st;
 }
 
 static void
@@ -72,15 +73,16 @@ api_events_on_close(struct ws *ws)
 /* server_free, after the websockets were told to close: the state, unless
  * a subscriber's websocket is still closing (lws ends them on later turns
  * of the loop, and each then unlinks itself from it). */
-void
+static void
 api_events_free_all(struct server *srv)
 {
-	struct events_state *st = server_api_state(srv)->events;
+	struct events_state **slot = (struct events_state **)server_api_state(srv,
+	    &api_events_family);
 
-	if (st == NULL || st->subs != NULL)
+	if (*slot == NULL || (*slot)->subs != NULL)
 		return;
-	free(st);
-	server_api_state(srv)->events = NULL;
+	free(*slot);
+	*slot = NULL;
 }
 
 static const struct ws_ops api_events_ws_ops = {
@@ -156,7 +158,7 @@ api_events_get(struct request *r, struct err *e)
 	return 0;
 }
 
-void
+static void
 api_events_broadcast(struct server *s, const struct event *ev)
 {
 	struct events_state *st = api_events_state(s);
@@ -176,7 +178,7 @@ api_events_broadcast(struct server *s, const struct event *ev)
 			continue;
 		if (text == NULL) {
 			json_object *o = codec_event_encode(ev, ev->op ?
-			    api_exec_op_extra(s, ev->op->id) : NULL);
+			    server_op_extra(s, ev->op->id) : NULL);
 			char *j = codec_to_string(o, false);
 
 			json_object_put(o);
@@ -193,3 +195,10 @@ api_events_broadcast(struct server *s, const struct event *ev)
 	}
 	free(text);
 }
+
+const struct api_family api_events_family = {
+	.name = "events",
+	.on_event = api_events_broadcast,
+	.free_all = api_events_free_all,
+	.free_after_ws = true,
+};

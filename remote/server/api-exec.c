@@ -98,11 +98,12 @@ static void api_exec_update_poll(struct exec_session *, int fdi);
 static struct exec_state *
 api_exec_state(struct server *srv)
 {
-	struct api_state *a = server_api_state(srv);
+	struct exec_state **st = (struct exec_state **)server_api_state(srv,
+	    &api_exec_family);
 
-	if (a->exec == NULL)
-		a->exec = xcalloc(1, sizeof *a->exec);
-	return a->exec;
+	if (*st == NULL)
+		*st = xcalloc(1, sizeof **st);
+	return *st;
 }
 
 static struct exec_session *
@@ -615,7 +616,8 @@ api_exec_stream_by_secret(struct exec_session *s, const char *secret)
 	return NULL;
 }
 
-int
+/* Websocket of a session: checks the secret (403). */
+static int
 api_exec_ws_check(struct server *srv, const char *op_id, const char *secret,
     struct err *e)
 {
@@ -634,7 +636,8 @@ api_exec_ws_check(struct server *srv, const char *op_id, const char *secret,
 	return 0;
 }
 
-void *
+/* What api_exec_ws_bind() gets: which session and stream (freed by bind). */
+static void *
 api_exec_ws_arg(struct server *srv, const char *op_id, const char *secret)
 {
 	struct exec_ws_arg *a = xcalloc(1, sizeof *a);
@@ -645,7 +648,7 @@ api_exec_ws_arg(struct server *srv, const char *op_id, const char *secret)
 	return a;
 }
 
-void
+static void
 api_exec_ws_bind(struct ws *ws, void *arg)
 {
 	struct exec_ws_arg *a = arg;
@@ -684,7 +687,18 @@ api_exec_ws_bind(struct ws *ws, void *arg)
 	}
 }
 
-json_object *
+static int
+api_exec_op_websocket(struct request *r, const char *secret, struct err *e)
+{
+	if (api_exec_ws_check(r->srv, r->params[0], secret, e) < 0)
+		return -1;
+	request_accept_upgrade(r, api_exec_ws_bind,
+	    api_exec_ws_arg(r->srv, r->params[0], secret));
+	return 0;
+}
+
+/* The fds/command/... metadata of a session's op (borrowed) or NULL. */
+static json_object *
 api_exec_op_extra(struct server *srv, const char *op_id)
 {
 	struct exec_session *s = api_exec_find(srv, op_id);
@@ -879,15 +893,24 @@ api_exec_console_delete(struct request *r, struct err *e)
 	    "supported", r->params[0]);
 }
 
-void
+static void
 api_exec_free_all(struct server *srv)
 {
-	struct exec_state *st = server_api_state(srv)->exec;
+	struct exec_state **slot = (struct exec_state **)server_api_state(srv,
+	    &api_exec_family);
+	struct exec_state *st = *slot;
 
 	if (st == NULL)
 		return;
 	while (st->sessions != NULL)
 		api_exec_session_free(st->sessions);
 	free(st);
-	server_api_state(srv)->exec = NULL;
+	*slot = NULL;
 }
+
+const struct api_family api_exec_family = {
+	.name = "exec",
+	.op_extra = api_exec_op_extra,
+	.op_websocket = api_exec_op_websocket,
+	.free_all = api_exec_free_all,
+};

@@ -44,11 +44,12 @@ struct ops_state {
 static struct ops_state *
 api_operations_state(struct server *s)
 {
-	struct api_state *a = server_api_state(s);
+	struct ops_state **st = (struct ops_state **)server_api_state(s,
+	    &api_operations_family);
 
-	if (a->ops == NULL)
-		a->ops = xcalloc(1, sizeof *a->ops);
-	return a->ops;
+	if (*st == NULL)
+		*st = xcalloc(1, sizeof **st);
+	return *st;
 }
 
 static void
@@ -84,17 +85,19 @@ api_operations_abort(struct request *r, void *arg)
 
 /* server_free: the waiters still there (nobody will be told now) and the
  * state. */
-void
+static void
 api_operations_free_all(struct server *srv)
 {
-	struct ops_state *st = server_api_state(srv)->ops;
+	struct ops_state **slot = (struct ops_state **)server_api_state(srv,
+	    &api_operations_family);
+	struct ops_state *st = *slot;
 
 	if (st == NULL)
 		return;
 	while (st->waiters != NULL)
 		api_operations_unlink(st->waiters);
 	free(st);
-	server_api_state(srv)->ops = NULL;
+	*slot = NULL;
 }
 
 static struct op_waiter *
@@ -165,7 +168,7 @@ api_operations_when_done(struct request *r, const char *op_id, op_done_cb cb,
 	return 0;
 }
 
-void
+static void
 api_operations_on_event(struct server *s, const struct event *ev)
 {
 	struct ops_state *st = api_operations_state(s);
@@ -192,14 +195,14 @@ api_operations_on_event(struct server *s, const struct event *ev)
 static json_object *
 api_operations_encode(struct server *s, const struct op_info *op)
 {
-	return codec_op_encode(op, api_exec_op_extra(s, op->id));
+	return codec_op_encode(op, server_op_extra(s, op->id));
 }
 
 /* A token the server keeps itself (new reference), or NULL. */
 static json_object *
 api_operations_token(struct server *s, const char *id)
 {
-	json_object *o = image_secret_op(s, id);
+	json_object *o = server_op_get(s, id);
 
 	return o != NULL ? o : trust_token_op(server_trust(s), id);
 }
@@ -305,7 +308,7 @@ api_operations_delete(struct request *r, struct err *e)
 {
 	struct backend *be = server_backend(r->srv);
 
-	if (image_secret_cancel(r->srv, r->params[0]) ||
+	if (server_op_cancel(r->srv, r->params[0]) ||
 	    trust_token_cancel(server_trust(r->srv), r->params[0])) {
 		response_empty(r);
 		return 0;
@@ -409,12 +412,6 @@ api_operations_wait(struct request *r, struct err *e)
 	return 0;
 }
 
-static void
-api_operations_ws_bind(struct ws *ws, void *arg)
-{
-	api_exec_ws_bind(ws, arg);
-}
-
 int
 api_operations_websocket(struct request *r, struct err *e)
 {
@@ -422,9 +419,12 @@ api_operations_websocket(struct request *r, struct err *e)
 
 	if (!r->http->upgrade)
 		return err_set(e, 400, "This endpoint needs a websocket upgrade");
-	if (api_exec_ws_check(r->srv, r->params[0], secret, e) < 0)
-		return -1;
-	request_accept_upgrade(r, api_operations_ws_bind,
-	    api_exec_ws_arg(r->srv, r->params[0], secret));
-	return 0;
+	return server_op_websocket(r, secret, e);
 }
+
+const struct api_family api_operations_family = {
+	.name = "operations",
+	.on_event = api_operations_on_event,
+	.free_all = api_operations_free_all,
+	.free_after_ws = true,
+};

@@ -41,11 +41,12 @@ struct image_secrets {
 static struct image_secrets *
 image_secret_state(struct server *s)
 {
-	struct api_state *a = server_api_state(s);
+	struct image_secrets **st = (struct image_secrets **)server_api_state(s,
+	    &image_secret_family);
 
-	if (a->image_secrets == NULL)
-		a->image_secrets = xcalloc(1, sizeof *a->image_secrets);
-	return a->image_secrets;
+	if (*st == NULL)
+		*st = xcalloc(1, sizeof **st);
+	return *st;
 }
 
 static void
@@ -157,7 +158,8 @@ image_secret_check(struct server *s, const char *fp, const char *secret)
 	return false;
 }
 
-json_object *
+/* The token operation op_id (new reference), or NULL. */
+static json_object *
 image_secret_op(struct server *s, const char *op_id)
 {
 	struct image_secret *t = image_secret_find(image_secret_state(s), op_id);
@@ -165,7 +167,8 @@ image_secret_op(struct server *s, const char *op_id)
 	return t != NULL ? image_secret_json(t) : NULL;
 }
 
-bool
+/* Cancels the token op_id; false if there is none. */
+static bool
 image_secret_cancel(struct server *s, const char *op_id)
 {
 	struct image_secret *t = image_secret_find(image_secret_state(s), op_id);
@@ -179,11 +182,18 @@ image_secret_cancel(struct server *s, const char *op_id)
 	return true;
 }
 
-void
+static void
 image_secret_free_all(struct server *s)
 {
-	struct api_state *a = server_api_state(s);
+	void **slot = server_api_state(s, &image_secret_family);
 
-	free(a->image_secrets);
-	a->image_secrets = NULL;
+	free(*slot);
+	*slot = NULL;
 }
+
+const struct api_family image_secret_family = {
+	.name = "image-secret",
+	.op_get = image_secret_op,
+	.op_cancel = image_secret_cancel,
+	.free_all = image_secret_free_all,
+};

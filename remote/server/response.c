@@ -106,7 +106,7 @@ response_async(struct request *r, const char *op_id)
 		op.status = STATUS_SUCCESS;
 		op.description = xstrdup("");
 	}
-	meta = codec_op_encode(&op, api_exec_op_extra(r->srv, op_id));
+	meta = codec_op_encode(&op, server_op_extra(r->srv, op_id));
 	url = xasprintf("/1.0/operations/%s", op_id);
 	response_json(r, 202, response_envelope("async", "Operation created", 100, url,
 	    0, "", meta), NULL, url);

@@ -9,7 +9,7 @@
  * upgrade is allowed (ROUTE_WS).
  *
  * To add an endpoint: write the handler in the api-*.c file of its family,
- * declare it in remote.h, add a row here, advertise any API extension it
+ * declare it in server.h, add a row here, advertise any API extension it
  * completes in api-server.c, and cover it in tests/api.
  */
 #include <stdlib.h>
@@ -92,6 +92,21 @@ static const struct route route_table[] = {
 	  api_certificates_create, NULL },
 	{ "/1.0/certificates/*", 0, api_certificates_get, NULL, NULL, NULL,
 	    api_certificates_delete },
+};
+
+/*
+ * The families with state or hooks (struct api_family), in the order the
+ * core calls them: events are broadcast before operations' waiters hear
+ * of the end.  To add one: a `const struct api_family api_FOO_family` in
+ * its api-*.c file, declared in server.h, and a row here.
+ */
+const struct api_family *const api_families[] = {
+	&api_events_family,
+	&api_operations_family,
+	&api_exec_family,
+	&image_secret_family,
+	&api_certificates_family,
+	NULL
 };
 
 #define ROUTE_MAX_SEGS 8

@@ -151,7 +151,7 @@ struct server {
 	char			*socket_path;
 	char			*spool_dir;
 	struct ws_ctx		*ws;
-	struct api_state	 api;
+	void			**api;		/* a slot per api_families row */
 	int			 sub_id;
 	struct conn		*conns;
 	size_t			 nconns[3];	/* by enum conn_kind */
@@ -170,7 +170,6 @@ struct server {
 static void conn_close(struct conn *);
 static void conn_timeout(uv_timer_t *);
 static void conn_write_next(struct conn *);
-static void server_apply_config(struct server *);
 
 /* Requests */
 
@@ -763,10 +762,8 @@ static void
 conn_dispatch(struct conn *c)
 {
 	struct request *r = c->req;
-	struct server *srv = c->srv;
 	api_handler h;
 	struct err e = { 0 };
-	bool is_config;
 
 	/* The handler has it now: no timer of ours may cut a deferred answer. */
 	uv_timer_stop(&c->timer);
@@ -782,15 +779,6 @@ conn_dispatch(struct conn *c)
 		return;
 	}
 	h = route_handler(r->route, r->http->method);
-	if (strcmp(r->route->pattern, "/1.0") == 0 && r->http->method == HTTP_GET &&
-	    c->peer.tls)
-		h = api_certificates_server_get;
-	is_config = strcmp(r->route->pattern, "/1.0") == 0 &&
-	    (r->http->method == HTTP_PUT || r->http->method == HTTP_PATCH);
-	if (is_config && api_certificates_config_filter(r, &e) < 0) {
-		response_error(r, &e);
-		return;
-	}
 	if (h == NULL) {
 		err_set(&e, 405, "Method \"%s\" not allowed on \"%s\"",
 		    r->http->method_name, r->http->raw_path);
@@ -801,10 +789,7 @@ conn_dispatch(struct conn *c)
 		if (e.code == 0)
 			err_set(&e, 500, "Internal error");
 		response_error(r, &e);
-		return;
 	}
-	if (is_config)
-		server_apply_config(srv);
 }
 
 /* Spool file for an upload body. */
@@ -1214,6 +1199,26 @@ server_https_address(struct server *s)
 }
 
 /* The server certificate: the listener's, or the one on disk. */
+void
+server_https_urls(struct server *s, struct strv *out)
+{
+	const char *a = server_https_address(s);
+	const char *colon;
+
+	if (a == NULL || *a == '\0')
+		return;
+	if (a[0] == ':')
+		a = xasprintf("127.0.0.1%s", a), strv_push(out, a), free((char *)a);
+	else if (strncmp(a, "0.0.0.0", 7) == 0 && (colon = strchr(a, ':')) != NULL)
+		a = xasprintf("127.0.0.1%s", colon), strv_push(out, a), free((char *)a);
+	else if (strncmp(a, "[::]", 4) == 0)
+		a = xasprintf("[::1]%s", a + 4), strv_push(out, a), free((char *)a);
+	else if (strchr(a, ':') == NULL || (a[0] == '[' && strstr(a, "]:") == NULL))
+		a = xasprintf("%s:8443", a), strv_push(out, a), free((char *)a);
+	else
+		strv_push(out, a);
+}
+
 const char *
 server_cert_pem(struct server *s)
 {
@@ -1254,8 +1259,8 @@ server_listen_https(struct server *s, const char *addr, struct err *e)
 }
 
 /* core.https_address after a change of the server config (--listen wins). */
-static void
-server_apply_config(struct server *s)
+void
+server_config_changed(struct server *s)
 {
 	struct server_info si;
 	struct err e = { 0 };
@@ -1303,9 +1308,11 @@ server_on_event(const struct event *ev, void *arg)
 {
 	struct server *s = arg;
 
-	api_events_broadcast(s, ev);
-	if (ev->type == EVENT_OPERATION)
-		api_operations_on_event(s, ev);
+	size_t i;
+
+	for (i = 0; api_families[i] != NULL; i++)
+		if (api_families[i]->on_event != NULL)
+			api_families[i]->on_event(s, ev);
 }
 
 /* Refuses to steal the socket of a running daemon; removes a stale one. */
@@ -1488,10 +1495,14 @@ server_create(uv_loop_t *loop, struct backend *be, const struct server_config *c
 	const char *tmp;
 	gid_t gid = 0;
 	mode_t old;
+	size_t n;
 	int rc;
 
 	s->loop = loop;
 	s->backend = be;
+	for (n = 0; api_families[n] != NULL; n++)
+		;
+	s->api = xcalloc(n, sizeof *s->api);
 	server_limits_init(s);
 	s->refused_timer = xcalloc(1, sizeof *s->refused_timer);
 	uv_timer_init(loop, s->refused_timer);
@@ -1541,17 +1552,31 @@ server_create(uv_loop_t *loop, struct backend *be, const struct server_config *c
 		}
 		s->listen_arg = xstrdup(cfg->listen);
 	} else {
-		server_apply_config(s);
+		server_config_changed(s);
 	}
 	log_info("Listening on %s (backend %s)", s->socket_path, be->ops->name);
 	return s;
 fail:
 	uv_close((uv_handle_t *)s->refused_timer, server_timer_closed);
 	ws_ctx_free(s->ws);
+	free(s->api);
 	free(s->socket_path);
 	free(s->spool_dir);
 	free(s);
 	return NULL;
+}
+
+/* server_free: each family's state, in two rounds around the closing of
+ * the websockets. */
+static void
+server_api_free(struct server *s, bool after_ws)
+{
+	size_t i;
+
+	for (i = 0; api_families[i] != NULL; i++)
+		if (api_families[i]->free_all != NULL &&
+		    api_families[i]->free_after_ws == after_ws)
+			api_families[i]->free_all(s);
 }
 
 void
@@ -1573,13 +1598,11 @@ server_free(struct server *s)
 		conn_close(s->conns);
 	server_refused_flush(s);
 	uv_close((uv_handle_t *)s->refused_timer, server_timer_closed);
-	api_exec_free_all(s);
-	image_secret_free_all(s);
-	api_certificates_free_all(s);
+	server_api_free(s, false);
 	ws_ctx_free(s->ws);
 	s->ws = NULL;
-	api_operations_free_all(s);
-	api_events_free_all(s);
+	server_api_free(s, true);
+	free(s->api);
 	trust_free(s->trust);
 	free(s->dir);
 	free(s->https_addr);
@@ -1595,10 +1618,62 @@ server_backend(struct server *s)
 	return s->backend;
 }
 
-struct api_state *
-server_api_state(struct server *s)
+void **
+server_api_state(struct server *s, const struct api_family *f)
 {
-	return &s->api;
+	size_t i;
+
+	for (i = 0; api_families[i] != NULL; i++)
+		if (api_families[i] == f)
+			return &s->api[i];
+	fatal("Endpoint family \"%s\" is not in api_families", f->name);
+}
+
+json_object *
+server_op_extra(struct server *s, const char *op_id)
+{
+	json_object *o = NULL;
+	size_t i;
+
+	for (i = 0; api_families[i] != NULL && o == NULL; i++)
+		if (api_families[i]->op_extra != NULL)
+			o = api_families[i]->op_extra(s, op_id);
+	return o;
+}
+
+json_object *
+server_op_get(struct server *s, const char *op_id)
+{
+	json_object *o = NULL;
+	size_t i;
+
+	for (i = 0; api_families[i] != NULL && o == NULL; i++)
+		if (api_families[i]->op_get != NULL)
+			o = api_families[i]->op_get(s, op_id);
+	return o;
+}
+
+bool
+server_op_cancel(struct server *s, const char *op_id)
+{
+	size_t i;
+
+	for (i = 0; api_families[i] != NULL; i++)
+		if (api_families[i]->op_cancel != NULL &&
+		    api_families[i]->op_cancel(s, op_id))
+			return true;
+	return false;
+}
+
+int
+server_op_websocket(struct request *r, const char *secret, struct err *e)
+{
+	size_t i;
+
+	for (i = 0; api_families[i] != NULL; i++)
+		if (api_families[i]->op_websocket != NULL)
+			return api_families[i]->op_websocket(r, secret, e);
+	return err_set(e, 404, "Operation \"%s\" has no websockets", r->params[0]);
 }
 
 struct uv_loop_s *

@@ -71,6 +71,33 @@ struct route {
 const struct route *route_find(const char *raw_path, char *params[ROUTE_MAX_PARAMS]);
 api_handler route_handler(const struct route *, enum http_method);
 
+/* The endpoint families that keep state per server or hear of what
+ * happens to it hook into the core through this table (the rows are in
+ * route.c, each family's vtable in its api-*.c file), so server.c and
+ * response.c name no family.  Every hook may be NULL. */
+struct api_family {
+	const char	*name;
+	/* Each event of the backend, in table order. */
+	void		(*on_event)(struct server *, const struct event *);
+	/* The family's metadata of operation op_id (borrowed), or NULL. */
+	json_object	*(*op_extra)(struct server *, const char *op_id);
+	/* An operation the family keeps itself (new reference), or NULL. */
+	json_object	*(*op_get)(struct server *, const char *op_id);
+	/* Cancels such an operation; false if the family has none of that id. */
+	bool		 (*op_cancel)(struct server *, const char *op_id);
+	/* GET /1.0/operations/ID/websocket: checks secret, accepts the
+	 * upgrade (request_accept_upgrade), or fails with e set. */
+	int		 (*op_websocket)(struct request *, const char *secret,
+			     struct err *);
+	/* server_free: frees what the family keeps (its server_api_state
+	 * slot); before the websockets are told to close, or after when
+	 * free_after_ws. */
+	void		(*free_all)(struct server *);
+	bool		 free_after_ws;
+};
+/* NULL-terminated, in the order hooks are called. */
+extern const struct api_family *const api_families[];
+
 /* ws.c */
 struct ws_ops {
 	/* One frame (or fragment) of a message. */
@@ -200,14 +227,14 @@ int	 api_server_patch(struct request *, struct err *);
 void	 api_server_extensions(struct server *, struct strv *);
 /* api-events.c */
 int	 api_events_get(struct request *, struct err *);
-void	 api_events_broadcast(struct server *, const struct event *);
+extern const struct api_family api_events_family;
 /* api-operations.c */
 int	 api_operations_list(struct request *, struct err *);
 int	 api_operations_get(struct request *, struct err *);
 int	 api_operations_delete(struct request *, struct err *);
 int	 api_operations_wait(struct request *, struct err *);
 int	 api_operations_websocket(struct request *, struct err *);
-void	 api_operations_on_event(struct server *, const struct event *);
+extern const struct api_family api_operations_family;
 /* Calls cb once op_id is final (or at once if it is); -1 if unknown. */
 typedef void (*op_done_cb)(struct server *, const struct op_info *, void *arg);
 int	 api_operations_when_done(struct request *, const char *op_id, op_done_cb,
@@ -260,15 +287,9 @@ int	 api_exec_post(struct request *, struct err *);
 int	 api_exec_console_post(struct request *, struct err *);
 int	 api_exec_console_get(struct request *, struct err *);
 int	 api_exec_console_delete(struct request *, struct err *);
-/* Websocket of a session: checks the secret (403). */
-int	 api_exec_ws_check(struct server *, const char *op_id, const char *secret,
-	     struct err *);
-/* What api_exec_ws_bind() gets: which session and stream (freed by bind). */
-void	*api_exec_ws_arg(struct server *, const char *op_id, const char *secret);
-void	 api_exec_ws_bind(struct ws *, void *arg);
-/* The fds/command/... metadata of a session's op (borrowed) or NULL. */
-json_object *api_exec_op_extra(struct server *, const char *op_id);
-void	 api_exec_free_all(struct server *);
+/* Its family: the fds/command/... metadata of a session's operation, the
+ * websockets of its streams (by secret: 404, 403, 409). */
+extern const struct api_family api_exec_family;
 /* api-files.c */
 int	 api_files_get(struct request *, struct err *);
 int	 api_files_post(struct request *, struct err *);
@@ -303,11 +324,8 @@ int	 api_certificates_list(struct request *, struct err *);
 int	 api_certificates_create(struct request *, struct err *);
 int	 api_certificates_get(struct request *, struct err *);
 int	 api_certificates_delete(struct request *, struct err *);
-/* GET /1.0 over HTTPS: public fields for untrusted callers; for trusted
- * ones the full info plus certificate and addresses. */
-int	 api_certificates_server_get(struct request *, struct err *);
-/* PUT/PATCH /1.0: core.trust_password is stored as a hash. */
-int	 api_certificates_config_filter(struct request *, struct err *);
+/* Its family: the password checks in flight. */
+extern const struct api_family api_certificates_family;
 
 
 /* tls.c */
@@ -389,11 +407,8 @@ json_object *image_secret_create(struct server *, const char *fp);
  * stays usable while the cancelled operation is kept (a few seconds), so
  * the GET of the image and its export both pass, as with LXD. */
 bool	 image_secret_check(struct server *, const char *fp, const char *secret);
-/* The token operation op_id (new reference), or NULL. */
-json_object *image_secret_op(struct server *, const char *op_id);
-/* Cancels the token op_id; false if there is none. */
-bool	 image_secret_cancel(struct server *, const char *op_id);
-void	 image_secret_free_all(struct server *);
+/* Its family: the tokens are operations (op_get, op_cancel). */
+extern const struct api_family image_secret_family;
 
 /* The caller of a request as the listener saw it. */
 struct peer {
@@ -445,22 +460,22 @@ int	 server_listen_https(struct server *, const char *addr, struct err *);
 const char *server_https_address(struct server *);
 const char *server_cert_fingerprint(struct server *);
 const char *server_cert_pem(struct server *);
+/* The addresses a client on another host may reach the HTTPS listener
+ * at (a wildcard becomes loopback, a missing port 8443), pushed onto out. */
+void	 server_https_urls(struct server *, struct strv *out);
+/* After PUT/PATCH /1.0 changed the configuration: follows
+ * core.https_address. */
+void	 server_config_changed(struct server *);
 
-
-/* Per-server state of the api files that keep some (server.c holds it,
- * each api file allocates and frees its own part). */
-struct api_state {
-	struct events_state	*events;
-	struct ops_state	*ops;
-	struct exec_state	*exec;
-	struct image_secrets	*image_secrets;
-	struct cert_checks	*cert_checks;
-};
-struct api_state *server_api_state(struct server *);
-/* server_free's: what api-operations.c and api-events.c keep per server. */
-void	 api_operations_free_all(struct server *);
-void	 api_events_free_all(struct server *);
-void	 api_certificates_free_all(struct server *);
+/* A family's slot of per-server state (server.c holds the slots, each
+ * family allocates and frees what its own points to). */
+void	**server_api_state(struct server *, const struct api_family *);
+/* The families' hooks, over the whole table: the first answer counts. */
+json_object *server_op_extra(struct server *, const char *op_id);
+json_object *server_op_get(struct server *, const char *op_id);
+bool	 server_op_cancel(struct server *, const char *op_id);
+/* 404 when no family has websockets for operation params[0]. */
+int	 server_op_websocket(struct request *, const char *secret, struct err *);
 struct uv_loop_s *server_loop(struct server *);
 const char *server_spool_dir(struct server *);
 struct ws_ctx *server_ws_ctx(struct server *);
