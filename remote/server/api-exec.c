@@ -789,8 +789,6 @@ api_exec_post(struct request *r, struct err *e)
 	char *op_id;
 	int rc = -1;
 
-	if (request_check_project(r, e) < 0)
-		return -1;
 	body = request_json(r, e);
 	if (body == NULL)
 		return -1;
@@ -837,8 +835,6 @@ api_exec_console_post(struct request *r, struct err *e)
 	char *op_id;
 	int rc = -1;
 
-	if (request_check_project(r, e) < 0)
-		return -1;
 	body = request_json(r, e);
 	if (body == NULL)
 		return -1;
@@ -874,8 +870,6 @@ api_exec_console_get(struct request *r, struct err *e)
 	char *buf = NULL;
 	size_t len = 0;
 
-	if (request_check_project(r, e) < 0)
-		return -1;
 	if (be->ops->console_log(be, r->params[0], &buf, &len, e) < 0)
 		return -1;
 	resp = response_new(200);

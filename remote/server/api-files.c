@@ -177,8 +177,6 @@ api_files_get(struct request *r, struct err *e)
 	struct file_info fi = { 0 };
 	char *path;
 
-	if (request_check_project(r, e) < 0)
-		return -1;
 	path = api_files_path(r, e);
 	if (path == NULL)
 		return -1;
@@ -246,8 +244,6 @@ api_files_post(struct request *r, struct err *e)
 	char *path;
 	int rc = -1;
 
-	if (request_check_project(r, e) < 0)
-		return -1;
 	path = api_files_path(r, e);
 	if (path == NULL)
 		return -1;
@@ -336,8 +332,6 @@ api_files_delete(struct request *r, struct err *e)
 	char *path;
 	int rc;
 
-	if (request_check_project(r, e) < 0)
-		return -1;
 	path = api_files_path(r, e);
 	if (path == NULL)
 		return -1;

@@ -124,8 +124,6 @@ api_images_get(struct request *r, struct err *e)
 	struct image *im = NULL;
 	char etag[65];
 
-	if (request_check_project(r, e) < 0)
-		return -1;
 	if (api_images_lookup(r, r->params[0], &im, e) < 0)
 		return -1;
 	codec_image_etag(im, etag);
@@ -146,8 +144,6 @@ api_images_update(struct request *r, bool patch, struct err *e)
 	size_t i;
 	int rc = -1;
 
-	if (request_check_project(r, e) < 0)
-		return -1;
 	body = request_json(r, e);
 	if (body == NULL)
 		return -1;
@@ -206,8 +202,6 @@ api_images_delete(struct request *r, struct err *e)
 	struct image *im = NULL;
 	char *op = NULL;
 
-	if (request_check_project(r, e) < 0)
-		return -1;
 	if (be->ops->image_get(be, r->params[0], &im, e) < 0)
 		return -1;
 	if (be->ops->image_delete(be, im->fingerprint, &op, e) < 0) {
@@ -235,8 +229,6 @@ api_images_export(struct request *r, struct err *e)
 	struct response *resp = NULL;
 	size_t i, n = 0;
 
-	if (request_check_project(r, e) < 0)
-		return -1;
 	if (api_images_lookup(r, r->params[0], &im, e) < 0)
 		return -1;
 	if (be->ops->image_export(be, im->fingerprint, f, &n, e) < 0) {
@@ -595,8 +587,6 @@ api_images_secret(struct request *r, struct err *e)
 	struct backend *be = server_backend(r->srv);
 	struct image *im = NULL;
 
-	if (request_check_project(r, e) < 0)
-		return -1;
 	if (be->ops->image_get(be, r->params[0], &im, e) < 0)
 		return -1;
 	response_async_op(r, image_secret_create(r->srv, im->fingerprint));
@@ -612,8 +602,6 @@ api_images_create(struct request *r, struct err *e)
 	json_object *body;
 	int rc;
 
-	if (request_check_project(r, e) < 0)
-		return -1;
 	if (ct != NULL && strncasecmp(ct, "application/json", 16) == 0) {
 		json_object *src = NULL, *type = NULL;
 
@@ -671,8 +659,6 @@ api_images_aliases_create(struct request *r, struct err *e)
 	json_object *body;
 	int rc = -1;
 
-	if (request_check_project(r, e) < 0)
-		return -1;
 	body = request_json(r, e);
 	if (body == NULL)
 		return -1;
@@ -684,12 +670,7 @@ api_images_aliases_create(struct request *r, struct err *e)
 	}
 	if (be->ops->image_alias_create(be, a.name, a.target, a.description, e) < 0)
 		goto out;
-	{
-		char *loc = xasprintf("/1.0/images/aliases/%s", a.name);
-
-		response_created(r, loc);
-		free(loc);
-	}
+	response_created(r, "/1.0/images/aliases/%s", a.name);
 	rc = 0;
 out:
 	image_alias_free_contents(&a);
@@ -705,8 +686,6 @@ api_images_aliases_get(struct request *r, struct err *e)
 	struct image_alias *a = NULL;
 	char etag[65];
 
-	if (request_check_project(r, e) < 0)
-		return -1;
 	if (be->ops->image_alias_get(be, r->params[0], &a, e) < 0)
 		return -1;
 	if (!api_images_trusted(r)) {
@@ -743,8 +722,6 @@ api_images_aliases_put(struct request *r, struct err *e)
 	char etag[65];
 	int rc = -1;
 
-	if (request_check_project(r, e) < 0)
-		return -1;
 	body = request_json(r, e);
 	if (body == NULL)
 		return -1;
@@ -793,8 +770,6 @@ api_images_aliases_rename(struct request *r, struct err *e)
 	json_object *body;
 	int rc = -1;
 
-	if (request_check_project(r, e) < 0)
-		return -1;
 	body = request_json(r, e);
 	if (body == NULL)
 		return -1;
@@ -811,12 +786,7 @@ api_images_aliases_rename(struct request *r, struct err *e)
 		goto out;
 	if (be->ops->image_alias_delete(be, r->params[0], e) < 0)
 		goto out;
-	{
-		char *loc = xasprintf("/1.0/images/aliases/%s", newname);
-
-		response_created(r, loc);
-		free(loc);
-	}
+	response_created(r, "/1.0/images/aliases/%s", newname);
 	rc = 0;
 out:
 	if (cur != NULL) {
@@ -832,8 +802,6 @@ api_images_aliases_delete(struct request *r, struct err *e)
 {
 	struct backend *be = server_backend(r->srv);
 
-	if (request_check_project(r, e) < 0)
-		return -1;
 	if (be->ops->image_alias_delete(be, r->params[0], e) < 0)
 		return -1;
 	response_empty(r);

@@ -51,8 +51,6 @@ api_instances_create(struct request *r, struct err *e)
 	char *op = NULL;
 	int rc = -1;
 
-	if (request_check_project(r, e) < 0)
-		return -1;
 	body = request_json(r, e);
 	if (body == NULL)
 		return -1;
@@ -77,8 +75,6 @@ api_instances_get(struct request *r, struct err *e)
 	bool full = request_recursion(r) >= 1;
 	char etag[65];
 
-	if (request_check_project(r, e) < 0)
-		return -1;
 	if (be->ops->instance_get(be, r->params[0], full ? INSTANCE_WITH_STATE |
 	    INSTANCE_WITH_SNAPSHOTS : 0, &in, e) < 0)
 		return -1;
@@ -113,8 +109,6 @@ api_instances_put(struct request *r, struct err *e)
 	char *op = NULL, etag[65];
 	int rc = -1;
 
-	if (request_check_project(r, e) < 0)
-		return -1;
 	body = request_json(r, e);
 	if (body == NULL)
 		return -1;
@@ -182,11 +176,8 @@ api_instances_patch(struct request *r, struct err *e)
 	bool has_profiles = false;
 	json_object *body;
 	char *op = NULL, etag[65];
-	size_t i;
 	int rc = -1;
 
-	if (request_check_project(r, e) < 0)
-		return -1;
 	body = request_json(r, e);
 	if (body == NULL)
 		return -1;
@@ -205,19 +196,8 @@ api_instances_patch(struct request *r, struct err *e)
 	if (codec_get_bool(body, "ephemeral", &put.ephemeral, e) < 0)
 		goto out;
 	strmap_copy(&put.config, &in->config);
-	for (i = 0; i < cfg.n; i++) {
-		if (cfg.vals[i][0] == '\0')
-			strmap_unset(&put.config, cfg.keys[i]);
-		else
-			strmap_set(&put.config, cfg.keys[i], cfg.vals[i]);
-	}
 	devmap_copy(&put.devices, &in->devices);
-	for (i = 0; i < devs.n; i++) {
-		if (devs.props[i].n == 0)
-			devmap_unset(&put.devices, devs.names[i]);
-		else
-			devmap_set(&put.devices, devs.names[i], &devs.props[i]);
-	}
+	request_patch_merge(&put.config, &cfg, &put.devices, &devs);
 	strv_copy(&put.profiles, has_profiles ? &profiles : &in->profiles);
 	if (be->ops->instance_update(be, name, &put, &op, e) < 0)
 		goto out;
@@ -245,8 +225,6 @@ api_instances_rename(struct request *r, struct err *e)
 	char *op = NULL;
 	int rc = -1;
 
-	if (request_check_project(r, e) < 0)
-		return -1;
 	body = request_json(r, e);
 	if (body == NULL)
 		return -1;
@@ -278,8 +256,6 @@ api_instances_delete(struct request *r, struct err *e)
 	struct backend *be = server_backend(r->srv);
 	char *op = NULL;
 
-	if (request_check_project(r, e) < 0)
-		return -1;
 	if (be->ops->instance_delete(be, r->params[0], &op, e) < 0)
 		return -1;
 	response_async(r, op);
@@ -293,8 +269,6 @@ api_instances_state_get(struct request *r, struct err *e)
 	struct backend *be = server_backend(r->srv);
 	struct instance_state *st = NULL;
 
-	if (request_check_project(r, e) < 0)
-		return -1;
 	if (be->ops->instance_state(be, r->params[0], &st, e) < 0)
 		return -1;
 	response_sync(r, codec_state_encode(st), NULL);
@@ -311,8 +285,6 @@ api_instances_state_put(struct request *r, struct err *e)
 	char *op = NULL;
 	int rc = -1;
 
-	if (request_check_project(r, e) < 0)
-		return -1;
 	body = request_json(r, e);
 	if (body == NULL)
 		return -1;

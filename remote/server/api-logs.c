@@ -19,8 +19,6 @@ api_logs_list(struct request *r, struct err *e)
 	json_object *out;
 	char *url;
 
-	if (request_check_project(r, e) < 0)
-		return -1;
 	if (be->ops->instance_get(be, r->params[0], 0, &in, e) < 0)
 		return -1;
 	instance_free(in);
@@ -40,8 +38,6 @@ api_logs_get(struct request *r, struct err *e)
 	char *buf = NULL;
 	size_t len = 0;
 
-	if (request_check_project(r, e) < 0)
-		return -1;
 	if (strcmp(r->params[1], "lxc.log") != 0)
 		return err_set(e, 404, "Log file \"%s\" of instance \"%s\" not found",
 		    r->params[1], r->params[0]);

@@ -282,22 +282,32 @@ api_operations_list(struct request *r, struct err *e)
 	return 0;
 }
 
+/* The backend's operation params[0] into *op (1), or else a token the
+ * server keeps itself, answered here (0); -1 when there is neither. */
+static int
+api_operations_lookup(struct request *r, struct op_info *op, struct err *e)
+{
+	struct backend *be = server_backend(r->srv);
+	json_object *tok;
+
+	if (be->ops->op_get(be, r->params[0], op, e) >= 0)
+		return 1;
+	tok = api_operations_token(r->srv, r->params[0]);
+	if (tok == NULL)
+		return -1;
+	err_clear(e);
+	response_sync(r, tok, NULL);
+	return 0;
+}
+
 int
 api_operations_get(struct request *r, struct err *e)
 {
-	struct backend *be = server_backend(r->srv);
 	struct op_info op = { 0 };
+	int rc = api_operations_lookup(r, &op, e);
 
-	if (be->ops->op_get(be, r->params[0], &op, e) < 0) {
-		/* Or a token the server keeps itself. */
-		json_object *tok = api_operations_token(r->srv, r->params[0]);
-
-		if (tok == NULL)
-			return -1;
-		err_clear(e);
-		response_sync(r, tok, NULL);
-		return 0;
-	}
+	if (rc <= 0)
+		return rc;
 	response_sync(r, api_operations_encode(r->srv, &op), NULL);
 	op_info_free_contents(&op);
 	return 0;
@@ -368,11 +378,11 @@ api_operations_wait_untrusted(struct request *r, struct err *e)
 int
 api_operations_wait(struct request *r, struct err *e)
 {
-	struct backend *be = server_backend(r->srv);
 	const char *t = request_query(r, "timeout");
 	struct op_info op = { 0 };
 	struct op_waiter *w;
 	long long timeout = -1;
+	int rc;
 
 	if (!request_peer(r)->trusted)
 		return api_operations_wait_untrusted(r, e);
@@ -384,15 +394,9 @@ api_operations_wait(struct request *r, struct err *e)
 		if (errno != 0 || *end != '\0' || timeout < -1)
 			return err_set(e, 400, "Invalid timeout \"%s\"", t);
 	}
-	if (be->ops->op_get(be, r->params[0], &op, e) < 0) {
-		json_object *tok = api_operations_token(r->srv, r->params[0]);
-
-		if (tok == NULL)
-			return -1;
-		err_clear(e);
-		response_sync(r, tok, NULL);
-		return 0;
-	}
+	rc = api_operations_lookup(r, &op, e);
+	if (rc <= 0)
+		return rc;
 	if (op.status >= 200 || timeout == 0) {
 		response_sync(r, api_operations_encode(r->srv, &op), NULL);
 		op_info_free_contents(&op);

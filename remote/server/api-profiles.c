@@ -41,8 +41,6 @@ api_profiles_create(struct request *r, struct err *e)
 	json_object *body;
 	int rc = -1;
 
-	if (request_check_project(r, e) < 0)
-		return -1;
 	body = request_json(r, e);
 	if (body == NULL)
 		return -1;
@@ -54,12 +52,7 @@ api_profiles_create(struct request *r, struct err *e)
 	}
 	if (be->ops->profile_create(be, &p, e) < 0)
 		goto out;
-	{
-		char *loc = xasprintf("/1.0/profiles/%s", p.name);
-
-		response_created(r, loc);
-		free(loc);
-	}
+	response_created(r, "/1.0/profiles/%s", p.name);
 	rc = 0;
 out:
 	profile_free_contents(&p);
@@ -75,8 +68,6 @@ api_profiles_get(struct request *r, struct err *e)
 	struct profile *p = NULL;
 	char etag[65];
 
-	if (request_check_project(r, e) < 0)
-		return -1;
 	if (be->ops->profile_get(be, r->params[0], &p, e) < 0)
 		return -1;
 	codec_profile_etag(p, etag);
@@ -96,11 +87,8 @@ api_profiles_update(struct request *r, bool patch, struct err *e)
 	const char *desc = NULL;
 	json_object *body;
 	char etag[65];
-	size_t i;
 	int rc = -1;
 
-	if (request_check_project(r, e) < 0)
-		return -1;
 	body = request_json(r, e);
 	if (body == NULL)
 		return -1;
@@ -117,19 +105,8 @@ api_profiles_update(struct request *r, bool patch, struct err *e)
 	if (patch) {
 		put.description = (char *)(desc ? desc : cur->description);
 		strmap_copy(&put.config, &cur->config);
-		for (i = 0; i < cfg.n; i++) {
-			if (cfg.vals[i][0] == '\0')
-				strmap_unset(&put.config, cfg.keys[i]);
-			else
-				strmap_set(&put.config, cfg.keys[i], cfg.vals[i]);
-		}
 		devmap_copy(&put.devices, &cur->devices);
-		for (i = 0; i < devs.n; i++) {
-			if (devs.props[i].n == 0)
-				devmap_unset(&put.devices, devs.names[i]);
-			else
-				devmap_set(&put.devices, devs.names[i], &devs.props[i]);
-		}
+		request_patch_merge(&put.config, &cfg, &put.devices, &devs);
 	} else {
 		put.description = (char *)(desc ? desc : "");
 		strmap_copy(&put.config, &cfg);
@@ -169,8 +146,6 @@ api_profiles_rename(struct request *r, struct err *e)
 	json_object *body;
 	int rc = -1;
 
-	if (request_check_project(r, e) < 0)
-		return -1;
 	body = request_json(r, e);
 	if (body == NULL)
 		return -1;
@@ -182,12 +157,7 @@ api_profiles_rename(struct request *r, struct err *e)
 	}
 	if (be->ops->profile_rename(be, r->params[0], newname, e) < 0)
 		goto out;
-	{
-		char *loc = xasprintf("/1.0/profiles/%s", newname);
-
-		response_created(r, loc);
-		free(loc);
-	}
+	response_created(r, "/1.0/profiles/%s", newname);
 	rc = 0;
 out:
 	json_object_put(body);
@@ -199,8 +169,6 @@ api_profiles_delete(struct request *r, struct err *e)
 {
 	struct backend *be = server_backend(r->srv);
 
-	if (request_check_project(r, e) < 0)
-		return -1;
 	if (be->ops->profile_delete(be, r->params[0], e) < 0)
 		return -1;
 	response_empty(r);

@@ -276,15 +276,9 @@ api_server_update(struct request *r, bool patch, struct err *e)
 		goto out;
 	if (patch) {
 		struct strmap merged = { 0 };
-		size_t i;
 
 		strmap_copy(&merged, &si.config);
-		for (i = 0; i < cfg.n; i++) {
-			if (cfg.vals[i][0] == '\0')
-				strmap_unset(&merged, cfg.keys[i]);
-			else
-				strmap_set(&merged, cfg.keys[i], cfg.vals[i]);
-		}
+		request_patch_merge(&merged, &cfg, NULL, NULL);
 		strmap_free(&cfg);
 		cfg = merged;
 	}

@@ -16,8 +16,6 @@ api_snapshots_list(struct request *r, struct err *e)
 	size_t n = 0, i;
 	json_object *out;
 
-	if (request_check_project(r, e) < 0)
-		return -1;
 	if (be->ops->snapshot_list(be, r->params[0], &s, &n, e) < 0)
 		return -1;
 	out = json_object_new_array();
@@ -48,8 +46,6 @@ api_snapshots_create(struct request *r, struct err *e)
 	char *op = NULL;
 	int rc = -1;
 
-	if (request_check_project(r, e) < 0)
-		return -1;
 	body = request_json(r, e);
 	if (body == NULL)
 		return -1;
@@ -79,8 +75,6 @@ api_snapshots_get(struct request *r, struct err *e)
 	struct snapshot *s = NULL;
 	char etag[65];
 
-	if (request_check_project(r, e) < 0)
-		return -1;
 	if (be->ops->snapshot_get(be, r->params[0], r->params[1], &s, e) < 0)
 		return -1;
 	codec_snapshot_etag(s, etag);
@@ -100,8 +94,6 @@ api_snapshots_put(struct request *r, struct err *e)
 	char etag[65];
 	int rc = -1;
 
-	if (request_check_project(r, e) < 0)
-		return -1;
 	body = request_json(r, e);
 	if (body == NULL)
 		return -1;
@@ -136,8 +128,6 @@ api_snapshots_rename(struct request *r, struct err *e)
 	char *op = NULL;
 	int rc = -1;
 
-	if (request_check_project(r, e) < 0)
-		return -1;
 	body = request_json(r, e);
 	if (body == NULL)
 		return -1;
@@ -170,8 +160,6 @@ api_snapshots_delete(struct request *r, struct err *e)
 	struct backend *be = server_backend(r->srv);
 	char *op = NULL;
 
-	if (request_check_project(r, e) < 0)
-		return -1;
 	if (be->ops->snapshot_delete(be, r->params[0], r->params[1], &op, e) < 0)
 		return -1;
 	response_async(r, op);

@@ -10,25 +10,6 @@
 
 #include "server.h"
 
-static json_object *
-api_warnings_encode(const struct warning *w)
-{
-	json_object *o = json_object_new_object();
-
-	json_object_object_add(o, "count", json_object_new_int64(w->count));
-	json_object_object_add(o, "entity_url", codec_string(""));
-	json_object_object_add(o, "first_seen_at", codec_time_encode(w->first_seen_ns));
-	json_object_object_add(o, "last_message", codec_string(w->message));
-	json_object_object_add(o, "last_seen_at", codec_time_encode(w->last_seen_ns));
-	json_object_object_add(o, "location", codec_string("none"));
-	json_object_object_add(o, "project", codec_string(""));
-	json_object_object_add(o, "severity", codec_string(w->severity));
-	json_object_object_add(o, "status", codec_string(w->status));
-	json_object_object_add(o, "type", codec_string(w->type));
-	json_object_object_add(o, "uuid", codec_string(w->uuid));
-	return o;
-}
-
 static int
 api_warnings_load(struct request *r, struct warning **list, size_t *n,
     struct err *e)
@@ -51,7 +32,7 @@ api_warnings_list(struct request *r, struct err *e)
 		return -1;
 	out = json_object_new_array();
 	for (i = 0; i < n; i++)
-		api_filter_add(NULL, r, out, api_warnings_encode(&list[i]),
+		api_filter_add(NULL, r, out, codec_warning_encode(&list[i]),
 		    "/1.0/warnings/%s", list[i].uuid);
 	warning_array_free(list, n);
 	response_sync(r, out, NULL);
@@ -73,7 +54,7 @@ api_warnings_get(struct request *r, struct err *e)
 		warning_array_free(list, n);
 		return err_set(e, 404, "Warning \"%s\" not found", r->params[0]);
 	}
-	response_sync(r, api_warnings_encode(&list[i]), NULL);
+	response_sync(r, codec_warning_encode(&list[i]), NULL);
 	warning_array_free(list, n);
 	return 0;
 }

@@ -84,37 +84,30 @@ image_secret_find(struct image_secrets *st, const char *op_id)
 	return NULL;
 }
 
+/* The token as LXD shows it: an operation of class "token" on the image,
+ * its secret the only metadata. */
 static json_object *
 image_secret_json(const struct image_secret *t)
 {
-	json_object *op = json_object_new_object(), *res, *imgs, *meta;
-	char created[40], updated[40], *url;
+	struct op_info op = {
+		.id = (char *)t->id,
+		.cls = OP_CLASS_TOKEN,
+		.description = (char *)"Image download token",
+		.created_ns = t->created_ns,
+		.updated_ns = t->updated_ns,
+		.status = t->cancelled ? STATUS_CANCELLED : STATUS_RUNNING,
+		.may_cancel = true,
+	};
+	json_object *meta = json_object_new_object(), *o;
+	char *url = xasprintf("/1.0/images/%s", t->fp);
 
-	time_format_rfc3339(t->created_ns, created, sizeof created);
-	time_format_rfc3339(t->updated_ns, updated, sizeof updated);
-	url = xasprintf("/1.0/images/%s", t->fp);
-	imgs = json_object_new_array();
-	json_object_array_add(imgs, codec_string(url));
-	free(url);
-	res = json_object_new_object();
-	json_object_object_add(res, "images", imgs);
-	meta = json_object_new_object();
+	strmap_set(&op.resources, "images", url);
 	json_object_object_add(meta, "secret", codec_string(t->secret));
-	json_object_object_add(op, "id", codec_string(t->id));
-	json_object_object_add(op, "class", codec_string("token"));
-	json_object_object_add(op, "description", codec_string("Image download token"));
-	json_object_object_add(op, "created_at", codec_string(created));
-	json_object_object_add(op, "updated_at", codec_string(updated));
-	json_object_object_add(op, "status",
-	    codec_string(t->cancelled ? "Cancelled" : "Running"));
-	json_object_object_add(op, "status_code",
-	    json_object_new_int(t->cancelled ? STATUS_CANCELLED : STATUS_RUNNING));
-	json_object_object_add(op, "resources", res);
-	json_object_object_add(op, "metadata", meta);
-	json_object_object_add(op, "may_cancel", json_object_new_boolean(1));
-	json_object_object_add(op, "err", codec_string(""));
-	json_object_object_add(op, "location", codec_string("none"));
-	return op;
+	o = codec_op_encode(&op, meta);
+	json_object_put(meta);
+	strmap_free(&op.resources);
+	free(url);
+	return o;
 }
 
 json_object *

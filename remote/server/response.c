@@ -8,6 +8,7 @@
  * error_code and X-Content-Type-Options: nosniff.  ETags go out quoted and
  * come back quoted in If-Match.
  */
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -85,10 +86,17 @@ response_empty(struct request *r)
 }
 
 void
-response_created(struct request *r, const char *location)
+response_created(struct request *r, const char *location_fmt, ...)
 {
+	char *location;
+	va_list ap;
+
+	va_start(ap, location_fmt);
+	location = xvasprintf(location_fmt, ap);
+	va_end(ap);
 	response_json(r, 201, response_envelope("sync", "Success", 200, "", 0, "",
 	    NULL), NULL, location);
+	free(location);
 }
 
 void

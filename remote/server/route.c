@@ -6,7 +6,10 @@
  * /1.0/containers/... is served as /1.0/instances/... .  Routing happens
  * on the request head, before the body, because the route decides where
  * the body goes (ROUTE_UPLOAD: spool to disk) and whether a websocket
- * upgrade is allowed (ROUTE_WS).
+ * upgrade is allowed (ROUTE_WS).  There is one project, "default": the
+ * methods a row marks ROUTE_PROJECT_* answer 404 for any other before their
+ * handler runs (route_project_only); the others serve every project, most
+ * with an empty list.
  *
  * To add an endpoint: write the handler in the api-*.c file of its family,
  * declare it in server.h, add a row here, advertise any API extension it
@@ -27,38 +30,39 @@ static const struct route route_table[] = {
 	{ "/1.0/operations/*/wait", 0, api_operations_wait, NULL, NULL, NULL, NULL },
 	{ "/1.0/operations/*/websocket", ROUTE_WS, api_operations_websocket, NULL,
 	  NULL, NULL, NULL },
-	{ "/1.0/instances", 0, api_instances_list, NULL, NULL, api_instances_create,
+	{ "/1.0/instances", ROUTE_PROJECT_POST, api_instances_list, NULL, NULL, api_instances_create,
 	  NULL },
-	{ "/1.0/instances/*", 0, api_instances_get, api_instances_put,
+	{ "/1.0/instances/*", ROUTE_PROJECT, api_instances_get, api_instances_put,
 	  api_instances_patch, api_instances_rename, api_instances_delete },
-	{ "/1.0/instances/*/state", 0, api_instances_state_get,
+	{ "/1.0/instances/*/state", ROUTE_PROJECT, api_instances_state_get,
 	  api_instances_state_put, NULL, NULL, NULL },
-	{ "/1.0/instances/*/snapshots", 0, api_snapshots_list, NULL, NULL,
+	{ "/1.0/instances/*/snapshots", ROUTE_PROJECT, api_snapshots_list, NULL, NULL,
 	  api_snapshots_create, NULL },
-	{ "/1.0/instances/*/snapshots/*", 0, api_snapshots_get, api_snapshots_put,
+	{ "/1.0/instances/*/snapshots/*", ROUTE_PROJECT, api_snapshots_get, api_snapshots_put,
 	  api_snapshots_put, api_snapshots_rename, api_snapshots_delete },
-	{ "/1.0/instances/*/exec", 0, NULL, NULL, NULL, api_exec_post, NULL },
-	{ "/1.0/instances/*/console", 0, api_exec_console_get, NULL, NULL,
+	{ "/1.0/instances/*/exec", ROUTE_PROJECT, NULL, NULL, NULL, api_exec_post, NULL },
+	{ "/1.0/instances/*/console",
+	  ROUTE_PROJECT_GET | ROUTE_PROJECT_POST, api_exec_console_get, NULL, NULL,
 	  api_exec_console_post, api_exec_console_delete },
-	{ "/1.0/instances/*/files", ROUTE_UPLOAD, api_files_get, NULL, NULL,
+	{ "/1.0/instances/*/files", ROUTE_UPLOAD | ROUTE_PROJECT, api_files_get, NULL, NULL,
 	  api_files_post, api_files_delete },
-	{ "/1.0/instances/*/logs", 0, api_logs_list, NULL, NULL, NULL, NULL },
-	{ "/1.0/instances/*/logs/*", 0, api_logs_get, NULL, NULL, NULL, NULL },
-	{ "/1.0/profiles", 0, api_profiles_list, NULL, NULL, api_profiles_create,
+	{ "/1.0/instances/*/logs", ROUTE_PROJECT, api_logs_list, NULL, NULL, NULL, NULL },
+	{ "/1.0/instances/*/logs/*", ROUTE_PROJECT, api_logs_get, NULL, NULL, NULL, NULL },
+	{ "/1.0/profiles", ROUTE_PROJECT_POST, api_profiles_list, NULL, NULL, api_profiles_create,
 	  NULL },
-	{ "/1.0/profiles/*", 0, api_profiles_get, api_profiles_put,
+	{ "/1.0/profiles/*", ROUTE_PROJECT, api_profiles_get, api_profiles_put,
 	  api_profiles_patch, api_profiles_rename, api_profiles_delete },
-	{ "/1.0/images", ROUTE_UPLOAD, api_images_list, NULL, NULL,
+	{ "/1.0/images", ROUTE_UPLOAD | ROUTE_PROJECT_POST, api_images_list, NULL, NULL,
 	  api_images_create, NULL },
-	{ "/1.0/images/aliases", 0, api_images_aliases_list, NULL, NULL,
+	{ "/1.0/images/aliases", ROUTE_PROJECT_POST, api_images_aliases_list, NULL, NULL,
 	  api_images_aliases_create, NULL },
-	{ "/1.0/images/aliases/*", 0, api_images_aliases_get,
+	{ "/1.0/images/aliases/*", ROUTE_PROJECT, api_images_aliases_get,
 	  api_images_aliases_put, api_images_aliases_put, api_images_aliases_rename,
 	  api_images_aliases_delete },
-	{ "/1.0/images/*", 0, api_images_get, api_images_put, api_images_patch,
+	{ "/1.0/images/*", ROUTE_PROJECT, api_images_get, api_images_put, api_images_patch,
 	  NULL, api_images_delete },
-	{ "/1.0/images/*/export", 0, api_images_export, NULL, NULL, NULL, NULL },
-	{ "/1.0/images/*/secret", 0, NULL, NULL, NULL, api_images_secret, NULL },
+	{ "/1.0/images/*/export", ROUTE_PROJECT, api_images_export, NULL, NULL, NULL, NULL },
+	{ "/1.0/images/*/secret", ROUTE_PROJECT, NULL, NULL, NULL, api_images_secret, NULL },
 	{ "/1.0/storage-pools", 0, api_storage_pools_list, NULL, NULL,
 	  api_storage_refuse, NULL },
 	{ "/1.0/storage-pools/*", 0, api_storage_pools_get, api_storage_refuse,
@@ -216,6 +220,34 @@ route_find(const char *raw_path, char *params[ROUTE_MAX_PARAMS])
 			free(segs[i]);
 	}
 	return found;
+}
+
+bool
+route_project_only(const struct route *r, enum http_method m)
+{
+	unsigned bit;
+
+	switch (m) {
+	case HTTP_GET:
+	case HTTP_HEAD:
+		bit = ROUTE_PROJECT_GET;
+		break;
+	case HTTP_PUT:
+		bit = ROUTE_PROJECT_PUT;
+		break;
+	case HTTP_PATCH:
+		bit = ROUTE_PROJECT_PATCH;
+		break;
+	case HTTP_POST:
+		bit = ROUTE_PROJECT_POST;
+		break;
+	case HTTP_DELETE:
+		bit = ROUTE_PROJECT_DEL;
+		break;
+	default:
+		return false;
+	}
+	return r != NULL && (r->flags & bit);
 }
 
 api_handler

@@ -238,7 +238,8 @@ request_project_is_default(const struct request *r)
 	return strcmp(r->project, "default") == 0;
 }
 
-int
+/* 404 unless the request is for the default project (the only one). */
+static int
 request_check_project(const struct request *r, struct err *e)
 {
 	if (request_project_is_default(r))
@@ -280,6 +281,27 @@ request_json(struct request *r, struct err *e)
 		return NULL;
 	}
 	return o;
+}
+
+void
+request_patch_merge(struct strmap *config, const struct strmap *patch,
+    struct devmap *devices, const struct devmap *devices_patch)
+{
+	size_t i;
+
+	for (i = 0; i < patch->n; i++) {
+		if (patch->vals[i][0] == '\0')
+			strmap_unset(config, patch->keys[i]);
+		else
+			strmap_set(config, patch->keys[i], patch->vals[i]);
+	}
+	for (i = 0; devices != NULL && i < devices_patch->n; i++) {
+		if (devices_patch->props[i].n == 0)
+			devmap_unset(devices, devices_patch->names[i]);
+		else
+			devmap_set(devices, devices_patch->names[i],
+			    &devices_patch->props[i]);
+	}
 }
 
 /* Responses */
@@ -785,7 +807,8 @@ conn_dispatch(struct conn *c)
 		response_error(r, &e);
 		return;
 	}
-	if (h(r, &e) < 0) {
+	if ((route_project_only(r->route, r->http->method) &&
+	    request_check_project(r, &e) < 0) || h(r, &e) < 0) {
 		if (e.code == 0)
 			err_set(&e, 500, "Internal error");
 		response_error(r, &e);

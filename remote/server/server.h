@@ -59,6 +59,16 @@ void	 api_filter_free(struct api_filter *);
 typedef int (*api_handler)(struct request *, struct err *);
 #define ROUTE_UPLOAD	0x1	/* POST body spools to disk (large limit) */
 #define ROUTE_WS	0x2	/* GET may upgrade to a websocket */
+/* The method is for the default project only: any other ?project= is a
+ * 404 before the handler runs. */
+#define ROUTE_PROJECT_GET	0x04	/* and HEAD */
+#define ROUTE_PROJECT_PUT	0x08
+#define ROUTE_PROJECT_PATCH	0x10
+#define ROUTE_PROJECT_POST	0x20
+#define ROUTE_PROJECT_DEL	0x40
+#define ROUTE_PROJECT		(ROUTE_PROJECT_GET | ROUTE_PROJECT_PUT | \
+				 ROUTE_PROJECT_PATCH | ROUTE_PROJECT_POST | \
+				 ROUTE_PROJECT_DEL)
 struct route {
 	const char	*pattern;	/* segments; "*" matches one */
 	unsigned	 flags;
@@ -70,6 +80,8 @@ struct route {
  * NULL when nothing matches (or the path is malformed). */
 const struct route *route_find(const char *raw_path, char *params[ROUTE_MAX_PARAMS]);
 api_handler route_handler(const struct route *, enum http_method);
+/* Whether the route's method m is marked ROUTE_PROJECT_*. */
+bool	 route_project_only(const struct route *, enum http_method);
 
 /* The endpoint families that keep state per server or hear of what
  * happens to it hook into the core through this table (the rows are in
@@ -182,9 +194,12 @@ const char *request_header(const struct request *, const char *lname);
 int	 request_recursion(const struct request *);
 /* The body as a JSON object (400 when it is not one). */
 json_object *request_json(struct request *, struct err *);
+/* PATCH as LXD merges it into what is there: a key patched to "" is
+ * removed, any other set; a device patched with no properties is removed,
+ * any other replaced.  devices and its patch may be NULL. */
+void	 request_patch_merge(struct strmap *config, const struct strmap *patch,
+	     struct devmap *devices, const struct devmap *devices_patch);
 bool	 request_project_is_default(const struct request *);
-/* 404 unless the request is for the default project (the only one). */
-int	 request_check_project(const struct request *, struct err *);
 /* Empty sync answer: metadata {} (LXD's EmptySyncResponse). */
 void	 response_empty(struct request *);
 /* From a ROUTE_WS GET handler: accept the websocket upgrade; bind(ws, arg)
@@ -205,7 +220,9 @@ void	 request_send(struct request *, struct response *);
 
 /* response.c: LXD's envelopes */
 void	 response_sync(struct request *, json_object *metadata, const char *etag);
-void	 response_created(struct request *, const char *location);
+/* 201 with Location: the created object's URL (printf format). */
+void	 response_created(struct request *, const char *location_fmt, ...)
+	     __attribute__((format(printf, 2, 3)));
 /* Sync with extra headers (file listings carry X-LXD-*). */
 void	 response_sync_with(struct request *, json_object *metadata,
 	     const struct strmap *headers);

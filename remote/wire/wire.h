@@ -226,6 +226,9 @@ json_object *codec_image_alias_encode(const struct image_alias *);
 int	 codec_image_alias_decode(json_object *, struct image_alias *, struct err *);
 void	 codec_image_alias_etag(const struct image_alias *, char out[65]);
 
+/* codec-warning.c */
+json_object *codec_warning_encode(const struct warning *);
+
 /* codec-op.c */
 /* extra (borrowed, may be NULL): JSON merged into metadata (exec fds). */
 json_object *codec_op_encode(const struct op_info *, json_object *extra);
