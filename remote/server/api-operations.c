@@ -100,10 +100,13 @@ api_operations_free_all(struct server *srv)
 	*slot = NULL;
 }
 
+/* A waiter of op_id; of request r too, when r is not NULL (told if its
+ * client leaves). */
 static struct op_waiter *
-api_operations_add_waiter(struct request *r, const char *op_id, op_done_cb cb, void *arg)
+api_operations_add_waiter(struct server *s, struct request *r, const char *op_id,
+    op_done_cb cb, void *arg)
 {
-	struct ops_state *st = api_operations_state(r->srv);
+	struct ops_state *st = api_operations_state(s);
 	struct op_waiter *w = xcalloc(1, sizeof *w);
 
 	w->st = st;
@@ -115,19 +118,20 @@ api_operations_add_waiter(struct request *r, const char *op_id, op_done_cb cb, v
 	if (st->waiters != NULL)
 		st->waiters->prev = w;
 	st->waiters = w;
-	r->on_abort = api_operations_abort;
-	r->abort_arg = w;
+	if (r != NULL) {
+		r->on_abort = api_operations_abort;
+		r->abort_arg = w;
+	}
 	return w;
 }
 
-int
-api_operations_watch(struct server *s, const char *op_id, op_done_cb cb, void *arg,
-    struct err *e)
+/* cb now when op_id is final, else once it is. */
+static int
+api_operations_follow(struct server *s, struct request *r, const char *op_id,
+    op_done_cb cb, void *arg, struct err *e)
 {
-	struct ops_state *st = api_operations_state(s);
 	struct backend *be = server_backend(s);
 	struct op_info op = { 0 };
-	struct op_waiter *w;
 
 	if (be->ops->op_get(be, op_id, &op, e) < 0)
 		return -1;
@@ -137,35 +141,22 @@ api_operations_watch(struct server *s, const char *op_id, op_done_cb cb, void *a
 		return 0;
 	}
 	op_info_free_contents(&op);
-	w = xcalloc(1, sizeof *w);
-	w->st = st;
-	w->op_id = xstrdup(op_id);
-	w->cb = cb;
-	w->arg = arg;
-	w->next = st->waiters;
-	if (st->waiters != NULL)
-		st->waiters->prev = w;
-	st->waiters = w;
+	api_operations_add_waiter(s, r, op_id, cb, arg);
 	return 0;
+}
+
+int
+api_operations_watch(struct server *s, const char *op_id, op_done_cb cb, void *arg,
+    struct err *e)
+{
+	return api_operations_follow(s, NULL, op_id, cb, arg, e);
 }
 
 int
 api_operations_when_done(struct request *r, const char *op_id, op_done_cb cb,
     void *arg, struct err *e)
 {
-	struct backend *be = server_backend(r->srv);
-	struct op_info op = { 0 };
-
-	if (be->ops->op_get(be, op_id, &op, e) < 0)
-		return -1;
-	if (op.status >= 200) {
-		cb(r->srv, &op, arg);
-		op_info_free_contents(&op);
-		return 0;
-	}
-	op_info_free_contents(&op);
-	api_operations_add_waiter(r, op_id, cb, arg);
-	return 0;
+	return api_operations_follow(r->srv, r, op_id, cb, arg, e);
 }
 
 static void
@@ -403,7 +394,8 @@ api_operations_wait(struct request *r, struct err *e)
 		return 0;
 	}
 	op_info_free_contents(&op);
-	w = api_operations_add_waiter(r, r->params[0], api_operations_wait_done, r);
+	w = api_operations_add_waiter(r->srv, r, r->params[0], api_operations_wait_done,
+	    r);
 	if (timeout > 0) {
 		if (timeout > 86400 * 30)
 			timeout = 86400 * 30;

@@ -4,11 +4,16 @@
  *
  * The map of the room, bottom up:
  *
- *   route.c      the URL table: path pattern -> handlers per method
+ *   route.c      the tables: URL pattern -> handlers per method (and which
+ *                methods are for the default project only), and the
+ *                endpoint families that hook into the core (struct
+ *                api_family: events, operations' waiters, exec sessions,
+ *                image tokens, password checks)
  *   ws.c         websockets: libwebsockets on our libuv loop; the only file
  *                that includes <libwebsockets.h>
  *   server.c     the unix-socket listener, connections, request bodies,
- *                responses; hands websocket upgrades to ws.c
+ *                responses; hands websocket upgrades to ws.c; calls the
+ *                families only through api_families, never by name
  *   response.c   LXD's envelopes (sync, async, error) and ETags
  *   api-filter.c the OData-like `filter=` language of list endpoints
  *   api-*.c      one file per endpoint family
@@ -23,6 +28,13 @@
  *
  * It speaks the wire of ../wire/wire.h and sees containers through struct
  * backend_ops (core/core.h) alone.
+ *
+ * Calls run one way: api-*.c files use the core (server.c, response.c,
+ * route.c's lookups), trust*.c, ws.c and the families below them
+ * (api-operations.c's waiters, image-secret.c); the core names no family,
+ * and what the core or a lower family needs of a higher one (an exec
+ * session's metadata in an operation, an image token among the
+ * operations) goes through the families' hooks (server_op_extra, ...).
  */
 #ifndef LXDECK_SERVER_H
 #define LXDECK_SERVER_H

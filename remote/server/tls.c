@@ -231,9 +231,8 @@ tls_flush_wbio(struct tls_conn *c)
 }
 
 static void tls_handshake_timeout(uv_timer_t *);
-static void tls_pipe_alloc(uv_handle_t *, size_t, uv_buf_t *);
 static void tls_pipe_read(uv_stream_t *, ssize_t, const uv_buf_t *);
-static void tls_tcp_alloc(uv_handle_t *, size_t, uv_buf_t *);
+static void tls_alloc(uv_handle_t *, size_t, uv_buf_t *);
 static void tls_tcp_read(uv_stream_t *, ssize_t, const uv_buf_t *);
 
 /* The handshake is done: hand a plain socket to the HTTP server. */
@@ -270,7 +269,7 @@ tls_conn_established(struct tls_conn *c)
 		free(peer.cert_pem);
 		return -1;
 	}
-	uv_read_start((uv_stream_t *)&c->pipe, tls_pipe_alloc, tls_pipe_read);
+	uv_read_start((uv_stream_t *)&c->pipe, tls_alloc, tls_pipe_read);
 	log_debug("TLS connection from %s (%s, client certificate %s%s)", c->addr,
 	    SSL_get_version(c->ssl), peer.fp[0] ? peer.fp : "none",
 	    peer.trusted ? ", trusted" : "");
@@ -355,14 +354,14 @@ tls_conn_pump(struct tls_conn *c)
 			uv_read_stop((uv_stream_t *)&c->tcp);
 			c->tcp_paused = true;
 		} else if (!pipe_full && c->tcp_paused && !c->tcp_eof) {
-			uv_read_start((uv_stream_t *)&c->tcp, tls_tcp_alloc, tls_tcp_read);
+			uv_read_start((uv_stream_t *)&c->tcp, tls_alloc, tls_tcp_read);
 			c->tcp_paused = false;
 		}
 		if (tcp_full && !c->pipe_paused && !c->pipe_eof) {
 			uv_read_stop((uv_stream_t *)&c->pipe);
 			c->pipe_paused = true;
 		} else if (!tcp_full && c->pipe_paused && !c->pipe_eof) {
-			uv_read_start((uv_stream_t *)&c->pipe, tls_pipe_alloc, tls_pipe_read);
+			uv_read_start((uv_stream_t *)&c->pipe, tls_alloc, tls_pipe_read);
 			c->pipe_paused = false;
 		}
 	}
@@ -379,9 +378,11 @@ tls_conn_pump(struct tls_conn *c)
 		tls_conn_close(c);
 }
 
-/* One buffer for every connection: BIO_write() copies what it keeps. */
+/* One buffer for every connection and both directions: each read is done
+ * with it before libuv reads again (BIO_write() and SSL_write() copy what
+ * they keep). */
 static void
-tls_tcp_alloc(uv_handle_t *h, size_t hint, uv_buf_t *b)
+tls_alloc(uv_handle_t *h, size_t hint, uv_buf_t *b)
 {
 	static char rbuf[64 * 1024];
 
@@ -408,15 +409,6 @@ tls_tcp_read(uv_stream_t *st, ssize_t n, const uv_buf_t *b)
 	}
 	BIO_write(c->rbio, b->base, (int)n);
 	tls_conn_pump(c);
-}
-
-static void
-tls_pipe_alloc(uv_handle_t *h, size_t hint, uv_buf_t *b)
-{
-	static char pbuf[64 * 1024];
-
-	b->base = pbuf;
-	b->len = sizeof pbuf;
 }
 
 static void
@@ -534,7 +526,7 @@ tls_on_connection(uv_stream_t *ls, int status)
 	l->nhs++;
 	uv_timer_start(&c->timer, tls_handshake_timeout,
 	    server_limits(l->srv)->handshake_ms, 0);
-	uv_read_start((uv_stream_t *)&c->tcp, tls_tcp_alloc, tls_tcp_read);
+	uv_read_start((uv_stream_t *)&c->tcp, tls_alloc, tls_tcp_read);
 }
 
 static void
