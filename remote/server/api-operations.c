@@ -165,7 +165,7 @@ api_operations_on_event(struct server *s, const struct event *ev)
 	struct ops_state *st = api_operations_state(s);
 	struct op_waiter *w, *next;
 
-	if (ev->op == NULL || ev->op->status < 200)
+	if (ev->type != EVENT_OPERATION || ev->op == NULL || ev->op->status < 200)
 		return;
 	for (w = st->waiters; w != NULL; w = next) {
 		op_done_cb cb;
