@@ -9,10 +9,7 @@
 export LXDECK_DIR=$(mktemp -d /tmp/lxdeck-engine.XXXXXX)
 E=$BUILD/tools/engctl
 IMG=$LXDECK_DIR/busybox.tar.gz
-cleanup() {
-	engine_remove "$LXDECK_DIR"
-}
-trap cleanup EXIT
+trap 'engine_remove "$LXDECK_DIR"' EXIT
 
 ok "build the busybox image" "$LXDECK_SRC/scripts/build-image" busybox "$IMG"
 ok "import it with an alias" $E image-import "$IMG" busybox

@@ -12,10 +12,7 @@ chmod 755 "$D"
 export LXDECK_DIR=$D
 E="$BUILD/tools/engctl -d $D"
 IMG=$D/busybox.tar.gz
-cleanup() {
-	engine_remove "$D"
-}
-trap cleanup EXIT
+trap 'engine_remove "$D"' EXIT
 
 ok "build the busybox image" "$LXDECK_SRC/scripts/build-image" busybox "$IMG"
 ok "import it" $E image-import "$IMG" busybox
