@@ -17,6 +17,25 @@
  *
  * Only engine/ includes liblxc and sqlite headers.  The TUI and the server
  * see the engine through struct backend_ops (backend-local.c).
+ *
+ * The rooms, from the roof down; each calls only rooms below it (the one
+ * pair that calls each other: instance.c loads snapshots, snapshot.c
+ * looks up instances):
+ *
+ *   backend-local.c     the backend_ops of the engine
+ *   engine-open.c       opening and closing the engine
+ *   instance-op.c snapshot-op.c profile-edit.c
+ *                       what changes instances, snapshots, profiles
+ *   instance-exec.c instance-file.c snapshot-diff.c network-info.c
+ *   storage-info.c      what runs in or reads about instances
+ *   instance-run.c      render, start, stop, freeze (inside helpers)
+ *   watch.c             other processes' events, containers that stop
+ *   instance.c snapshot.c profile.c   reading rows, expanded config, state
+ *   image-cache.c image.c image-build.c storage.c network.c idmap.c
+ *   instance-config.c warning.c cgroup-attach.c
+ *                       images, storage, the host, the config language
+ *   op.c op-worker.c event.c   operations, their helpers, events
+ *   engine.c db.c util.c   the ground
  */
 #ifndef LXDECK_ENGINE_H
 #define LXDECK_ENGINE_H
@@ -39,6 +58,7 @@ struct op_result;
 struct event_sub;
 struct watch;
 struct lxc_container;
+struct sockaddr;
 struct engine;
 
 /* The watch timer's periodic work (watch.c): first at its first turn,
@@ -203,6 +223,9 @@ int	 image_alias_load(struct engine *, const char *name, struct image_alias *out
 int	 image_alias_add(struct engine *, const char *name, const char *target,
 	    const char *description, struct err *);
 int	 image_alias_remove(struct engine *, const char *name, struct err *);
+/* A fresh directory images/PREFIX-XXXXXX (".tmp", ".dl"), caller frees;
+ * NULL and err when it cannot be made. */
+char	*image_tmpdir(struct engine *, const char *prefix, struct err *);
 /* sha256 of the concatenated files, lowercase hex (caller frees). */
 char	*image_fingerprint_files(const char *const *paths, size_t n, struct err *);
 
@@ -242,9 +265,13 @@ int	 image_build_debootstrap(const char *out_tarball, const char *suite,
 
 /* ---- the engine core (engine.c, event.c, op.c, op-worker.c, ...) ---- */
 
-/* engine.c */
+/* engine-open.c: the roof of engine/ (it calls the rooms below, none
+ * calls it): the directory tree, the database, the host's facts, the
+ * default profiles, recovery, the watcher. */
 struct engine *engine_open(uv_loop_t *, const char *dir, struct err *);
 void	 engine_close(struct engine *);
+
+/* engine.c: the ground every room uses (and the fetcher, see core.h). */
 /* A fresh database connection for a helper process (after fork). */
 int	 engine_reopen_db(struct engine *, struct err *);
 char	*engine_path(const struct engine *, const char *fmt, ...) PRINTF_LIKE(2, 3);
@@ -292,6 +319,10 @@ struct op_spec {
 };
 /* Starts an op; *id gets its UUID (caller frees).  0 or -1. */
 int	 op_start(struct engine *, const struct op_spec *, char **id, struct err *);
+/* op_start() on one instance: spec with resource_type "instances" and
+ * resource /1.0/instances/INST. */
+int	 op_start_instance(struct engine *, const char *inst, const struct op_spec *,
+	    char **id, struct err *);
 /* In the child: report progress ("create_instance_from_image_unpack", "42%"). */
 void	 op_progress(struct op_result *, const char *stage, const char *text);
 int	 op_list_all(struct engine *, struct op_info **out, size_t *n, struct err *);
@@ -346,6 +377,10 @@ int	 util_copy_tree(const char *src, const char *dst, struct err *);
 bool	 util_is_mountpoint(const char *path);
 char	*util_read_file(const char *path, size_t *len);	/* NULL on error */
 int	 util_write_file(const char *path, const char *data, size_t len, mode_t mode);
+/* Reaps child pid: at once when it has ended; else, with a loop and its
+ * pidfd, from the loop when the pidfd says it ended (the pidfd is taken
+ * and closed then); else waits for it. */
+void	 util_reap(uv_loop_t *, pid_t pid, int pidfd);
 
 /* storage.c: instance root filesystems, "dir" and "overlay". */
 bool	 storage_driver_valid(const struct engine *, const char *driver);
@@ -390,6 +425,8 @@ bool	 network_bridge_exists(const char *name);
 /* The bridge's "10.x.y.1/24": its address, or the one kept for it before
  * it exists (caller frees); NULL when none was picked yet. */
 char	*network_ipv4(struct engine *, const char *bridge);
+/* The prefix length of a netmask (255.255.255.0 -> 24; NULL -> 0). */
+int	 network_prefix_len(const struct sockaddr *mask);
 /* The dnsmasq lease file of a bridge (caller frees). */
 char	*network_leases_path(const char *bridge);
 

@@ -175,19 +175,22 @@ image_build_yaml_quote(const char *s)
 	return q;
 }
 
+/* stage/metadata.yaml: this host's architecture, the os and release, and
+ * the description "NAME RELEASE ARCH (BY)". */
 static int
 image_build_metadata(const char *stage, int64_t created, const char *os,
-    const char *release, const char *description, struct err *e)
+    const char *release, const char *name, const char *by, struct err *e)
 {
 	struct utsname u;
-	char *qos, *qrel, *qdesc, *text;
+	char *qos, *qrel, *qdesc, *desc, *text;
 	int rc;
 
 	if (uname(&u) < 0)
 		return err_set(e, 500, "uname: %s", strerror(errno));
+	desc = xasprintf("%s %s %s (%s)", name, release, u.machine, by);
 	qos = image_build_yaml_quote(os);
 	qrel = image_build_yaml_quote(release);
-	qdesc = image_build_yaml_quote(description);
+	qdesc = image_build_yaml_quote(desc);
 	text = xasprintf("architecture: %s\ncreation_date: %lld\nproperties:\n"
 	    "  os: %s\n  release: %s\n  description: %s\ntemplates: {}\n",
 	    u.machine, (long long)created, qos, qrel, qdesc);
@@ -398,9 +401,8 @@ image_build_busybox(const char *out_tarball, struct err *e)
 	const char *argv_list[] = { BUSYBOX_PATH, "--list-full", NULL };
 	const char *argv_ver[] = { BUSYBOX_PATH, NULL };
 	char *work = NULL, *rootfs = NULL, *list = NULL, *banner = NULL;
-	char *path = NULL, *p, *save = NULL, *desc = NULL, release[64] = "";
+	char *path = NULL, *p, *save = NULL, release[64] = "";
 	struct err ignored = { 0 };
-	struct utsname u;
 	bool is_static;
 	int64_t now = image_build_now();
 	size_t i;
@@ -471,12 +473,8 @@ image_build_busybox(const char *out_tarball, struct err *e)
 		    bb_files[i].text, e) < 0)
 			goto out;
 	}
-	if (uname(&u) < 0) {
-		err_set(e, 500, "uname: %s", strerror(errno));
-		goto out;
-	}
-	desc = xasprintf("BusyBox %s %s (lxdeck)", release, u.machine);
-	if (image_build_metadata(work, now, "busybox", release, desc, e) < 0 ||
+	if (image_build_metadata(work, now, "busybox", release, "BusyBox", "lxdeck",
+	    e) < 0 ||
 	    image_build_tar(work, out_tarball, now, true, e) < 0)
 		goto out;
 	rc = 0;
@@ -489,7 +487,6 @@ out:
 	free(list);
 	free(banner);
 	free(path);
-	free(desc);
 	return rc;
 }
 
@@ -516,10 +513,9 @@ int
 image_build_debootstrap(const char *out_tarball, const char *suite,
     const char *mirror, struct err *e)
 {
-	char *work = NULL, *rootfs = NULL, *desc = NULL, *path = NULL;
+	char *work = NULL, *rootfs = NULL, *path = NULL;
 	struct err ignored = { 0 };
 	glob_t g = { 0 };
-	struct utsname u;
 	size_t i;
 	int64_t now = image_build_now();
 	int rc = -1;
@@ -592,12 +588,8 @@ image_build_debootstrap(const char *out_tarball, const char *suite,
 	path = xasprintf("%s/var/lib/apt/lists", rootfs);
 	image_build_discard(path);
 	mkdir(path, 0755);
-	if (uname(&u) < 0) {
-		err_set(e, 500, "uname: %s", strerror(errno));
-		goto out;
-	}
-	desc = xasprintf("Debian %s %s (lxdeck debootstrap)", suite, u.machine);
-	if (image_build_metadata(work, now, "debian", suite, desc, e) < 0 ||
+	if (image_build_metadata(work, now, "debian", suite, "Debian",
+	    "lxdeck debootstrap", e) < 0 ||
 	    image_build_tar(work, out_tarball, now, false, e) < 0)
 		goto out;
 	rc = 0;
@@ -608,7 +600,6 @@ out:
 	image_build_discard(work);
 	free(work);
 	free(rootfs);
-	free(desc);
 	free(path);
 	return rc;
 }

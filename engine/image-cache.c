@@ -278,7 +278,7 @@ image_cache_pull(struct engine *e, const struct image_remote *r, const char *ref
 	struct image_cache_progress prog = { .res = res, .last_pct = -2 };
 	struct image have = { 0 };
 	struct strmap props = { 0 };
-	char *images = NULL, *tmp = NULL, *meta = NULL, *rootfs = NULL, *fp = NULL;
+	char *tmp = NULL, *meta = NULL, *rootfs = NULL, *fp = NULL;
 	const char *slash;
 	size_t i;
 	int rc = -1;
@@ -295,17 +295,8 @@ image_cache_pull(struct engine *e, const struct image_remote *r, const char *ref
 			*existed = true;
 		return 0;
 	}
-	images = engine_path(e, "images");
-	if (mkdir(images, 0700) < 0 && errno != EEXIST) {
-		err_set(err, 500, "Failed to create \"%s\": %s", images, strerror(errno));
+	if ((tmp = image_tmpdir(e, ".dl", err)) == NULL)
 		goto out;
-	}
-	tmp = xasprintf("%s/.dl-XXXXXX", images);
-	if (mkdtemp(tmp) == NULL) {
-		err_set(err, 500, "Failed to create a directory in \"%s\": %s", images,
-		    strerror(errno));
-		goto out;
-	}
 	op_progress(res, "download", "metadata: 0%");
 	if (f->download(r, im->fingerprint, tmp, &meta, &rootfs,
 	    image_cache_progress_cb, &prog, err) < 0)
@@ -341,7 +332,6 @@ image_cache_pull(struct engine *e, const struct image_remote *r, const char *ref
 out:
 	if (tmp != NULL)
 		util_rm_rf(tmp, NULL);
-	free(images);
 	free(tmp);
 	free(meta);
 	free(rootfs);

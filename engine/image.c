@@ -467,9 +467,8 @@ image_file_path(struct engine *eng, const char *fp, const char *suffix)
 	return xasprintf("%s/images/%s%s", eng->dir, fp, suffix);
 }
 
-/* A fresh directory images/.tmp-XXXXXX (caller frees the path). */
-static char *
-image_tmpdir(struct engine *eng, struct err *e)
+char *
+image_tmpdir(struct engine *eng, const char *prefix, struct err *e)
 {
 	char *images = xasprintf("%s/images", eng->dir), *tmp = NULL;
 
@@ -477,7 +476,7 @@ image_tmpdir(struct engine *eng, struct err *e)
 		err_set(e, 500, "Failed to create \"%s\": %s", images, strerror(errno));
 		goto out;
 	}
-	tmp = xasprintf("%s/.tmp-XXXXXX", images);
+	tmp = xasprintf("%s/%s-XXXXXX", images, prefix);
 	if (mkdtemp(tmp) == NULL) {
 		err_set(e, 500, "Failed to create a directory in \"%s\": %s", images,
 		    strerror(errno));
@@ -750,7 +749,7 @@ image_import(struct engine *eng, const char *meta_path, const char *rootfs_path,
 		filename = (slash = strrchr(meta_path, '/')) ? slash + 1 : meta_path;
 
 	/* 1. Copy the files in, hashing as we go: one read of each. */
-	if ((tmp = image_tmpdir(eng, e)) == NULL)
+	if ((tmp = image_tmpdir(eng, ".tmp", e)) == NULL)
 		goto out;
 	if ((md = EVP_MD_CTX_new()) == NULL)
 		fatal("out of memory");
@@ -1178,7 +1177,7 @@ image_rootfs_dir(struct engine *eng, const char *fp, struct err *e)
 	/* Missing (deleted by hand, or never unpacked): unpack again. */
 	file = image_file_path(eng, fp, "");
 	split = image_file_path(eng, fp, ".rootfs");
-	if ((tmp = image_tmpdir(eng, e)) == NULL)
+	if ((tmp = image_tmpdir(eng, ".tmp", e)) == NULL)
 		goto fail;
 	tdir = xasprintf("%s/d", tmp);
 	if (mkdir(tdir, 0755) < 0) {
@@ -1415,7 +1414,7 @@ image_pack(struct engine *eng, const char *rootfs_dir, const char *arch,
 	if (!image_is_dir(rootfs_dir))
 		return err_set(e, 400, "Failed to publish \"%s\": not a directory",
 		    rootfs_dir);
-	if ((tmp = image_tmpdir(eng, e)) == NULL)
+	if ((tmp = image_tmpdir(eng, ".tmp", e)) == NULL)
 		goto out;
 	meta = xasprintf("%s/metadata.yaml", tmp);
 	if (image_meta_write(meta, name, time_now_ns() / 1000000000, props, e) < 0)

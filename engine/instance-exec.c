@@ -750,61 +750,6 @@ instance_exec_signal(struct engine *e, struct exec_handle *eh, int sig,
 	return 0;
 }
 
-/*
- * A killed process may not end at once: a frozen container's stays frozen,
- * SIGKILL or not, until it is thawed.  So it is reaped from the loop when
- * its pidfd (taken) says it ended, never waited for here.
- */
-struct exec_reaper {
-	uv_poll_t	 poll;
-	pid_t		 pid;
-	int		 pidfd;
-};
-
-static void
-exec_reaper_closed(uv_handle_t *h)
-{
-	struct exec_reaper *r = h->data;
-
-	close(r->pidfd);
-	free(r);
-}
-
-static void
-exec_reaper_cb(uv_poll_t *h, int status, int events)
-{
-	struct exec_reaper *r = h->data;
-
-	if (waitpid(r->pid, NULL, WNOHANG) == 0)
-		return;
-	uv_poll_stop(h);
-	uv_close((uv_handle_t *)h, exec_reaper_closed);
-}
-
-static void
-exec_reap(struct engine *e, pid_t pid, int pidfd)
-{
-	struct exec_reaper *r;
-
-	if (waitpid(pid, NULL, WNOHANG) != 0) {
-		if (pidfd >= 0)
-			close(pidfd);
-		return;
-	}
-	if (pidfd < 0 || e->loop == NULL) {
-		waitpid(pid, NULL, 0);
-		if (pidfd >= 0)
-			close(pidfd);
-		return;
-	}
-	r = xcalloc(1, sizeof *r);
-	r->pid = pid;
-	r->pidfd = pidfd;
-	uv_poll_init(e->loop, &r->poll, pidfd);
-	r->poll.data = r;
-	uv_poll_start(&r->poll, UV_READABLE, exec_reaper_cb);
-}
-
 void
 instance_exec_close(struct engine *e, struct exec_handle *eh)
 {
@@ -825,11 +770,11 @@ instance_exec_close(struct engine *e, struct exec_handle *eh)
 			syscall(SYS_pidfd_send_signal, p->pidfd, SIGKILL, NULL, 0U);
 		else
 			kill(p->helper, SIGKILL);
-		exec_reap(e, p->helper, p->helper_pidfd);
+		util_reap(e->loop, p->helper, p->helper_pidfd);
 		p->helper_pidfd = -1;
 	} else if (p->pid > 0 && !p->console) {
 		kill(p->pid, SIGKILL);
-		exec_reap(e, p->pid, p->pidfd);
+		util_reap(e->loop, p->pid, p->pidfd);
 		p->pidfd = -1;
 	}
 	if (p->helper_pidfd >= 0)

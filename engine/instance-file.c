@@ -767,56 +767,6 @@ fx_spawn(struct fx_spec *s, int *sock, int *pidfd, struct err *err)
 	return pid;
 }
 
-/* Reaping from the loop (the helper may still stream after the answer). */
-struct fx_reaper {
-	uv_poll_t	 poll;
-	pid_t		 pid;
-	int		 pidfd;
-};
-
-static void
-fx_reaper_closed(uv_handle_t *h)
-{
-	struct fx_reaper *r = h->data;
-
-	close(r->pidfd);
-	free(r);
-}
-
-static void
-fx_reaper_cb(uv_poll_t *h, int status, int events)
-{
-	struct fx_reaper *r = h->data;
-
-	(void)status;
-	(void)events;
-	if (waitpid(r->pid, NULL, WNOHANG) == 0)
-		return;
-	uv_poll_stop(h);
-	uv_close((uv_handle_t *)h, fx_reaper_closed);
-}
-
-static void
-fx_reap(struct engine *e, pid_t pid, int pidfd)
-{
-	struct fx_reaper *r;
-
-	if (waitpid(pid, NULL, WNOHANG) != 0 || pidfd < 0 || e->loop == NULL) {
-		if (pidfd < 0 || e->loop == NULL)
-			while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-				;
-		if (pidfd >= 0)
-			close(pidfd);
-		return;
-	}
-	r = xcalloc(1, sizeof *r);
-	r->pid = pid;
-	r->pidfd = pidfd;
-	uv_poll_init(e->loop, &r->poll, pidfd);
-	r->poll.data = r;
-	uv_poll_start(&r->poll, UV_READABLE, fx_reaper_cb);
-}
-
 static void
 fx_kill(pid_t pid, int pidfd)
 {
@@ -898,7 +848,7 @@ fx_op_free(struct file_op *op, bool kill_helper)
 	if (op->pid > 0) {
 		if (kill_helper)
 			fx_kill(op->pid, op->pidfd);
-		fx_reap(op->e, op->pid, op->pidfd);
+		util_reap(op->e->loop, op->pid, op->pidfd);
 	}
 	fx_spec_clear(op->e, &op->spec);
 	free(op->payload);

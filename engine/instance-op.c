@@ -102,21 +102,16 @@ instance_job_start(struct engine *e, const char *name, const char *description,
     op_work_fn work, op_done_fn done, struct instance_job *j, char **op_id,
     struct err *err)
 {
-	char *url = xasprintf("/1.0/instances/%s", name);
 	struct op_spec spec = {
 		.description = description,
 		.cls = OP_CLASS_TASK,
-		.resource_type = "instances",
-		.resource = url,
 		.work = work,
 		.done = done,
 		.free_arg = instance_job_free,
 		.arg = j,
 	};
-	int rc = op_start(e, &spec, op_id, err);
 
-	free(url);
-	return rc;
+	return op_start_instance(e, name, &spec, op_id, err);
 }
 
 static void
@@ -552,26 +547,24 @@ static int
 create_start(struct engine *e, struct instance_job *j, char **op_id,
     struct err *err)
 {
-	char *url = xasprintf("/1.0/instances/%s", j->name);
+	char *name = xstrdup(j->name);
 	char *url2 = j->copy_from ? xasprintf("/1.0/instances/%s", j->copy_from) :
 	    NULL;
 	struct op_spec spec = {
 		.description = "Creating instance",
 		.cls = OP_CLASS_TASK,
-		.resource_type = "instances",
-		.resource = url,
 		.resource2 = url2,
 		.work = create_work,
 		.done = create_done,
 		.free_arg = instance_job_free,
 		.arg = j,
 	};
-	int rc = op_start(e, &spec, op_id, err);
+	int rc = op_start_instance(e, name, &spec, op_id, err);
 
-	/* op_start's failure path has freed j: its name is in url. */
+	/* op_start's failure path has freed j: name is a copy. */
 	if (rc < 0)
-		instance_delete_rows(e, url + strlen("/1.0/instances/"));
-	free(url);
+		instance_delete_rows(e, name);
+	free(name);
 	free(url2);
 	return rc;
 }
@@ -673,7 +666,6 @@ instance_op_update(struct engine *e, const char *name,
 	struct strmap user = { 0 }, config = { 0 };
 	struct instance_job *j;
 	sqlite3_stmt *st = NULL;
-	char *url;
 	int64_t id;
 	size_t i;
 	int rc = -1;
@@ -721,13 +713,10 @@ instance_op_update(struct engine *e, const char *name,
 		goto out;
 	j = xcalloc(1, sizeof *j);
 	j->name = xstrdup(name);
-	url = xasprintf("/1.0/instances/%s", name);
 	{
 		struct op_spec spec = {
 			.description = "Updating instance",
 			.cls = OP_CLASS_TASK,
-			.resource_type = "instances",
-			.resource = url,
 			.in_process = true,
 			.work = update_work,
 			.done = update_done,
@@ -735,9 +724,8 @@ instance_op_update(struct engine *e, const char *name,
 			.arg = j,
 		};
 
-		rc = op_start(e, &spec, op_id, err);
+		rc = op_start_instance(e, name, &spec, op_id, err);
 	}
-	free(url);
 out:
 	if (rc < 0)
 		err_prefix(err, "Failed to update instance \"%s\"", name);

@@ -178,6 +178,27 @@ instance_lxc_status(struct lxc_container *c)
  * file written.
  */
 
+/* A small file (a cgroup value, a state word, /proc/PID/stat) in buf with
+ * one read;
+ * its length, or -1. */
+static ssize_t
+read_small(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	do
+		n = read(fd, buf, size - 1);
+	while (n < 0 && errno == EINTR);
+	close(fd);
+	if (n < 0)
+		return -1;
+	buf[n] = '\0';
+	return n;
+}
+
 /* Start time of pid (clock ticks since boot, field 22 of /proc/PID/stat);
  * -1 when there is no such process. */
 static long long
@@ -185,18 +206,11 @@ proc_starttime(pid_t pid)
 {
 	char path[64], buf[1024], *p;
 	long long st = -1;
-	ssize_t n;
-	int fd, i;
+	int i;
 
 	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (read_small(path, buf, sizeof buf) <= 0)
 		return -1;
-	n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
 	p = strrchr(buf, ')');		/* comm may hold spaces */
 	if (p == NULL)
 		return -1;
@@ -230,18 +244,11 @@ runtime_pid(struct engine *e, const char *name, long long *stp)
 {
 	char path[PATH_MAX], buf[64];
 	long long st = 0;
-	ssize_t n;
-	int fd, pid = 0;
+	int pid = 0;
 
 	snprintf(path, sizeof path, "%s/%s/init.pid", e->lxcpath, name);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (read_small(path, buf, sizeof buf) <= 0)
 		return -1;
-	n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
 	if (sscanf(buf, "%d %lld", &pid, &st) != 2)
 		return -1;
 	if (pid <= 0 || proc_starttime(pid) != st)
@@ -301,26 +308,6 @@ cgroup_paths_read_cached(struct cgroup_paths *cg, pid_t pid, long long st, bool 
 		strmap_free(&cgroup_cache);
 	strmap_set(&cgroup_cache, key, cg->text);
 	pthread_mutex_unlock(&cgroup_cache_lock);
-}
-
-/* A small file (a cgroup value, a state word) in buf with one read;
- * its length, or -1. */
-static ssize_t
-read_small(const char *path, char *buf, size_t size)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	do
-		n = read(fd, buf, size - 1);
-	while (n < 0 && errno == EINTR);
-	close(fd);
-	if (n < 0)
-		return -1;
-	buf[n] = '\0';
-	return n;
 }
 
 /* "/sys/fs/cgroup/memory/lxc.payload.c1/memory.current" or NULL (caller
@@ -496,27 +483,6 @@ nic_add_addr(struct nic_state *n, const char *family, const char *addr,
 	n->naddrs++;
 }
 
-static int
-mask_bits(const struct sockaddr *sa)
-{
-	const unsigned char *p;
-	size_t len, i;
-	int bits = 0;
-
-	if (sa == NULL)
-		return 0;
-	if (sa->sa_family == AF_INET) {
-		p = (const unsigned char *)&((const struct sockaddr_in *)sa)->sin_addr;
-		len = 4;
-	} else {
-		p = (const unsigned char *)&((const struct sockaddr_in6 *)sa)->sin6_addr;
-		len = 16;
-	}
-	for (i = 0; i < len; i++)
-		bits += __builtin_popcount(p[i]);
-	return bits;
-}
-
 static struct nic_state *
 nic_get(struct instance_state *s, const char *name)
 {
@@ -608,7 +574,7 @@ instance_read_network(pid_t pid, struct instance_state *s)
 			const struct sockaddr_in *in = (const void *)i->ifa_addr;
 
 			inet_ntop(AF_INET, &in->sin_addr, buf, sizeof buf);
-			nic_add_addr(n, "inet", buf, mask_bits(i->ifa_netmask),
+			nic_add_addr(n, "inet", buf, network_prefix_len(i->ifa_netmask),
 			    (i->ifa_flags & IFF_LOOPBACK) ? "local" : "global");
 		} else if (i->ifa_addr->sa_family == AF_INET6) {
 			const struct sockaddr_in6 *in6 = (const void *)i->ifa_addr;
@@ -616,7 +582,7 @@ instance_read_network(pid_t pid, struct instance_state *s)
 			    IN6_IS_ADDR_LINKLOCAL(&in6->sin6_addr) ? "link" : "global";
 
 			inet_ntop(AF_INET6, &in6->sin6_addr, buf, sizeof buf);
-			nic_add_addr(n, "inet6", buf, mask_bits(i->ifa_netmask), scope);
+			nic_add_addr(n, "inet6", buf, network_prefix_len(i->ifa_netmask), scope);
 		}
 	}
 	if (sock >= 0)

@@ -201,28 +201,6 @@ network_info_list(struct engine *e, struct network **out, size_t *n,
 	return 0;
 }
 
-/* 255.255.255.0 -> 24 */
-static int
-network_info_prefix(const struct sockaddr *mask)
-{
-	const unsigned char *m;
-	size_t len, i;
-	int bits = 0;
-
-	if (mask == NULL)
-		return 0;
-	if (mask->sa_family == AF_INET) {
-		m = (const unsigned char *)&((const struct sockaddr_in *)mask)->sin_addr;
-		len = 4;
-	} else {
-		m = (const unsigned char *)&((const struct sockaddr_in6 *)mask)->sin6_addr;
-		len = 16;
-	}
-	for (i = 0; i < len; i++)
-		bits += __builtin_popcount(m[i]);
-	return bits;
-}
-
 static const char *
 network_info_scope(const struct sockaddr *a)
 {
@@ -271,7 +249,7 @@ network_info_addresses(const char *ifname, struct network_state *st)
 		a = &st->addresses[st->naddresses++];
 		a->family = xstrdup(i->ifa_addr->sa_family == AF_INET ? "inet" : "inet6");
 		a->address = xstrdup(text);
-		a->netmask = network_info_prefix(i->ifa_netmask);
+		a->netmask = network_prefix_len(i->ifa_netmask);
 		a->scope = xstrdup(network_info_scope(i->ifa_addr));
 	}
 	freeifaddrs(ifa);

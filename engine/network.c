@@ -454,3 +454,24 @@ network_release_instance(const struct instance *in)
 			network_release(net, mac);
 	}
 }
+
+int
+network_prefix_len(const struct sockaddr *mask)
+{
+	const unsigned char *m;
+	size_t len, i;
+	int bits = 0;
+
+	if (mask == NULL)
+		return 0;
+	if (mask->sa_family == AF_INET) {
+		m = (const unsigned char *)&((const struct sockaddr_in *)mask)->sin_addr;
+		len = 4;
+	} else {
+		m = (const unsigned char *)&((const struct sockaddr_in6 *)mask)->sin6_addr;
+		len = 16;
+	}
+	for (i = 0; i < len; i++)
+		bits += __builtin_popcount(m[i]);
+	return bits;
+}

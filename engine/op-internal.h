@@ -27,8 +27,14 @@ struct op {
 struct op *op_find(struct engine *, const char *id);
 void	 op_finalize(struct engine *, struct op *, bool defer_event);
 
-/* op-worker.c */
-int	 op_worker_spawn(struct engine *, struct op *, struct err *);
-/* Reads what the helper wrote; finalizes the op at its end. */
-void	 op_worker_read(struct engine *, struct op *);
+/* op-worker.c: the helper's side; it calls nothing of op.c. */
+/* Forks the helper; readable runs on the loop when it wrote. */
+int	 op_worker_spawn(struct engine *, struct op *, uv_poll_cb readable,
+	    struct err *);
+/* Takes what the helper wrote, up to a progress line (OP_WORKER_PROGRESS:
+ * report it, then call again), until nothing more is there yet
+ * (OP_WORKER_MORE) or the helper is gone and reaped (OP_WORKER_END: its
+ * result is in op->info, the op is to be finalized). */
+enum { OP_WORKER_MORE, OP_WORKER_PROGRESS, OP_WORKER_END };
+int	 op_worker_read(struct engine *, struct op *);
 #endif

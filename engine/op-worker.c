@@ -155,16 +155,9 @@ op_worker_poll_closed(uv_handle_t *h)
 	free(h);
 }
 
-static void
-op_worker_poll_cb(uv_poll_t *h, int status, int events)
-{
-	struct op *op = h->data;
-
-	op_worker_read(op->engine, op);
-}
-
 int
-op_worker_spawn(struct engine *e, struct op *op, struct err *err)
+op_worker_spawn(struct engine *e, struct op *op, uv_poll_cb readable,
+    struct err *err)
 {
 	int sv[2];
 	pid_t pid, parent = getpid();
@@ -203,17 +196,19 @@ op_worker_spawn(struct engine *e, struct op *op, struct err *err)
 	op->poll = xmalloc(sizeof *op->poll);
 	uv_poll_init(e->loop, op->poll, op->fd);
 	op->poll->data = op;
-	uv_poll_start(op->poll, UV_READABLE, op_worker_poll_cb);
+	uv_poll_start(op->poll, UV_READABLE, readable);
 	return 0;
 }
 
-static void
-op_worker_line(struct engine *e, struct op *op, char *line)
+/* One line of the helper; true when it was progress (the caller reports
+ * it before the next line is taken). */
+static bool
+op_worker_line(struct op *op, char *line)
 {
 	char kind = line[0], *a, *b;
 
 	if (line[0] == '\0' || line[1] != ' ')
-		return;
+		return false;
 	a = line + 2;
 	b = strchr(a, '\t');
 	if (b != NULL)
@@ -223,14 +218,14 @@ op_worker_line(struct engine *e, struct op *op, char *line)
 		line_unescape(b);
 	switch (kind) {
 	case 'P': {
-		char *key = xasprintf("%s_progress", a);
+		char *key;
 
 		if (b == NULL)
 			break;
+		key = xasprintf("%s_progress", a);
 		strmap_set(&op->info.metadata, key, b);
 		free(key);
-		op_update(e, op->info.id);
-		break;
+		return true;
 	}
 	case 'M':
 		if (b != NULL)
@@ -250,44 +245,44 @@ op_worker_line(struct engine *e, struct op *op, char *line)
 		op->info.err = xstrdup(op->err_code == 0 ? "" : (b ? b : "Failed"));
 		break;
 	}
+	return false;
 }
 
-void
+int
 op_worker_read(struct engine *e, struct op *op)
 {
 	char buf[4096];
 	ssize_t r;
-	bool eof = false;
 
 	if (op->fd < 0)
-		return;
+		return OP_WORKER_MORE;
 	for (;;) {
 		char *nl;
 
+		while (op->rxlen > 0 &&
+		    (nl = memchr(op->rx, '\n', op->rxlen)) != NULL) {
+			size_t n = (size_t)(nl - op->rx) + 1;
+			bool progress;
+
+			*nl = '\0';
+			progress = op_worker_line(op, op->rx);
+			memmove(op->rx, op->rx + n, op->rxlen - n + 1);
+			op->rxlen -= n;
+			if (progress)
+				return OP_WORKER_PROGRESS;
+		}
 		r = read(op->fd, buf, sizeof buf);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0)
-			break;		/* EAGAIN: more later */
-		if (r == 0) {
-			eof = true;
+			return OP_WORKER_MORE;	/* EAGAIN: more later */
+		if (r == 0)
 			break;
-		}
 		op->rx = xrealloc(op->rx, op->rxlen + (size_t)r + 1);
 		memcpy(op->rx + op->rxlen, buf, (size_t)r);
 		op->rxlen += (size_t)r;
 		op->rx[op->rxlen] = '\0';
-		while ((nl = memchr(op->rx, '\n', op->rxlen)) != NULL) {
-			size_t n = (size_t)(nl - op->rx) + 1;
-
-			*nl = '\0';
-			op_worker_line(e, op, op->rx);
-			memmove(op->rx, op->rx + n, op->rxlen - n + 1);
-			op->rxlen -= n;
-		}
 	}
-	if (!eof)
-		return;
 	/*
 	 * The handle goes before the fd: a poll handle closed later would
 	 * take the epoll registration of whatever reuses the fd number with
@@ -315,5 +310,5 @@ op_worker_read(struct engine *e, struct op *op)
 		}
 		op->pid = -1;
 	}
-	op_finalize(e, op, false);
+	return OP_WORKER_END;
 }

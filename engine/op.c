@@ -217,6 +217,27 @@ op_register(struct engine *e, const struct op_spec *spec)
 	return &op->info;
 }
 
+/* What the helper wrote: each progress line is an op event, its end
+ * finalizes the op. */
+static void
+op_read(struct engine *e, struct op *op)
+{
+	int r;
+
+	while ((r = op_worker_read(e, op)) == OP_WORKER_PROGRESS)
+		op_update(e, op->info.id);
+	if (r == OP_WORKER_END)
+		op_finalize(e, op, false);
+}
+
+static void
+op_readable(uv_poll_t *h, int status, int events)
+{
+	struct op *op = h->data;
+
+	op_read(op->engine, op);
+}
+
 int
 op_start(struct engine *e, const struct op_spec *spec, char **id, struct err *err)
 {
@@ -245,7 +266,7 @@ op_start(struct engine *e, const struct op_spec *spec, char **id, struct err *er
 		op_finalize(e, op, true);
 		return 0;
 	}
-	if (op_worker_spawn(e, op, err) < 0) {
+	if (op_worker_spawn(e, op, op_readable, err) < 0) {
 		op_unlink(e, op);
 		op_destroy(op);
 		return -1;
@@ -254,6 +275,21 @@ op_start(struct engine *e, const struct op_spec *spec, char **id, struct err *er
 		*id = xstrdup(op->info.id);
 	op_update(e, op->info.id);
 	return 0;
+}
+
+int
+op_start_instance(struct engine *e, const char *inst, const struct op_spec *tmpl,
+    char **id, struct err *err)
+{
+	struct op_spec spec = *tmpl;
+	char *url = xasprintf("/1.0/instances/%s", inst);
+	int rc;
+
+	spec.resource_type = "instances";
+	spec.resource = url;
+	rc = op_start(e, &spec, id, err);
+	free(url);
+	return rc;
 }
 
 int
@@ -324,7 +360,7 @@ op_wait_id(struct engine *e, const char *id, int timeout_ms, struct op_info *out
 			int ms = left / 1000000 > 1000 ? 1000 : (int)(left / 1000000) + 1;
 
 			if (poll(&pfd, 1, ms) > 0)
-				op_worker_read(e, op);
+				op_read(e, op);
 		} else {
 			/* Driven by someone else (exec): let the loop turn. */
 			uv_run(e->loop, UV_RUN_NOWAIT);

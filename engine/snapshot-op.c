@@ -139,7 +139,7 @@ snapshot_op_create(struct engine *e, const char *inst, const char *snap,
 	struct instance in = { 0 };
 	struct snapshot_job *j = NULL;
 	sqlite3_stmt *st = NULL;
-	char *name = NULL, *profiles = NULL, *url = NULL, *storage = NULL;
+	char *name = NULL, *profiles = NULL, *storage = NULL;
 	int64_t iid, sid;
 	int rc = -1, i;
 
@@ -208,20 +208,17 @@ snapshot_op_create(struct engine *e, const char *inst, const char *snap,
 	j->inst = xstrdup(inst);
 	j->snap = xstrdup(name);
 	j->storage = xstrdup(storage);
-	url = xasprintf("/1.0/instances/%s", inst);
 	{
 		struct op_spec spec = {
 			.description = "Snapshotting instance",
 			.cls = OP_CLASS_TASK,
-			.resource_type = "instances",
-			.resource = url,
 			.work = create_work,
 			.done = create_done,
 			.free_arg = snapshot_job_free,
 			.arg = j,
 		};
 
-		rc = op_start(e, &spec, op_id, err);
+		rc = op_start_instance(e, inst, &spec, op_id, err);
 		if (rc < 0)
 			snapshot_op_delete_row(e, inst, name);
 	}
@@ -229,7 +226,6 @@ out:
 	instance_free_contents(&in);
 	free(name);
 	free(profiles);
-	free(url);
 	free(storage);
 	return rc;
 }
@@ -396,9 +392,8 @@ snapshot_op_start(struct engine *e, const char *inst, const char *snap,
     char **op_id, struct err *err)
 {
 	struct snapshot_job *j;
-	char *storage = NULL, *url;
+	char *storage = NULL;
 	int64_t iid, sid;
-	int rc;
 
 	if (instance_id(e, inst, &iid, &storage, NULL, err) < 0)
 		return -1;
@@ -420,23 +415,18 @@ snapshot_op_start(struct engine *e, const char *inst, const char *snap,
 	j->snap = xstrdup(snap);
 	j->newname = xstrdup(newname);
 	j->storage = storage;
-	url = xasprintf("/1.0/instances/%s", inst);
 	{
 		struct op_spec spec = {
 			.description = descr,
 			.cls = OP_CLASS_TASK,
-			.resource_type = "instances",
-			.resource = url,
 			.work = work,
 			.done = done,
 			.free_arg = snapshot_job_free,
 			.arg = j,
 		};
 
-		rc = op_start(e, &spec, op_id, err);
+		return op_start_instance(e, inst, &spec, op_id, err);
 	}
-	free(url);
-	return rc;
 }
 
 int

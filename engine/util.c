@@ -10,7 +10,9 @@
  * the command exits, not until every process that inherited its stdout
  * closes it: a background child it left behind would hold us for ever.
  * rm never crosses a mount: an overlay rootfs still mounted
- * over an image's files must not take the image with it.
+ * over an image's files must not take the image with it; util_rm_rf is
+ * the one tree remover of engine/.  Children of our own (exec and file
+ * helpers) are reaped from the loop through their pidfd (util_reap).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -380,4 +382,57 @@ util_uuid_v4(char out[37])
 	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
 	    "%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2], b[3], b[4], b[5],
 	    b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+}
+
+/*
+ * Reaping a child without waiting on the loop: a killed process may not
+ * end at once (a frozen container's stays frozen, SIGKILL or not, until it
+ * is thawed; a file helper may still stream after its answer), so it is
+ * reaped when its pidfd says it ended.
+ */
+struct util_reaper {
+	uv_poll_t	 poll;
+	pid_t		 pid;
+	int		 pidfd;
+};
+
+static void
+util_reaper_closed(uv_handle_t *h)
+{
+	struct util_reaper *r = h->data;
+
+	close(r->pidfd);
+	free(r);
+}
+
+static void
+util_reaper_cb(uv_poll_t *h, int status, int events)
+{
+	struct util_reaper *r = h->data;
+
+	if (waitpid(r->pid, NULL, WNOHANG) == 0)
+		return;
+	uv_poll_stop(h);
+	uv_close((uv_handle_t *)h, util_reaper_closed);
+}
+
+void
+util_reap(uv_loop_t *loop, pid_t pid, int pidfd)
+{
+	struct util_reaper *r;
+
+	if (waitpid(pid, NULL, WNOHANG) != 0 || pidfd < 0 || loop == NULL) {
+		if (pidfd < 0 || loop == NULL)
+			while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+				;
+		if (pidfd >= 0)
+			close(pidfd);
+		return;
+	}
+	r = xcalloc(1, sizeof *r);
+	r->pid = pid;
+	r->pidfd = pidfd;
+	uv_poll_init(loop, &r->poll, pidfd);
+	r->poll.data = r;
+	uv_poll_start(&r->poll, UV_READABLE, util_reaper_cb);
 }
