@@ -258,15 +258,101 @@ instance_run_wait_monitor(struct engine *e, const char *name, int timeout_ms)
 	}
 }
 
+/* The networks of the instance's nics: the engine's bridge is made when
+ * missing, any other must exist. */
+static int
+instance_run_networks(struct engine *e, const struct instance *in,
+    struct err *err)
+{
+	size_t i;
+
+	for (i = 0; i < in->expanded_devices.n; i++) {
+		const struct strmap *d = &in->expanded_devices.props[i];
+		const char *type = strmap_get(d, "type"), *net = strmap_get(d, "network");
+
+		if (type == NULL || strcmp(type, "nic") != 0 || net == NULL)
+			continue;
+		if (strcmp(net, ENGINE_BRIDGE) == 0) {
+			if (network_ensure(e, net, err) < 0)
+				return -1;
+		} else if (!network_bridge_exists(net))
+			return err_set(err, 404, "Network \"%s\" of device \"%s\" not "
+			    "found", net, in->expanded_devices.names[i]);
+	}
+	return 0;
+}
+
+/* linux.kernel_modules, loaded on the host (a failure is only logged). */
+static void
+instance_run_modules(const struct instance *in)
+{
+	const char *mods = strmap_get(&in->expanded_config, "linux.kernel_modules");
+	struct strv list = { 0 };
+	size_t i;
+
+	if (mods == NULL)
+		return;
+	strv_split(&list, mods, ',');
+	for (i = 0; i < list.n; i++) {
+		const char *argv[] = { "modprobe", "-q", list.v[i], NULL };
+
+		if (util_run(argv, NULL) < 0)
+			log_warn("instance %s: cannot load module %s", in->name,
+			    list.v[i]);
+	}
+	strv_free(&list);
+}
+
+/* Host-side veth names, fresh at every start as LXD does, so a leftover
+ * interface never blocks a start; the state shows them. */
+static void
+instance_run_veth_names(struct instance *in)
+{
+	size_t i;
+
+	for (i = 0; i < in->expanded_devices.n; i++) {
+		const struct strmap *d = &in->expanded_devices.props[i];
+		const char *type = strmap_get(d, "type"), *nt = strmap_get(d, "nictype");
+		char *key, veth[16];
+
+		if (type == NULL || strcmp(type, "nic") != 0 ||
+		    (nt != NULL && strcmp(nt, "macvlan") == 0))
+			continue;
+		key = xasprintf("volatile.%s.host_name", in->expanded_devices.names[i]);
+		if (strmap_get(d, "host_name") == NULL) {
+			instance_run_veth(veth);
+			strmap_set(&in->config, key, veth);
+		}
+		free(key);
+	}
+}
+
+/* A started container: its init recorded, power RUNNING, last used now. */
+static void
+instance_run_started(struct engine *e, const char *name, int64_t id, pid_t init)
+{
+	sqlite3_stmt *st = NULL;
+
+	instance_runtime_write(e, name, init);
+	instance_run_set_key(e, name, "volatile.last_state.power", "RUNNING");
+	sqlite3_exec(e->db, "PRAGMA busy_timeout = 5000", NULL, NULL, NULL);
+	if (sqlite3_prepare_v2(e->db, "UPDATE instances SET last_used_ns "
+	    "= ? WHERE id = ?", -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, time_now_ns());
+		sqlite3_bind_int64(st, 2, id);
+		sqlite3_step(st);
+		sqlite3_finalize(st);
+	}
+}
+
 int
 instance_run_start(struct engine *e, const char *name, struct err *err)
 {
 	struct instance in = { 0 };
 	struct lxc_container *c = NULL;
-	char *storage = NULL, *base = NULL, *mods = NULL;
+	char *storage = NULL, *base = NULL;
 	bool priv = false, idmap_rootfs = false;
 	int64_t id;
-	size_t i;
 	int rc = -1;
 
 	if (instance_id(e, name, &id, &storage, &base, err) < 0)
@@ -286,52 +372,10 @@ instance_run_start(struct engine *e, const char *name, struct err *err)
 		err_prefix(err, "Failed to start instance \"%s\"", name);
 		goto out;
 	}
-	for (i = 0; i < in.expanded_devices.n; i++) {
-		const struct strmap *d = &in.expanded_devices.props[i];
-		const char *type = strmap_get(d, "type"), *net = strmap_get(d, "network");
-
-		if (type == NULL || strcmp(type, "nic") != 0 || net == NULL)
-			continue;
-		if (strcmp(net, ENGINE_BRIDGE) == 0) {
-			if (network_ensure(e, net, err) < 0)
-				goto out;
-		} else if (!network_bridge_exists(net)) {
-			err_set(err, 404, "Network \"%s\" of device \"%s\" not found",
-			    net, in.expanded_devices.names[i]);
-			goto out;
-		}
-	}
-	mods = xstrdup(strmap_get(&in.expanded_config, "linux.kernel_modules"));
-	if (mods != NULL) {
-		struct strv list = { 0 };
-
-		strv_split(&list, mods, ',');
-		for (i = 0; i < list.n; i++) {
-			const char *argv[] = { "modprobe", "-q", list.v[i], NULL };
-
-			if (util_run(argv, NULL) < 0)
-				log_warn("instance %s: cannot load module %s", name,
-				    list.v[i]);
-		}
-		strv_free(&list);
-	}
-	/* Host-side veth names, fresh at every start as LXD does, so a
-	 * leftover interface never blocks a start; the state shows them. */
-	for (i = 0; i < in.expanded_devices.n; i++) {
-		const struct strmap *d = &in.expanded_devices.props[i];
-		const char *type = strmap_get(d, "type"), *nt = strmap_get(d, "nictype");
-		char *key, veth[16];
-
-		if (type == NULL || strcmp(type, "nic") != 0 ||
-		    (nt != NULL && strcmp(nt, "macvlan") == 0))
-			continue;
-		key = xasprintf("volatile.%s.host_name", in.expanded_devices.names[i]);
-		if (strmap_get(d, "host_name") == NULL) {
-			instance_run_veth(veth);
-			strmap_set(&in.config, key, veth);
-		}
-		free(key);
-	}
+	if (instance_run_networks(e, &in, err) < 0)
+		goto out;
+	instance_run_modules(&in);
+	instance_run_veth_names(&in);
 	instance_run_fill_volatile(&in);
 	if (instance_run_save_config(e, &in, err) < 0)
 		goto out;
@@ -373,25 +417,7 @@ instance_run_start(struct engine *e, const char *name, struct err *err)
 		free(why);
 		goto umount;
 	}
-	instance_runtime_write(e, name, c->init_pid(c));
-	{
-		char now[24];
-
-		snprintf(now, sizeof now, "%lld", (long long)time_now_ns());
-		instance_run_set_key(e, name, "volatile.last_state.power", "RUNNING");
-		sqlite3_exec(e->db, "PRAGMA busy_timeout = 5000", NULL, NULL, NULL);
-		{
-			sqlite3_stmt *st = NULL;
-
-			if (sqlite3_prepare_v2(e->db, "UPDATE instances SET last_used_ns "
-			    "= ? WHERE id = ?", -1, &st, NULL) == SQLITE_OK) {
-				sqlite3_bind_int64(st, 1, time_now_ns());
-				sqlite3_bind_int64(st, 2, id);
-				sqlite3_step(st);
-				sqlite3_finalize(st);
-			}
-		}
-	}
+	instance_run_started(e, name, id, c->init_pid(c));
 	rc = 0;
 	goto out;
 umount:
@@ -401,7 +427,6 @@ out:
 	instance_free_contents(&in);
 	free(storage);
 	free(base);
-	free(mods);
 	return rc;
 }
 
