@@ -28,6 +28,10 @@
  * read and applied through the same operations, so subscribers see the
  * events a real concurrent client would cause.
  *
+ * Names and config keys are checked with the engine's own rules (core/name.c,
+ * core/config-key.c): what the engine refuses, the fake refuses with the
+ * same message.  Devices are not checked.
+ *
  * Exec and console are not simulated: they return 501.
  */
 #include <errno.h>
@@ -186,77 +190,6 @@ fake_find_image(struct fake *f, const char *ref)
 		found = &f->images[i];
 	}
 	return found;
-}
-
-/* LXD's hostname rules for instance names; NULL when valid. */
-static const char *
-fake_name_problem(const char *name)
-{
-	size_t i, len = strlen(name);
-
-	if (len == 0)
-		return "Name is empty";
-	if (len > 63)
-		return "Name must be 1-63 characters long";
-	if (name[0] == '-' || name[len - 1] == '-')
-		return "Name must not start or end with a hyphen";
-	if (name[0] >= '0' && name[0] <= '9')
-		return "Name must not start with a number";
-	for (i = 0; i < len; i++) {
-		char c = name[i];
-
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || c == '-'))
-			return "Name can only contain alphanumeric and hyphen characters";
-	}
-	return NULL;
-}
-
-static int
-fake_check_name(const char *what, const char *name, struct err *e)
-{
-	const char *why = fake_name_problem(name);
-
-	if (why != NULL)
-		return err_set(e, 400, "Invalid %s name \"%s\": %s", what, name, why);
-	return 0;
-}
-
-/* Config keys the engine understands (DESIGN.md "Config language"). */
-static bool
-fake_key_is_known(const char *k)
-{
-	static const char *const exact[] = {
-		"limits.cpu", "limits.memory", "limits.processes",
-		"security.privileged", "security.nesting", "boot.autostart",
-		"boot.autostart.delay", "snapshots.schedule", "snapshots.expiry",
-		"raw.lxc", "linux.kernel_modules",
-	};
-	static const char *const prefix[] = {
-		"user.", "environment.", "volatile.", "image.",
-	};
-	size_t i;
-
-	for (i = 0; i < ARRAY_SIZE(exact); i++)
-		if (strcmp(k, exact[i]) == 0)
-			return true;
-	for (i = 0; i < ARRAY_SIZE(prefix); i++)
-		if (strncmp(k, prefix[i], strlen(prefix[i])) == 0)
-			return true;
-	return false;
-}
-
-static int
-fake_check_config(const struct strmap *c, struct err *e)
-{
-	size_t i;
-
-	for (i = 0; i < c->n; i++)
-		if (!fake_key_is_known(c->keys[i]))
-			return err_set(e, 400,
-			    "Invalid config: Unknown configuration key: %s",
-			    c->keys[i]);
-	return 0;
 }
 
 static int
@@ -656,20 +589,25 @@ fake_action_apply(struct fake *f, struct fake_inst *fi, const char *action,
 	}
 }
 
-/* Does the work of an operation; sets e on failure. */
+/* The instance's profiles, config and devices become these, expanded again. */
 static void
-fake_op_run(struct fake *f, struct fake_op *op, struct err *e)
+fake_inst_set_config(struct fake *f, struct fake_inst *fi, const struct strv *profiles,
+    const struct strmap *config, const struct devmap *devices)
 {
-	struct fake_inst *fi = fake_find_inst(f, op->inst);
-	struct snapshot *s;
-	struct image *im;
-	size_t i;
+	strv_free(&fi->in.profiles);
+	strv_copy(&fi->in.profiles, profiles);
+	strmap_free(&fi->in.config);
+	strmap_copy(&fi->in.config, config);
+	devmap_free(&fi->in.devices);
+	devmap_copy(&fi->in.devices, devices);
+	fake_expand(f, &fi->in);
+}
 
-	if (op->job != JOB_CREATE && op->job != JOB_IMAGE_DELETE &&
-	    op->job != JOB_IMAGE_IMPORT && fi == NULL) {
-		err_set(e, 404, "Instance not found");
-		return;
-	}
+/* The end of an instance job (fi is NULL only for JOB_CREATE). */
+static void
+fake_job_instance(struct fake *f, struct fake_op *op, struct fake_inst *fi,
+    struct err *e)
+{
 	switch (op->job) {
 	case JOB_CREATE:
 		if (fake_find_inst(f, op->newinst->name) != NULL) {
@@ -712,63 +650,71 @@ fake_op_run(struct fake *f, struct fake_op *op, struct err *e)
 		fi->in.ephemeral = op->newinst->ephemeral;
 		free(fi->in.description);
 		fi->in.description = xstrdup(op->newinst->description);
-		strv_free(&fi->in.profiles);
-		strv_copy(&fi->in.profiles, &op->newinst->profiles);
-		strmap_free(&fi->in.config);
-		strmap_copy(&fi->in.config, &op->newinst->config);
-		devmap_free(&fi->in.devices);
-		devmap_copy(&fi->in.devices, &op->newinst->devices);
-		fake_expand(f, &fi->in);
+		fake_inst_set_config(f, fi, &op->newinst->profiles,
+		    &op->newinst->config, &op->newinst->devices);
 		fake_inst_event(f, "instance-updated", fi->in.name, NULL, NULL, NULL);
 		break;
+	default:
+		break;
+	}
+}
+
+/* The end of a snapshot job: op->arg names the snapshot. */
+static void
+fake_job_snapshot(struct fake *f, struct fake_op *op, struct fake_inst *fi,
+    struct err *e)
+{
+	struct snapshot *s = fake_find_snap(fi, op->arg);
+	const char *action = NULL;
+	size_t i;
+
+	if (op->job == JOB_SNAP_CREATE && s != NULL) {
+		err_set(e, 409, "Snapshot \"%s\" already exists", op->arg);
+		return;
+	}
+	if (op->job != JOB_SNAP_CREATE && s == NULL) {
+		err_set(e, 404, "Snapshot not found");
+		return;
+	}
+	switch (op->job) {
 	case JOB_SNAP_CREATE:
-		if (fake_find_snap(fi, op->arg) != NULL) {
-			err_set(e, 409, "Snapshot \"%s\" already exists", op->arg);
-			return;
-		}
 		fake_add_snapshot(fi, op->arg, op->stateful, time_now_ns(), 0);
-		fake_inst_event(f, "instance-snapshot-created", fi->in.name,
-		    op->arg, NULL, NULL);
+		action = "instance-snapshot-created";
 		break;
 	case JOB_SNAP_RENAME:
-		if ((s = fake_find_snap(fi, op->arg)) == NULL) {
-			err_set(e, 404, "Snapshot not found");
-			return;
-		}
 		free(s->name);
 		s->name = xstrdup(op->arg2);
 		fake_inst_event(f, "instance-snapshot-renamed", fi->in.name,
 		    op->arg2, "old_name", op->arg);
-		break;
+		return;
 	case JOB_SNAP_DELETE:
-		if ((s = fake_find_snap(fi, op->arg)) == NULL) {
-			err_set(e, 404, "Snapshot not found");
-			return;
-		}
 		i = (size_t)(s - fi->in.snapshots);
 		snapshot_free_contents(s);
 		memmove(&fi->in.snapshots[i], &fi->in.snapshots[i + 1],
 		    (fi->in.nsnapshots - i - 1) * sizeof *s);
 		fi->in.nsnapshots--;
-		fake_inst_event(f, "instance-snapshot-deleted", fi->in.name,
-		    op->arg, NULL, NULL);
+		action = "instance-snapshot-deleted";
 		break;
 	case JOB_SNAP_RESTORE:
-		if ((s = fake_find_snap(fi, op->arg)) == NULL) {
-			err_set(e, 404, "Snapshot not found");
-			return;
-		}
-		strv_free(&fi->in.profiles);
-		strv_copy(&fi->in.profiles, &s->profiles);
-		strmap_free(&fi->in.config);
-		strmap_copy(&fi->in.config, &s->config);
-		devmap_free(&fi->in.devices);
-		devmap_copy(&fi->in.devices, &s->devices);
-		fake_expand(f, &fi->in);
-		fake_inst_event(f, "instance-snapshot-restored", fi->in.name,
-		    op->arg, NULL, NULL);
+		fake_inst_set_config(f, fi, &s->profiles, &s->config, &s->devices);
+		action = "instance-snapshot-restored";
 		break;
-	case JOB_IMAGE_DELETE:
+	default:
+		return;
+	}
+	fake_inst_event(f, action, fi->in.name, op->arg, NULL, NULL);
+}
+
+/* The end of an image job: a deleted record, or a new one (import,
+ * publish) with a fingerprint derived from the op's number. */
+static void
+fake_job_image(struct fake *f, struct fake_op *op, struct err *e)
+{
+	struct image *im;
+	char *src;
+	size_t i;
+
+	if (op->job == JOB_IMAGE_DELETE) {
 		for (i = 0; i < f->nimages; i++)
 			if (strcmp(f->images[i].fingerprint, op->arg) == 0)
 				break;
@@ -780,34 +726,62 @@ fake_op_run(struct fake *f, struct fake_op *op, struct err *e)
 		memmove(&f->images[i], &f->images[i + 1],
 		    (f->nimages - i - 1) * sizeof *f->images);
 		f->nimages--;
-		{
-			char *src = xasprintf("/1.0/images/%s", op->arg);
+		src = xasprintf("/1.0/images/%s", op->arg);
+		fake_lifecycle(f, "image-deleted", src, NULL, NULL);
+		free(src);
+		return;
+	}
+	f->images = xreallocarray(f->images, f->nimages + 1, sizeof *f->images);
+	im = &f->images[f->nimages++];
+	image_copy(im, &f->images[0]);
+	free(im->fingerprint);
+	im->fingerprint = xasprintf("%016llx%048d",
+	    (unsigned long long)f->op_seq * 0x9e3779b97f4a7c15ULL, 0);
+	image_alias_array_free(im->aliases, im->naliases);
+	im->aliases = NULL;
+	im->naliases = 0;
+	im->created_ns = im->uploaded_ns = time_now_ns();
+	strmap_set(&op->info.metadata, "fingerprint", im->fingerprint);
+	strmap_set(&op->info.metadata, "size", "1048576");
+	src = xasprintf("/1.0/images/%s", im->fingerprint);
+	fake_lifecycle(f, "image-created", src, NULL, NULL);
+	free(src);
+}
 
-			fake_lifecycle(f, "image-deleted", src, NULL, NULL);
-			free(src);
-		}
-		break;
+/* Does the op's work, at its end; e is set when it fails.  Publishing
+ * and the instance and snapshot jobs need their instance still there. */
+static void
+fake_op_run(struct fake *f, struct fake_op *op, struct err *e)
+{
+	struct fake_inst *fi = fake_find_inst(f, op->inst);
+
+	switch (op->job) {
+	case JOB_IMAGE_DELETE:
 	case JOB_IMAGE_IMPORT:
+		fake_job_image(f, op, e);
+		return;
+	case JOB_CREATE:
+		fake_job_instance(f, op, NULL, e);
+		return;
+	default:
+		break;
+	}
+	if (fi == NULL) {	/* gone since the op was made */
+		err_set(e, 404, "Instance not found");
+		return;
+	}
+	switch (op->job) {
 	case JOB_PUBLISH:
-		/* The fake makes a new image record with a derived fingerprint. */
-		f->images = xreallocarray(f->images, f->nimages + 1, sizeof *f->images);
-		im = &f->images[f->nimages++];
-		image_copy(im, &f->images[0]);
-		free(im->fingerprint);
-		im->fingerprint = xasprintf("%016llx%048d",
-		    (unsigned long long)f->op_seq * 0x9e3779b97f4a7c15ULL, 0);
-		image_alias_array_free(im->aliases, im->naliases);
-		im->aliases = NULL;
-		im->naliases = 0;
-		im->created_ns = im->uploaded_ns = time_now_ns();
-		strmap_set(&op->info.metadata, "fingerprint", im->fingerprint);
-		strmap_set(&op->info.metadata, "size", "1048576");
-		{
-			char *src = xasprintf("/1.0/images/%s", im->fingerprint);
-
-			fake_lifecycle(f, "image-created", src, NULL, NULL);
-			free(src);
-		}
+		fake_job_image(f, op, e);
+		break;
+	case JOB_SNAP_CREATE:
+	case JOB_SNAP_RENAME:
+	case JOB_SNAP_DELETE:
+	case JOB_SNAP_RESTORE:
+		fake_job_snapshot(f, op, fi, e);
+		break;
+	default:
+		fake_job_instance(f, op, fi, e);
 		break;
 	}
 }
@@ -1103,14 +1077,9 @@ static int
 fake_server_update(struct backend *b, const struct strmap *config, struct err *e)
 {
 	struct fake *f = fake_of(b);
-	size_t i;
 
-	for (i = 0; i < config->n; i++)
-		if (strncmp(config->keys[i], "core.", 5) != 0 &&
-		    strncmp(config->keys[i], "images.", 7) != 0 &&
-		    strncmp(config->keys[i], "user.", 5) != 0)
-			return err_set(e, 400,
-			    "Invalid server config: Unknown key: %s", config->keys[i]);
+	if (config_key_validate_server(config, e) < 0)
+		return -1;
 	strmap_free(&f->server_config);
 	strmap_copy(&f->server_config, config);
 	return 0;
@@ -1173,54 +1142,14 @@ fake_instance_state(struct backend *b, const char *name,
 	return 0;
 }
 
-static int
-fake_instance_create(struct backend *b, const struct instance_create *c,
-    char **op_id, struct err *e)
+/* The record a create makes: a copy of src (without its state, and without
+ * its snapshots for instance_only or a snapshot source) or a new one, with
+ * the image's properties, then what the request says. */
+static struct instance *
+fake_create_record(const struct instance_create *c, const char *name,
+    const struct fake_inst *src, bool from_snapshot, const struct image *im)
 {
-	struct fake *f = fake_of(b);
-	struct instance *ni = NULL;
-	struct fake_inst *src = NULL;
-	struct image *im = NULL;
-	struct fake_op *op;
-	char *name = NULL, *copy_inst = NULL, *slash;
-	int rc = -1;
-
-	if (c->name == NULL || *c->name == '\0') {
-		do {
-			free(name);
-			name = xasprintf("fake-%d", ++f->next_auto_name);
-		} while (fake_find_inst(f, name) != NULL);
-	} else
-		name = xstrdup(c->name);
-	if (fake_check_name("instance", name, e) < 0)
-		goto out;
-	if (fake_find_inst(f, name) != NULL) {
-		err_set(e, 409, "Instance \"%s\" already exists", name);
-		goto out;
-	}
-	if (fake_check_config(&c->config, e) < 0)
-		goto out;
-	if (c->has_profiles && fake_check_profiles(f, &c->profiles, e) < 0)
-		goto out;
-	if (c->source == SOURCE_IMAGE) {
-		if ((im = fake_find_image(f, c->image)) == NULL) {
-			err_set(e, 404, "Failed to create instance \"%s\": Image \"%s\" not found",
-			    name, c->image ? c->image : "");
-			goto out;
-		}
-	} else if (c->source == SOURCE_COPY) {
-		copy_inst = xstrdup(c->copy_from ? c->copy_from : "");
-		if ((slash = strchr(copy_inst, '/')) != NULL)
-			*slash = '\0';
-		if ((src = fake_find_inst(f, copy_inst)) == NULL) {
-			err_set(e, 404, "Instance not found");
-			goto out;
-		}
-		if (slash != NULL && fake_find_snap(src, slash + 1) == NULL) {
-			err_set(e, 404, "Snapshot not found");
-			goto out;
-		}
-	}
+	struct instance *ni;
 
 	ni = xcalloc(1, sizeof *ni);
 	if (src != NULL) {
@@ -1228,7 +1157,7 @@ fake_instance_create(struct backend *b, const struct instance_create *c,
 		free(ni->name);
 		instance_state_free(ni->state);
 		ni->state = NULL;
-		if (c->instance_only || slash != NULL) {
+		if (c->instance_only || from_snapshot) {
 			snapshot_array_free(ni->snapshots, ni->nsnapshots);
 			ni->snapshots = NULL;
 			ni->nsnapshots = 0;
@@ -1265,6 +1194,63 @@ fake_instance_create(struct backend *b, const struct instance_create *c,
 	}
 	strmap_merge(&ni->config, &c->config);
 	devmap_merge(&ni->devices, &c->devices);
+	return ni;
+}
+
+static int
+fake_instance_create(struct backend *b, const struct instance_create *c,
+    char **op_id, struct err *e)
+{
+	struct fake *f = fake_of(b);
+	struct instance *ni = NULL;
+	struct fake_inst *src = NULL;
+	struct image *im = NULL;
+	struct fake_op *op;
+	char *name = NULL, *copy_inst = NULL, *slash = NULL;
+	int rc = -1;
+
+	if (c->name == NULL || *c->name == '\0') {
+		do {
+			free(name);
+			name = xasprintf("fake-%d", ++f->next_auto_name);
+		} while (fake_find_inst(f, name) != NULL);
+	} else
+		name = xstrdup(c->name);
+	if (name_validate_instance(name, e) < 0) {
+		err_prefix(e, "Failed to create instance \"%s\"", name);
+		goto out;
+	}
+	if (fake_find_inst(f, name) != NULL) {
+		err_set(e, 409, "Instance \"%s\" already exists", name);
+		goto out;
+	}
+	if (config_key_validate_all(&c->config, CONFIG_INSTANCE, e) < 0) {
+		err_prefix(e, "Failed to create instance \"%s\"", name);
+		goto out;
+	}
+	if (c->has_profiles && fake_check_profiles(f, &c->profiles, e) < 0)
+		goto out;
+	if (c->source == SOURCE_IMAGE) {
+		if ((im = fake_find_image(f, c->image)) == NULL) {
+			err_set(e, 404, "Failed to create instance \"%s\": Image \"%s\" not found",
+			    name, c->image ? c->image : "");
+			goto out;
+		}
+	} else if (c->source == SOURCE_COPY) {
+		copy_inst = xstrdup(c->copy_from ? c->copy_from : "");
+		if ((slash = strchr(copy_inst, '/')) != NULL)
+			*slash = '\0';
+		if ((src = fake_find_inst(f, copy_inst)) == NULL) {
+			err_set(e, 404, "Instance not found");
+			goto out;
+		}
+		if (slash != NULL && fake_find_snap(src, slash + 1) == NULL) {
+			err_set(e, 404, "Snapshot not found");
+			goto out;
+		}
+	}
+
+	ni = fake_create_record(c, name, src, slash != NULL, im);
 	op = fake_op_new(f, JOB_CREATE, "Creating instance", name, op_id);
 	op->newinst = ni;
 	ni = NULL;
@@ -1287,7 +1273,7 @@ fake_instance_update(struct backend *b, const char *name,
 
 	if (fi == NULL)
 		return err_set(e, 404, "Instance not found");
-	if (fake_check_config(&put->config, e) < 0 ||
+	if (config_key_validate_all(&put->config, CONFIG_INSTANCE, e) < 0 ||
 	    fake_check_profiles(f, &put->profiles, e) < 0)
 		return err_prefix(e, "Failed to update instance \"%s\"", name);
 	ni = xcalloc(1, sizeof *ni);
@@ -1377,10 +1363,10 @@ fake_instance_rename(struct backend *b, const char *name, const char *newname,
 	struct fake_inst *fi = fake_find_inst(f, name);
 	struct fake_op *op;
 
+	if (name_validate_instance(newname, e) < 0)
+		return -1;	/* first, as the engine */
 	if (fi == NULL)
 		return err_set(e, 404, "Instance not found");
-	if (fake_check_name("instance", newname, e) < 0)
-		return -1;
 	if (fi->in.status != STATUS_STOPPED)
 		return err_set(e, 400, "Renaming of running instance not allowed");
 	if (fake_find_inst(f, newname) != NULL)
@@ -1391,6 +1377,24 @@ fake_instance_rename(struct backend *b, const char *name, const char *newname,
 }
 
 /* ---- backend_ops: snapshots ---- */
+
+/* The instance holding snapshot inst/snap, or NULL with a 404 naming what
+ * is missing. */
+static struct fake_inst *
+fake_snap_owner(struct fake *f, const char *inst, const char *snap, struct err *e)
+{
+	struct fake_inst *fi = fake_find_inst(f, inst);
+
+	if (fi == NULL) {
+		err_set(e, 404, "Instance not found");
+		return NULL;
+	}
+	if (fake_find_snap(fi, snap) == NULL) {
+		err_set(e, 404, "Snapshot not found");
+		return NULL;
+	}
+	return fi;
+}
 
 static int
 fake_snapshot_list(struct backend *b, const char *inst, struct snapshot **out,
@@ -1412,15 +1416,12 @@ static int
 fake_snapshot_get(struct backend *b, const char *inst, const char *snap,
     struct snapshot **out, struct err *e)
 {
-	struct fake_inst *fi = fake_find_inst(fake_of(b), inst);
-	struct snapshot *s;
+	struct fake_inst *fi = fake_snap_owner(fake_of(b), inst, snap, e);
 
 	if (fi == NULL)
-		return err_set(e, 404, "Instance not found");
-	if ((s = fake_find_snap(fi, snap)) == NULL)
-		return err_set(e, 404, "Snapshot not found");
+		return -1;
 	*out = xcalloc(1, sizeof **out);
-	snapshot_copy(*out, s);
+	snapshot_copy(*out, fake_find_snap(fi, snap));
 	return 0;
 }
 
@@ -1447,8 +1448,8 @@ fake_snapshot_create(struct backend *b, const char *inst, const char *snap,
 			free(name);
 		}
 	} else {
-		if (strchr(snap, '/') != NULL || strlen(snap) > 63)
-			return err_set(e, 400, "Invalid snapshot name \"%s\"", snap);
+		if (name_validate_snapshot(snap, e) < 0)
+			return -1;
 		if (fake_find_snap(fi, snap) != NULL)
 			return err_set(e, 409, "Snapshot \"%s\" already exists", snap);
 		name = xstrdup(snap);
@@ -1464,13 +1465,13 @@ fake_snapshot_rename(struct backend *b, const char *inst, const char *snap,
     const char *newname, char **op_id, struct err *e)
 {
 	struct fake *f = fake_of(b);
-	struct fake_inst *fi = fake_find_inst(f, inst);
+	struct fake_inst *fi = fake_snap_owner(f, inst, snap, e);
 	struct fake_op *op;
 
 	if (fi == NULL)
-		return err_set(e, 404, "Instance not found");
-	if (fake_find_snap(fi, snap) == NULL)
-		return err_set(e, 404, "Snapshot not found");
+		return -1;
+	if (name_validate_snapshot(newname, e) < 0)
+		return -1;
 	if (fake_find_snap(fi, newname) != NULL)
 		return err_set(e, 409, "Snapshot \"%s\" already exists", newname);
 	op = fake_op_new(f, JOB_SNAP_RENAME, "Renaming snapshot", inst, op_id);
@@ -1484,13 +1485,10 @@ fake_snapshot_delete(struct backend *b, const char *inst, const char *snap,
     char **op_id, struct err *e)
 {
 	struct fake *f = fake_of(b);
-	struct fake_inst *fi = fake_find_inst(f, inst);
 	struct fake_op *op;
 
-	if (fi == NULL)
-		return err_set(e, 404, "Instance not found");
-	if (fake_find_snap(fi, snap) == NULL)
-		return err_set(e, 404, "Snapshot not found");
+	if (fake_snap_owner(f, inst, snap, e) == NULL)
+		return -1;
 	op = fake_op_new(f, JOB_SNAP_DELETE, "Deleting snapshot", inst, op_id);
 	op->arg = xstrdup(snap);
 	return 0;
@@ -1501,13 +1499,10 @@ fake_snapshot_restore(struct backend *b, const char *inst, const char *snap,
     bool stateful, char **op_id, struct err *e)
 {
 	struct fake *f = fake_of(b);
-	struct fake_inst *fi = fake_find_inst(f, inst);
 	struct fake_op *op;
 
-	if (fi == NULL)
-		return err_set(e, 404, "Instance not found");
-	if (fake_find_snap(fi, snap) == NULL)
-		return err_set(e, 404, "Snapshot not found");
+	if (fake_snap_owner(f, inst, snap, e) == NULL)
+		return -1;
 	if (stateful)
 		return err_set(e, 400, "Stateful restore is not available");
 	op = fake_op_new(f, JOB_SNAP_RESTORE, "Restoring snapshot", inst, op_id);
@@ -1520,14 +1515,11 @@ fake_snapshot_update(struct backend *b, const char *inst, const char *snap,
     int64_t expires_ns, struct err *e)
 {
 	struct fake *f = fake_of(b);
-	struct fake_inst *fi = fake_find_inst(f, inst);
-	struct snapshot *s;
+	struct fake_inst *fi = fake_snap_owner(f, inst, snap, e);
 
 	if (fi == NULL)
-		return err_set(e, 404, "Instance not found");
-	if ((s = fake_find_snap(fi, snap)) == NULL)
-		return err_set(e, 404, "Snapshot not found");
-	s->expires_ns = expires_ns;
+		return -1;
+	fake_find_snap(fi, snap)->expires_ns = expires_ns;
 	fake_inst_event(f, "instance-snapshot-updated", inst, snap, NULL, NULL);
 	return 0;
 }
@@ -1537,12 +1529,8 @@ static int
 fake_snapshot_diff_files(struct backend *b, const char *inst, const char *snap,
     struct strv *out, struct err *e)
 {
-	struct fake_inst *fi = fake_find_inst(fake_of(b), inst);
-
-	if (fi == NULL)
-		return err_set(e, 404, "Instance not found");
-	if (fake_find_snap(fi, snap) == NULL)
-		return err_set(e, 404, "Snapshot not found");
+	if (fake_snap_owner(fake_of(b), inst, snap, e) == NULL)
+		return -1;
 	strv_push(out, "M /etc/hostname");
 	strv_push(out, "A /root/notes.txt");
 	strv_push(out, "D /tmp/build.log");
@@ -1604,12 +1592,12 @@ fake_profile_create(struct backend *b, const struct profile *p, struct err *e)
 	struct profile *np;
 	char *src;
 
-	if (fake_check_name("profile", p->name ? p->name : "", e) < 0)
+	if (name_validate_profile(p->name, e) < 0)
 		return -1;
+	if (config_key_validate_all(&p->config, CONFIG_PROFILE, e) < 0)
+		return err_prefix(e, "Invalid profile \"%s\"", p->name);
 	if (fake_find_profile(f, p->name) != NULL)
 		return err_set(e, 409, "Profile \"%s\" already exists", p->name);
-	if (fake_check_config(&p->config, e) < 0)
-		return err_prefix(e, "Failed to create profile \"%s\"", p->name);
 	f->profiles = xreallocarray(f->profiles, f->nprofiles + 1,
 	    sizeof *f->profiles);
 	np = &f->profiles[f->nprofiles++];
@@ -1634,8 +1622,8 @@ fake_profile_update(struct backend *b, const char *name, const struct profile *p
 
 	if (cur == NULL)
 		return err_set(e, 404, "Profile not found");
-	if (fake_check_config(&p->config, e) < 0)
-		return err_prefix(e, "Failed to update profile \"%s\"", name);
+	if (config_key_validate_all(&p->config, CONFIG_PROFILE, e) < 0)
+		return err_prefix(e, "Invalid profile \"%s\"", name);
 	free(cur->description);
 	cur->description = xstrdup(p->description ? p->description : "");
 	strmap_free(&cur->config);
@@ -1664,7 +1652,7 @@ fake_profile_rename(struct backend *b, const char *name, const char *newname,
 		return err_set(e, 404, "Profile not found");
 	if (strcmp(name, "default") == 0)
 		return err_set(e, 403, "The \"default\" profile cannot be renamed");
-	if (fake_check_name("profile", newname, e) < 0)
+	if (name_validate_profile(newname, e) < 0)
 		return -1;
 	if (fake_find_profile(f, newname) != NULL)
 		return err_set(e, 409, "Profile \"%s\" already exists", newname);

@@ -1,15 +1,24 @@
 /*
- * backend.h - the contract between the layers.
+ * core.h - the contract between the layers, and the map of core/.
  *
  * The TUI and the API server see containers only through this file: the
  * model (instances, snapshots, profiles, images, operations, events) and a
  * vtable, struct backend_ops, implemented three times:
  *
- *   engine/backend-local.c   the embedded engine (liblxc on this host, local:)
- *   remote/backend-remote.c  the LXD REST API (lxdeckd, LXD, Incus)
- *   engine/backend-fake.c    a deterministic in-memory fake for screen tests
+ *   engine/backend-local.c          the embedded engine (liblxc on this host, local:)
+ *   remote/client/backend-remote.c  the LXD REST API (lxdeckd, LXD, Incus)
+ *   core/backend-fake.c             a deterministic in-memory fake for screen tests
  *
- * and combined by engine/backend-multi.c, one backend over several remotes.
+ * and combined by core/backend-multi.c, one backend over several remotes.
+ * The rest of core/:
+ *
+ *   model.c       freeing and copying the model's value types
+ *   name.c        what an instance, snapshot or profile may be called
+ *   config-key.c  which config keys exist and what values they take
+ *
+ * name.c and config-key.c are LXD 5.0.2's rules, the one set every backend
+ * and the TUI's forms use: the fake accepts and refuses exactly what the
+ * engine does, with the same message.
  *
  * Rules of the contract:
  * - Every method takes the backend first and a struct err * last, returns 0
@@ -724,6 +733,71 @@ void	 snapshot_copy(struct snapshot *dst, const struct snapshot *src);
 void	 profile_copy(struct profile *dst, const struct profile *src);
 void	 image_copy(struct image *dst, const struct image *src);
 void	 instance_state_copy(struct instance_state *dst, const struct instance_state *src);
+
+/*
+ * The rules every backend and the TUI's forms share (LXD 5.0.2's): what an
+ * object may be called and which config keys exist.  Every refusal is a 400
+ * naming the object; the fake refuses exactly what the engine refuses.
+ */
+
+/* name.c: instance names are DNS labels (1-63 letters, digits and '-', not
+ * starting with a digit or '-', not ending with '-'); snapshot names hold no
+ * '/', '?', '&', '+' or space; profile names no '/'. */
+int	 name_validate_instance(const char *, struct err *);
+int	 name_validate_snapshot(const char *, struct err *);
+int	 name_validate_profile(const char *, struct err *);
+
+/* config-key.c: the config keys, their values and the server's namespaces. */
+/* Profiles may not hold the instance-only volatile.* and image.* keys. */
+enum config_scope { CONFIG_INSTANCE, CONFIG_PROFILE };
+/* A value checker returns NULL when the value is fine, or why it is not
+ * (borrowed, static text). */
+typedef const char *(*config_key_check_fn)(const char *);
+/* One raw.idmap entry: kind 'u' or 'g', count ids from host and cont on. */
+struct config_key_idmap {
+	char		kind;
+	uint64_t	host;
+	uint64_t	cont;
+	uint64_t	count;
+};
+/* key = value under LXD's rules: 0, or -1 and a 400 naming the key. */
+int	 config_key_validate(const char *key, const char *value, enum config_scope,
+	    struct err *);
+/* The same, but a key these rules do not know is left to the backend (a
+ * remote LXD may know it): the TUI's forms check with this. */
+int	 config_key_validate_known(const char *key, const char *value,
+	    enum config_scope, struct err *);
+/* Every key of m (NULL: none), stopping at the first refusal. */
+int	 config_key_validate_all(const struct strmap *, enum config_scope,
+	    struct err *);
+/* The server's config (core.*, images.*, network.*, user.*). */
+int	 config_key_validate_server(const struct strmap *, struct err *);
+/* The i-th known key, then the namespaces ("user."), NULL past the end
+ * (borrowed). */
+const char *config_key_name(size_t i);
+/* A 400 "Invalid value for KEY: VALUE: why", the value shortened. */
+int	 config_key_bad_value(struct err *, const char *key, const char *value,
+	    const char *why);
+/* The value parsers the checkers use, for those who read the values:
+ * 0, or -EINVAL (-ERANGE when out of range). */
+int	 config_key_parse_int(const char *, int64_t *);
+int	 config_key_parse_uint(const char *, uint64_t *);
+/* true/1/yes/on, false/0/no/off, any case. */
+int	 config_key_parse_bool(const char *, bool *);
+/* "64MiB", "1GB", "512" with LXD's units (no percentage). */
+int	 config_key_parse_bytes(const char *, int64_t *bytes);
+/* The same or "50%" (of host RAM; -EIO when it cannot be read). */
+int	 config_key_parse_size(const char *, int64_t *bytes);
+/* limits.cpu.allowance: "N%" (*pct) or "Qms/Pms" (*quota_ms, *period_ms);
+ * the others are -1. */
+int	 config_key_parse_allowance(const char *, int64_t *pct, int64_t *quota_ms,
+	    int64_t *period_ms);
+/* raw.idmap's lines; "both" gives two entries.  *out (caller frees) and *n
+ * are set only when it returns 0; out may be NULL to only check. */
+int	 config_key_parse_idmap(const char *, struct config_key_idmap **out,
+	    size_t *n);
+const char *config_key_check_bool(const char *);
+const char *config_key_check_oneline(const char *);
 
 /* Constructors of the three backends.  NULL with err set on failure. */
 struct backend *backend_local_create(struct uv_loop_s *, const char *dir, struct err *);

@@ -93,14 +93,8 @@ local_server_update(struct backend *b, const struct strmap *config, struct err *
 	sqlite3_stmt *st = NULL;
 	size_t i;
 
-	for (i = 0; i < config->n; i++) {
-		const char *k = config->keys[i];
-
-		if (strncmp(k, "network.", 8) != 0 && strncmp(k, "core.", 5) != 0 &&
-		    strncmp(k, "images.", 7) != 0 && strncmp(k, "user.", 5) != 0)
-			return err_set(err, 400, "Unknown server configuration key: "
-			    "\"%s\"", k);
-	}
+	if (config_key_validate_server(config, err) < 0)
+		return -1;
 	if (db_begin(e->db, err) < 0)
 		return -1;
 	if (db_exec(e->db, "DELETE FROM config WHERE key NOT LIKE 'network.%'", err) < 0)

@@ -111,8 +111,6 @@ struct engine {
 	bool		 image_refreshing;	/* an "Updating images" op runs */
 };
 
-enum config_scope { CONFIG_INSTANCE, CONFIG_PROFILE };
-
 /*
  * Everything the LXC config of one container is rendered from.  Paths are
  * absolute.  expanded_* are the result of config_expand(); local_config
@@ -160,9 +158,8 @@ int	 db_devices_save(sqlite3 *, const char *table, const char *owner_col,
 
 /* instance-config.c: the config language (keys, values, devices, expansion,
  * translation to LXC).  Pure functions but for the host lookups of devices. */
+/* The keys by the core's rules (core/config-key.c). */
 int	 config_validate(const struct strmap *, enum config_scope, struct err *);
-int	 config_validate_key(const char *key, const char *value, enum config_scope,
-	    struct err *);
 int	 devices_validate(const struct devmap *, enum config_scope, struct err *);
 /* Does the running kernel have AppArmor enabled? */
 bool	 config_host_has_apparmor(void);
@@ -170,9 +167,6 @@ bool	 config_host_has_apparmor(void);
 void	 config_expand(const struct profile *profiles, size_t n,
 	    const struct strmap *config, const struct devmap *devices,
 	    struct strmap *out_config, struct devmap *out_devices);
-int	 config_parse_bool(const char *, bool *);
-/* "64MiB", "1GB", "512", "50%" (of host RAM); -EINVAL on nonsense. */
-int	 config_parse_size(const char *, int64_t *bytes);
 /* The LXC config text for one container (caller frees). */
 char	*config_render_lxc(const struct lxc_render *, struct err *);
 /* The cgroup items a running container gets for its expanded config, as
@@ -184,13 +178,6 @@ int	 config_cgroup_items(const struct strmap *expanded, bool cgroup2,
 uint32_t config_root_gid(const struct strmap *expanded, uint32_t base);
 /* Writes the seccomp policy every container gets (LXD's deny list). */
 int	 config_write_seccomp(const char *path, struct err *);
-
-/* name.c */
-/* LXD's rules: 1-63 chars, letters, digits and '-', not starting with a
- * digit or '-', not ending with '-'. */
-int	 name_validate_instance(const char *, struct err *);
-int	 name_validate_snapshot(const char *, struct err *);
-int	 name_validate_profile(const char *, struct err *);
 
 /* image.c: local images, content addressed (lxd-api.md 4.1). */
 /* Imports a unified tarball (rootfs_path NULL) or a split image; computes

@@ -221,7 +221,7 @@ idmap_check_instance(const struct engine *e, const struct strmap *expanded,
 	if (e->unpriv_missing == NULL)
 		return 0;
 	if (v != NULL)
-		config_parse_bool(v, &privileged);
+		config_key_parse_bool(v, &privileged);
 	if (privileged)
 		return 0;
 	return err_set(err, 400, "Unprivileged containers need %s, which this "

@@ -96,7 +96,7 @@ image_cache_config_bool(struct engine *e, const char *key, bool def)
 	if (engine_config_get(e, &cfg, NULL) < 0)
 		return def;
 	v = strmap_get(&cfg, key);
-	if (v != NULL && config_parse_bool(v, &b) < 0)
+	if (v != NULL && config_key_parse_bool(v, &b) < 0)
 		b = def;
 	strmap_free(&cfg);
 	return b;

@@ -497,7 +497,7 @@ exec_stdio_open(struct engine *e, const char *name, const struct instance *in,
 		int rc;
 
 		if (v != NULL)
-			config_parse_bool(v, &priv);
+			config_key_parse_bool(v, &priv);
 		if (!priv)
 			root = e->idmap_base;
 		*cp = lxc_container_new(name, e->lxcpath);

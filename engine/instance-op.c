@@ -874,7 +874,7 @@ instance_op_delete(struct engine *e, const char *name, char **op_id,
 		return -1;
 	prot = strmap_get(&cur.expanded_config, "security.protection.delete");
 	if (prot != NULL)
-		config_parse_bool(prot, &protect);
+		config_key_parse_bool(prot, &protect);
 	if (cur.status == STATUS_RUNNING || cur.status == STATUS_FROZEN) {
 		instance_free_contents(&cur);
 		return err_set(err, 400, "Instance \"%s\" is running, stop it first",

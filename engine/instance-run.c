@@ -94,7 +94,7 @@ instance_run_write_config(struct engine *e, const struct instance *in,
 	int rc = -1;
 
 	if (priv != NULL)
-		config_parse_bool(priv, &privileged);
+		config_key_parse_bool(priv, &privileged);
 	r.name = in->name;
 	r.rootfs = rootfs;
 	r.rootfs_idmap = idmap_rootfs;
@@ -182,7 +182,7 @@ instance_run_apply(struct engine *e, const char *name, struct err *err)
 		goto out;
 	if (instance_run_fill_volatile(&in))
 		instance_run_save_config(e, &in, NULL);
-	config_parse_bool(strmap_get(&in.expanded_config, "security.privileged"), &priv);
+	config_key_parse_bool(strmap_get(&in.expanded_config, "security.privileged"), &priv);
 	if (instance_run_write_config(e, &in, strcmp(storage, "dir") == 0 && !priv,
 	    err) < 0)
 		goto out;
@@ -367,7 +367,7 @@ instance_run_start(struct engine *e, const char *name, struct err *err)
 		err_set(err, 400, "The instance is frozen; unfreeze it instead");
 		goto out;
 	}
-	config_parse_bool(strmap_get(&in.expanded_config, "security.privileged"), &priv);
+	config_key_parse_bool(strmap_get(&in.expanded_config, "security.privileged"), &priv);
 	if (idmap_check_instance(e, &in.expanded_config, err) < 0) {
 		err_prefix(err, "Failed to start instance \"%s\"", name);
 		goto out;

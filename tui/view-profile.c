@@ -431,16 +431,23 @@ view_profile_place_error(struct view_profile_data *d, const char *msg)
 		}
 }
 
-/* What the form can tell without the backend. */
+/*
+ * What the form can tell without the backend: the core's rules for the keys
+ * they know (the engine's and the fake's own, with their message; a key
+ * they do not know is the backend's to judge, a remote LXD may know it),
+ * and the form's own: a key with white space cannot be shown in its rows.
+ * name is the profile's (the YAML text may leave it out).
+ */
 static int
-view_profile_check(const struct profile *p, struct err *e)
+view_profile_check(const struct profile *p, const char *name, struct err *e)
 {
 	size_t i;
 	const char *c;
 
 	for (i = 0; i < p->config.n; i++) {
-		if (*p->config.keys[i] == '\0')
-			return err_set(e, 400, "Empty configuration key");
+		if (config_key_validate_known(p->config.keys[i], p->config.vals[i],
+		    CONFIG_PROFILE, e) < 0)
+			return err_prefix(e, "Invalid profile \"%s\"", name);
 		for (c = p->config.keys[i]; *c; c++)
 			if (isspace((unsigned char)*c))
 				return err_set(e, 400, "Invalid configuration key "
@@ -471,7 +478,7 @@ view_profile_save(struct view *v)
 		    d->edit.name);
 		return;
 	}
-	if (view_profile_check(&d->edit, &e) < 0) {
+	if (view_profile_check(&d->edit, d->edit.name, &e) < 0) {
 		view_profile_place_error(d, e.msg);
 		status_set(t, STATUS_ERR, "Profile \"%s\" not saved: %s", d->edit.name,
 		    e.msg);
@@ -775,7 +782,7 @@ view_profile_yaml_check(struct tui *t, const char *text, void *arg,
 		return err_set(e, 400, "The name cannot be changed here (it is "
 		    "\"%s\"): use rename (m) in the profile list", name);
 	}
-	if (view_profile_check(&p, e) < 0 ||
+	if (view_profile_check(&p, name, e) < 0 ||
 	    t->b->ops->profile_update(t->b, name, &p, e) < 0) {
 		profile_free_contents(&p);
 		return -1;

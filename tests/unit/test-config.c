@@ -19,14 +19,14 @@ static bool
 ok_key(const char *k, const char *v)
 {
 	err_clear(&last);
-	return config_validate_key(k, v, CONFIG_INSTANCE, &last) == 0;
+	return config_key_validate(k, v, CONFIG_INSTANCE, &last) == 0;
 }
 
 static bool
 bad_key(const char *k, const char *v)
 {
 	err_clear(&last);
-	return config_validate_key(k, v, CONFIG_INSTANCE, &last) == -1 &&
+	return config_key_validate(k, v, CONFIG_INSTANCE, &last) == -1 &&
 	    last.code == 400;
 }
 
@@ -142,43 +142,43 @@ TEST(bools)
 
 	for (i = 0; i < ARRAY_SIZE(yes); i++) {
 		b = false;
-		CHECK(config_parse_bool(yes[i], &b) == 0 && b);
+		CHECK(config_key_parse_bool(yes[i], &b) == 0 && b);
 	}
 	for (i = 0; i < ARRAY_SIZE(no); i++) {
 		b = true;
-		CHECK(config_parse_bool(no[i], &b) == 0 && !b);
+		CHECK(config_key_parse_bool(no[i], &b) == 0 && !b);
 	}
-	CHECK(config_parse_bool("", &b) == -EINVAL);
-	CHECK(config_parse_bool("yes please", &b) == -EINVAL);
-	CHECK(config_parse_bool("2", &b) == -EINVAL);
+	CHECK(config_key_parse_bool("", &b) == -EINVAL);
+	CHECK(config_key_parse_bool("yes please", &b) == -EINVAL);
+	CHECK(config_key_parse_bool("2", &b) == -EINVAL);
 }
 
 TEST(sizes)
 {
 	int64_t n = 0;
 
-	CHECK(config_parse_size("64MiB", &n) == 0 && n == 67108864);
-	CHECK(config_parse_size("1GB", &n) == 0 && n == 1000000000);
-	CHECK(config_parse_size("512", &n) == 0 && n == 512);
-	CHECK(config_parse_size("512B", &n) == 0 && n == 512);
-	CHECK(config_parse_size("1kB", &n) == 0 && n == 1000);
-	CHECK(config_parse_size("1KiB", &n) == 0 && n == 1024);
-	CHECK(config_parse_size("2TiB", &n) == 0 && n == 2199023255552LL);
-	CHECK(config_parse_size("1EiB", &n) == 0 && n == 1152921504606846976LL);
-	CHECK(config_parse_size("3PB", &n) == 0 && n == 3000000000000000LL);
+	CHECK(config_key_parse_size("64MiB", &n) == 0 && n == 67108864);
+	CHECK(config_key_parse_size("1GB", &n) == 0 && n == 1000000000);
+	CHECK(config_key_parse_size("512", &n) == 0 && n == 512);
+	CHECK(config_key_parse_size("512B", &n) == 0 && n == 512);
+	CHECK(config_key_parse_size("1kB", &n) == 0 && n == 1000);
+	CHECK(config_key_parse_size("1KiB", &n) == 0 && n == 1024);
+	CHECK(config_key_parse_size("2TiB", &n) == 0 && n == 2199023255552LL);
+	CHECK(config_key_parse_size("1EiB", &n) == 0 && n == 1152921504606846976LL);
+	CHECK(config_key_parse_size("3PB", &n) == 0 && n == 3000000000000000LL);
 	n = 0;
-	CHECK(config_parse_size("50%", &n) == 0 && n > 0);
-	CHECK(config_parse_size("lots", &n) == -EINVAL);
-	CHECK(config_parse_size("", &n) == -EINVAL);
-	CHECK(config_parse_size("64 MiB", &n) == -EINVAL);
-	CHECK(config_parse_size("64mib", &n) == -EINVAL);
-	CHECK(config_parse_size("1KB", &n) == -EINVAL);
-	CHECK(config_parse_size("-5MB", &n) == -EINVAL);
-	CHECK(config_parse_size("MiB", &n) == -EINVAL);
-	CHECK(config_parse_size("1.5GB", &n) == -EINVAL);
-	CHECK(config_parse_size("%", &n) == -EINVAL);
-	CHECK(config_parse_size("101%", &n) == -EINVAL);
-	CHECK(config_parse_size("9EiB", &n) != 0);
+	CHECK(config_key_parse_size("50%", &n) == 0 && n > 0);
+	CHECK(config_key_parse_size("lots", &n) == -EINVAL);
+	CHECK(config_key_parse_size("", &n) == -EINVAL);
+	CHECK(config_key_parse_size("64 MiB", &n) == -EINVAL);
+	CHECK(config_key_parse_size("64mib", &n) == -EINVAL);
+	CHECK(config_key_parse_size("1KB", &n) == -EINVAL);
+	CHECK(config_key_parse_size("-5MB", &n) == -EINVAL);
+	CHECK(config_key_parse_size("MiB", &n) == -EINVAL);
+	CHECK(config_key_parse_size("1.5GB", &n) == -EINVAL);
+	CHECK(config_key_parse_size("%", &n) == -EINVAL);
+	CHECK(config_key_parse_size("101%", &n) == -EINVAL);
+	CHECK(config_key_parse_size("9EiB", &n) != 0);
 }
 
 TEST(unknown_and_free_keys)
@@ -204,15 +204,15 @@ TEST(profile_scope)
 	struct err e = { 0 };
 	struct strmap m = { 0 };
 
-	CHECK(config_validate_key("volatile.eth0.hwaddr", "00:16:3e:00:00:01",
+	CHECK(config_key_validate("volatile.eth0.hwaddr", "00:16:3e:00:00:01",
 	    CONFIG_PROFILE, &e) == -1);
 	CHECK(e.code == 400);
 	CHECK(strstr(e.msg, "volatile.eth0.hwaddr") != NULL);
 	err_clear(&e);
-	CHECK(config_validate_key("image.os", "x", CONFIG_PROFILE, &e) == -1);
+	CHECK(config_key_validate("image.os", "x", CONFIG_PROFILE, &e) == -1);
 	err_clear(&e);
-	CHECK(config_validate_key("user.x", "y", CONFIG_PROFILE, &e) == 0);
-	CHECK(config_validate_key("limits.memory", "1GB", CONFIG_PROFILE, &e) == 0);
+	CHECK(config_key_validate("user.x", "y", CONFIG_PROFILE, &e) == 0);
+	CHECK(config_key_validate("limits.memory", "1GB", CONFIG_PROFILE, &e) == 0);
 
 	strmap_set(&m, "limits.cpu", "2");
 	strmap_set(&m, "security.nesting", "true");

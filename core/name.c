@@ -16,11 +16,13 @@
  *   (LXD's checks); it is capped at 63 bytes so lists stay readable.
  *
  * Every refusal is a 400 whose message names the rejected name and says why.
+ * The engine and the fake backend both call these (core.h), so they refuse
+ * the same names with the same words.
  */
 #include <ctype.h>
 #include <string.h>
 
-#include "engine.h"
+#include "core.h"
 
 #define NAME_SNAPSHOT_MAX	255
 #define NAME_PROFILE_MAX	63
