@@ -391,6 +391,17 @@ fake_lifecycle(struct fake *f, const char *action, const char *source,
 	fake_kick(f);
 }
 
+/* A lifecycle event of /1.0/COLLECTION/NAME (profiles, images, ...). */
+static void
+fake_object_event(struct fake *f, const char *action, const char *collection,
+    const char *name, const char *ctx_key, const char *ctx_val)
+{
+	char *src = xasprintf("/1.0/%s/%s", collection, name);
+
+	fake_lifecycle(f, action, src, ctx_key, ctx_val);
+	free(src);
+}
+
 static void
 fake_inst_event(struct fake *f, const char *action, const char *inst,
     const char *snap, const char *ctx_key, const char *ctx_val)
@@ -711,7 +722,6 @@ static void
 fake_job_image(struct fake *f, struct fake_op *op, struct err *e)
 {
 	struct image *im;
-	char *src;
 	size_t i;
 
 	if (op->job == JOB_IMAGE_DELETE) {
@@ -726,9 +736,8 @@ fake_job_image(struct fake *f, struct fake_op *op, struct err *e)
 		memmove(&f->images[i], &f->images[i + 1],
 		    (f->nimages - i - 1) * sizeof *f->images);
 		f->nimages--;
-		src = xasprintf("/1.0/images/%s", op->arg);
-		fake_lifecycle(f, "image-deleted", src, NULL, NULL);
-		free(src);
+		fake_object_event(f, "image-deleted", "images",
+		    op->arg, NULL, NULL);
 		return;
 	}
 	f->images = xreallocarray(f->images, f->nimages + 1, sizeof *f->images);
@@ -743,9 +752,8 @@ fake_job_image(struct fake *f, struct fake_op *op, struct err *e)
 	im->created_ns = im->uploaded_ns = time_now_ns();
 	strmap_set(&op->info.metadata, "fingerprint", im->fingerprint);
 	strmap_set(&op->info.metadata, "size", "1048576");
-	src = xasprintf("/1.0/images/%s", im->fingerprint);
-	fake_lifecycle(f, "image-created", src, NULL, NULL);
-	free(src);
+	fake_object_event(f, "image-created", "images",
+	    im->fingerprint, NULL, NULL);
 }
 
 /* Does the op's work, at its end; e is set when it fails.  Publishing
@@ -1590,7 +1598,6 @@ fake_profile_create(struct backend *b, const struct profile *p, struct err *e)
 {
 	struct fake *f = fake_of(b);
 	struct profile *np;
-	char *src;
 
 	if (name_validate_profile(p->name, e) < 0)
 		return -1;
@@ -1605,9 +1612,8 @@ fake_profile_create(struct backend *b, const struct profile *p, struct err *e)
 	strv_free(&np->used_by);
 	if (np->description == NULL)
 		np->description = xstrdup("");
-	src = xasprintf("/1.0/profiles/%s", p->name);
-	fake_lifecycle(f, "profile-created", src, NULL, NULL);
-	free(src);
+	fake_object_event(f, "profile-created", "profiles",
+	    p->name, NULL, NULL);
 	return 0;
 }
 
@@ -1618,7 +1624,6 @@ fake_profile_update(struct backend *b, const char *name, const struct profile *p
 	struct fake *f = fake_of(b);
 	struct profile *cur = fake_find_profile(f, name);
 	size_t i;
-	char *src;
 
 	if (cur == NULL)
 		return err_set(e, 404, "Profile not found");
@@ -1633,9 +1638,7 @@ fake_profile_update(struct backend *b, const char *name, const struct profile *p
 	for (i = 0; i < f->ninsts; i++)
 		if (strv_index(&f->insts[i].in.profiles, name) >= 0)
 			fake_expand(f, &f->insts[i].in);
-	src = xasprintf("/1.0/profiles/%s", name);
-	fake_lifecycle(f, "profile-updated", src, NULL, NULL);
-	free(src);
+	fake_object_event(f, "profile-updated", "profiles", name, NULL, NULL);
 	return 0;
 }
 
@@ -1646,7 +1649,6 @@ fake_profile_rename(struct backend *b, const char *name, const char *newname,
 	struct fake *f = fake_of(b);
 	struct profile *cur = fake_find_profile(f, name);
 	size_t i, j;
-	char *src;
 
 	if (cur == NULL)
 		return err_set(e, 404, "Profile not found");
@@ -1665,9 +1667,8 @@ fake_profile_rename(struct backend *b, const char *name, const char *newname,
 				pv->v[j] = xstrdup(newname);
 			}
 	}
-	src = xasprintf("/1.0/profiles/%s", newname);
-	fake_lifecycle(f, "profile-renamed", src, "old_name", name);
-	free(src);
+	fake_object_event(f, "profile-renamed", "profiles",
+	    newname, "old_name", name);
 	free(cur->name);
 	cur->name = xstrdup(newname);
 	return 0;
@@ -1679,7 +1680,7 @@ fake_profile_delete(struct backend *b, const char *name, struct err *e)
 	struct fake *f = fake_of(b);
 	struct profile *cur = fake_find_profile(f, name);
 	size_t i;
-	char *users, *src;
+	char *users;
 
 	if (cur == NULL)
 		return err_set(e, 404, "Profile not found");
@@ -1697,9 +1698,7 @@ fake_profile_delete(struct backend *b, const char *name, struct err *e)
 	memmove(&f->profiles[i], &f->profiles[i + 1],
 	    (f->nprofiles - i - 1) * sizeof *f->profiles);
 	f->nprofiles--;
-	src = xasprintf("/1.0/profiles/%s", name);
-	fake_lifecycle(f, "profile-deleted", src, NULL, NULL);
-	free(src);
+	fake_object_event(f, "profile-deleted", "profiles", name, NULL, NULL);
 	return 0;
 }
 
@@ -1750,7 +1749,6 @@ fake_image_update(struct backend *b, const char *fingerprint,
 {
 	struct fake *f = fake_of(b);
 	struct image *im = fake_find_image(f, fingerprint);
-	char *src;
 
 	if (im == NULL)
 		return err_set(e, 404, "Image not found");
@@ -1760,9 +1758,8 @@ fake_image_update(struct backend *b, const char *fingerprint,
 	strmap_copy(&im->properties, &put->properties);
 	strv_free(&im->profiles);
 	strv_copy(&im->profiles, &put->profiles);
-	src = xasprintf("/1.0/images/%s", im->fingerprint);
-	fake_lifecycle(f, "image-updated", src, NULL, NULL);
-	free(src);
+	fake_object_event(f, "image-updated", "images",
+	    im->fingerprint, NULL, NULL);
 	return 0;
 }
 
@@ -1875,7 +1872,6 @@ fake_image_alias_create(struct backend *b, const char *name, const char *target,
 	struct fake *f = fake_of(b);
 	struct image *im;
 	struct image_alias *a;
-	char *src;
 
 	if (fake_find_alias(f, name, NULL) != NULL)
 		return err_set(e, 409, "Alias \"%s\" already exists", name);
@@ -1887,9 +1883,8 @@ fake_image_alias_create(struct backend *b, const char *name, const char *target,
 	a->description = xstrdup(description ? description : "");
 	a->target = xstrdup(im->fingerprint);
 	a->type = xstrdup("container");
-	src = xasprintf("/1.0/images/aliases/%s", name);
-	fake_lifecycle(f, "image-alias-created", src, NULL, NULL);
-	free(src);
+	fake_object_event(f, "image-alias-created", "images/aliases",
+	    name, NULL, NULL);
 	return 0;
 }
 
@@ -1900,7 +1895,6 @@ fake_image_alias_delete(struct backend *b, const char *name, struct err *e)
 	struct image *im = NULL;
 	struct image_alias *a = fake_find_alias(f, name, &im);
 	size_t i;
-	char *src;
 
 	if (a == NULL)
 		return err_set(e, 404, "Image alias not found");
@@ -1909,9 +1903,8 @@ fake_image_alias_delete(struct backend *b, const char *name, struct err *e)
 	memmove(&im->aliases[i], &im->aliases[i + 1],
 	    (im->naliases - i - 1) * sizeof *a);
 	im->naliases--;
-	src = xasprintf("/1.0/images/aliases/%s", name);
-	fake_lifecycle(f, "image-alias-deleted", src, NULL, NULL);
-	free(src);
+	fake_object_event(f, "image-alias-deleted", "images/aliases",
+	    name, NULL, NULL);
 	return 0;
 }
 

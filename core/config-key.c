@@ -33,42 +33,46 @@
 /* ---------------------------------------------------------------------- */
 /* Scalars */
 
-/* Strict decimal integer: optional sign, digits, nothing else. */
-int
-config_key_parse_int(const char *s, int64_t *out)
+/*
+ * Strict decimal numbers: signed (an optional sign, digits, nothing else)
+ * or unsigned (digits only).  *out is written only on success.
+ */
+static int
+parse_decimal(const char *s, bool is_signed, int64_t *i, uint64_t *u)
 {
 	char *end = NULL;
-	long long v;
+	long long v = 0;
+	unsigned long long uv = 0;
 
-	if (s == NULL || *s == '\0' || isspace((unsigned char)*s))
+	if (s == NULL || (is_signed ? *s == '\0' || isspace((unsigned char)*s) :
+	    !isdigit((unsigned char)*s)))
 		return -EINVAL;
 	errno = 0;
-	v = strtoll(s, &end, 10);
+	if (is_signed)
+		v = strtoll(s, &end, 10);
+	else
+		uv = strtoull(s, &end, 10);
 	if (errno != 0)
 		return -ERANGE;
 	if (*end != '\0')
 		return -EINVAL;
-	*out = v;
+	if (is_signed)
+		*i = v;
+	else
+		*u = uv;
 	return 0;
 }
 
-/* Strict unsigned decimal (no sign at all). */
+int
+config_key_parse_int(const char *s, int64_t *out)
+{
+	return parse_decimal(s, true, out, NULL);
+}
+
 int
 config_key_parse_uint(const char *s, uint64_t *out)
 {
-	char *end = NULL;
-	unsigned long long v;
-
-	if (s == NULL || !isdigit((unsigned char)*s))
-		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno != 0)
-		return -ERANGE;
-	if (*end != '\0')
-		return -EINVAL;
-	*out = v;
-	return 0;
+	return parse_decimal(s, false, NULL, out);
 }
 
 int
@@ -797,8 +801,8 @@ config_key_check(const char *key, const char *value, config_key_check_fn check,
 {
 	const char *why;
 
-	if (value == NULL || *value == '\0')
-		return 0;	/* unset */
+	if (value == NULL || *value == '\0' || check == NULL)
+		return 0;	/* unset, or any value */
 	why = check(value);
 	if (why != NULL)
 		return config_key_bad_value(e, key, value, why);

@@ -71,8 +71,35 @@ out:
 	return 0;
 }
 
-int
-name_validate_snapshot(const char *name, struct err *e)
+/*
+ * Snapshot and profile names are free-form but for a length, "." and "..",
+ * a few reserved characters and the control characters (snapshots: white
+ * space too).  One row each, so the two stay alike where LXD's are.
+ */
+struct name_rule {
+	const char	*what;		/* in "Invalid %s name" */
+	size_t		 max;
+	const char	*too_long;
+	const char	*reserved;	/* characters refused ... */
+	const char	*reserved_why;	/* ... and why */
+	bool		 no_space;	/* white space refused with the controls */
+	const char	*control_why;
+};
+
+static const struct name_rule name_snapshot_rule = {
+	"snapshot", NAME_SNAPSHOT_MAX, "Name must be at most 255 characters long",
+	"/?&+", "Name cannot contain \"/\", \"?\", \"&\" or \"+\"",
+	true, "Name cannot contain spaces or control characters",
+};
+
+static const struct name_rule name_profile_rule = {
+	"profile", NAME_PROFILE_MAX, "Name must be at most 63 characters long",
+	"/", "Profile names may not contain slashes",
+	false, "Name cannot contain control characters",
+};
+
+static int
+name_validate_free_form(const struct name_rule *r, const char *name, struct err *e)
 {
 	const char *why = NULL;
 	size_t len, i;
@@ -84,8 +111,8 @@ name_validate_snapshot(const char *name, struct err *e)
 		why = "Name must not be empty";
 		goto out;
 	}
-	if (len > NAME_SNAPSHOT_MAX) {
-		why = "Name must be at most 255 characters long";
+	if (len > r->max) {
+		why = r->too_long;
 		goto out;
 	}
 	if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0) {
@@ -95,56 +122,30 @@ name_validate_snapshot(const char *name, struct err *e)
 	for (i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)name[i];
 
-		if (c == '/' || c == '?' || c == '&' || c == '+') {
-			why = "Name cannot contain \"/\", \"?\", \"&\" or \"+\"";
+		if (strchr(r->reserved, c) != NULL) {
+			why = r->reserved_why;
 			goto out;
 		}
-		if (isspace(c) || iscntrl(c)) {
-			why = "Name cannot contain spaces or control characters";
+		if (iscntrl(c) || (r->no_space && isspace(c))) {
+			why = r->control_why;
 			goto out;
 		}
 	}
 out:
 	if (why != NULL)
-		return err_set(e, 400, "Invalid snapshot name \"%.64s\": %s", name, why);
+		return err_set(e, 400, "Invalid %s name \"%.64s\": %s", r->what, name,
+		    why);
 	return 0;
+}
+
+int
+name_validate_snapshot(const char *name, struct err *e)
+{
+	return name_validate_free_form(&name_snapshot_rule, name, e);
 }
 
 int
 name_validate_profile(const char *name, struct err *e)
 {
-	const char *why = NULL;
-	size_t len, i;
-
-	if (name == NULL)
-		name = "";
-	len = strlen(name);
-	if (len == 0) {
-		why = "Name must not be empty";
-		goto out;
-	}
-	if (len > NAME_PROFILE_MAX) {
-		why = "Name must be at most 63 characters long";
-		goto out;
-	}
-	if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0) {
-		why = "Name must not be \".\" or \"..\"";
-		goto out;
-	}
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)name[i];
-
-		if (c == '/') {
-			why = "Profile names may not contain slashes";
-			goto out;
-		}
-		if (iscntrl(c)) {
-			why = "Name cannot contain control characters";
-			goto out;
-		}
-	}
-out:
-	if (why != NULL)
-		return err_set(e, 400, "Invalid profile name \"%.64s\": %s", name, why);
-	return 0;
+	return name_validate_free_form(&name_profile_rule, name, e);
 }

@@ -57,25 +57,15 @@ struct pair {
 	struct err	 e[2];
 };
 
+/* The test values of a key of the table, NULL when it has none. */
 static const char *
-good_of(const char *key)
+value_of(const char *key, bool good)
 {
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(values); i++)
 		if (strcmp(values[i].key, key) == 0)
-			return values[i].good;
-	return NULL;
-}
-
-static const char *
-bad_of(const char *key)
-{
-	size_t i;
-
-	for (i = 0; i < ARRAY_SIZE(values); i++)
-		if (strcmp(values[i].key, key) == 0)
-			return values[i].bad;
+			return good ? values[i].good : values[i].bad;
 	return NULL;
 }
 
@@ -129,7 +119,7 @@ keys_alike(struct pair *p)
 
 	for (i = 0; (k = config_key_name(i)) != NULL; i++) {
 		char *key = k[strlen(k) - 1] == '.' ? xasprintf("%sx", k) : xstrdup(k);
-		const char *good = good_of(k), *bad = bad_of(k);
+		const char *good = value_of(k, true), *bad = value_of(k, false);
 		bool inst_only = strcmp(k, "volatile.") == 0 || strcmp(k, "image.") == 0;
 
 		CHECK(good != NULL);	/* every key of the table has a case */
