@@ -158,8 +158,7 @@ int	 db_devices_save(sqlite3 *, const char *table, const char *owner_col,
 
 /* instance-config.c: the config language (keys, values, devices, expansion,
  * translation to LXC).  Pure functions but for the host lookups of devices. */
-/* The keys by the core's rules (core/config-key.c). */
-int	 config_validate(const struct strmap *, enum config_scope, struct err *);
+/* The keys are checked by the core's rules (config_key_validate_all). */
 int	 devices_validate(const struct devmap *, enum config_scope, struct err *);
 /* Does the running kernel have AppArmor enabled? */
 bool	 config_host_has_apparmor(void);

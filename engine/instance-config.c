@@ -11,7 +11,7 @@
  * An empty value means "unset" everywhere.
  *
  * Which keys exist and what values they take is the core's (core/config-key.c,
- * shared with the fake backend and the TUI); config_validate() applies them.
+ * shared with the fake backend and the TUI); the engine validates with them.
  * What only the engine knows lives here: the device rules, expansion, and
  * what each key becomes in the container.
  *
@@ -49,13 +49,7 @@
 #define CONSOLE_LOG_SIZE	"1MB"
 
 /* ---------------------------------------------------------------------- */
-/* Keys: the rules are the core's (core/config-key.c) */
-
-int
-config_validate(const struct strmap *m, enum config_scope scope, struct err *e)
-{
-	return config_key_validate_all(m, scope, e);
-}
+/* Keys: what the engine reads of them (the rules are core/config-key.c's) */
 
 /* An unset bool takes its default; a bad one counts as the default too
  * (validation refuses it before anything is rendered). */
@@ -1009,7 +1003,7 @@ static int
 render_check(const struct lxc_render *r, struct err *e)
 {
 	if (name_validate_instance(r->name, e) != 0 ||
-	    config_validate(r->expanded_config, CONFIG_INSTANCE, e) != 0 ||
+	    config_key_validate_all(r->expanded_config, CONFIG_INSTANCE, e) != 0 ||
 	    devices_validate(r->expanded_devices, CONFIG_INSTANCE, e) != 0)
 		return -1;
 	if (r->rootfs == NULL || r->rootfs[0] != '/' || strchr(r->rootfs, '\n') ||

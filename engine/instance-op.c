@@ -175,7 +175,7 @@ instance_op_check(struct engine *e, const struct strmap *config,
 		if (strncmp(config->keys[i], "volatile.", 9) != 0 &&
 		    strncmp(config->keys[i], "image.", 6) != 0)
 			strmap_set(&user, config->keys[i], config->vals[i]);
-	rc = config_validate(&user, CONFIG_INSTANCE, err);
+	rc = config_key_validate_all(&user, CONFIG_INSTANCE, err);
 	strmap_free(&user);
 	if (rc < 0 || devices_validate(devices, CONFIG_INSTANCE, err) < 0 ||
 	    profile_load_list(e, profiles, &plist, err) < 0)

@@ -95,7 +95,7 @@ out:
 static int
 profile_edit_check(const struct profile *p, struct err *err)
 {
-	if (config_validate(&p->config, CONFIG_PROFILE, err) < 0 ||
+	if (config_key_validate_all(&p->config, CONFIG_PROFILE, err) < 0 ||
 	    devices_validate(&p->devices, CONFIG_PROFILE, err) < 0)
 		return err_prefix(err, "Invalid profile \"%s\"", p->name);
 	return 0;

@@ -216,9 +216,9 @@ TEST(profile_scope)
 
 	strmap_set(&m, "limits.cpu", "2");
 	strmap_set(&m, "security.nesting", "true");
-	CHECK(config_validate(&m, CONFIG_PROFILE, &e) == 0);
+	CHECK(config_key_validate_all(&m, CONFIG_PROFILE, &e) == 0);
 	strmap_set(&m, "limits.memory", "lots");
-	CHECK(config_validate(&m, CONFIG_PROFILE, &e) == -1);
+	CHECK(config_key_validate_all(&m, CONFIG_PROFILE, &e) == -1);
 	CHECK(strstr(e.msg, "limits.memory") != NULL);
 	strmap_free(&m);
 }
