@@ -5,8 +5,11 @@
  * Requests are synchronous with connect and request deadlines (client.c);
  * a remote known to be down fails at once, so the TUI never hangs on a dead
  * host.  Lists ask for recursion=2 (instances with state and snapshots in
- * one round trip) or recursion=1.  Objects are decoded with the same
- * codecs lxdeckd encodes with.
+ * one round trip) or recursion=1.  Objects are decoded, and request bodies
+ * encoded, with the codecs of wire/ that lxdeckd uses the other way round.
+ * Paths are made with the names escaped (rb_path) and handed to the
+ * request helpers, which free them (rb_get_one, rb_get_list, rb_sync,
+ * rb_async).
  *
  * Operations are followed as lxc follows them (lxd-api.md 1.3): the events
  * websocket is opened before the first async request and kept open; every
@@ -125,15 +128,28 @@ rb_path(const char *fmt_prefix, const char *name, const char *suffix)
 	return p;
 }
 
+/* fmt's two %s filled with a and b, escaped.  Caller frees. */
+static char *
+rb_path2(const char *fmt, const char *a, const char *b)
+{
+	char *ea = rb_escape(a), *eb = rb_escape(b), *p;
+
+	p = xasprintf(fmt, ea, eb);
+	free(ea);
+	free(eb);
+	return p;
+}
+
 static char *
 rb_snap_path(const char *inst, const char *snap)
 {
-	char *i = rb_escape(inst), *s = rb_escape(snap), *p;
+	return rb_path2("/1.0/instances/%s/snapshots/%s", inst, snap);
+}
 
-	p = xasprintf("/1.0/instances/%s/snapshots/%s", i, s);
-	free(i);
-	free(s);
-	return p;
+static char *
+rb_file_path(const char *inst, const char *path)
+{
+	return rb_path2("/1.0/instances/%s/files?path=%s", inst, path);
 }
 
 static void
@@ -274,16 +290,23 @@ rb_events_drop(struct remote_backend *rb)
 	rb->ev = NULL;
 }
 
+/* An event of ours, as the server would send it. */
+static void
+rb_event_init(struct event *ev, enum event_type type)
+{
+	memset(ev, 0, sizeof *ev);
+	ev->type = type;
+	ev->timestamp_ns = time_now_ns();
+	ev->project = "default";
+	ev->location = "none";
+}
+
 static void
 rb_notice(struct remote_backend *rb, const char *level, const char *msg)
 {
 	struct event ev;
 
-	memset(&ev, 0, sizeof ev);
-	ev.type = EVENT_LOGGING;
-	ev.timestamp_ns = time_now_ns();
-	ev.project = "default";
-	ev.location = "none";
+	rb_event_init(&ev, EVENT_LOGGING);
 	ev.level = level;
 	ev.message = msg;
 	rb_dispatch(rb, &ev);
@@ -346,11 +369,7 @@ rb_events_opened(struct remote_backend *rb)
 			if (op.status >= 200) {
 				struct event ev;
 
-				memset(&ev, 0, sizeof ev);
-				ev.type = EVENT_OPERATION;
-				ev.timestamp_ns = time_now_ns();
-				ev.project = "default";
-				ev.location = "none";
+				rb_event_init(&ev, EVENT_OPERATION);
 				ev.op = &op;
 				rb_op_final(rb, &op);
 				rb_dispatch(rb, &ev);
@@ -392,6 +411,19 @@ rb_events_lost(struct remote_backend *rb, const char *why)
 	rb_events_schedule(rb, rb->ev_backoff_ms);
 }
 
+/* Reads what frames there are (read: false only watches again). */
+static void
+rb_events_read(struct remote_backend *rb, bool read)
+{
+	if (read && client_ws_read(rb->ev, rb_event_msg, rb) < 0) {
+		/* Not "down": the reconnect decides that. */
+		rb_events_lost(rb, "connection lost");
+		return;
+	}
+	if (rb->ev != NULL)
+		rb_events_watch(rb);
+}
+
 static void
 rb_events_poll_cb(uv_poll_t *h, int status, int events)
 {
@@ -403,15 +435,7 @@ rb_events_poll_cb(uv_poll_t *h, int status, int events)
 		rb_events_lost(rb, "connection lost");
 		return;
 	}
-	if (status < 0 || (events & (UV_READABLE | UV_DISCONNECT))) {
-		if (client_ws_read(rb->ev, rb_event_msg, rb) < 0) {
-			/* Not "down": the reconnect decides that. */
-			rb_events_lost(rb, "connection lost");
-			return;
-		}
-	}
-	if (rb->ev != NULL)
-		rb_events_watch(rb);
+	rb_events_read(rb, status < 0 || (events & (UV_READABLE | UV_DISCONNECT)));
 }
 
 /* Timer, on an open stream: frames already read with the handshake. */
@@ -420,14 +444,8 @@ rb_events_ready_cb(uv_timer_t *t)
 {
 	struct remote_backend *rb = t->data;
 
-	if (rb->ev == NULL || !client_ws_is_open(rb->ev))
-		return;
-	if (client_ws_read(rb->ev, rb_event_msg, rb) < 0) {
-		rb_events_lost(rb, "connection lost");
-		return;
-	}
-	if (rb->ev != NULL)
-		rb_events_watch(rb);
+	if (rb->ev != NULL && client_ws_is_open(rb->ev))
+		rb_events_read(rb, true);
 }
 
 /* Timer: start connecting, or step a connection under way. */
@@ -499,22 +517,45 @@ rb_events_ensure(struct remote_backend *rb)
 
 /* Async requests */
 
+/*
+ * METHOD path with body: both are taken (freed here).  flags: RB_IF_MATCH
+ * sends the ETag last seen at path (a PUT after a GET, as lxc does),
+ * RB_FORGET_ETAG then forgets it, so the next PUT needs a new GET.
+ */
+enum {
+	RB_IF_MATCH	= 1 << 0,
+	RB_FORGET_ETAG	= 1 << 1,
+};
+
 static int
-rb_async(struct remote_backend *rb, const char *method, const char *path,
-    json_object *body, const char *if_match, char **op_id, struct op_info *opout,
+rb_send(struct remote_backend *rb, const char *method, char *path,
+    json_object *body, unsigned flags, struct client_resp *r, struct err *e)
+{
+	const char *etag = flags & RB_IF_MATCH ? strmap_get(&rb->etags, path) : NULL;
+	int rc = client_request(rb->c, method, path, body, etag, r, e);
+
+	if (flags & RB_FORGET_ETAG)
+		strmap_unset(&rb->etags, path);
+	if (body != NULL)
+		json_object_put(body);
+	free(path);
+	return rc;
+}
+
+/* An operation: its id into *op_id (caller frees) and, with opout, the
+ * whole of it; both stay NULL when the server answered at once. */
+static int
+rb_async(struct remote_backend *rb, const char *method, char *path,
+    json_object *body, unsigned flags, char **op_id, struct op_info *opout,
     struct err *e)
 {
 	struct client_resp r;
 	struct op_info op;
-	int rc;
 
 	if (op_id != NULL)
 		*op_id = NULL;
 	rb_events_ensure(rb);
-	rc = client_request(rb->c, method, path, body, if_match, &r, e);
-	if (body != NULL)
-		json_object_put(body);
-	if (rc < 0)
+	if (rb_send(rb, method, path, body, flags, &r, e) < 0)
 		return -1;
 	if (!r.async || r.metadata == NULL) {
 		/* Done at once (LXD answers some requests sync). */
@@ -538,14 +579,12 @@ rb_async(struct remote_backend *rb, const char *method, const char *path,
 }
 
 static int
-rb_sync(struct remote_backend *rb, const char *method, const char *path,
-    json_object *body, const char *if_match, struct err *e)
+rb_sync(struct remote_backend *rb, const char *method, char *path,
+    json_object *body, unsigned flags, struct err *e)
 {
 	struct client_resp r;
-	int rc = client_request(rb->c, method, path, body, if_match, &r, e);
+	int rc = rb_send(rb, method, path, body, flags, &r, e);
 
-	if (body != NULL)
-		json_object_put(body);
 	client_resp_free(&r);
 	return rc;
 }
@@ -603,10 +642,9 @@ static int
 rb_server_update(struct backend *b, const struct strmap *config, struct err *e)
 {
 	json_object *o = json_object_new_object();
-	const char *etag = strmap_get(&RB(b)->etags, "/1.0");
 
 	json_object_object_add(o, "config", codec_strmap_encode(config));
-	return rb_sync(RB(b), "PUT", "/1.0", o, etag, e);
+	return rb_sync(RB(b), "PUT", xstrdup("/1.0"), o, RB_IF_MATCH, e);
 }
 
 /*
@@ -622,9 +660,24 @@ struct rb_kind {
 	void	 (*free)(void *v, size_t n);	/* a list of them */
 };
 
-/* One object into *(T **)out (caller frees). */
+/* rb_NAME: elements of type T read by decode, a list freed by array_free. */
+#define RB_KIND(name, T, decode, array_free)					\
+static int									\
+rb_decode_##name(json_object *o, void *elem, struct err *e)			\
+{										\
+	return decode(o, (T *)elem, e);						\
+}										\
+static void									\
+rb_free_##name(void *v, size_t n)						\
+{										\
+	array_free((T *)v, n);							\
+}										\
+static const struct rb_kind rb_##name = { sizeof(T), rb_decode_##name,	\
+	rb_free_##name }
+
+/* One object into *(T **)out (caller frees); path is taken. */
 static int
-rb_get_one(struct remote_backend *rb, const char *path,
+rb_get_one(struct remote_backend *rb, char *path,
     const struct rb_kind *k, void *out, struct err *e)
 {
 	struct client_resp r;
@@ -641,11 +694,12 @@ rb_get_one(struct remote_backend *rb, const char *path,
 		client_resp_free(&r);
 	}
 	free(obj);
+	free(path);
 	return rc;
 }
 
 static int
-rb_get_list(struct remote_backend *rb, const char *path,
+rb_get_list(struct remote_backend *rb, char *path,
     const struct rb_kind *k, void *out, size_t *n, struct err *e)
 {
 	struct client_resp r;
@@ -655,8 +709,10 @@ rb_get_list(struct remote_backend *rb, const char *path,
 
 	*(void **)out = NULL;
 	*n = 0;
-	if (rb_get(rb, path, &r, e) < 0)
+	if (rb_get(rb, path, &r, e) < 0) {
+		free(path);
 		return -1;
+	}
 	if (r.metadata == NULL || !json_object_is_type(r.metadata, json_type_array)) {
 		err_set(e, 502, "The answer to GET %s is not a list", path);
 		goto out;
@@ -674,31 +730,18 @@ rb_get_list(struct remote_backend *rb, const char *path,
 	rc = 0;
 out:
 	client_resp_free(&r);
+	free(path);
 	return rc;
 }
 
-static int
-rb_decode_instance(json_object *o, void *elem, struct err *e)
-{
-	return codec_instance_decode(o, elem, e);
-}
-
-static void
-rb_free_instances(void *v, size_t n)
-{
-	instance_array_free(v, n);
-}
-
-static const struct rb_kind rb_instances = {
-	sizeof(struct instance), rb_decode_instance, rb_free_instances
-};
+RB_KIND(instances, struct instance, codec_instance_decode, instance_array_free);
 
 static int
 rb_instance_list(struct backend *b, unsigned flags, struct instance **out, size_t *n,
     struct err *e)
 {
-	return rb_get_list(RB(b), flags ? "/1.0/instances?recursion=2" :
-	    "/1.0/instances?recursion=1", &rb_instances, out, n, e);
+	return rb_get_list(RB(b), xstrdup(flags ? "/1.0/instances?recursion=2" :
+	    "/1.0/instances?recursion=1"), &rb_instances, out, n, e);
 }
 
 static int
@@ -744,11 +787,8 @@ static int
 rb_instance_state(struct backend *b, const char *name, struct instance_state **out,
     struct err *e)
 {
-	char *path = rb_path("/1.0/instances", name, "/state");
-	int rc = rb_get_one(RB(b), path, &rb_states, out, e);
-
-	free(path);
-	return rc;
+	return rb_get_one(RB(b), rb_path("/1.0/instances", name, "/state"), &rb_states,
+	    out, e);
 }
 
 /* A copy carries the source's profiles, config and devices, as `lxc copy`
@@ -813,21 +853,16 @@ rb_instance_create(struct backend *b, const struct instance_create *c, char **op
 		json_object_put(req);
 		return -1;
 	}
-	return rb_async(RB(b), "POST", "/1.0/instances", req, NULL, op_id, NULL, e);
+	return rb_async(RB(b), "POST", xstrdup("/1.0/instances"), req, 0, op_id, NULL,
+	    e);
 }
 
 static int
 rb_instance_update(struct backend *b, const char *name, const struct instance_put *p,
     char **op_id, struct err *e)
 {
-	struct remote_backend *rb = RB(b);
-	char *path = rb_path("/1.0/instances", name, NULL);
-	int rc = rb_async(rb, "PUT", path, codec_instance_put_encode(p),
-	    strmap_get(&rb->etags, path), op_id, NULL, e);
-
-	strmap_unset(&rb->etags, path);
-	free(path);
-	return rc;
+	return rb_async(RB(b), "PUT", rb_path("/1.0/instances", name, NULL),
+	    codec_instance_put_encode(p), RB_IF_MATCH | RB_FORGET_ETAG, op_id, NULL, e);
 }
 
 static int
@@ -835,135 +870,77 @@ rb_instance_action(struct backend *b, const char *name, const char *action,
     int timeout, bool force, bool stateful, char **op_id, struct err *e)
 {
 	struct state_put sp = { action, timeout, force, stateful };
-	char *path = rb_path("/1.0/instances", name, "/state");
-	int rc = rb_async(RB(b), "PUT", path, codec_state_put_encode(&sp), NULL, op_id,
-	    NULL, e);
 
-	free(path);
-	return rc;
+	return rb_async(RB(b), "PUT", rb_path("/1.0/instances", name, "/state"),
+	    codec_state_put_encode(&sp), 0, op_id, NULL, e);
 }
 
 static int
 rb_instance_delete(struct backend *b, const char *name, char **op_id, struct err *e)
 {
-	char *path = rb_path("/1.0/instances", name, NULL);
-	int rc = rb_async(RB(b), "DELETE", path, NULL, NULL, op_id, NULL, e);
-
-	free(path);
-	return rc;
+	return rb_async(RB(b), "DELETE", rb_path("/1.0/instances", name, NULL), NULL, 0,
+	    op_id, NULL, e);
 }
 
 static int
 rb_instance_rename(struct backend *b, const char *name, const char *newname,
     char **op_id, struct err *e)
 {
-	json_object *o = json_object_new_object();
-	char *path = rb_path("/1.0/instances", name, NULL);
-	int rc;
-
-	json_object_object_add(o, "name", codec_string(newname));
-	rc = rb_async(RB(b), "POST", path, o, NULL, op_id, NULL, e);
-	free(path);
-	return rc;
+	return rb_async(RB(b), "POST", rb_path("/1.0/instances", name, NULL),
+	    codec_rename_encode(newname), 0, op_id, NULL, e);
 }
 
 /* Snapshots */
 
-static int
-rb_decode_snapshot(json_object *o, void *elem, struct err *e)
-{
-	return codec_snapshot_decode(o, elem, e);
-}
-
-static void
-rb_free_snapshots(void *v, size_t n)
-{
-	snapshot_array_free(v, n);
-}
-
-static const struct rb_kind rb_snapshots = {
-	sizeof(struct snapshot), rb_decode_snapshot, rb_free_snapshots
-};
+RB_KIND(snapshots, struct snapshot, codec_snapshot_decode, snapshot_array_free);
 
 static int
 rb_snapshot_list(struct backend *b, const char *inst, struct snapshot **out,
     size_t *n, struct err *e)
 {
-	char *path = rb_path("/1.0/instances", inst, "/snapshots?recursion=1");
-	int rc = rb_get_list(RB(b), path, &rb_snapshots, out, n, e);
-
-	free(path);
-	return rc;
+	return rb_get_list(RB(b), rb_path("/1.0/instances", inst,
+	    "/snapshots?recursion=1"), &rb_snapshots, out, n, e);
 }
 
 static int
 rb_snapshot_get(struct backend *b, const char *inst, const char *snap,
     struct snapshot **out, struct err *e)
 {
-	char *path = rb_snap_path(inst, snap);
-	int rc = rb_get_one(RB(b), path, &rb_snapshots, out, e);
-
-	free(path);
-	return rc;
+	return rb_get_one(RB(b), rb_snap_path(inst, snap), &rb_snapshots, out, e);
 }
 
 static int
 rb_snapshot_create(struct backend *b, const char *inst, const char *snap,
     bool stateful, int64_t expires_ns, char **op_id, struct err *e)
 {
-	json_object *o = json_object_new_object();
-	char *path = rb_path("/1.0/instances", inst, "/snapshots");
-	int rc;
+	struct snapshot_post p = { snap, stateful, expires_ns };
 
-	json_object_object_add(o, "name", codec_string(snap));
-	json_object_object_add(o, "stateful", json_object_new_boolean(stateful));
-	json_object_object_add(o, "expires_at", expires_ns ? codec_time_encode(expires_ns) :
-	    NULL);
-	rc = rb_async(RB(b), "POST", path, o, NULL, op_id, NULL, e);
-	free(path);
-	return rc;
+	return rb_async(RB(b), "POST", rb_path("/1.0/instances", inst, "/snapshots"),
+	    codec_snapshot_post_encode(&p), 0, op_id, NULL, e);
 }
 
 static int
 rb_snapshot_rename(struct backend *b, const char *inst, const char *snap,
     const char *newname, char **op_id, struct err *e)
 {
-	json_object *o = json_object_new_object();
-	char *path = rb_snap_path(inst, snap);
-	int rc;
-
-	json_object_object_add(o, "name", codec_string(newname));
-	rc = rb_async(RB(b), "POST", path, o, NULL, op_id, NULL, e);
-	free(path);
-	return rc;
+	return rb_async(RB(b), "POST", rb_snap_path(inst, snap),
+	    codec_rename_encode(newname), 0, op_id, NULL, e);
 }
 
 static int
 rb_snapshot_delete(struct backend *b, const char *inst, const char *snap,
     char **op_id, struct err *e)
 {
-	char *path = rb_snap_path(inst, snap);
-	int rc = rb_async(RB(b), "DELETE", path, NULL, NULL, op_id, NULL, e);
-
-	free(path);
-	return rc;
+	return rb_async(RB(b), "DELETE", rb_snap_path(inst, snap), NULL, 0, op_id, NULL,
+	    e);
 }
 
 static int
 rb_snapshot_restore(struct backend *b, const char *inst, const char *snap,
     bool stateful, char **op_id, struct err *e)
 {
-	json_object *o = json_object_new_object();
-	char *path = rb_path("/1.0/instances", inst, NULL);
-	char *full = xasprintf("%s/%s", inst, snap);
-	int rc;
-
-	json_object_object_add(o, "restore", codec_string(full));
-	json_object_object_add(o, "stateful", json_object_new_boolean(stateful));
-	rc = rb_async(RB(b), "PUT", path, o, NULL, op_id, NULL, e);
-	free(full);
-	free(path);
-	return rc;
+	return rb_async(RB(b), "PUT", rb_path("/1.0/instances", inst, NULL),
+	    codec_snapshot_restore_encode(inst, snap, stateful), 0, op_id, NULL, e);
 }
 
 /* LXD's API has no file diff of a snapshot, and lxdeckd follows LXD's API. */
@@ -980,164 +957,86 @@ static int
 rb_snapshot_update(struct backend *b, const char *inst, const char *snap,
     int64_t expires_ns, struct err *e)
 {
-	struct remote_backend *rb = RB(b);
-	json_object *o = json_object_new_object();
-	char *path = rb_snap_path(inst, snap);
 	char *op = NULL;
 	int rc;
 
-	json_object_object_add(o, "expires_at", codec_time_encode(expires_ns));
 	/* LXD answers async; lxdeckd may answer sync. */
-	rc = rb_async(rb, "PUT", path, o, strmap_get(&rb->etags, path), &op, NULL, e);
+	rc = rb_async(RB(b), "PUT", rb_snap_path(inst, snap),
+	    codec_snapshot_put_encode(expires_ns), RB_IF_MATCH, &op, NULL, e);
 	if (rc == 0 && op != NULL)
-		rc = rb->b.ops->op_wait(b, op, 30000, NULL, e);
+		rc = b->ops->op_wait(b, op, 30000, NULL, e);
 	free(op);
-	free(path);
 	return rc;
 }
 
 /* Profiles */
 
-static int
-rb_decode_profile(json_object *o, void *elem, struct err *e)
-{
-	return codec_profile_decode(o, elem, e);
-}
-
-static void
-rb_free_profiles(void *v, size_t n)
-{
-	profile_array_free(v, n);
-}
-
-static const struct rb_kind rb_profiles = {
-	sizeof(struct profile), rb_decode_profile, rb_free_profiles
-};
+RB_KIND(profiles, struct profile, codec_profile_decode, profile_array_free);
 
 static int
 rb_profile_list(struct backend *b, struct profile **out, size_t *n, struct err *e)
 {
-	return rb_get_list(RB(b), "/1.0/profiles?recursion=1", &rb_profiles, out, n, e);
+	return rb_get_list(RB(b), xstrdup("/1.0/profiles?recursion=1"), &rb_profiles,
+	    out, n, e);
 }
 
 static int
 rb_profile_get(struct backend *b, const char *name, struct profile **out,
     struct err *e)
 {
-	char *path = rb_path("/1.0/profiles", name, NULL);
-	int rc = rb_get_one(RB(b), path, &rb_profiles, out, e);
-
-	free(path);
-	return rc;
-}
-
-static json_object *
-rb_profile_put_json(const struct profile *p)
-{
-	json_object *o = json_object_new_object();
-
-	json_object_object_add(o, "config", codec_strmap_encode(&p->config));
-	json_object_object_add(o, "description", codec_string(p->description));
-	json_object_object_add(o, "devices", codec_devmap_encode(&p->devices));
-	return o;
+	return rb_get_one(RB(b), rb_path("/1.0/profiles", name, NULL), &rb_profiles,
+	    out, e);
 }
 
 static int
 rb_profile_create(struct backend *b, const struct profile *p, struct err *e)
 {
-	json_object *o = rb_profile_put_json(p);
-
-	json_object_object_add(o, "name", codec_string(p->name));
-	return rb_sync(RB(b), "POST", "/1.0/profiles", o, NULL, e);
+	return rb_sync(RB(b), "POST", xstrdup("/1.0/profiles"),
+	    codec_profile_post_encode(p), 0, e);
 }
 
 static int
 rb_profile_update(struct backend *b, const char *name, const struct profile *p,
     struct err *e)
 {
-	struct remote_backend *rb = RB(b);
-	char *path = rb_path("/1.0/profiles", name, NULL);
-	int rc = rb_sync(rb, "PUT", path, rb_profile_put_json(p),
-	    strmap_get(&rb->etags, path), e);
-
-	strmap_unset(&rb->etags, path);
-	free(path);
-	return rc;
+	return rb_sync(RB(b), "PUT", rb_path("/1.0/profiles", name, NULL),
+	    codec_profile_put_encode(p), RB_IF_MATCH | RB_FORGET_ETAG, e);
 }
 
 static int
 rb_profile_rename(struct backend *b, const char *name, const char *newname,
     struct err *e)
 {
-	json_object *o = json_object_new_object();
-	char *path = rb_path("/1.0/profiles", name, NULL);
-	int rc;
-
-	json_object_object_add(o, "name", codec_string(newname));
-	rc = rb_sync(RB(b), "POST", path, o, NULL, e);
-	free(path);
-	return rc;
+	return rb_sync(RB(b), "POST", rb_path("/1.0/profiles", name, NULL),
+	    codec_rename_encode(newname), 0, e);
 }
 
 static int
 rb_profile_delete(struct backend *b, const char *name, struct err *e)
 {
-	char *path = rb_path("/1.0/profiles", name, NULL);
-	int rc = rb_sync(RB(b), "DELETE", path, NULL, NULL, e);
-
-	free(path);
-	return rc;
+	return rb_sync(RB(b), "DELETE", rb_path("/1.0/profiles", name, NULL), NULL, 0,
+	    e);
 }
 
 /* Images */
 
-static int
-rb_decode_image(json_object *o, void *elem, struct err *e)
-{
-	return codec_image_decode(o, elem, e);
-}
-
-static void
-rb_free_images(void *v, size_t n)
-{
-	image_array_free(v, n);
-}
-
-static const struct rb_kind rb_images = {
-	sizeof(struct image), rb_decode_image, rb_free_images
-};
+RB_KIND(images, struct image, codec_image_decode, image_array_free);
 
 static int
 rb_image_list(struct backend *b, struct image **out, size_t *n, struct err *e)
 {
-	return rb_get_list(RB(b), "/1.0/images?recursion=1", &rb_images, out, n, e);
+	return rb_get_list(RB(b), xstrdup("/1.0/images?recursion=1"), &rb_images, out,
+	    n, e);
 }
 
-static int
-rb_decode_alias(json_object *o, void *elem, struct err *e)
-{
-	return codec_image_alias_decode(o, elem, e);
-}
-
-static void
-rb_free_aliases(void *v, size_t n)
-{
-	image_alias_array_free(v, n);
-}
-
-static const struct rb_kind rb_aliases = {
-	sizeof(struct image_alias), rb_decode_alias, rb_free_aliases
-};
+RB_KIND(aliases, struct image_alias, codec_image_alias_decode, image_alias_array_free);
 
 static int
 rb_image_alias_get(struct backend *b, const char *name, struct image_alias **out,
     struct err *e)
 {
-	char *path = rb_path("/1.0/images/aliases", name, NULL);
-	int rc = rb_get_one(RB(b), path, &rb_aliases, out, e);
-
-	free(path);
-	return rc;
+	return rb_get_one(RB(b), rb_path("/1.0/images/aliases", name, NULL),
+	    &rb_aliases, out, e);
 }
 
 static int
@@ -1146,7 +1045,6 @@ rb_image_get(struct backend *b, const char *ref, struct image **out, struct err 
 	struct image_alias *a = NULL;
 	struct err ae = { 0 };
 	char *path;
-	int rc;
 
 	*out = NULL;
 	/* An alias first; a 404 means ref is a fingerprint (prefix), as lxc does. */
@@ -1160,9 +1058,7 @@ rb_image_get(struct backend *b, const char *ref, struct image **out, struct err 
 	}
 	image_alias_free_contents(a);
 	free(a);
-	rc = rb_get_one(RB(b), path, &rb_images, out, e);
-	free(path);
-	return rc;
+	return rb_get_one(RB(b), path, &rb_images, out, e);
 }
 
 static int
@@ -1235,28 +1131,16 @@ static int
 rb_image_update(struct backend *b, const char *fingerprint, const struct image *put,
     struct err *e)
 {
-	struct remote_backend *rb = RB(b);
-	json_object *o = json_object_new_object();
-	char *path = rb_path("/1.0/images", fingerprint, NULL);
-	int rc;
-
-	json_object_object_add(o, "public", json_object_new_boolean(put->public));
-	json_object_object_add(o, "auto_update", json_object_new_boolean(put->auto_update));
-	json_object_object_add(o, "properties", codec_strmap_encode(&put->properties));
-	rc = rb_sync(rb, "PUT", path, o, strmap_get(&rb->etags, path), e);
-	free(path);
-	return rc;
+	return rb_sync(RB(b), "PUT", rb_path("/1.0/images", fingerprint, NULL),
+	    codec_image_put_encode(put), RB_IF_MATCH, e);
 }
 
 static int
 rb_image_delete(struct backend *b, const char *fingerprint, char **op_id,
     struct err *e)
 {
-	char *path = rb_path("/1.0/images", fingerprint, NULL);
-	int rc = rb_async(RB(b), "DELETE", path, NULL, NULL, op_id, NULL, e);
-
-	free(path);
-	return rc;
+	return rb_async(RB(b), "DELETE", rb_path("/1.0/images", fingerprint, NULL), NULL,
+	    0, op_id, NULL, e);
 }
 
 static int
@@ -1332,49 +1216,38 @@ static int
 rb_image_publish(struct backend *b, const char *source, const struct strmap *props,
     bool public, const char *compression, char **op_id, struct err *e)
 {
-	json_object *o = json_object_new_object(), *src = json_object_new_object();
+	struct image_publish p = { strchr(source, '/') ? "snapshot" : "instance",
+	    source, compression, public, { 0 } };
+	json_object *o;
 
-	json_object_object_add(src, "type", codec_string(strchr(source, '/') ?
-	    "snapshot" : "instance"));
-	json_object_object_add(src, "name", codec_string(source));
-	json_object_object_add(o, "source", src);
-	json_object_object_add(o, "public", json_object_new_boolean(public));
-	json_object_object_add(o, "properties", props ? codec_strmap_encode(props) :
-	    json_object_new_object());
-	if (compression != NULL)
-		json_object_object_add(o, "compression_algorithm",
-		    codec_string(compression));
-	return rb_async(RB(b), "POST", "/1.0/images", o, NULL, op_id, NULL, e);
+	if (props != NULL)
+		strmap_copy(&p.properties, props);
+	o = codec_image_publish_encode(&p);
+	strmap_free(&p.properties);
+	return rb_async(RB(b), "POST", xstrdup("/1.0/images"), o, 0, op_id, NULL, e);
 }
 
 static int
 rb_image_alias_list(struct backend *b, struct image_alias **out, size_t *n,
     struct err *e)
 {
-	return rb_get_list(RB(b), "/1.0/images/aliases?recursion=1", &rb_aliases, out, n, e);
+	return rb_get_list(RB(b), xstrdup("/1.0/images/aliases?recursion=1"),
+	    &rb_aliases, out, n, e);
 }
 
 static int
 rb_image_alias_create(struct backend *b, const char *name, const char *target,
     const char *description, struct err *e)
 {
-	json_object *o = json_object_new_object();
-
-	json_object_object_add(o, "name", codec_string(name));
-	json_object_object_add(o, "target", codec_string(target));
-	json_object_object_add(o, "description", codec_string(description));
-	json_object_object_add(o, "type", codec_string(""));
-	return rb_sync(RB(b), "POST", "/1.0/images/aliases", o, NULL, e);
+	return rb_sync(RB(b), "POST", xstrdup("/1.0/images/aliases"),
+	    codec_image_alias_post_encode(name, target, description), 0, e);
 }
 
 static int
 rb_image_alias_delete(struct backend *b, const char *name, struct err *e)
 {
-	char *path = rb_path("/1.0/images/aliases", name, NULL);
-	int rc = rb_sync(RB(b), "DELETE", path, NULL, NULL, e);
-
-	free(path);
-	return rc;
+	return rb_sync(RB(b), "DELETE", rb_path("/1.0/images/aliases", name, NULL), NULL,
+	    0, e);
 }
 
 /* Exec and console */
@@ -1390,7 +1263,7 @@ rb_session_start(struct remote_backend *rb, const char *path, json_object *body,
 
 	*out = NULL;
 	memset(&op, 0, sizeof op);
-	if (rb_async(rb, "POST", path, body, NULL, NULL, &op, e) < 0)
+	if (rb_async(rb, "POST", xstrdup(path), body, 0, NULL, &op, e) < 0)
 		return -1;
 	if (op.id == NULL) {
 		return err_set(e, 502, "Remote \"%s\": %s did not start a session",
@@ -1401,10 +1274,9 @@ rb_session_start(struct remote_backend *rb, const char *path, json_object *body,
 		/* Nobody will connect now: cancel, or the server keeps the
 		 * session waiting (Incus keeps a console's for good). */
 		struct err ign = { 0 };
-		char *opath = rb_path("/1.0/operations", op.id, NULL);
 
-		rb_sync(rb, "DELETE", opath, NULL, NULL, &ign);
-		free(opath);
+		rb_sync(rb, "DELETE", rb_path("/1.0/operations", op.id, NULL), NULL, 0,
+		    &ign);
 		op_info_free_contents(&op);
 		return -1;
 	}
@@ -1570,13 +1442,10 @@ rb_file_get(struct backend *b, const char *inst, const char *path,
 {
 	struct client_req q = { 0 };
 	struct client_resp r;
-	char *p = rb_escape(path), *url = rb_path("/1.0/instances", inst, NULL), *full;
+	char *full = rb_file_path(inst, path);
 	const char *v;
 
 	memset(out, 0, sizeof *out);
-	full = xasprintf("%s/files?path=%s", url, p);
-	free(p);
-	free(url);
 	q.method = "GET";
 	q.path = full;
 	q.raw = true;
@@ -1614,13 +1483,10 @@ rb_file_put(struct backend *b, const char *inst, const char *path,
 	struct client_req q = { 0 };
 	struct client_resp r;
 	struct strmap h = { 0 };
-	char *p = rb_escape(path), *url = rb_path("/1.0/instances", inst, NULL), *full;
+	char *full = rb_file_path(inst, path);
 	char num[32];
 	int rc;
 
-	full = xasprintf("%s/files?path=%s", url, p);
-	free(p);
-	free(url);
 	snprintf(num, sizeof num, "%u", (unsigned)info->uid);
 	strmap_set(&h, "X-LXD-uid", num);
 	snprintf(num, sizeof num, "%u", (unsigned)info->gid);
@@ -1646,15 +1512,7 @@ rb_file_put(struct backend *b, const char *inst, const char *path,
 static int
 rb_file_delete(struct backend *b, const char *inst, const char *path, struct err *e)
 {
-	char *p = rb_escape(path), *url = rb_path("/1.0/instances", inst, NULL), *full;
-	int rc;
-
-	full = xasprintf("%s/files?path=%s", url, p);
-	rc = rb_sync(RB(b), "DELETE", full, NULL, NULL, e);
-	free(p);
-	free(url);
-	free(full);
-	return rc;
+	return rb_sync(RB(b), "DELETE", rb_file_path(inst, path), NULL, 0, e);
 }
 
 /* Operations */
@@ -1724,11 +1582,8 @@ rb_op_get(struct backend *b, const char *id, struct op_info *out, struct err *e)
 static int
 rb_op_cancel(struct backend *b, const char *id, struct err *e)
 {
-	char *path = rb_path("/1.0/operations", id, NULL);
-	int rc = rb_sync(RB(b), "DELETE", path, NULL, NULL, e);
-
-	free(path);
-	return rc;
+	return rb_sync(RB(b), "DELETE", rb_path("/1.0/operations", id, NULL), NULL, 0,
+	    e);
 }
 
 static int
@@ -1750,6 +1605,70 @@ rb_wake(uv_timer_t *t)
 	(void)t;
 }
 
+/* Frees op; when it is final, remembers it, *rc gets its result and the
+ * answer is true. */
+static bool
+rb_op_settled(struct remote_backend *rb, struct op_info *op, struct op_info *out,
+    int *rc, struct err *e)
+{
+	bool final = op->status >= 200;
+
+	if (final) {
+		rb_op_final(rb, op);
+		*rc = rb_op_result(op, out, e);
+	}
+	op_info_free_contents(op);
+	return final;
+}
+
+/* Runs the loop until the events stream brings id's final event, the
+ * stream goes or deadline passes. */
+static void
+rb_op_wait_events(struct remote_backend *rb, const char *id, int64_t deadline)
+{
+	uv_timer_t *t = xcalloc(1, sizeof *t);
+
+	uv_timer_init(rb->b.loop, t);
+	while (rb->ev != NULL && client_ws_is_open(rb->ev) &&
+	    rb_done_find(rb, id) == NULL && time_now_ns() < deadline) {
+		uv_timer_start(t, rb_wake, 100, 0);
+		uv_run(rb->b.loop, UV_RUN_ONCE);
+	}
+	uv_timer_stop(t);
+	uv_close((uv_handle_t *)t, rb_timer_closed);
+}
+
+/* One GET .../wait of at most 10 s (forever: timeout_ms < 0) into *op. */
+static int
+rb_op_wait_slice(struct remote_backend *rb, const char *id, int64_t deadline,
+    int timeout_ms, struct op_info *op, struct err *e)
+{
+	struct client_req q = { 0 };
+	struct client_resp r;
+	int64_t left = (deadline - time_now_ns()) / 1000000000;
+	char *path, *eid = rb_escape(id);
+	int rc;
+
+	if (left > 10 || timeout_ms < 0)
+		left = 10;
+	if (left < 1)
+		left = 1;
+	path = xasprintf("/1.0/operations/%s/wait?timeout=%lld", eid, (long long)left);
+	free(eid);
+	q.method = "GET";
+	q.path = path;
+	q.timeout_ms = (int)(left + 15) * 1000;
+	rc = client_request_ex(rb->c, &q, &r, e);
+	free(path);
+	if (rc < 0)
+		return -1;
+	rc = codec_op_decode(r.metadata, op, e);
+	client_resp_free(&r);
+	return rc;
+}
+
+/* What was seen final, else one GET, then the events stream, then /wait
+ * in slices when there is no stream (or it dropped). */
 static int
 rb_op_wait(struct backend *b, const char *id, int timeout_ms, struct op_info *out,
     struct err *e)
@@ -1759,7 +1678,6 @@ rb_op_wait(struct backend *b, const char *id, int timeout_ms, struct op_info *ou
 	struct op_info op;
 	int64_t deadline = timeout_ms < 0 ? INT64_MAX :
 	    time_now_ns() + (int64_t)timeout_ms * 1000000;
-	uv_timer_t *t;
 	int rc;
 
 	if ((done = rb_done_find(rb, id)) != NULL)
@@ -1767,57 +1685,16 @@ rb_op_wait(struct backend *b, const char *id, int timeout_ms, struct op_info *ou
 	rb_events_ensure(rb);
 	if (rb_op_get(b, id, &op, e) < 0)
 		return -1;
-	if (op.status >= 200) {
-		rb_op_final(rb, &op);
-		rc = rb_op_result(&op, out, e);
-		op_info_free_contents(&op);
+	if (rb_op_settled(rb, &op, out, &rc, e))
 		return rc;
-	}
-	op_info_free_contents(&op);
-	t = xcalloc(1, sizeof *t);
-	uv_timer_init(rb->b.loop, t);
-	/* Events: run the loop until the final event is in. */
-	while (rb->ev != NULL && client_ws_is_open(rb->ev) &&
-	    rb_done_find(rb, id) == NULL && time_now_ns() < deadline) {
-		uv_timer_start(t, rb_wake, 100, 0);
-		uv_run(rb->b.loop, UV_RUN_ONCE);
-	}
-	uv_timer_stop(t);
-	uv_close((uv_handle_t *)t, rb_timer_closed);
+	rb_op_wait_events(rb, id, deadline);
 	if ((done = rb_done_find(rb, id)) != NULL)
 		return rb_op_result(done, out, e);
-	/* No events stream (or it dropped): /wait, in slices. */
 	while (time_now_ns() < deadline) {
-		struct client_req q = { 0 };
-		struct client_resp r;
-		int64_t left = (deadline - time_now_ns()) / 1000000000;
-		char *path, *eid = rb_escape(id);
-
-		if (left > 10 || timeout_ms < 0)
-			left = 10;
-		if (left < 1)
-			left = 1;
-		path = xasprintf("/1.0/operations/%s/wait?timeout=%lld", eid,
-		    (long long)left);
-		free(eid);
-		q.method = "GET";
-		q.path = path;
-		q.timeout_ms = (int)(left + 15) * 1000;
-		rc = client_request_ex(rb->c, &q, &r, e);
-		free(path);
-		if (rc < 0)
+		if (rb_op_wait_slice(rb, id, deadline, timeout_ms, &op, e) < 0)
 			return -1;
-		rc = codec_op_decode(r.metadata, &op, e);
-		client_resp_free(&r);
-		if (rc < 0)
-			return -1;
-		if (op.status >= 200) {
-			rb_op_final(rb, &op);
-			rc = rb_op_result(&op, out, e);
-			op_info_free_contents(&op);
+		if (rb_op_settled(rb, &op, out, &rc, e))
 			return rc;
-		}
-		op_info_free_contents(&op);
 	}
 	return err_set(e, 408, "Timed out waiting for operation \"%s\"", id);
 }

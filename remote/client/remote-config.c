@@ -200,29 +200,63 @@ remotes_incus_socket(void)
 	    "/var/lib/incus");
 }
 
+/* Parses path (taken) into doc: *remotes is its "remotes" map, NULL when
+ * it has none.  After a 0 the caller deletes doc. */
+static int
+remotes_open_file(char *path, yaml_document_t *doc, yaml_node_t **root,
+    yaml_node_t **remotes, char *warn, size_t wl)
+{
+	int rc = remotes_parse_file(path, doc, warn, wl);
+
+	free(path);
+	if (rc < 0)
+		return -1;
+	*root = yaml_document_get_root_node(doc);
+	*remotes = yaml_map_get(doc, *root, "remotes");
+	if (*remotes != NULL && (*remotes)->type != YAML_MAPPING_NODE)
+		*remotes = NULL;
+	return 0;
+}
+
+/* What a remotes file says of a remote r: address, protocol, project,
+ * public, and the certificate pinned as certdir/servercerts/NAME.crt. */
+static void
+remotes_read_entry(struct remote_conf *rc, yaml_document_t *doc, yaml_node_t *r,
+    const char *addr, const char *protocol, const char *certdir, const char *name)
+{
+	char *crt;
+
+	remotes_set_str(&rc->addr, addr);
+	remotes_set_str(&rc->protocol, protocol);
+	remotes_set_str(&rc->project, yaml_str(yaml_map_get(doc, r, "project")));
+	rc->public = yaml_bool(yaml_map_get(doc, r, "public"));
+	crt = xasprintf("%s/servercerts/%s.crt", certdir, name);
+	if (remotes_is_file(crt)) {
+		free(rc->server_crt);
+		rc->server_crt = cert_read_file(crt);
+		remotes_set_str(&rc->server_crt_path, crt);
+	}
+	free(crt);
+}
+
 /* config.yml of the lxc client (rs->lxc_dir) or of the incus client
  * (rs->incus_dir): the same format. */
 static void
 remotes_load_client(struct remotes *rs, bool incus, char *warn, size_t wl)
 {
 	const char *dir = incus ? rs->incus_dir : rs->lxc_dir;
-	char *path = xasprintf("%s/config.yml", dir);
 	yaml_document_t doc;
 	yaml_node_t *root, *remotes;
 	yaml_node_pair_t *p;
 	const char *local = incus ? "incus" : "lxd", *def;
 
-	if (remotes_parse_file(path, &doc, warn, wl) < 0) {
-		free(path);
+	if (remotes_open_file(xasprintf("%s/config.yml", dir), &doc, &root, &remotes,
+	    warn, wl) < 0)
 		return;
-	}
-	free(path);
-	root = yaml_document_get_root_node(&doc);
 	def = yaml_str(yaml_map_get(&doc, root, "default-remote"));
 	if (rs->default_remote == NULL && def != NULL)
 		remotes_set_str(&rs->default_remote, strcmp(def, "local") == 0 ? local : def);
-	remotes = yaml_map_get(&doc, root, "remotes");
-	if (remotes != NULL && remotes->type == YAML_MAPPING_NODE) {
+	if (remotes != NULL) {
 		for (p = remotes->data.mapping.pairs.start; p < remotes->data.mapping.pairs.top;
 		    p++) {
 			const char *name = yaml_str(yaml_document_get_node(&doc, p->key));
@@ -231,7 +265,7 @@ remotes_load_client(struct remotes *rs, bool incus, char *warn, size_t wl)
 			const char *proto = yaml_str(yaml_map_get(&doc, r, "protocol"));
 			const char *cname = name;	/* the client's own name */
 			struct remote_conf *rc;
-			char *crt, *own = NULL, *sock = NULL;
+			char *own = NULL, *sock = NULL;
 
 			if (name == NULL || addr == NULL)
 				continue;
@@ -254,20 +288,10 @@ remotes_load_client(struct remotes *rs, bool incus, char *warn, size_t wl)
 			rc = remotes_get(rs, name, true);
 			rc->from_lxc = !incus;
 			rc->from_incus = incus;
-			remotes_set_str(&rc->addr, addr);
-			/* "incus" is the incus client's name for the LXD API */
-			remotes_set_str(&rc->protocol, proto != NULL && strcmp(proto, "incus") == 0 ?
-			    "lxd" : proto);
-			remotes_set_str(&rc->project, yaml_str(yaml_map_get(&doc, r, "project")));
-			rc->public = yaml_bool(yaml_map_get(&doc, r, "public"));
-			/* the client names the cert after its own name for the remote */
-			crt = xasprintf("%s/servercerts/%s.crt", dir, cname);
-			if (remotes_is_file(crt)) {
-				free(rc->server_crt);
-				rc->server_crt = cert_read_file(crt);
-				remotes_set_str(&rc->server_crt_path, crt);
-			}
-			free(crt);
+			/* "incus" is the incus client's name for the LXD API; the
+			 * client names the cert after its own name for the remote */
+			remotes_read_entry(rc, &doc, r, addr, proto != NULL &&
+			    strcmp(proto, "incus") == 0 ? "lxd" : proto, dir, cname);
 			free(own);
 			free(sock);
 		}
@@ -278,47 +302,29 @@ remotes_load_client(struct remotes *rs, bool incus, char *warn, size_t wl)
 static void
 remotes_load_own(struct remotes *rs, char *warn, size_t wl)
 {
-	char *path = xasprintf("%s/remotes.yml", rs->own_dir);
 	yaml_document_t doc;
 	yaml_node_t *root, *remotes;
 	yaml_node_pair_t *p;
 
-	if (remotes_parse_file(path, &doc, warn, wl) < 0) {
-		free(path);
+	if (remotes_open_file(xasprintf("%s/remotes.yml", rs->own_dir), &doc, &root,
+	    &remotes, warn, wl) < 0)
 		return;
-	}
-	free(path);
-	root = yaml_document_get_root_node(&doc);
-	remotes = yaml_map_get(&doc, root, "remotes");
-	if (remotes != NULL && remotes->type == YAML_MAPPING_NODE) {
+	if (remotes != NULL) {
 		for (p = remotes->data.mapping.pairs.start; p < remotes->data.mapping.pairs.top;
 		    p++) {
 			const char *name = yaml_str(yaml_document_get_node(&doc, p->key));
 			yaml_node_t *r = yaml_document_get_node(&doc, p->value);
 			const char *addr = yaml_str(yaml_map_get(&doc, r, "addr"));
 			struct remote_conf *rc;
-			char *crt;
 
 			if (name == NULL || strcmp(name, "local") == 0)
 				continue;
 			rc = remotes_get(rs, name, addr != NULL);
 			if (rc == NULL)
 				continue;	/* options for an lxc remote that is gone */
-			if (addr != NULL && !rc->from_lxc && !rc->from_incus) {
-				remotes_set_str(&rc->addr, addr);
-				remotes_set_str(&rc->protocol, yaml_str(yaml_map_get(&doc, r,
-				    "protocol")));
-				remotes_set_str(&rc->project, yaml_str(yaml_map_get(&doc, r,
-				    "project")));
-				rc->public = yaml_bool(yaml_map_get(&doc, r, "public"));
-				crt = xasprintf("%s/servercerts/%s.crt", rs->own_dir, name);
-				if (remotes_is_file(crt)) {
-					free(rc->server_crt);
-					rc->server_crt = cert_read_file(crt);
-					remotes_set_str(&rc->server_crt_path, crt);
-				}
-				free(crt);
-			}
+			if (addr != NULL && !rc->from_lxc && !rc->from_incus)
+				remotes_read_entry(rc, &doc, r, addr, yaml_str(yaml_map_get(&doc,
+				    r, "protocol")), rs->own_dir, name);
 			rc->read_only = yaml_bool(yaml_map_get(&doc, r, "read_only"));
 			remotes_set_str(&rc->color, yaml_str(yaml_map_get(&doc, r, "color")));
 		}
@@ -701,16 +707,164 @@ out:
 	return ret;
 }
 
+/* unix://PATH: a server that answers GET /1.0 there. */
+static int
+remotes_add_unix(struct remote_conf *rc, const char *target, struct err *e)
+{
+	struct client *c;
+	struct server_info si;
+	int ret = -1;
+
+	rc->addr = xstrdup(target);
+	c = client_create(rc, e);
+	memset(&si, 0, sizeof si);
+	if (c != NULL && client_server_get(c, &si, NULL, NULL, 0, e) == 0) {
+		server_info_free_contents(&si);
+		ret = 0;
+	}
+	client_free(c);
+	return ret;
+}
+
+/* Where target says to go: https://ADDR, a trust token (its addresses and
+ * the fingerprint it names; *token true) or a bare ADDR. */
+static int
+remotes_add_target(const char *target, struct strv *addrs, char want_fp[65],
+    bool *token, struct err *e)
+{
+	if (strncmp(target, "https://", 8) == 0)
+		strv_push(addrs, target + 8);
+	else if (remotes_token_decode(target, addrs, want_fp) == 0)
+		*token = true;
+	else if (strchr(target, '/') == NULL && strchr(target, '.') != NULL)
+		strv_push(addrs, target);
+	else
+		return err_set(e, 400, "\"%s\" is neither an address (unix://, https://) "
+		    "nor a trust token", target);
+	return 0;
+}
+
+/* The server's certificate (PEM into *pem, its fingerprint into fp) from
+ * each address in turn, as lxc does with a token; rc->addr is left on the
+ * one that answered. */
+static int
+remotes_add_fetch_cert(struct remote_conf *rc, const struct strv *addrs, char **pem,
+    char fp[65], struct err *e)
+{
+	size_t i;
+	int ret = -1;
+
+	for (i = 0; i < addrs->n; i++) {
+		struct client *c;
+
+		free(rc->addr);
+		rc->addr = xasprintf("https://%s", addrs->v[i]);
+		c = client_create(rc, e);
+		if (c == NULL)
+			return -1;
+		ret = client_fetch_cert(c, pem, fp, e);
+		client_free(c);
+		if (ret == 0)
+			break;
+	}
+	return ret;
+}
+
+/* The certificate is the one the token names, or the user takes it
+ * (accept: without being asked). */
+static int
+remotes_add_check_cert(const struct remote_conf *rc, const char *fp,
+    const char *want_fp, bool token, bool accept, FILE *in, FILE *out, struct err *e)
+{
+	if (token) {
+		if (strcmp(fp, want_fp) != 0)
+			return err_set(e, 403, "REFUSED: the certificate of \"%s\" (SHA-256 "
+			    "%s) is not the one the token names (%s)", rc->addr, fp, want_fp);
+	} else if (!accept) {
+		char q[256];
+
+		if (out != NULL)
+			fprintf(out, "Certificate fingerprint: %s\n", fp);
+		snprintf(q, sizeof q, "ok (y/n)? ");
+		if (!remotes_ask(in, out, q))
+			return err_set(e, 403, "Certificate of remote \"%s\" not accepted",
+			    rc->name);
+	}
+	return 0;
+}
+
+/* Pins the server's certificate as servercerts/NAME.crt. */
+static int
+remotes_add_pin(struct remotes *rs, struct remote_conf *rc, struct err *e)
+{
+	char *path = xasprintf("%s/servercerts", rs->own_dir);
+	int ret = remotes_mkdirs(path, e);
+
+	free(path);
+	if (ret < 0)
+		return -1;
+	path = xasprintf("%s/servercerts/%s.crt", rs->own_dir, rc->name);
+	if (remotes_write_file(path, rc->server_crt, e) < 0) {
+		free(path);
+		return -1;
+	}
+	rc->server_crt_path = path;
+	return 0;
+}
+
+/* https: the server's certificate, checked, then (unless public) our
+ * client certificate trusted there, then the pin. */
+static int
+remotes_add_https(struct remotes *rs, struct remote_conf *rc, const char *target,
+    bool accept, const char *password, FILE *in, FILE *out, struct err *e)
+{
+	struct strv addrs = { 0 };
+	char want_fp[65] = "", fp[65], *pem = NULL;
+	bool token = false;
+	int ret = -1;
+
+	if (remotes_add_target(target, &addrs, want_fp, &token, e) < 0)
+		goto out;
+	if (token)
+		password = target;
+	if (rc->public && token) {
+		err_set(e, 400, "A public remote (an image server) takes an "
+		    "address, not a trust token");
+		goto out;
+	}
+	if (!rc->public && remotes_client_cert(rs, e) < 0)
+		goto out;
+	if (remotes_add_fetch_cert(rc, &addrs, &pem, fp, e) < 0 ||
+	    remotes_add_check_cert(rc, fp, want_fp, token, accept, in, out, e) < 0)
+		goto out;
+	rc->server_crt = pem;
+	pem = NULL;
+	/* A public remote is an image server read as anyone: pinned, but
+	 * never asked to trust us (lxc remote add --public).  Pin only what
+	 * is trusted both ways (or public). */
+	if (!rc->public) {
+		rc->client_crt = xstrdup(rs->client_crt);
+		rc->client_key = xstrdup(rs->client_key);
+		if (rc->client_crt == NULL) {
+			rc->client_crt = xasprintf("%s/client.crt", rs->own_dir);
+			rc->client_key = xasprintf("%s/client.key", rs->own_dir);
+		}
+		if (remotes_trust(rs, rc, password, token, in, out, e) < 0)
+			goto out;
+	}
+	ret = remotes_add_pin(rs, rc, e);
+out:
+	strv_free(&addrs);
+	free(pem);
+	return ret;
+}
+
 int
 remotes_add(struct remotes *rs, const char *name, const char *target, bool accept,
     bool public, const char *password, FILE *in, FILE *out, struct err *e)
 {
 	struct remote_conf rc, *nr;
-	struct strv addrs = { 0 };
-	char want_fp[65] = "", fp[65], *pem = NULL, *crtpath = NULL;
-	bool token = false;
-	size_t i;
-	int ret = -1;
+	int ret;
 
 	memset(&rc, 0, sizeof rc);
 	if (*name == '\0' || strchr(name, '/') || strchr(name, ':') || strchr(name, ' '))
@@ -720,107 +874,17 @@ remotes_add(struct remotes *rs, const char *name, const char *target, bool accep
 	rc.name = xstrdup(name);
 	rc.protocol = xstrdup("lxd");
 	rc.public = public;
-	if (strncmp(target, "unix://", 7) == 0) {
-		struct client *c;
-		struct server_info si;
-
-		rc.addr = xstrdup(target);
-		c = client_create(&rc, e);
-		memset(&si, 0, sizeof si);
-		if (c == NULL || client_server_get(c, &si, NULL, NULL, 0, e) < 0) {
-			client_free(c);
-			goto out;
-		}
-		server_info_free_contents(&si);
-		client_free(c);
-	} else {
-		if (strncmp(target, "https://", 8) == 0) {
-			strv_push(&addrs, target + 8);
-		} else if (remotes_token_decode(target, &addrs, want_fp) == 0) {
-			token = true;
-			password = target;
-		} else if (strchr(target, '/') == NULL && strchr(target, '.') != NULL) {
-			strv_push(&addrs, target);
-		} else {
-			err_set(e, 400, "\"%s\" is neither an address (unix://, https://) nor "
-			    "a trust token", target);
-			goto out;
-		}
-		if (public && token) {
-			err_set(e, 400, "A public remote (an image server) takes an "
-			    "address, not a trust token");
-			goto out;
-		}
-		if (!public && remotes_client_cert(rs, e) < 0)
-			goto out;
-		/* Each address in turn, as lxc does with a token. */
-		for (i = 0; i < addrs.n; i++) {
-			struct client *c;
-
-			free(rc.addr);
-			rc.addr = xasprintf("https://%s", addrs.v[i]);
-			c = client_create(&rc, e);
-			if (c == NULL)
-				goto out;
-			ret = client_fetch_cert(c, &pem, fp, e);
-			client_free(c);
-			if (ret == 0)
-				break;
-		}
-		if (ret < 0)
-			goto out;
-		ret = -1;
-		if (token) {
-			if (strcmp(fp, want_fp) != 0) {
-				err_set(e, 403, "REFUSED: the certificate of \"%s\" (SHA-256 %s) "
-				    "is not the one the token names (%s)", rc.addr, fp, want_fp);
-				goto out;
-			}
-		} else if (!accept) {
-			char q[256];
-
-			if (out != NULL)
-				fprintf(out, "Certificate fingerprint: %s\n", fp);
-			snprintf(q, sizeof q, "ok (y/n)? ");
-			if (!remotes_ask(in, out, q)) {
-				err_set(e, 403, "Certificate of remote \"%s\" not accepted", name);
-				goto out;
-			}
-		}
-		rc.server_crt = pem;
-		pem = NULL;
-		/* A public remote is an image server read as anyone: pinned, but
-		 * never asked to trust us (lxc remote add --public). */
-		if (public)
-			goto pin;
-		rc.client_crt = xstrdup(rs->client_crt);
-		rc.client_key = xstrdup(rs->client_key);
-		if (rc.client_crt == NULL) {
-			rc.client_crt = xasprintf("%s/client.crt", rs->own_dir);
-			rc.client_key = xasprintf("%s/client.key", rs->own_dir);
-		}
-		if (remotes_trust(rs, &rc, password, token, in, out, e) < 0)
-			goto out;
-pin:
-		/* Pin only what is trusted both ways (or public). */
-		crtpath = xasprintf("%s/servercerts", rs->own_dir);
-		if (remotes_mkdirs(crtpath, e) < 0)
-			goto out;
-		free(crtpath);
-		crtpath = xasprintf("%s/servercerts/%s.crt", rs->own_dir, name);
-		if (remotes_write_file(crtpath, rc.server_crt, e) < 0)
-			goto out;
-		rc.server_crt_path = xstrdup(crtpath);
+	if (strncmp(target, "unix://", 7) == 0)
+		ret = remotes_add_unix(&rc, target, e);
+	else
+		ret = remotes_add_https(rs, &rc, target, accept, password, in, out, e);
+	if (ret == 0) {
+		nr = remotes_get(rs, name, true);
+		free(nr->name);
+		*nr = rc;
+		memset(&rc, 0, sizeof rc);
+		ret = remotes_save(rs, e);
 	}
-	nr = remotes_get(rs, name, true);
-	free(nr->name);
-	*nr = rc;
-	memset(&rc, 0, sizeof rc);
-	ret = remotes_save(rs, e);
-out:
 	remote_conf_free_contents(&rc);
-	strv_free(&addrs);
-	free(pem);
-	free(crtpath);
 	return ret;
 }

@@ -149,23 +149,39 @@ simplestreams_parse_json(const char *text, size_t len, const char *what,
 	return o;
 }
 
+/* The document when it is JSON in the given format (caller puts it); what
+ * names it in errors ("index", "catalog"). */
+static json_object *
+simplestreams_open(const char *text, size_t len, const char *what,
+    const char *format, struct err *e)
+{
+	json_object *root;
+	const char *fmt;
+
+	if (len > INT32_MAX) {
+		err_set(e, 400, "Invalid simplestreams %s: too large", what);
+		return NULL;
+	}
+	if ((root = simplestreams_parse_json(text, len, what, e)) == NULL)
+		return NULL;
+	fmt = simplestreams_str(root, "format");
+	if (fmt == NULL || strcmp(fmt, format) != 0) {
+		json_object_put(root);
+		err_set(e, 400, "Invalid simplestreams %s: format is not \"%s\"", what,
+		    format);
+		return NULL;
+	}
+	return root;
+}
+
 int
 simplestreams_parse_index(const char *text, size_t len, struct strv *paths,
     struct err *e)
 {
 	json_object *root, *index;
-	const char *fmt;
 
-	if (len > INT32_MAX)
-		return err_set(e, 400, "Invalid simplestreams index: too large");
-	if ((root = simplestreams_parse_json(text, len, "index", e)) == NULL)
+	if ((root = simplestreams_open(text, len, "index", "index:1.0", e)) == NULL)
 		return -1;
-	fmt = simplestreams_str(root, "format");
-	if (fmt == NULL || strcmp(fmt, "index:1.0") != 0) {
-		json_object_put(root);
-		return err_set(e, 400, "Invalid simplestreams index: format is not "
-		    "\"index:1.0\"");
-	}
 	if ((index = simplestreams_obj(root, "index")) != NULL) {
 		json_object_object_foreach(index, key, entry) {
 			const char *dt = simplestreams_str(entry, "datatype");
@@ -342,122 +358,175 @@ simplestreams_version_cmp(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+/* A product as the catalog describes it (strings borrowed from it). */
+struct simplestreams_product {
+	const char	*ss_arch;	/* the catalog's name: amd64 */
+	const char	*arch;		/* LXD's: x86_64 */
+	const char	*os, *release, *title, *variant, *version;
+	const char	*aliases;	/* "a,b/c" */
+	int64_t		 eol_ns;
+};
+
+/* The names of the versions (serials) that carry a date, oldest first;
+ * *n of them, the array (caller frees) borrows from versions. */
+static const char **
+simplestreams_serials(json_object *versions, size_t *n)
+{
+	const char **names = NULL;
+
+	*n = 0;
+	json_object_object_foreach(versions, vname, vobj) {
+		(void)vobj;
+		if (simplestreams_version_time(vname) >= 0) {
+			names = xreallocarray(names, *n + 1, sizeof *names);
+			names[(*n)++] = vname;
+		}
+	}
+	if (*n > 1)		/* qsort(NULL, 0, ...) is undefined */
+		qsort(names, *n, sizeof *names, simplestreams_version_cmp);
+	return names;
+}
+
+/*
+ * Whether item makes an image in preference r (r < the rootfs table: the
+ * split pair of meta and a rootfs of that kind; else the unified file):
+ * its fingerprint, with the metadata and rootfs items into *m and *root.
+ * NULL when it does not.
+ */
+static const char *
+simplestreams_pick(json_object *item, size_t r, json_object *meta,
+    json_object **m, json_object **root)
+{
+	const char *ft = simplestreams_str(item, "ftype"), *fp;
+
+	if (ft == NULL || !simplestreams_item_ok(item))
+		return NULL;
+	if (r < ARRAY_SIZE(simplestreams_rootfs)) {
+		if (meta == NULL || strcmp(ft, simplestreams_rootfs[r].ftype) != 0)
+			return NULL;
+		fp = simplestreams_str(meta, simplestreams_rootfs[r].fp_field);
+		if (fp == NULL && simplestreams_rootfs[r].fp_fallback)
+			fp = simplestreams_str(meta, simplestreams_rootfs[r].fp_fallback);
+		*m = meta;
+		*root = item;
+	} else {
+		if (strcmp(ft, "lxd_combined.tar.gz") != 0)
+			return NULL;
+		fp = simplestreams_str(item, "sha256");
+		*m = item;
+		*root = NULL;
+	}
+	return simplestreams_is_sha256(fp) ? fp : NULL;
+}
+
+/* An image's fields and properties as LXD shows them for a simplestreams
+ * image: serial is the version, type the rootfs item's ftype. */
+static void
+simplestreams_describe(struct simplestreams *ss, struct image *im,
+    const struct simplestreams_product *pr, const char *serial, const char *label,
+    const char *type, int64_t created)
+{
+	const char *mp = ss->items[ss->n - 1].meta_path, *base = strrchr(mp, '/');
+	char *desc;
+
+	im->architecture = xstrdup(pr->arch);
+	im->type = xstrdup("container");
+	im->filename = xstrdup(base ? base + 1 : mp);
+	im->public = true;
+	im->created_ns = im->uploaded_ns = created;
+	im->expires_ns = pr->eol_ns;
+	if (pr->os)
+		strmap_set(&im->properties, "os", pr->os);
+	if (pr->release)
+		strmap_set(&im->properties, "release", pr->release);
+	if (pr->version)
+		strmap_set(&im->properties, "version", pr->version);
+	strmap_set(&im->properties, "architecture", pr->ss_arch);
+	if (label)
+		strmap_set(&im->properties, "label", label);
+	strmap_set(&im->properties, "serial", serial);
+	if (pr->variant)
+		strmap_set(&im->properties, "variant", pr->variant);
+	strmap_set(&im->properties, "type", type);
+	desc = xasprintf("%s %s %s%s%s%s (%s)", pr->os ? pr->os : "",
+	    pr->title ? pr->title : pr->release ? pr->release : "", pr->ss_arch,
+	    label ? " (" : "", label ? label : "", label ? ")" : "", serial);
+	strmap_set(&im->properties, "description", desc);
+	free(desc);
+}
+
+/* The images of one version; the newest version's first image gets the
+ * product's aliases. */
+static void
+simplestreams_version(struct simplestreams *ss, const struct simplestreams_product *pr,
+    json_object *ver, const char *serial, bool newest, const char *host_arch)
+{
+	json_object *items = simplestreams_obj(ver, "items"), *meta = NULL;
+	const char *label = simplestreams_str(ver, "label");
+	int64_t created = simplestreams_version_time(serial);
+	bool aliased = false, strip = ss->url != NULL &&
+	    strncmp(ss->url, "https://cloud-images.ubuntu.com", 31) == 0;
+	size_t r;
+
+	if (items == NULL)
+		return;
+	json_object_object_foreach(items, iname, item) {
+		const char *ft = simplestreams_str(item, "ftype");
+
+		(void)iname;
+		if (ft != NULL && strcmp(ft, "lxd.tar.xz") == 0 &&
+		    simplestreams_item_ok(item))
+			meta = item;
+	}
+	/* Split pairs in order of preference, then the unified file. */
+	for (r = 0; r <= ARRAY_SIZE(simplestreams_rootfs); r++) {
+		json_object_object_foreach(items, iname2, it2) {
+			json_object *m, *root;
+			const char *fp = simplestreams_pick(it2, r, meta, &m, &root);
+			struct image *im;
+
+			(void)iname2;
+			if (fp == NULL)
+				continue;
+			im = simplestreams_push(ss, fp, m, root);
+			simplestreams_describe(ss, im, pr, serial, label,
+			    simplestreams_str(it2, "ftype"), created);
+			if (newest && !aliased && pr->aliases != NULL) {
+				simplestreams_aliases(im, pr->aliases, pr->ss_arch, pr->arch,
+				    host_arch, strip);
+				aliased = true;
+			}
+		}
+	}
+}
+
 static void
 simplestreams_product(struct simplestreams *ss, const char *pname,
     json_object *prod, const char *host_arch)
 {
-	const char *ss_arch = simplestreams_str(prod, "arch");
-	const char *arch = simplestreams_arch(ss_arch);
-	const char *os = simplestreams_str(prod, "os");
-	const char *release = simplestreams_str(prod, "release");
-	const char *title = simplestreams_str(prod, "release_title");
-	const char *variant = simplestreams_str(prod, "variant");
-	const char *aliases = simplestreams_str(prod, "aliases");
-	const char *version = simplestreams_str(prod, "version");
+	struct simplestreams_product pr = {
+		.ss_arch = simplestreams_str(prod, "arch"),
+		.os = simplestreams_str(prod, "os"),
+		.release = simplestreams_str(prod, "release"),
+		.title = simplestreams_str(prod, "release_title"),
+		.variant = simplestreams_str(prod, "variant"),
+		.aliases = simplestreams_str(prod, "aliases"),
+		.version = simplestreams_str(prod, "version"),
+	};
 	json_object *versions = simplestreams_obj(prod, "versions");
-	bool strip = ss->url != NULL &&
-	    strncmp(ss->url, "https://cloud-images.ubuntu.com", 31) == 0;
-	const char **names = NULL;
-	size_t nnames = 0, v, r;
+	const char **names;
+	size_t n, v;
 
 	(void)pname;
-	if (arch == NULL || versions == NULL)
+	pr.arch = simplestreams_arch(pr.ss_arch);
+	if (pr.arch == NULL || versions == NULL)
 		return;
-	json_object_object_foreach(versions, vname, vobj) {
-		(void)vobj;
-		if (simplestreams_version_time(vname) >= 0) {
-			names = xreallocarray(names, nnames + 1, sizeof *names);
-			names[nnames++] = vname;
-		}
-	}
-	if (nnames > 1)		/* qsort(NULL, 0, ...) is undefined */
-		qsort(names, nnames, sizeof *names, simplestreams_version_cmp);
+	pr.eol_ns = simplestreams_eol(simplestreams_str(prod, "support_eol"));
+	names = simplestreams_serials(versions, &n);
 	/* Newest first, so the newest gets the aliases. */
-	for (v = nnames; v-- > 0;) {
-		json_object *ver = simplestreams_obj(versions, names[v]);
-		json_object *items = simplestreams_obj(ver, "items"), *meta = NULL;
-		const char *label = simplestreams_str(ver, "label");
-		bool newest = v == nnames - 1, aliased = false;
-		int64_t created = simplestreams_version_time(names[v]);
-
-		if (items == NULL)
-			continue;
-		json_object_object_foreach(items, iname, item) {
-			const char *ft = simplestreams_str(item, "ftype");
-
-			(void)iname;
-			if (ft != NULL && strcmp(ft, "lxd.tar.xz") == 0 &&
-			    simplestreams_item_ok(item))
-				meta = item;
-		}
-		/* Split pairs in order of preference, then the unified file. */
-		for (r = 0; r <= ARRAY_SIZE(simplestreams_rootfs); r++) {
-			json_object_object_foreach(items, iname2, it2) {
-				const char *ft = simplestreams_str(it2, "ftype");
-				const char *fp = NULL, *type;
-				json_object *m = meta, *root = it2;
-				struct image *im;
-				char *desc;
-
-				(void)iname2;
-				if (ft == NULL || !simplestreams_item_ok(it2))
-					continue;
-				if (r < ARRAY_SIZE(simplestreams_rootfs)) {
-					if (meta == NULL ||
-					    strcmp(ft, simplestreams_rootfs[r].ftype) != 0)
-						continue;
-					fp = simplestreams_str(meta,
-					    simplestreams_rootfs[r].fp_field);
-					if (fp == NULL && simplestreams_rootfs[r].fp_fallback)
-						fp = simplestreams_str(meta,
-						    simplestreams_rootfs[r].fp_fallback);
-				} else {
-					if (strcmp(ft, "lxd_combined.tar.gz") != 0)
-						continue;
-					fp = simplestreams_str(it2, "sha256");
-					m = it2;
-					root = NULL;
-				}
-				if (!simplestreams_is_sha256(fp))
-					continue;
-				type = ft;
-				im = simplestreams_push(ss, fp, m, root);
-				im->architecture = xstrdup(arch);
-				im->type = xstrdup("container");
-				im->filename = xstrdup(strrchr(ss->items[ss->n - 1].meta_path,
-				    '/') ? strrchr(ss->items[ss->n - 1].meta_path, '/') + 1 :
-				    ss->items[ss->n - 1].meta_path);
-				im->public = true;
-				im->created_ns = im->uploaded_ns = created;
-				im->expires_ns = simplestreams_eol(simplestreams_str(prod,
-				    "support_eol"));
-				if (os)
-					strmap_set(&im->properties, "os", os);
-				if (release)
-					strmap_set(&im->properties, "release", release);
-				if (version)
-					strmap_set(&im->properties, "version", version);
-				strmap_set(&im->properties, "architecture", ss_arch);
-				if (label)
-					strmap_set(&im->properties, "label", label);
-				strmap_set(&im->properties, "serial", names[v]);
-				if (variant)
-					strmap_set(&im->properties, "variant", variant);
-				strmap_set(&im->properties, "type", type);
-				desc = xasprintf("%s %s %s%s%s%s (%s)", os ? os : "",
-				    title ? title : release ? release : "", ss_arch,
-				    label ? " (" : "", label ? label : "", label ? ")" : "",
-				    names[v]);
-				strmap_set(&im->properties, "description", desc);
-				free(desc);
-				if (newest && !aliased && aliases != NULL) {
-					simplestreams_aliases(im, aliases, ss_arch, arch,
-					    host_arch, strip);
-					aliased = true;
-				}
-			}
-		}
-	}
+	for (v = n; v-- > 0;)
+		simplestreams_version(ss, &pr, simplestreams_obj(versions, names[v]),
+		    names[v], v == n - 1, host_arch);
 	free(names);
 }
 
@@ -466,18 +535,10 @@ simplestreams_parse_products(struct simplestreams *ss, const char *text,
     size_t len, const char *host_arch, struct err *e)
 {
 	json_object *root, *products;
-	const char *fmt;
 
-	if (len > INT32_MAX)
-		return err_set(e, 400, "Invalid simplestreams catalog: too large");
-	if ((root = simplestreams_parse_json(text, len, "catalog", e)) == NULL)
+	root = simplestreams_open(text, len, "catalog", "products:1.0", e);
+	if (root == NULL)
 		return -1;
-	fmt = simplestreams_str(root, "format");
-	if (fmt == NULL || strcmp(fmt, "products:1.0") != 0) {
-		json_object_put(root);
-		return err_set(e, 400, "Invalid simplestreams catalog: format is not "
-		    "\"products:1.0\"");
-	}
 	if ((products = simplestreams_obj(root, "products")) != NULL) {
 		json_object_object_foreach(products, pname, prod)
 			simplestreams_product(ss, pname, prod, host_arch);

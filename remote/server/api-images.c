@@ -138,7 +138,6 @@ api_images_update(struct request *r, bool patch, struct err *e)
 	struct backend *be = server_backend(r->srv);
 	struct image *cur = NULL, put = { 0 };
 	struct strmap props = { 0 };
-	bool has_props = false;
 	json_object *body;
 	char etag[65];
 	size_t i;
@@ -157,10 +156,7 @@ api_images_update(struct request *r, bool patch, struct err *e)
 		put.public = false;
 		put.auto_update = false;
 	}
-	if (codec_get_bool(body, "public", &put.public, e) < 0 ||
-	    codec_get_bool(body, "auto_update", &put.auto_update, e) < 0 ||
-	    codec_get_strmap(body, "properties", &props, &has_props, e) < 0 ||
-	    codec_get_time(body, "expires_at", &put.expires_ns, e) < 0)
+	if (codec_image_put_decode(body, &put, &props, e) < 0)
 		goto out;
 	if (patch) {
 		for (i = 0; i < props.n; i++)
@@ -168,9 +164,6 @@ api_images_update(struct request *r, bool patch, struct err *e)
 	} else {
 		strmap_copy(&put.properties, &props);
 	}
-	if (json_object_object_get_ex(body, "profiles", NULL) &&
-	    codec_get_strv(body, "profiles", &put.profiles, NULL, e) < 0)
-		goto out;
 	if (be->ops->image_update(be, cur->fingerprint, &put, e) < 0)
 		goto out;
 	response_empty(r);
@@ -454,96 +447,49 @@ static int
 api_images_publish(struct request *r, json_object *body, struct err *e)
 {
 	struct backend *be = server_backend(r->srv);
-	json_object *src = NULL;
-	const char *type = NULL, *name = NULL, *compression = NULL;
-	struct strmap props = { 0 };
-	bool public = false;
+	struct image_publish p;
 	char *op = NULL;
 	int rc = -1;
 
-	if (!json_object_object_get_ex(body, "source", &src) || src == NULL)
-		return err_set(e, 400, "Missing image source");
-	if (codec_check_object(src, "source", e) < 0 ||
-	    codec_get_string(src, "type", &type, e) < 0 ||
-	    codec_get_string(src, "name", &name, e) < 0 ||
-	    codec_get_string(body, "compression_algorithm", &compression, e) < 0 ||
-	    codec_get_bool(body, "public", &public, e) < 0 ||
-	    codec_get_strmap(body, "properties", &props, NULL, e) < 0)
-		goto out;
-	if (type == NULL || (strcmp(type, "instance") != 0 &&
-	    strcmp(type, "container") != 0 && strcmp(type, "snapshot") != 0)) {
+	if (codec_image_publish_decode(body, &p, e) < 0)
+		return -1;
+	if (p.type == NULL || (strcmp(p.type, "instance") != 0 &&
+	    strcmp(p.type, "container") != 0 && strcmp(p.type, "snapshot") != 0)) {
 		err_set(e, 501, "Image source type \"%s\" is not supported",
-		    type ? type : "");
+		    p.type ? p.type : "");
 		goto out;
 	}
-	if (name == NULL || *name == '\0') {
+	if (p.name == NULL || *p.name == '\0') {
 		err_set(e, 400, "Missing source name");
 		goto out;
 	}
-	if (strcmp(type, "snapshot") == 0 && strchr(name, '/') == NULL) {
-		err_set(e, 400, "Snapshot source \"%s\" must be INSTANCE/SNAPSHOT", name);
+	if (strcmp(p.type, "snapshot") == 0 && strchr(p.name, '/') == NULL) {
+		err_set(e, 400, "Snapshot source \"%s\" must be INSTANCE/SNAPSHOT", p.name);
 		goto out;
 	}
-	if (be->ops->image_publish(be, name, &props, public,
-	    compression && *compression ? compression : NULL, &op, e) < 0)
+	if (be->ops->image_publish(be, p.name, &p.properties, p.public,
+	    p.compression && *p.compression ? p.compression : NULL, &op, e) < 0)
 		goto out;
 	response_async(r, op);
 	rc = 0;
 out:
 	free(op);
-	strmap_free(&props);
+	strmap_free(&p.properties);
 	return rc;
-}
-
-/* body.aliases: [{"name": ..., "description": ...}] (LXD's ImageAlias). */
-static int
-api_images_body_aliases(json_object *body, struct strv *out, struct err *e)
-{
-	json_object *a = NULL;
-	size_t i, n;
-
-	if (!json_object_object_get_ex(body, "aliases", &a) || a == NULL)
-		return 0;
-	if (!json_object_is_type(a, json_type_array))
-		return err_set(e, 400, "json: field \"aliases\" is not an array");
-	n = json_object_array_length(a);
-	for (i = 0; i < n; i++) {
-		json_object *o = json_object_array_get_idx(a, i);
-		const char *name = NULL;
-
-		if (codec_check_object(o, "ImageAlias", e) < 0 ||
-		    codec_get_string(o, "name", &name, e) < 0)
-			return -1;
-		if (name == NULL || *name == '\0')
-			return err_set(e, 400, "Image alias without a name");
-		strv_push(out, name);
-	}
-	return 0;
 }
 
 /* source.type "image": `lxc image copy` into this server (mode pull). */
 static int
-api_images_pull(struct request *r, json_object *body, json_object *src,
-    struct err *e)
+api_images_pull(struct request *r, json_object *body, struct err *e)
 {
 	struct backend *be = server_backend(r->srv);
-	struct image_pull p = { 0 };
-	const char *mode = NULL, *fp = NULL, *alias = NULL;
+	struct image_pull p;
+	const char *mode;
 	char *op = NULL;
 	int rc = -1;
 
-	if (codec_get_string(src, "mode", &mode, e) < 0 ||
-	    codec_get_string(src, "server", &p.remote.server, e) < 0 ||
-	    codec_get_string(src, "protocol", &p.remote.protocol, e) < 0 ||
-	    codec_get_string(src, "certificate", &p.remote.certificate, e) < 0 ||
-	    codec_get_string(src, "secret", &p.remote.secret, e) < 0 ||
-	    codec_get_string(src, "fingerprint", &fp, e) < 0 ||
-	    codec_get_string(src, "alias", &alias, e) < 0 ||
-	    codec_get_bool(body, "public", &p.public, e) < 0 ||
-	    codec_get_bool(body, "auto_update", &p.auto_update, e) < 0 ||
-	    codec_get_strmap(body, "properties", &p.properties, NULL, e) < 0 ||
-	    api_images_body_aliases(body, &p.aliases, e) < 0)
-		goto out;
+	if (codec_image_pull_decode(body, &p, &mode, e) < 0)
+		return -1;
 	if (mode != NULL && *mode != '\0' && strcmp(mode, "pull") != 0) {
 		err_set(e, 501, "Image copy mode \"%s\" is not supported (only "
 		    "\"pull\")", mode);
@@ -560,7 +506,6 @@ api_images_pull(struct request *r, json_object *body, json_object *src,
 		    "http:// or unix:// URL", p.remote.server);
 		goto out;
 	}
-	p.ref = fp != NULL && *fp != '\0' ? fp : alias;
 	if (p.ref == NULL || *p.ref == '\0') {
 		err_set(e, 400, "Must specify one of alias or fingerprint for an "
 		    "image from a server");
@@ -603,17 +548,14 @@ api_images_create(struct request *r, struct err *e)
 	int rc;
 
 	if (ct != NULL && strncasecmp(ct, "application/json", 16) == 0) {
-		json_object *src = NULL, *type = NULL;
+		const char *type;
 
 		body = request_json(r, e);
 		if (body == NULL)
 			return -1;
-		if (json_object_object_get_ex(body, "source", &src) && src != NULL &&
-		    json_object_is_type(src, json_type_object) &&
-		    json_object_object_get_ex(src, "type", &type) && type != NULL &&
-		    json_object_is_type(type, json_type_string) &&
-		    strcmp(json_object_get_string(type), "image") == 0)
-			rc = api_images_pull(r, body, src, e);
+		type = codec_image_source_type(body);
+		if (type != NULL && strcmp(type, "image") == 0)
+			rc = api_images_pull(r, body, e);
 		else
 			rc = api_images_publish(r, body, e);
 		json_object_put(body);
@@ -725,8 +667,7 @@ api_images_aliases_put(struct request *r, struct err *e)
 	body = request_json(r, e);
 	if (body == NULL)
 		return -1;
-	if (codec_get_string(body, "target", &target, e) < 0 ||
-	    codec_get_string(body, "description", &desc, e) < 0)
+	if (codec_image_alias_put_decode(body, &target, &desc, e) < 0)
 		goto out;
 	if (be->ops->image_alias_get(be, r->params[0], &cur, e) < 0)
 		goto out;
@@ -773,7 +714,7 @@ api_images_aliases_rename(struct request *r, struct err *e)
 	body = request_json(r, e);
 	if (body == NULL)
 		return -1;
-	if (codec_get_string(body, "name", &newname, e) < 0)
+	if (codec_rename_decode(body, &newname, e) < 0)
 		goto out;
 	if (newname == NULL || *newname == '\0') {
 		err_set(e, 400, "Missing new alias name");

@@ -81,10 +81,7 @@ api_profiles_update(struct request *r, bool patch, struct err *e)
 {
 	struct backend *be = server_backend(r->srv);
 	struct profile *cur = NULL, put = { 0 };
-	struct strmap cfg = { 0 };
-	struct devmap devs = { 0 };
-	bool has_cfg = false, has_devs = false;
-	const char *desc = NULL;
+	struct profile_put in = { 0 };
 	json_object *body;
 	char etag[65];
 	int rc = -1;
@@ -92,9 +89,7 @@ api_profiles_update(struct request *r, bool patch, struct err *e)
 	body = request_json(r, e);
 	if (body == NULL)
 		return -1;
-	if (codec_get_strmap(body, "config", &cfg, &has_cfg, e) < 0 ||
-	    codec_get_devmap(body, "devices", &devs, &has_devs, e) < 0 ||
-	    codec_get_string(body, "description", &desc, e) < 0)
+	if (codec_profile_put_decode(body, &in, e) < 0)
 		goto out;
 	if (be->ops->profile_get(be, r->params[0], &cur, e) < 0)
 		goto out;
@@ -103,14 +98,15 @@ api_profiles_update(struct request *r, bool patch, struct err *e)
 		goto out;
 	put.name = cur->name;
 	if (patch) {
-		put.description = (char *)(desc ? desc : cur->description);
+		put.description = (char *)(in.description ? in.description :
+		    cur->description);
 		strmap_copy(&put.config, &cur->config);
 		devmap_copy(&put.devices, &cur->devices);
-		request_patch_merge(&put.config, &cfg, &put.devices, &devs);
+		request_patch_merge(&put.config, &in.config, &put.devices, &in.devices);
 	} else {
-		put.description = (char *)(desc ? desc : "");
-		strmap_copy(&put.config, &cfg);
-		devmap_copy(&put.devices, &devs);
+		put.description = (char *)(in.description ? in.description : "");
+		strmap_copy(&put.config, &in.config);
+		devmap_copy(&put.devices, &in.devices);
 	}
 	if (be->ops->profile_update(be, r->params[0], &put, e) < 0)
 		goto out;
@@ -120,8 +116,7 @@ out:
 	strmap_free(&put.config);
 	devmap_free(&put.devices);
 	profile_free(cur);
-	strmap_free(&cfg);
-	devmap_free(&devs);
+	codec_profile_put_free(&in);
 	json_object_put(body);
 	return rc;
 }
@@ -149,7 +144,7 @@ api_profiles_rename(struct request *r, struct err *e)
 	body = request_json(r, e);
 	if (body == NULL)
 		return -1;
-	if (codec_get_string(body, "name", &newname, e) < 0)
+	if (codec_rename_decode(body, &newname, e) < 0)
 		goto out;
 	if (newname == NULL || *newname == '\0') {
 		err_set(e, 400, "No name provided");

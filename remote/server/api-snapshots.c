@@ -39,9 +39,7 @@ int
 api_snapshots_create(struct request *r, struct err *e)
 {
 	struct backend *be = server_backend(r->srv);
-	const char *name = NULL;
-	bool stateful = false;
-	int64_t expires = 0;
+	struct snapshot_post p;
 	json_object *body;
 	char *op = NULL;
 	int rc = -1;
@@ -49,16 +47,14 @@ api_snapshots_create(struct request *r, struct err *e)
 	body = request_json(r, e);
 	if (body == NULL)
 		return -1;
-	if (codec_get_string(body, "name", &name, e) < 0 ||
-	    codec_get_bool(body, "stateful", &stateful, e) < 0 ||
-	    codec_get_time(body, "expires_at", &expires, e) < 0)
+	if (codec_snapshot_post_decode(body, &p, e) < 0)
 		goto out;
-	if (name != NULL && strchr(name, '/') != NULL) {
-		err_set(e, 400, "Invalid snapshot name \"%s\"", name);
+	if (p.name != NULL && strchr(p.name, '/') != NULL) {
+		err_set(e, 400, "Invalid snapshot name \"%s\"", p.name);
 		goto out;
 	}
-	if (be->ops->snapshot_create(be, r->params[0], name, stateful, expires, &op,
-	    e) < 0)
+	if (be->ops->snapshot_create(be, r->params[0], p.name, p.stateful, p.expires_ns,
+	    &op, e) < 0)
 		goto out;
 	response_async(r, op);
 	rc = 0;
@@ -103,7 +99,7 @@ api_snapshots_put(struct request *r, struct err *e)
 	if (response_check_etag(r, etag, e) < 0)
 		goto out;
 	expires = s->expires_ns;
-	if (codec_get_time(body, "expires_at", &expires, e) < 0)
+	if (codec_snapshot_put_decode(body, &expires, e) < 0)
 		goto out;
 	if (be->ops->snapshot_update(be, r->params[0], r->params[1], expires, e) < 0)
 		goto out;
@@ -131,8 +127,7 @@ api_snapshots_rename(struct request *r, struct err *e)
 	body = request_json(r, e);
 	if (body == NULL)
 		return -1;
-	if (codec_get_string(body, "name", &newname, e) < 0 ||
-	    codec_get_bool(body, "migration", &migration, e) < 0)
+	if (codec_snapshot_rename_decode(body, &newname, &migration, e) < 0)
 		goto out;
 	if (migration) {
 		err_set(e, 501, "Migration of snapshot \"%s/%s\" is not supported",

@@ -72,18 +72,6 @@ codec_instance_etag(const struct instance *in, char out[65])
 	json_object_put(a);
 }
 
-static int
-codec_instance_str(json_object *o, const char *key, char **out, struct err *e)
-{
-	const char *s = NULL;
-
-	if (codec_get_string(o, key, &s, e) < 0)
-		return -1;
-	free(*out);
-	*out = xstrdup(s ? s : "");
-	return 0;
-}
-
 int
 codec_instance_decode(json_object *o, struct instance *in, struct err *e)
 {
@@ -94,12 +82,12 @@ codec_instance_decode(json_object *o, struct instance *in, struct err *e)
 	memset(in, 0, sizeof *in);
 	if (codec_check_object(o, "Instance", e) < 0)
 		return -1;
-	if (codec_instance_str(o, "name", &in->name, e) < 0 ||
-	    codec_instance_str(o, "description", &in->description, e) < 0 ||
-	    codec_instance_str(o, "architecture", &in->architecture, e) < 0 ||
-	    codec_instance_str(o, "type", &in->type, e) < 0 ||
-	    codec_instance_str(o, "location", &in->location, e) < 0 ||
-	    codec_instance_str(o, "project", &in->project, e) < 0 ||
+	if (codec_get_dup(o, "name", &in->name, e) < 0 ||
+	    codec_get_dup(o, "description", &in->description, e) < 0 ||
+	    codec_get_dup(o, "architecture", &in->architecture, e) < 0 ||
+	    codec_get_dup(o, "type", &in->type, e) < 0 ||
+	    codec_get_dup(o, "location", &in->location, e) < 0 ||
+	    codec_get_dup(o, "project", &in->project, e) < 0 ||
 	    codec_get_string(o, "status", &status, e) < 0 ||
 	    codec_get_int(o, "status_code", &code, e) < 0 ||
 	    codec_get_bool(o, "ephemeral", &in->ephemeral, e) < 0 ||

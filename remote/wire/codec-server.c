@@ -73,18 +73,6 @@ codec_server_encode(const struct server_info *si, const struct strv *ext)
 	return o;
 }
 
-static int
-codec_server_str(json_object *o, const char *key, char **out, struct err *e)
-{
-	const char *s = NULL;
-
-	if (codec_get_string(o, key, &s, e) < 0)
-		return -1;
-	free(*out);
-	*out = xstrdup(s ? s : "");
-	return 0;
-}
-
 int
 codec_server_decode(json_object *o, struct server_info *si, struct strv *ext,
     struct err *e)
@@ -101,21 +89,21 @@ codec_server_decode(json_object *o, struct server_info *si, struct strv *ext,
 		goto fail;
 	if (json_object_object_get_ex(o, "environment", &env) && env != NULL) {
 		if (codec_check_object(env, "environment", e) < 0 ||
-		    codec_server_str(env, "server", &si->server, e) < 0 ||
-		    codec_server_str(env, "server_name", &si->server_name, e) < 0 ||
-		    codec_server_str(env, "server_version", &si->server_version, e) < 0 ||
-		    codec_server_str(env, "kernel_version", &si->kernel_version, e) < 0 ||
-		    codec_server_str(env, "kernel_architecture", &si->kernel_architecture, e) < 0 ||
-		    codec_server_str(env, "os_name", &si->os_name, e) < 0 ||
-		    codec_server_str(env, "os_version", &si->os_version, e) < 0 ||
-		    codec_server_str(env, "driver", &si->driver, e) < 0 ||
-		    codec_server_str(env, "driver_version", &si->driver_version, e) < 0 ||
-		    codec_server_str(env, "storage", &si->storage, e) < 0 ||
-		    codec_server_str(env, "storage_version", &si->storage_version, e) < 0 ||
+		    codec_get_dup(env, "server", &si->server, e) < 0 ||
+		    codec_get_dup(env, "server_name", &si->server_name, e) < 0 ||
+		    codec_get_dup(env, "server_version", &si->server_version, e) < 0 ||
+		    codec_get_dup(env, "kernel_version", &si->kernel_version, e) < 0 ||
+		    codec_get_dup(env, "kernel_architecture", &si->kernel_architecture, e) < 0 ||
+		    codec_get_dup(env, "os_name", &si->os_name, e) < 0 ||
+		    codec_get_dup(env, "os_version", &si->os_version, e) < 0 ||
+		    codec_get_dup(env, "driver", &si->driver, e) < 0 ||
+		    codec_get_dup(env, "driver_version", &si->driver_version, e) < 0 ||
+		    codec_get_dup(env, "storage", &si->storage, e) < 0 ||
+		    codec_get_dup(env, "storage_version", &si->storage_version, e) < 0 ||
 		    codec_get_strv(env, "architectures", &si->architectures, NULL, e) < 0 ||
 		    codec_get_strmap(env, "kernel_features", &si->kernel_features, NULL, e) < 0 ||
 		    codec_get_bool(env, "stateful_supported", &si->stateful_supported, e) < 0 ||
-		    codec_server_str(env, "stateful_reason", &si->stateful_reason, e) < 0 ||
+		    codec_get_dup(env, "stateful_reason", &si->stateful_reason, e) < 0 ||
 		    codec_get_int(env, "server_pid", &pid, e) < 0)
 			goto fail;
 		si->server_pid = (pid_t)pid;

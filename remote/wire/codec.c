@@ -11,7 +11,8 @@
  *
  * Reading goes the other way: typed getters that accept what Go's decoder
  * accepts for LXD's structs (absent and null mean "zero value") and reject
- * the wrong JSON type with a 400 naming the field.
+ * the wrong JSON type with a 400 naming the field.  The rename body
+ * {"name": NEW}, the same for every object that has one, lives here too.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -379,45 +380,90 @@ codec_field(json_object *obj, const char *key)
 	return v;
 }
 
-int
-codec_get_string(json_object *obj, const char *key, const char **out, struct err *e)
+/*
+ * The field's value when it has JSON type t.  NULL when it is absent or
+ * null (*rc 0) or of another type (*rc -1: a 400 naming the field and
+ * want, Go's type, as Go's decoder says it).  present, when given, tells
+ * whether the field was there at all.
+ */
+static json_object *
+codec_typed(json_object *obj, const char *key, json_type t, const char *want,
+    bool *present, int *rc, struct err *e)
 {
 	json_object *v = codec_field(obj, key);
 
+	if (present != NULL)
+		*present = v != NULL;
+	*rc = 0;
 	if (v == NULL)
-		return 0;
-	if (!json_object_is_type(v, json_type_string))
-		return codec_type_err(e, key, v, "string");
-	*out = json_object_get_string(v);
+		return NULL;
+	if (!json_object_is_type(v, t)) {
+		*rc = codec_type_err(e, key, v, want);
+		return NULL;
+	}
+	return v;
+}
+
+/* A string, bool or int64 field into *out (const char *, bool, int64_t). */
+static int
+codec_get_scalar(json_object *obj, const char *key, json_type t, void *out,
+    struct err *e)
+{
+	static const char *const go_type[] = {
+		[json_type_boolean] = "bool",
+		[json_type_int] = "int",
+		[json_type_string] = "string",
+	};
+	int rc;
+	json_object *v = codec_typed(obj, key, t, go_type[t], NULL, &rc, e);
+
+	if (v == NULL)
+		return rc;
+	switch (t) {
+	case json_type_boolean:
+		*(bool *)out = json_object_get_boolean(v);
+		break;
+	case json_type_int:
+		errno = 0;
+		*(int64_t *)out = json_object_get_int64(v);
+		if (errno != 0)
+			return err_set(e, 400, "json: number out of range in field \"%s\"",
+			    key);
+		break;
+	default:
+		*(const char **)out = json_object_get_string(v);
+		break;
+	}
 	return 0;
+}
+
+int
+codec_get_string(json_object *obj, const char *key, const char **out, struct err *e)
+{
+	return codec_get_scalar(obj, key, json_type_string, out, e);
 }
 
 int
 codec_get_bool(json_object *obj, const char *key, bool *out, struct err *e)
 {
-	json_object *v = codec_field(obj, key);
-
-	if (v == NULL)
-		return 0;
-	if (!json_object_is_type(v, json_type_boolean))
-		return codec_type_err(e, key, v, "bool");
-	*out = json_object_get_boolean(v);
-	return 0;
+	return codec_get_scalar(obj, key, json_type_boolean, out, e);
 }
 
 int
 codec_get_int(json_object *obj, const char *key, int64_t *out, struct err *e)
 {
-	json_object *v = codec_field(obj, key);
+	return codec_get_scalar(obj, key, json_type_int, out, e);
+}
 
-	if (v == NULL)
-		return 0;
-	if (!json_object_is_type(v, json_type_int))
-		return codec_type_err(e, key, v, "int");
-	errno = 0;
-	*out = json_object_get_int64(v);
-	if (errno != 0)
-		return err_set(e, 400, "json: number out of range in field \"%s\"", key);
+int
+codec_get_dup(json_object *obj, const char *key, char **out, struct err *e)
+{
+	const char *s = NULL;
+
+	if (codec_get_string(obj, key, &s, e) < 0)
+		return -1;
+	free(*out);
+	*out = xstrdup(s ? s : "");
 	return 0;
 }
 
@@ -445,29 +491,23 @@ int
 codec_get_strmap(json_object *obj, const char *key, struct strmap *out,
     bool *present, struct err *e)
 {
-	json_object *v = codec_field(obj, key);
+	int rc;
+	json_object *v = codec_typed(obj, key, json_type_object, "map[string]string",
+	    present, &rc, e);
 
-	if (present != NULL)
-		*present = v != NULL;
-	if (v == NULL)
-		return 0;
-	if (!json_object_is_type(v, json_type_object))
-		return codec_type_err(e, key, v, "map[string]string");
-	return codec_strmap_from(v, key, out, e);
+	return v == NULL ? rc : codec_strmap_from(v, key, out, e);
 }
 
 int
 codec_get_devmap(json_object *obj, const char *key, struct devmap *out,
     bool *present, struct err *e)
 {
-	json_object *v = codec_field(obj, key);
+	int rc;
+	json_object *v = codec_typed(obj, key, json_type_object,
+	    "map[string]map[string]string", present, &rc, e);
 
-	if (present != NULL)
-		*present = v != NULL;
 	if (v == NULL)
-		return 0;
-	if (!json_object_is_type(v, json_type_object))
-		return codec_type_err(e, key, v, "map[string]map[string]string");
+		return rc;
 	devmap_free(out);
 	json_object_object_foreach(v, name, dev) {
 		struct strmap props = { 0 };
@@ -490,15 +530,13 @@ int
 codec_get_strv(json_object *obj, const char *key, struct strv *out, bool *present,
     struct err *e)
 {
-	json_object *v = codec_field(obj, key);
+	int rc;
+	json_object *v = codec_typed(obj, key, json_type_array, "[]string", present,
+	    &rc, e);
 	size_t i, n;
 
-	if (present != NULL)
-		*present = v != NULL;
 	if (v == NULL)
-		return 0;
-	if (!json_object_is_type(v, json_type_array))
-		return codec_type_err(e, key, v, "[]string");
+		return rc;
 	strv_free(out);
 	n = json_object_array_length(v);
 	for (i = 0; i < n; i++) {
@@ -530,4 +568,20 @@ codec_get_time(json_object *obj, const char *key, int64_t *out, struct err *e)
 		return err_set(e, 400, "Invalid time in field \"%s\": \"%s\"", key, s);
 	/* 1970-01-01T00:00:00Z ("never" for images) is 0 too. */
 	return 0;
+}
+
+json_object *
+codec_rename_encode(const char *name)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "name", codec_string(name));
+	return o;
+}
+
+int
+codec_rename_decode(json_object *o, const char **name, struct err *e)
+{
+	*name = NULL;
+	return codec_get_string(o, "name", name, e);
 }

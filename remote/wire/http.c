@@ -225,129 +225,152 @@ http_take_line(struct http_parser *p, const char **data, size_t *len)
 	return true;
 }
 
+/* HEAD: collects the head up to its blank line, then parses it (a copy:
+ * head keeps the raw bytes).  Returns the bytes used. */
+static size_t
+http_feed_head(struct http_parser *p, const char *data, size_t len)
+{
+	size_t old = p->head.len, from, i, take = len;
+
+	if (take > HTTP_MAX_HEAD + 4 - old)
+		take = HTTP_MAX_HEAD + 4 - old;
+	buf_append(&p->head, data, take);
+	from = old > 3 ? old - 3 : 0;
+	for (i = from; i < p->head.len; i++) {
+		struct buf raw = { 0 };
+
+		if (p->head.data[i] != '\n')
+			continue;
+		if (!((i >= 1 && p->head.data[i - 1] == '\n') ||
+		    (i >= 2 && p->head.data[i - 1] == '\r' && p->head.data[i - 2] == '\n')))
+			continue;
+		p->head.len = i + 1;
+		p->head.data[p->head.len] = '\0';
+		buf_append(&raw, p->head.data, p->head.len);
+		http_parse_head(p);
+		buf_free(&p->head);
+		p->head = raw;
+		return i + 1 - old;
+	}
+	if (p->head.len > HTTP_MAX_HEAD) {
+		http_fail(p, 431, "Request header too large");
+		return 0;
+	}
+	return take;
+}
+
+/* BODY, CHUNK_DATA: hands what is left of the body (or chunk) to cb. */
+static size_t
+http_feed_body(struct http_parser *p, const char *data, size_t len, http_body_cb cb,
+    void *arg)
+{
+	size_t n = len;
+
+	if ((int64_t)n > p->remaining)
+		n = (size_t)p->remaining;
+	if (cb != NULL && n > 0)
+		cb(arg, data, n);
+	p->body_len += (int64_t)n;
+	p->remaining -= (int64_t)n;
+	if (p->remaining == 0)
+		p->state = p->state == HTTP_PARSE_BODY ?
+		    HTTP_PARSE_DONE : HTTP_PARSE_CHUNK_DATA_END;
+	return n;
+}
+
+/* A complete chunk-size line in p->line: hex size, then an extension. */
+static void
+http_chunk_size(struct http_parser *p)
+{
+	int64_t size = 0;
+	const char *c;
+
+	if (p->line.len == 0) {
+		http_fail(p, 400, "Malformed chunked encoding");
+		return;
+	}
+	for (c = p->line.data; isxdigit((unsigned char)*c); c++) {
+		int d = isdigit((unsigned char)*c) ? *c - '0' :
+		    tolower((unsigned char)*c) - 'a' + 10;
+
+		if (size > (INT64_MAX >> 4)) {
+			http_fail(p, 413, "Chunk too large");
+			return;
+		}
+		size = size * 16 + d;
+	}
+	if (c == p->line.data || (*c != '\0' && *c != ';' && *c != ' ' && *c != '\t')) {
+		http_fail(p, 400, "Malformed chunked encoding");
+		return;
+	}
+	buf_free(&p->line);
+	if (size == 0) {
+		p->state = HTTP_PARSE_TRAILER;
+	} else {
+		p->remaining = size;
+		p->state = HTTP_PARSE_CHUNK_DATA;
+	}
+}
+
+/* CHUNK_SIZE, CHUNK_DATA_END, TRAILER: the chunked encoding's lines. */
+static size_t
+http_feed_line(struct http_parser *p, const char *data, size_t len)
+{
+	const char *d = data;
+	size_t left = len;
+
+	if (!http_take_line(p, &d, &left))
+		return len - left;
+	switch (p->state) {
+	case HTTP_PARSE_CHUNK_SIZE:
+		http_chunk_size(p);
+		break;
+	case HTTP_PARSE_CHUNK_DATA_END:
+		if (p->line.len != 0) {
+			http_fail(p, 400, "Malformed chunked encoding");
+			break;
+		}
+		buf_free(&p->line);
+		p->state = HTTP_PARSE_CHUNK_SIZE;
+		break;
+	default:	/* TRAILER: skipped up to the blank line */
+		if (p->line.len == 0)
+			p->state = HTTP_PARSE_DONE;
+		buf_free(&p->line);
+		break;
+	}
+	return len - left;
+}
+
 size_t
 http_parser_feed(struct http_parser *p, const char *data, size_t len,
     http_body_cb cb, void *arg)
 {
-	const char *start = data;
+	size_t used = 0, n;
 
-	while (len > 0) {
+	while (used < len) {
 		switch (p->state) {
-		case HTTP_PARSE_HEAD: {
-			size_t old = p->head.len, from, i;
-			size_t take = len;
-
-			if (take > HTTP_MAX_HEAD + 4 - old)
-				take = HTTP_MAX_HEAD + 4 - old;
-			buf_append(&p->head, data, take);
-			from = old > 3 ? old - 3 : 0;
-			for (i = from; i < p->head.len; i++) {
-				if (p->head.data[i] != '\n')
-					continue;
-				if ((i >= 1 && p->head.data[i - 1] == '\n') ||
-				    (i >= 2 && p->head.data[i - 1] == '\r' &&
-				     p->head.data[i - 2] == '\n')) {
-					size_t used = i + 1 - old;
-
-					p->head.len = i + 1;
-					p->head.data[p->head.len] = '\0';
-					data += used;
-					len -= used;
-					{
-						/* Parse a copy: head keeps the raw bytes. */
-						struct buf raw = { 0 };
-
-						buf_append(&raw, p->head.data, p->head.len);
-						http_parse_head(p);
-						buf_free(&p->head);
-						p->head = raw;
-					}
-					return (size_t)(data - start);
-				}
-			}
-			if (p->head.len > HTTP_MAX_HEAD) {
-				http_fail(p, 431, "Request header too large");
-				return (size_t)(data - start);
-			}
-			data += take;
-			len -= take;
+		case HTTP_PARSE_HEAD:
+			n = http_feed_head(p, data + used, len - used);
 			break;
-		}
-		case HTTP_PARSE_HEAD_DONE:
-		case HTTP_PARSE_DONE:
-		case HTTP_PARSE_ERROR:
-			return (size_t)(data - start);
 		case HTTP_PARSE_BODY:
-		case HTTP_PARSE_CHUNK_DATA: {
-			size_t n = len;
-
-			if ((int64_t)n > p->remaining)
-				n = (size_t)p->remaining;
-			if (cb != NULL && n > 0)
-				cb(arg, data, n);
-			p->body_len += (int64_t)n;
-			p->remaining -= (int64_t)n;
-			data += n;
-			len -= n;
-			if (p->remaining == 0)
-				p->state = p->state == HTTP_PARSE_BODY ?
-				    HTTP_PARSE_DONE : HTTP_PARSE_CHUNK_DATA_END;
+		case HTTP_PARSE_CHUNK_DATA:
+			n = http_feed_body(p, data + used, len - used, cb, arg);
 			break;
-		}
-		case HTTP_PARSE_CHUNK_SIZE: {
-			int64_t size = 0;
-			const char *c;
-
-			if (!http_take_line(p, &data, &len))
-				break;
-			if (p->line.len == 0) {
-				http_fail(p, 400, "Malformed chunked encoding");
-				break;
-			}
-			for (c = p->line.data; isxdigit((unsigned char)*c); c++) {
-				int d = isdigit((unsigned char)*c) ? *c - '0' :
-				    tolower((unsigned char)*c) - 'a' + 10;
-
-				if (size > (INT64_MAX >> 4)) {
-					http_fail(p, 413, "Chunk too large");
-					return (size_t)(data - start);
-				}
-				size = size * 16 + d;
-			}
-			if (c == p->line.data || (*c != '\0' && *c != ';' &&
-			    *c != ' ' && *c != '\t')) {
-				http_fail(p, 400, "Malformed chunked encoding");
-				break;
-			}
-			buf_free(&p->line);
-			if (size == 0) {
-				p->state = HTTP_PARSE_TRAILER;
-			} else {
-				p->remaining = size;
-				p->state = HTTP_PARSE_CHUNK_DATA;
-			}
-			break;
-		}
+		case HTTP_PARSE_CHUNK_SIZE:
 		case HTTP_PARSE_CHUNK_DATA_END:
-			if (!http_take_line(p, &data, &len))
-				break;
-			if (p->line.len != 0) {
-				http_fail(p, 400, "Malformed chunked encoding");
-				break;
-			}
-			buf_free(&p->line);
-			p->state = HTTP_PARSE_CHUNK_SIZE;
-			break;
 		case HTTP_PARSE_TRAILER:
-			if (!http_take_line(p, &data, &len))
-				break;
-			if (p->line.len == 0)
-				p->state = HTTP_PARSE_DONE;
-			buf_free(&p->line);
+			n = http_feed_line(p, data + used, len - used);
 			break;
+		default:	/* HEAD_DONE, DONE, ERROR: the caller's turn */
+			return used;
 		}
+		used += n;
+		/* The head stops here, whole or refused: the caller looks. */
+		if (p->state == HTTP_PARSE_HEAD_DONE || p->state == HTTP_PARSE_ERROR)
+			return used;
 	}
-	return (size_t)(data - start);
+	return used;
 }
 
 const char *

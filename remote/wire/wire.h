@@ -10,8 +10,11 @@
  *                subject names, fingerprints
  *   codec.c      JSON helpers shared by the codecs: Go-style output (what
  *                LXD prints and hashes for ETags), typed field access with
- *                Go-like error messages, strmap/devmap/strv/time
- *   codec-*.c    one codec per API object, model <-> LXD JSON, both ways
+ *                Go-like error messages, strmap/devmap/strv/time, the
+ *                rename body {"name"}
+ *   codec-*.c    one codec per API object, model <-> LXD JSON, both ways;
+ *                request bodies too (X_post/X_put _encode for the REST
+ *                client, _decode for lxdeckd), so both ends share them
  *
  * With server/ and client/, the only place that includes json-c.  It sees
  * containers through the model of core/core.h alone.
@@ -32,7 +35,6 @@
 
 struct request;
 
-/* Limits.  JSON bodies are read into memory, uploads spool to disk. */
 /* Limits.  JSON bodies are read into memory, uploads spool to disk. */
 #define HTTP_MAX_HEAD		(64 * 1024)
 #define HTTP_MAX_JSON_BODY	(4 * 1024 * 1024)
@@ -150,6 +152,9 @@ json_object *codec_string(const char *);	/* NULL -> "" */
  * field, as Go's decoder does. */
 int	 codec_get_string(json_object *obj, const char *key, const char **out,
 	     struct err *);
+/* The same into a copy: *out (freed first) gets the string, "" when
+ * absent; the caller frees. */
+int	 codec_get_dup(json_object *obj, const char *key, char **out, struct err *);
 int	 codec_get_bool(json_object *obj, const char *key, bool *out, struct err *);
 int	 codec_get_int(json_object *obj, const char *key, int64_t *out, struct err *);
 int	 codec_get_strmap(json_object *obj, const char *key, struct strmap *out,
@@ -161,6 +166,11 @@ int	 codec_get_strv(json_object *obj, const char *key, struct strv *out,
 int	 codec_get_time(json_object *obj, const char *key, int64_t *out, struct err *);
 /* Requires obj to be a JSON object (a request body). */
 int	 codec_check_object(json_object *obj, const char *what, struct err *);
+/* POST {"name": NEW}: the rename of an instance, profile or alias (a
+ * snapshot's adds "migration": codec_snapshot_rename_decode).  *name
+ * points into obj, NULL when absent. */
+json_object *codec_rename_encode(const char *name);
+int	 codec_rename_decode(json_object *, const char **name, struct err *);
 
 /* codec-server.c: GET /1.0 */
 json_object *codec_server_encode(const struct server_info *, const struct strv *extensions);
@@ -200,6 +210,23 @@ json_object *codec_state_put_encode(const struct state_put *);
 json_object *codec_snapshot_encode(const struct snapshot *);
 int	 codec_snapshot_decode(json_object *, struct snapshot *, struct err *);
 void	 codec_snapshot_etag(const struct snapshot *, char out[65]);
+/* POST .../snapshots; name points into obj, expires_ns 0: never. */
+struct snapshot_post {
+	const char	*name;		/* NULL or "": the server picks one */
+	bool		 stateful;
+	int64_t		 expires_ns;
+};
+json_object *codec_snapshot_post_encode(const struct snapshot_post *);
+int	 codec_snapshot_post_decode(json_object *, struct snapshot_post *, struct err *);
+/* POST .../snapshots/SNAP (the encoder is codec_rename_encode). */
+int	 codec_snapshot_rename_decode(json_object *, const char **name,
+	     bool *migration, struct err *);
+/* PUT .../snapshots/SNAP: absent expires_at leaves *expires_ns alone. */
+json_object *codec_snapshot_put_encode(int64_t expires_ns);
+int	 codec_snapshot_put_decode(json_object *, int64_t *expires_ns, struct err *);
+/* PUT /1.0/instances/NAME {"restore"}; decoded by codec_instance_put_decode. */
+json_object *codec_snapshot_restore_encode(const char *inst, const char *snap,
+	     bool stateful);
 
 /* codec-network.c */
 json_object *codec_network_encode(const struct network *);
@@ -217,6 +244,18 @@ json_object *codec_profile_encode(const struct profile *);
 /* Name optional (PUT has none). */
 int	 codec_profile_decode(json_object *, struct profile *, struct err *);
 void	 codec_profile_etag(const struct profile *, char out[65]);
+/* POST /1.0/profiles is codec_profile_post_encode (decoded by
+ * codec_profile_decode); PUT/PATCH is codec_profile_put_*: what the body
+ * sets, description NULL when absent (points into obj). */
+struct profile_put {
+	const char	*description;
+	struct strmap	 config;
+	struct devmap	 devices;
+};
+json_object *codec_profile_post_encode(const struct profile *);
+json_object *codec_profile_put_encode(const struct profile *);
+int	 codec_profile_put_decode(json_object *, struct profile_put *, struct err *);
+void	 codec_profile_put_free(struct profile_put *);
 
 /* codec-image.c */
 json_object *codec_image_encode(const struct image *);
@@ -225,6 +264,36 @@ void	 codec_image_etag(const struct image *, char out[65]);
 json_object *codec_image_alias_encode(const struct image_alias *);
 int	 codec_image_alias_decode(json_object *, struct image_alias *, struct err *);
 void	 codec_image_alias_etag(const struct image_alias *, char out[65]);
+/* PUT/PATCH /1.0/images/FP: fields present in obj overwrite *put (the
+ * caller fills it first), properties go to *props for the caller to
+ * merge or replace. */
+json_object *codec_image_put_encode(const struct image *);
+int	 codec_image_put_decode(json_object *, struct image *put, struct strmap *props,
+	     struct err *);
+/* POST /1.0/images with a JSON body: source.type ("image" is a pull, else
+ * a publish; borrowed, NULL when none). */
+const char *codec_image_source_type(json_object *);
+/* A publish: source {type, name}; strings point into obj. */
+struct image_publish {
+	const char	*type;		/* "instance", "container" or "snapshot" */
+	const char	*name;		/* INSTANCE or INSTANCE/SNAPSHOT */
+	const char	*compression;	/* NULL: the server's default */
+	bool		 public;
+	struct strmap	 properties;
+};
+json_object *codec_image_publish_encode(const struct image_publish *);
+int	 codec_image_publish_decode(json_object *, struct image_publish *,
+	     struct err *);
+/* A pull (source.type "image"); strings point into obj, free the rest
+ * with image_pull_free_contents.  *mode: source.mode, NULL when absent. */
+int	 codec_image_pull_decode(json_object *, struct image_pull *, const char **mode,
+	     struct err *);
+/* POST /1.0/images/aliases (decoded by codec_image_alias_decode). */
+json_object *codec_image_alias_post_encode(const char *name, const char *target,
+	     const char *description);
+/* PUT/PATCH /1.0/images/aliases/NAME; NULL when absent (into obj). */
+int	 codec_image_alias_put_decode(json_object *, const char **target,
+	     const char **description, struct err *);
 
 /* codec-warning.c */
 json_object *codec_warning_encode(const struct warning *);

@@ -1,5 +1,5 @@
 /*
- * test-codec.c - remote/codec*.c and filter.c: Go-style JSON, ETags as LXD
+ * test-codec.c - remote/wire/codec*.c and api-filter.c: Go-style JSON, ETags as LXD
  * computes them, typed decoding errors, round trips of the API objects,
  * and the filter language.
  */
@@ -265,6 +265,303 @@ TEST(instance_create_decode_remote_image)
 	json_object_put(o);
 }
 
+/*
+ * Request bodies: one encoder (the REST client) and one decoder (lxdeckd)
+ * per object.  What the client sends is pinned to the byte (insertion
+ * order, as client.c prints it); what lxc sends (lxd-api.md 2.9, 2.10,
+ * 2.12, 2.13) must decode to the same request.
+ */
+
+static json_object *
+body_parse(const char *text)
+{
+	struct err e = { 0 };
+	json_object *o = codec_parse(text, strlen(text), &e);
+
+	CHECK(o != NULL);
+	return o;
+}
+
+/* o (taken) is sent as the text want; what the server parses back. */
+static json_object *
+body_sent(json_object *o, const char *want)
+{
+	char *s = codec_to_string(o, false);
+	json_object *back;
+
+	json_object_put(o);
+	CHECK_STR(s, want);
+	back = body_parse(s);
+	free(s);
+	return back;
+}
+
+TEST(profile_bodies)
+{
+	struct profile p = { .name = "p1", .description = "d" }, back;
+	struct profile_put put;
+	struct strmap root = { 0 };
+	struct err e = { 0 };
+	json_object *o;
+
+	strmap_set(&p.config, "user.k", "v");
+	strmap_set(&root, "path", "/");
+	strmap_set(&root, "type", "disk");
+	devmap_set(&p.devices, "root", &root);
+	o = body_sent(codec_profile_post_encode(&p),
+	    "{\"config\":{\"user.k\":\"v\"},\"description\":\"d\","
+	    "\"devices\":{\"root\":{\"path\":\"/\",\"type\":\"disk\"}},\"name\":\"p1\"}");
+	CHECK(codec_profile_decode(o, &back, &e) == 0);
+	CHECK_STR(back.name, "p1");
+	CHECK_STR(back.description, "d");
+	CHECK(strmap_equal(&back.config, &p.config));
+	CHECK(devmap_equal(&back.devices, &p.devices));
+	profile_free_contents(&back);
+	json_object_put(o);
+
+	o = body_sent(codec_profile_put_encode(&p),
+	    "{\"config\":{\"user.k\":\"v\"},\"description\":\"d\","
+	    "\"devices\":{\"root\":{\"path\":\"/\",\"type\":\"disk\"}}}");
+	CHECK(codec_profile_put_decode(o, &put, &e) == 0);
+	CHECK_STR(put.description, "d");
+	CHECK(strmap_equal(&put.config, &p.config));
+	CHECK(devmap_equal(&put.devices, &p.devices));
+	codec_profile_put_free(&put);
+	json_object_put(o);
+
+	/* lxc profile create: null maps are empty ones. */
+	o = body_parse("{\"config\":null,\"description\":\"\",\"devices\":null,"
+	    "\"name\":\"p2\"}");
+	CHECK(codec_profile_decode(o, &back, &e) == 0);
+	CHECK_STR(back.name, "p2");
+	CHECK(back.config.n == 0 && back.devices.n == 0);
+	profile_free_contents(&back);
+	json_object_put(o);
+	/* A PATCH without description leaves it NULL (kept); a wrong type is
+	 * a 400 naming the field. */
+	o = body_parse("{\"config\":{\"user.a\":\"\"}}");
+	CHECK(codec_profile_put_decode(o, &put, &e) == 0);
+	CHECK(put.description == NULL && put.config.n == 1 && put.devices.n == 0);
+	codec_profile_put_free(&put);
+	json_object_put(o);
+	o = body_parse("{\"devices\":{\"d\":5}}");
+	CHECK(codec_profile_put_decode(o, &put, &e) < 0);
+	CHECK(e.code == 400 && strstr(e.msg, "\"devices\"") != NULL);
+	json_object_put(o);
+
+	/* Renames: {"name"}. */
+	{
+		const char *name = NULL;
+
+		o = body_sent(codec_rename_encode("p9"), "{\"name\":\"p9\"}");
+		CHECK(codec_rename_decode(o, &name, &e) == 0);
+		CHECK_STR(name, "p9");
+		json_object_put(o);
+		o = body_parse("{}");
+		CHECK(codec_rename_decode(o, &name, &e) == 0 && name == NULL);
+		json_object_put(o);
+	}
+	strmap_free(&root);
+	strmap_free(&p.config);
+	devmap_free(&p.devices);
+}
+
+TEST(snapshot_bodies)
+{
+	struct snapshot_post p = { "s1", false, 0 }, back;
+	struct err e = { 0 };
+	const char *name = NULL;
+	bool migration = true;
+	int64_t expires = 7;
+	json_object *o;
+
+	/* lxc snapshot n s1: expires_at null. */
+	o = body_sent(codec_snapshot_post_encode(&p),
+	    "{\"name\":\"s1\",\"stateful\":false,\"expires_at\":null}");
+	CHECK(codec_snapshot_post_decode(o, &back, &e) == 0);
+	CHECK_STR(back.name, "s1");
+	CHECK(!back.stateful && back.expires_ns == 0);
+	json_object_put(o);
+	p.stateful = true;
+	p.expires_ns = 1700000000123456789LL;
+	o = body_sent(codec_snapshot_post_encode(&p),
+	    "{\"name\":\"s1\",\"stateful\":true,"
+	    "\"expires_at\":\"2023-11-14T22:13:20.123456789Z\"}");
+	CHECK(codec_snapshot_post_decode(o, &back, &e) == 0);
+	CHECK(back.stateful && back.expires_ns == p.expires_ns);
+	json_object_put(o);
+	o = body_parse("{\"name\":\"s1\",\"expires_at\":\"yesterday\"}");
+	CHECK(codec_snapshot_post_decode(o, &back, &e) < 0 && e.code == 400);
+	json_object_put(o);
+
+	/* lxc rename n/s1 n/s9 */
+	o = body_parse("{\"name\":\"s9\",\"migration\":false,\"target\":null}");
+	CHECK(codec_snapshot_rename_decode(o, &name, &migration, &e) == 0);
+	CHECK_STR(name, "s9");
+	CHECK(!migration);
+	json_object_put(o);
+	o = codec_rename_encode("s9");
+	CHECK(codec_snapshot_rename_decode(o, &name, &migration, &e) == 0);
+	CHECK_STR(name, "s9");
+	CHECK(!migration);
+	json_object_put(o);
+	o = body_parse("{\"name\":\"s9\",\"migration\":true}");
+	CHECK(codec_snapshot_rename_decode(o, &name, &migration, &e) == 0 && migration);
+	json_object_put(o);
+
+	/* PUT: expires_at; absent keeps what the caller had. */
+	o = body_sent(codec_snapshot_put_encode(p.expires_ns),
+	    "{\"expires_at\":\"2023-11-14T22:13:20.123456789Z\"}");
+	CHECK(codec_snapshot_put_decode(o, &expires, &e) == 0);
+	CHECK(expires == p.expires_ns);
+	json_object_put(o);
+	o = body_parse("{}");
+	CHECK(codec_snapshot_put_decode(o, &expires, &e) == 0 && expires == p.expires_ns);
+	json_object_put(o);
+
+	/* Restore: the client's short body and lxc's full InstancePut. */
+	{
+		struct instance_put put;
+		const char *restore = NULL;
+
+		o = body_sent(codec_snapshot_restore_encode("n", "s1", false),
+		    "{\"restore\":\"n/s1\",\"stateful\":false}");
+		CHECK(codec_instance_put_decode(o, &put, &restore, &e) == 0);
+		CHECK_STR(restore, "n/s1");
+		codec_instance_put_free(&put);
+		json_object_put(o);
+		o = body_parse("{\"architecture\":\"\",\"config\":null,\"devices\":null,"
+		    "\"ephemeral\":false,\"profiles\":null,\"restore\":\"n/s1\","
+		    "\"stateful\":false,\"description\":\"\"}");
+		restore = NULL;
+		CHECK(codec_instance_put_decode(o, &put, &restore, &e) == 0);
+		CHECK_STR(restore, "n/s1");
+		codec_instance_put_free(&put);
+		json_object_put(o);
+	}
+}
+
+TEST(image_bodies)
+{
+	struct image im = { .public = true, .auto_update = false }, back = { 0 };
+	struct strmap props = { 0 };
+	struct image_publish pub = { "snapshot", "c1/s0", NULL, false, { 0 } }, pback;
+	struct image_pull pull;
+	struct image_alias a;
+	struct err e = { 0 };
+	const char *mode = NULL, *target = NULL, *desc = NULL;
+	json_object *o;
+
+	/* PUT /1.0/images/FP */
+	strmap_set(&im.properties, "description", "d");
+	o = body_sent(codec_image_put_encode(&im),
+	    "{\"public\":true,\"auto_update\":false,"
+	    "\"properties\":{\"description\":\"d\"}}");
+	back.auto_update = true;
+	CHECK(codec_image_put_decode(o, &back, &props, &e) == 0);
+	CHECK(back.public && !back.auto_update);
+	CHECK(strmap_equal(&props, &im.properties));
+	CHECK(back.profiles.n == 0);
+	json_object_put(o);
+	/* lxc image edit sends expires_at and profiles too; absent fields
+	 * keep what the caller put there. */
+	o = body_parse("{\"auto_update\":true,\"expires_at\":\"2023-11-14T22:13:20Z\","
+	    "\"profiles\":[\"default\",\"p2\"]}");
+	CHECK(codec_image_put_decode(o, &back, &props, &e) == 0);
+	CHECK(back.public && back.auto_update);
+	CHECK(back.expires_ns == 1700000000000000000LL);
+	CHECK(back.profiles.n == 2 && strcmp(back.profiles.v[1], "p2") == 0);
+	json_object_put(o);
+	image_free_contents(&back);
+	strmap_free(&props);
+
+	/* POST /1.0/images: a publish, from the client and from lxc. */
+	o = body_sent(codec_image_publish_encode(&pub),
+	    "{\"source\":{\"type\":\"snapshot\",\"name\":\"c1/s0\"},"
+	    "\"public\":false,\"properties\":{}}");
+	CHECK(codec_image_publish_decode(o, &pback, &e) == 0);
+	CHECK_STR(pback.type, "snapshot");
+	CHECK_STR(pback.name, "c1/s0");
+	CHECK(pback.compression == NULL && !pback.public && pback.properties.n == 0);
+	CHECK(strcmp(codec_image_source_type(o), "snapshot") == 0);
+	strmap_free(&pback.properties);
+	json_object_put(o);
+	pub.type = "instance";
+	pub.name = "spec-r";
+	pub.compression = "xz";
+	pub.public = true;
+	strmap_set(&pub.properties, "description", "specimg");
+	json_object_put(body_sent(codec_image_publish_encode(&pub),
+	    "{\"source\":{\"type\":\"instance\",\"name\":\"spec-r\"},"
+	    "\"public\":true,\"properties\":{\"description\":\"specimg\"},"
+	    "\"compression_algorithm\":\"xz\"}"));
+	strmap_free(&pub.properties);
+	o = body_parse("{\"auto_update\":false,\"properties\":{\"description\":"
+	    "\"specimg\"},\"public\":false,\"expires_at\":\"0001-01-01T00:00:00Z\","
+	    "\"profiles\":null,\"filename\":\"\",\"source\":{\"type\":\"instance\","
+	    "\"name\":\"spec-r\"},\"compression_algorithm\":\"\",\"aliases\":null}");
+	CHECK(codec_image_publish_decode(o, &pback, &e) == 0);
+	CHECK_STR(pback.type, "instance");
+	CHECK_STR(pback.name, "spec-r");
+	CHECK_STR(pback.compression, "");
+	CHECK_STR(strmap_get(&pback.properties, "description"), "specimg");
+	strmap_free(&pback.properties);
+	json_object_put(o);
+	o = body_parse("{\"public\":true}");
+	CHECK(codec_image_source_type(o) == NULL);
+	CHECK(codec_image_publish_decode(o, &pback, &e) < 0 && e.code == 400);
+	CHECK_STR(e.msg, "Missing image source");
+	json_object_put(o);
+
+	/* A pull, as lxc image copy sends it. */
+	o = body_parse("{\"source\":{\"type\":\"image\",\"mode\":\"pull\","
+	    "\"server\":\"https://10.0.0.1:8443\",\"protocol\":\"lxd\","
+	    "\"certificate\":\"\",\"secret\":\"s3\",\"fingerprint\":\"\","
+	    "\"alias\":\"bb\"},\"public\":true,\"auto_update\":true,"
+	    "\"properties\":{\"k\":\"v\"},\"aliases\":[{\"name\":\"x\","
+	    "\"description\":\"\"}]}");
+	CHECK(strcmp(codec_image_source_type(o), "image") == 0);
+	CHECK(codec_image_pull_decode(o, &pull, &mode, &e) == 0);
+	CHECK_STR(mode, "pull");
+	CHECK_STR(pull.remote.server, "https://10.0.0.1:8443");
+	CHECK_STR(pull.remote.protocol, "lxd");
+	CHECK_STR(pull.remote.secret, "s3");
+	CHECK_STR(pull.ref, "bb");
+	CHECK(pull.public && pull.auto_update);
+	CHECK_STR(strmap_get(&pull.properties, "k"), "v");
+	CHECK(pull.aliases.n == 1 && strcmp(pull.aliases.v[0], "x") == 0);
+	image_pull_free_contents(&pull);
+	json_object_put(o);
+	o = body_parse("{\"source\":{\"type\":\"image\",\"fingerprint\":\"f0b6\","
+	    "\"alias\":\"bb\"},\"aliases\":[{\"name\":\"\"}]}");
+	CHECK(codec_image_pull_decode(o, &pull, &mode, &e) < 0 && e.code == 400);
+	json_object_put(o);
+
+	/* Aliases: create (lxc's and the client's), PUT. */
+	o = body_sent(codec_image_alias_post_encode("A", "f0b637874aa9", "d"),
+	    "{\"name\":\"A\",\"target\":\"f0b637874aa9\",\"description\":\"d\","
+	    "\"type\":\"\"}");
+	CHECK(codec_image_alias_decode(o, &a, &e) == 0);
+	CHECK_STR(a.name, "A");
+	CHECK_STR(a.target, "f0b637874aa9");
+	CHECK_STR(a.description, "d");
+	image_alias_free_contents(&a);
+	json_object_put(o);
+	o = body_parse("{\"description\":\"\",\"target\":\"f0b6\",\"name\":\"A\","
+	    "\"type\":\"\"}");
+	CHECK(codec_image_alias_decode(o, &a, &e) == 0);
+	CHECK_STR(a.name, "A");
+	CHECK_STR(a.target, "f0b6");
+	image_alias_free_contents(&a);
+	json_object_put(o);
+	o = body_parse("{\"target\":\"f0b6\"}");
+	CHECK(codec_image_alias_put_decode(o, &target, &desc, &e) == 0);
+	CHECK_STR(target, "f0b6");
+	CHECK(desc == NULL);
+	json_object_put(o);
+	strmap_free(&im.properties);
+}
+
 TEST(op_roundtrip)
 {
 	struct op_info op = { 0 }, back;
@@ -358,6 +655,9 @@ main(void)
 	RUN(instance_roundtrip);
 	RUN(instance_create_decode);
 	RUN(instance_create_decode_remote_image);
+	RUN(profile_bodies);
+	RUN(snapshot_bodies);
+	RUN(image_bodies);
 	RUN(op_roundtrip);
 	RUN(exec_control);
 	RUN(filter);
