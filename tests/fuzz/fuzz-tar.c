@@ -75,7 +75,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	}
 	strv_free(&names);
-	image_rm_rf(outside);
+	util_rm_rf(outside, NULL);
 	free(outside);
 	free(tar);
 	free(dest);
